@@ -1,0 +1,1 @@
+function e(e){let t=2166136261,n=e.trim().toLowerCase();for(let e=0;e<n.length;e++)t^=n.charCodeAt(e),t=Math.imul(t,16777619);return t>>>0}function t(t){let n=e(t);return`hsl(${n%360} 80% ${58+(n>>>9)%12}%)`}export{t};

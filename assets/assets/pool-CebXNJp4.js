@@ -1,0 +1,1 @@
+async function e(e,t,n){let r=Array(e.length),i=0,a=async()=>{for(;i<e.length;){let t=i++,a=e[t];try{r[t]={ok:!0,value:await n(a,t)}}catch(e){r[t]={ok:!1,error:e}}}},o=Math.max(1,Math.min(t,e.length));return await Promise.all(Array.from({length:o},a)),r}export{e as t};

@@ -1,0 +1,451 @@
+#!/usr/bin/env node
+// End-to-end checks of the dashboard in real Chromium against a real server.
+//
+// Starts `$OVERLORD_BIN serve --demo --listen 127.0.0.1:0 --data-dir <fresh temp dir>` with
+// OVERLORD_PLUGIN_SECRET=e2e-secret, waits for its "overlord listening on http://…" line,
+// drives /usr/bin/chromium through playwright-core (no browser download), and saves a
+// screenshot of every page under e2e/artifacts/. Ends with the line "N passed, N failed"
+// and exits non-zero on any failure.
+//
+// Environment: OVERLORD_BIN (default ../target/release/overlord), CHROMIUM (default
+// /usr/bin/chromium), E2E_ONLY (comma list of test names to run), E2E_HEADFUL=1.
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import WebSocket from 'ws'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const ARTIFACTS = join(here, 'artifacts')
+const BIN = resolve(process.env.OVERLORD_BIN ?? join(here, '../../target/release/overlord'))
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const SECRET = 'e2e-secret'
+const TESTER = 'E2E Tester'
+/** How long the server may take to print its listening line. */
+const STARTUP_TIMEOUT_MS = 60_000
+/** Default wait for something to appear on a page. */
+const UI_TIMEOUT_MS = 20_000
+/** Waits that depend on the simulator producing data (inventory dumps, persisted series). */
+const DATA_TIMEOUT_MS = 90_000
+const ONLY = new Set((process.env.E2E_ONLY ?? '').split(',').filter(Boolean))
+
+mkdirSync(ARTIFACTS, { recursive: true })
+const serverLog = join(ARTIFACTS, 'server.log')
+const browserLog = join(ARTIFACTS, 'browser.log')
+writeFileSync(serverLog, '')
+writeFileSync(browserLog, '')
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function eventually(what, fn, timeoutMs = UI_TIMEOUT_MS, everyMs = 500) {
+  const end = Date.now() + timeoutMs
+  let last
+  while (Date.now() < end) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    await sleep(everyMs)
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last.message ?? last})` : ''}`)
+}
+
+// ------------------------------------------------------------------ server
+function startServer() {
+  if (!existsSync(BIN)) {
+    throw new Error(`server binary not found at ${BIN}; build it (cargo build --release) or set OVERLORD_BIN`)
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'overlord-e2e-data-'))
+  const proc = spawn(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    env: { ...process.env, OVERLORD_PLUGIN_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const url = new Promise((resolveUrl, reject) => {
+    let buf = ''
+    const timer = setTimeout(() => reject(new Error(`server printed no "overlord listening on" line within ${STARTUP_TIMEOUT_MS} ms; see ${serverLog}`)), STARTUP_TIMEOUT_MS)
+    proc.stdout.on('data', (d) => {
+      appendFileSync(serverLog, d)
+      buf += d.toString('utf8')
+      const m = /overlord listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(buf)
+      if (m) {
+        clearTimeout(timer)
+        resolveUrl(m[1])
+      }
+    })
+    proc.stderr.on('data', (d) => appendFileSync(serverLog, d))
+    proc.on('exit', (code, sig) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited early (code ${code}, signal ${sig}); see ${serverLog}`))
+    })
+  })
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM')
+      const done = new Promise((r) => proc.once('exit', r))
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+      await done
+      clearTimeout(t)
+    }
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return { url, stop, proc }
+}
+
+// ------------------------------------------------------------------ plugin socket
+function openPlugin(base) {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws/position`, { headers: { 'X-Plugin-Secret': SECRET } })
+  const inbox = []
+  ws.on('message', (d) => {
+    try {
+      inbox.push(JSON.parse(String(d)))
+    } catch {
+      // not JSON: ignore
+    }
+  })
+  const opened = new Promise((res, rej) => {
+    ws.once('open', res)
+    ws.once('error', rej)
+    ws.once('unexpected-response', (_req, resp) => rej(new Error(`plugin socket refused with HTTP ${resp.statusCode}`)))
+  })
+  let tick = 0
+  const telemetry = () => ({
+    type: 'telemetry',
+    character_name: TESTER,
+    timestamp: new Date().toISOString(),
+    plugin_version: 'e2e',
+    landcell: '0xA9B40019',
+    local_x: 81.33 + tick,
+    local_y: 11.8,
+    z: 94.0,
+    ew: 33.589 + tick * 0.004,
+    ns: 42.099,
+    heading: 90,
+    is_dungeon: false,
+    kills: 10 + tick,
+    kills_per_hour: '612.4',
+    deaths: '0',
+    total_deaths: '1',
+    rares_found: 0,
+    prismatic_taper_count: '1874',
+    session_seconds: 60 + tick * 3,
+    xp_per_hour: 1000000,
+    level: 126,
+    total_xp: 1000000000,
+    luminance: null,
+    vt_state: 'Idle',
+  })
+  const sendTelemetry = () => {
+    tick += 1
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(telemetry()))
+  }
+  return { ws, inbox, opened, sendTelemetry, close: () => ws.close() }
+}
+
+// ------------------------------------------------------------------ tests
+const results = []
+let page
+let base
+const pageErrors = []
+
+async function shot(name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false })
+}
+
+async function test(name, fn) {
+  if (ONLY.size > 0 && !ONLY.has(name)) return
+  const started = Date.now()
+  const errorsBefore = pageErrors.length
+  try {
+    await fn()
+    const newErrors = pageErrors.slice(errorsBefore)
+    if (newErrors.length > 0) throw new Error(`uncaught page errors: ${newErrors.join(' | ')}`)
+    results.push({ name, ok: true })
+    console.log(`ok   ${name} (${Date.now() - started} ms)`)
+  } catch (e) {
+    results.push({ name, ok: false, error: e })
+    console.log(`FAIL ${name} (${Date.now() - started} ms)\n     ${String(e?.stack ?? e).split('\n').slice(0, 4).join('\n     ')}`)
+    await page.screenshot({ path: join(ARTIFACTS, `FAILED-${name}.png`) }).catch(() => undefined)
+  }
+}
+
+async function goto(path) {
+  await page.goto(`${base}${path}`, { waitUntil: 'domcontentloaded' })
+}
+
+async function heading(text) {
+  await page.getByRole('heading', { level: 1, name: text }).first().waitFor({ timeout: UI_TIMEOUT_MS })
+}
+
+async function markerPositions() {
+  return page.$$eval('[data-testid=char-marker]', (els) =>
+    Object.fromEntries(els.map((e) => [e.getAttribute('data-name'), `${e.getAttribute('data-ew')},${e.getAttribute('data-ns')}`])),
+  )
+}
+
+let firstCharacter = null
+let itemOwner = null
+
+async function run() {
+  const server = startServer()
+  let context
+  let userDataDir
+  let plugin
+  try {
+    base = await server.url
+    console.log(`server: ${base} (${BIN})`)
+    userDataDir = mkdtempSync(join(tmpdir(), 'overlord-e2e-chromium-'))
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: process.env.E2E_HEADFUL !== '1',
+      viewport: { width: 1280, height: 720 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    page = context.pages()[0] ?? (await context.newPage())
+    page.on('pageerror', (e) => {
+      pageErrors.push(String(e?.message ?? e))
+      appendFileSync(browserLog, `pageerror: ${e?.stack ?? e}\n`)
+    })
+    page.on('console', (m) => appendFileSync(browserLog, `${m.type()}: ${m.text()}\n`))
+
+    await test('dashboard loads with version and live connection', async () => {
+      await goto('/')
+      await eventually('the build version in the sidebar', async () => {
+        const t = await page.textContent('[data-testid=build-version]')
+        return t && !t.includes('unknown')
+      })
+      await page.waitForSelector('.sidebar [data-testid=live-status][data-state=open]', { timeout: UI_TIMEOUT_MS })
+    })
+
+    await test('map shows the simulated characters and they move', async () => {
+      await goto('/map')
+      await heading('Map')
+      await page.waitForSelector('[data-testid=char-marker]', { timeout: DATA_TIMEOUT_MS })
+      const before = await markerPositions()
+      firstCharacter = Object.keys(before)[0] ?? null
+      await shot('map')
+      await eventually(
+        'a character marker to move',
+        async () => {
+          const now = await markerPositions()
+          return Object.entries(now).some(([n, p]) => before[n] !== undefined && before[n] !== p)
+        },
+        45_000,
+        1000,
+      )
+      // Zoom with the keyboard and the buttons, then check the view scale changed.
+      const scale0 = await page.getAttribute('.dmap-view', 'data-scale')
+      await page.click('button[aria-label="Zoom in"]')
+      await page.focus('.dmap-view')
+      await page.keyboard.press('+')
+      const scale1 = await page.getAttribute('.dmap-view', 'data-scale')
+      if (!(Number(scale1) > Number(scale0))) throw new Error(`zoom did not change the scale (${scale0} → ${scale1})`)
+    })
+
+    await test('map replays a past hour from stored trails', async () => {
+      await goto('/map')
+      await heading('Map')
+      await page.getByRole('radio', { name: 'Replay' }).click()
+      // A window that started 30 minutes ago holds everything the demo stored since start.
+      const start = await page.evaluate(() => {
+        const d = new Date(Date.now() - 30 * 60_000)
+        const p = (n) => String(n).padStart(2, '0')
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+      })
+      await page.fill('[data-testid=replay-start]', start)
+      await page.click('[data-testid=replay-load]')
+      await page.waitForSelector('[data-testid=replay-play]', { timeout: DATA_TIMEOUT_MS })
+      await page.selectOption('[data-testid=replay-speed]', '900')
+      await page.click('[data-testid=replay-play]')
+      await page.waitForSelector('[data-testid=char-marker]', { timeout: 15_000 })
+      await shot('map-replay')
+    })
+
+    await test('characters table lists the live characters', async () => {
+      await goto('/characters')
+      await heading('Characters')
+      await eventually('character rows', async () => (await page.$$('[data-testid=characters-table] tbody tr')).length > 0)
+      await shot('characters')
+    })
+
+    await test('character page shows charts with data', async () => {
+      if (!firstCharacter) throw new Error('no character seen on the map')
+      await goto(`/characters/${encodeURIComponent(firstCharacter)}`)
+      await heading(firstCharacter)
+      await page.getByRole('radio', { name: '1h' }).click()
+      let reloads = 0
+      await eventually(
+        'a chart with data points drawn by uPlot',
+        async () => {
+          const n = await page.$$eval('figure.chart', (els) => els.filter((e) => Number(e.getAttribute('data-points')) > 0 && e.querySelector('canvas')).length)
+          if (n > 0) return true
+          reloads += 1
+          if (reloads % 15 === 0) {
+            await page.reload({ waitUntil: 'domcontentloaded' })
+            await page.getByRole('radio', { name: '1h' }).click()
+          }
+          return false
+        },
+        DATA_TIMEOUT_MS,
+        1000,
+      )
+      await shot('character')
+    })
+
+    await test('item search returns results and facets', async () => {
+      await goto('/items')
+      await heading('Items')
+      let tries = 0
+      await eventually(
+        'item results',
+        async () => {
+          if ((await page.$$('[data-testid=item-results] tbody tr')).length > 0) return true
+          tries += 1
+          if (tries % 10 === 0) await page.reload({ waitUntil: 'domcontentloaded' })
+          return false
+        },
+        DATA_TIMEOUT_MS,
+        1000,
+      )
+      await eventually('facet values', async () => (await page.$$('[data-testid=facets] fieldset.facet input[type=checkbox]')).length > 0)
+      const firstName = (await page.textContent('[data-testid=item-results] tbody tr th button')) ?? ''
+      itemOwner = (await page.textContent('[data-testid=item-results] tbody tr td')) ?? null
+      const word = firstName.split(/\s+/).find((w) => w.length >= 3) ?? firstName
+      await page.fill('[data-testid=item-search]', word)
+      await eventually(`results for "${word}"`, async () => {
+        const status = (await page.textContent('#search-status')) ?? ''
+        const rows = await page.$$eval('[data-testid=item-results] tbody tr th button', (els) => els.map((e) => e.textContent ?? ''))
+        return /\d+ results/.test(status) && rows.length > 0 && rows.some((r) => r.toLowerCase().includes(word.toLowerCase()))
+      })
+      // Narrow by the first facet value and open an item.
+      await page.click('[data-testid=facets] fieldset.facet input[type=checkbox]')
+      await eventually('results after choosing a facet', async () => (await page.$$('[data-testid=item-results] tbody tr')).length > 0)
+      await page.click('[data-testid=item-results] tbody tr th button')
+      await page.waitForSelector('[data-testid=item-detail]', { timeout: UI_TIMEOUT_MS })
+      await shot('items')
+    })
+
+    await test('suit builder streams progress and ends with a suit', async () => {
+      await goto('/suits')
+      await heading('Suit builder')
+      await eventually('characters in the picker', async () => (await page.$$('[data-testid=suit-character] option[value]:not([value=""])')).length > 0)
+      if (itemOwner) {
+        const options = await page.$$eval('[data-testid=suit-character] option', (els) => els.map((e) => e.getAttribute('value')))
+        if (options.includes(itemOwner)) await page.selectOption('[data-testid=suit-character]', itemOwner)
+      }
+      await page.fill('[data-testid=suit-time-limit]', '10')
+      await page.click('[data-testid=suit-build]')
+      await page.waitForSelector('[data-testid=suit-progress]', { timeout: UI_TIMEOUT_MS })
+      await page.waitForSelector('[data-testid=suit-result], [data-testid=suit-error]', { timeout: 60_000 })
+      const err = await page.$('[data-testid=suit-error]')
+      if (err) throw new Error(`suit builder failed: ${await err.textContent()}`)
+      const events = Number(await page.getAttribute('[data-testid=suit-progress]', 'data-events'))
+      if (!(events > 0)) throw new Error('no progress or best-so-far event was streamed before the result')
+      const items = Number(await page.getAttribute('[data-testid=suit] >> nth=0', 'data-items'))
+      if (!(items > 0)) throw new Error('the suit has no items')
+      await shot('suits')
+    })
+
+    await test('command from the character page reaches the plugin socket', async () => {
+      plugin = openPlugin(base)
+      await plugin.opened
+      plugin.sendTelemetry()
+      const keepAlive = setInterval(() => plugin.sendTelemetry(), 3_000)
+      try {
+        await goto(`/characters/${encodeURIComponent(TESTER)}`)
+        await heading(TESTER)
+        await page.fill('[data-testid=command-input]', '/vt start')
+        await eventually('the send button to enable (live socket open)', async () => page.isEnabled('[data-testid=command-send]'))
+        await page.click('[data-testid=command-send]')
+        const cmd = await eventually('a command frame on the plugin socket', async () => plugin.inbox.find((m) => m.type === 'command'), 15_000, 200)
+        if (cmd.command !== '/vt start') throw new Error(`plugin got command ${JSON.stringify(cmd.command)}`)
+        plugin.ws.send(JSON.stringify({ type: 'command_result', character_name: TESTER, request_id: cmd.request_id, ok: true }))
+        await page.waitForSelector('[data-testid=command-status][data-status=sent]', { timeout: UI_TIMEOUT_MS })
+        // The plugin's reply is shown too when the server relays it; give it a moment.
+        await page.waitForSelector('[data-testid=command-status][data-result=ok]', { timeout: 3_000 }).catch(() => undefined)
+        await shot('command')
+      } finally {
+        clearInterval(keepAlive)
+      }
+    })
+
+    await test('notes board creates a note', async () => {
+      await goto('/notes')
+      await heading('Notes')
+      await page.getByLabel('Title').first().fill('E2E note')
+      await page.getByLabel('Details').first().fill('written by the browser suite')
+      await page.getByRole('button', { name: 'Add note' }).click()
+      await page.waitForSelector('[data-testid=notes-list] >> text=E2E note', { timeout: UI_TIMEOUT_MS })
+      await shot('notes')
+    })
+
+    const simplePages = [
+      ['rares', '/rares', 'Rares'],
+      ['portals', '/portals', 'Portals'],
+      ['spawns', '/spawns', 'Spawn heatmap'],
+      ['leaderboards', '/leaderboards', 'Leaderboards'],
+      ['chat', '/chat', 'Chat'],
+      ['users', '/users', 'Users'],
+    ]
+    for (const [name, path, title] of simplePages) {
+      await test(`${name} page renders`, async () => {
+        await goto(path)
+        await heading(title)
+        // Let the page's first request settle: a loading state must resolve to content,
+        // an empty state or an error box (errors fail below).
+        await eventually('the page to finish loading', async () => (await page.$$('.state-loading')).length === 0)
+        const errors = await page.$$eval('.state-error', (els) => els.map((e) => e.textContent))
+        if (errors.length > 0) throw new Error(`error shown: ${errors.join(' | ')}`)
+        await shot(name)
+      })
+    }
+
+    await test('login and setup pages render', async () => {
+      await goto('/login')
+      await page.getByRole('heading', { name: 'Sign in to Overlord' }).waitFor({ timeout: UI_TIMEOUT_MS })
+      await shot('login')
+      await goto('/setup')
+      await page.getByRole('heading', { name: 'First-run setup' }).waitFor({ timeout: UI_TIMEOUT_MS })
+      await eventually('setup status', async () => (await page.$$('.state-loading')).length === 0)
+      await shot('setup')
+    })
+
+    await test('phone width collapses the sidebar', async () => {
+      await page.setViewportSize({ width: 390, height: 844 })
+      await goto('/map')
+      await heading('Map')
+      const menu = page.getByRole('button', { name: 'Open menu' })
+      await menu.waitFor({ timeout: UI_TIMEOUT_MS })
+      if (await page.getByRole('link', { name: 'Suit builder' }).isVisible()) throw new Error('sidebar visible before opening the menu')
+      await shot('map-phone')
+      await menu.click()
+      await page.getByRole('link', { name: 'Suit builder' }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS })
+      await shot('menu-phone')
+      await page.getByRole('link', { name: 'Characters' }).click()
+      await heading('Characters')
+      await shot('characters-phone')
+      await page.setViewportSize({ width: 1280, height: 720 })
+    })
+  } finally {
+    plugin?.close()
+    await context?.close().catch(() => undefined)
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true })
+    await server.stop()
+  }
+}
+
+let fatal = null
+try {
+  await run()
+} catch (e) {
+  fatal = e
+  console.log(`FAIL setup: ${e?.message ?? e}`)
+}
+const passed = results.filter((r) => r.ok).length
+const failed = results.length - passed + (fatal ? 1 : 0)
+console.log(`screenshots and logs: ${ARTIFACTS}`)
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(failed > 0 ? 1 : 0)

@@ -1,0 +1,130 @@
+/**
+ * The app shell: router, auth, the 401 → Login rule, first-run setup redirect and the page
+ * switch. Pages load lazily so the map does not wait for the charting library.
+ */
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react'
+import { api, setUnauthorizedHandler } from './api/client'
+import { AuthProvider, useAuth } from './components/Auth'
+import { Layout } from './components/Layout'
+import { RouterProvider, useRouter } from './components/Router'
+import { ErrorBox, Loading } from './components/States'
+import { LiveProvider } from './live/LiveProvider'
+import { withQuery, type RouteName } from './lib/routes'
+import { LoginPage } from './pages/Login/LoginPage'
+import { SetupPage } from './pages/Setup/SetupPage'
+
+const MapPage = lazy(() => import('./pages/Map/MapPage'))
+const CharactersPage = lazy(() => import('./pages/Characters/CharactersPage'))
+const CharacterPage = lazy(() => import('./pages/Character/CharacterPage'))
+const RaresPage = lazy(() => import('./pages/Rares/RaresPage'))
+const PortalsPage = lazy(() => import('./pages/Portals/PortalsPage'))
+const SpawnsPage = lazy(() => import('./pages/Spawns/SpawnsPage'))
+const LeaderboardsPage = lazy(() => import('./pages/Leaderboards/LeaderboardsPage'))
+const ChatPage = lazy(() => import('./pages/Chat/ChatPage'))
+const NotesPage = lazy(() => import('./pages/Notes/NotesPage'))
+const ItemsPage = lazy(() => import('./pages/Items/ItemsPage'))
+const SuitBuilderPage = lazy(() => import('./pages/SuitBuilder/SuitBuilderPage'))
+const UsersPage = lazy(() => import('./pages/Users/UsersPage'))
+const NotFoundPage = lazy(() => import('./pages/NotFound/NotFoundPage'))
+
+export function App() {
+  return (
+    <RouterProvider>
+      <AuthProvider>
+        <Shell />
+      </AuthProvider>
+    </RouterProvider>
+  )
+}
+
+const PUBLIC_ROUTES: RouteName[] = ['login', 'setup']
+
+function Shell() {
+  const { route, navigate, location } = useRouter()
+  const { user, checking, error, refresh } = useAuth()
+  const [setupNeeded, setSetupNeeded] = useState(false)
+
+  // Any 401 from the API sends the user to Login, then back here.
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      const here = window.location.pathname + window.location.search
+      if (!window.location.pathname.startsWith('/login') && !window.location.pathname.startsWith('/setup')) {
+        navigate(withQuery('/login', { next: here }), { replace: true })
+      }
+    })
+    return () => setUnauthorizedHandler(null)
+  }, [navigate])
+
+  // First run: no user exists yet. Servers without the endpoint simply answer an error.
+  useEffect(() => {
+    const ctrl = new AbortController()
+    api
+      .setupStatus(ctrl.signal)
+      .then((s) => setSetupNeeded(s.needed))
+      .catch(() => setSetupNeeded(false))
+    return () => ctrl.abort()
+  }, [])
+
+  const isPublic = PUBLIC_ROUTES.includes(route.name)
+  useEffect(() => {
+    if (checking || isPublic || user) return
+    if (setupNeeded) navigate(withQuery('/setup', { token: new URLSearchParams(location.search).get('token') }), { replace: true })
+    else navigate(withQuery('/login', { next: location.pathname + location.search }), { replace: true })
+  }, [checking, isPublic, user, setupNeeded, navigate, location])
+
+  if (route.name === 'login') return <LoginPage />
+  if (route.name === 'setup') return <SetupPage />
+  if (checking) return <Loading label="Checking your session…" />
+  if (!user) {
+    return error ? (
+      <div className="center-page">
+        <ErrorBox error={error} onRetry={refresh} title="Cannot reach Overlord" />
+      </div>
+    ) : (
+      <Loading label="Redirecting to sign in…" />
+    )
+  }
+  return (
+    <LiveProvider>
+      <Layout>
+        {setupNeeded && user.role === 'admin' && (
+          <div className="banner" role="note">
+            First-run setup has not been completed: no user account exists yet. <a href="/setup">Create the first admin</a>.
+          </div>
+        )}
+        <Suspense fallback={<Loading />}>{page(route.name, route.params)}</Suspense>
+      </Layout>
+    </LiveProvider>
+  )
+}
+
+function page(name: RouteName, params: Record<string, string>): ReactNode {
+  switch (name) {
+    case 'map':
+      return <MapPage />
+    case 'characters':
+      return <CharactersPage />
+    case 'character':
+      return <CharacterPage key={params.name} name={params.name ?? ''} />
+    case 'rares':
+      return <RaresPage />
+    case 'portals':
+      return <PortalsPage />
+    case 'spawns':
+      return <SpawnsPage />
+    case 'leaderboards':
+      return <LeaderboardsPage />
+    case 'chat':
+      return <ChatPage />
+    case 'notes':
+      return <NotesPage />
+    case 'items':
+      return <ItemsPage />
+    case 'suits':
+      return <SuitBuilderPage />
+    case 'users':
+      return <UsersPage />
+    default:
+      return <NotFoundPage />
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { cantripSummaryOf, enchantmentsOf, lifetimeOf, questCapped, questReadyAt, questsOf, sortQuests } from './characterDetail'
+
+describe('character detail readers', () => {
+  it('reads quests as a list or wrapped', () => {
+    const q = { name: 'gaerlandefeated' }
+    expect(questsOf({ quests: [q] })).toEqual([q])
+    expect(questsOf({ quests: { quests: [q] } })).toEqual([q])
+    expect(questsOf({ quests: null })).toEqual([])
+  })
+  it('reads cantrips as a list or the plugin object', () => {
+    const e = { name: 'Legendary Strength', remaining_s: -1 }
+    expect(enchantmentsOf({ cantrips: [e] })).toEqual([e])
+    expect(enchantmentsOf({ cantrips: { enchantments: [e], summary: { legendary: 1 } } })).toEqual([e])
+    expect(cantripSummaryOf({ cantrips: { enchantments: [e], summary: { legendary: 1 } } })).toEqual({ legendary: 1 })
+  })
+  it('derives ready time from last completion plus repeat delay', () => {
+    expect(questReadyAt({ name: 'x', last_completed: 1748797200, repeat_seconds: 604800 })).toBe((1748797200 + 604800) * 1000)
+    expect(questReadyAt({ name: 'x', ready_at_ms: 5 })).toBe(5)
+    expect(questReadyAt({ name: 'x' })).toBeNull()
+  })
+  it('knows when a quest is at its solve cap', () => {
+    expect(questCapped({ name: 'x', solves: 3, max_solves: 3 })).toBe(true)
+    expect(questCapped({ name: 'x', solves: 30, max_solves: -1 })).toBe(false)
+  })
+  it('lists ready quests first, then the soonest', () => {
+    const now = 1_000_000
+    const qs = [
+      { name: 'later', ready_at_ms: now + 5000 },
+      { name: 'b-ready', ready_at_ms: now - 10 },
+      { name: 'unknown' },
+      { name: 'a-ready', ready_at_ms: now - 99999 },
+      { name: 'soon', ready_at_ms: now + 10 },
+    ]
+    expect(sortQuests(qs, now).map((q) => q.name)).toEqual(['a-ready', 'b-ready', 'soon', 'later', 'unknown'])
+  })
+  it('reads the known lifetime totals and nothing else', () => {
+    expect(lifetimeOf({ character_name: 'a', lifetime: { kills: 5, deaths: null, first_seen_ms: 17, distance_m: 12 } })).toEqual({ kills: 5, distance_m: 12 })
+    expect(lifetimeOf({ character_name: 'a', totals: { rares_total: 2, total_deaths: 4 } })).toEqual({ rares: 2, deaths: 4 })
+    expect(lifetimeOf(null)).toEqual({})
+  })
+})

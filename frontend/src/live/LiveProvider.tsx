@@ -1,0 +1,79 @@
+/**
+ * The app-wide live connection as React context.
+ *
+ * Owns one LiveStore and one LiveClient (GLOBAL_TOPICS, all characters) for the signed-in
+ * app, seeds the store from GET /api/live and refreshes it after each reconnect (the socket
+ * snapshot lacks session counters). Pages read state through the hooks below and never open
+ * the global socket themselves; a character page opens its own for its heavy topics.
+ */
+import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react'
+import { api, isAbortError } from '../api/client'
+import { LiveClient, type ConnectionStatus } from './client'
+import { GLOBAL_TOPICS } from './messages'
+import { LiveStore, type LiveState } from './store'
+
+interface LiveContextValue {
+  store: LiveStore
+  status: ConnectionStatus
+  liveError: unknown
+}
+
+const LiveContext = createContext<LiveContextValue | null>(null)
+
+/** After this many failed reconnects, ask the HTTP API (a 401 there sends us to Login). */
+const AUTH_PROBE_AFTER_ATTEMPTS = 2
+
+export function LiveProvider({ children }: { children: ReactNode }) {
+  const store = useMemo(() => new LiveStore(), [])
+  const [status, setStatus] = useState<ConnectionStatus>({ state: 'connecting', attempt: 0 })
+  const [liveError, setLiveError] = useState<unknown>(null)
+
+  useEffect(() => {
+    const ctrl = new AbortController()
+    const refresh = () => {
+      api
+        .live(ctrl.signal)
+        .then((r) => {
+          store.applyLive(r)
+          setLiveError(null)
+        })
+        .catch((e: unknown) => {
+          if (!isAbortError(e)) setLiveError(e)
+        })
+    }
+    refresh()
+    const client = new LiveClient({
+      subscription: { topics: GLOBAL_TOPICS, characters: '*' },
+      onMessage: (m) => store.apply(m),
+      onStatus: (s) => {
+        setStatus(s)
+        if (s.state === 'open' && s.attempt > 0) refresh()
+        if (s.state === 'reconnecting' && s.attempt === AUTH_PROBE_AFTER_ATTEMPTS) refresh()
+      },
+    })
+    client.start()
+    return () => {
+      ctrl.abort()
+      client.stop()
+    }
+  }, [store])
+
+  const value = useMemo(() => ({ store, status, liveError }), [store, status, liveError])
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>
+}
+
+function useLiveContext(): LiveContextValue {
+  const v = useContext(LiveContext)
+  if (!v) throw new Error('live hooks must be used inside LiveProvider')
+  return v
+}
+
+export function useLiveState(): LiveState {
+  const { store } = useLiveContext()
+  return useSyncExternalStore(store.subscribe, store.getState, store.getState)
+}
+
+export function useLiveStatus(): { status: ConnectionStatus; liveError: unknown } {
+  const { status, liveError } = useLiveContext()
+  return { status, liveError }
+}

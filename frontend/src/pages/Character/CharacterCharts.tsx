@@ -1,0 +1,95 @@
+/**
+ * The character's history charts from GET /series, with a range picker.
+ */
+import { useState } from 'react'
+import { api } from '../../api/client'
+import type { SeriesMetric, SeriesResponse } from '../../api/types'
+import { TimeChart } from '../../components/TimeChart'
+import { useAsync, useInterval } from '../../components/hooks'
+import { ErrorBox, Loading } from '../../components/States'
+import { formatCompact, formatDecimal, formatInt } from '../../lib/format'
+import { mapLimit } from '../../lib/pool'
+import { presetById, RANGE_PRESETS, rangeEndingAt, stepForRange } from '../../lib/timeRange'
+
+interface ChartDef {
+  metric: SeriesMetric
+  title: string
+  color: string
+  format: (v: number | null | undefined) => string
+  stepped?: boolean
+}
+
+const CHARTS: ChartDef[] = [
+  { metric: 'kills_per_hour', title: 'Kills per hour', color: '#ffb347', format: formatDecimal },
+  { metric: 'xp_per_hour', title: 'XP per hour', color: '#7ddc8a', format: formatCompact },
+  { metric: 'kills', title: 'Kills (session)', color: '#f58b6a', format: formatInt },
+  { metric: 'deaths', title: 'Deaths (session)', color: '#ff6b81', format: formatInt, stepped: true },
+  { metric: 'level', title: 'Level', color: '#5fb3ff', format: formatInt, stepped: true },
+  { metric: 'prismatic_taper_count', title: 'Prismatic Tapers', color: '#c39bff', format: formatInt },
+]
+
+/** Short ranges refresh on their own so a live session keeps drawing. */
+const AUTO_REFRESH_MS = 60_000
+const AUTO_REFRESH_MAX_RANGE_MS = 24 * 3_600_000
+
+export function CharacterCharts({ name }: { name: string }) {
+  const [rangeId, setRangeId] = useState('6h')
+  const preset = presetById(rangeId)
+  const series = useAsync(
+    async (signal) => {
+      const { from, to } = rangeEndingAt(preset, Date.now())
+      const stepS = stepForRange(preset.ms)
+      const res = await mapLimit(CHARTS, 3, (c) => api.series(name, { metric: c.metric, from, to, stepS }, signal))
+      const out = new Map<SeriesMetric, SeriesResponse | Error>()
+      res.forEach((r, i) => {
+        const def = CHARTS[i]
+        if (!def) return
+        out.set(def.metric, r.ok ? r.value : r.error instanceof Error ? r.error : new Error(String(r.error)))
+      })
+      return { series: out, range: { from, to } }
+    },
+    [name, rangeId],
+  )
+  useInterval(series.reload, preset.ms <= AUTO_REFRESH_MAX_RANGE_MS ? AUTO_REFRESH_MS : null)
+
+  return (
+    <section className="card" aria-labelledby="charts-title">
+      <div className="card-head">
+        <h2 id="charts-title">History</h2>
+        <div className="seg" role="radiogroup" aria-label="Chart range">
+          {RANGE_PRESETS.map((p) => (
+            <button key={p.id} type="button" role="radio" aria-checked={p.id === rangeId} className={p.id === rangeId ? 'on' : ''} onClick={() => setRangeId(p.id)}>
+              {p.id}
+            </button>
+          ))}
+        </div>
+      </div>
+      {series.data === undefined ? (
+        series.error ? (
+          <ErrorBox error={series.error} onRetry={series.reload} />
+        ) : (
+          <Loading label="Loading charts…" />
+        )
+      ) : (
+        <div className="chart-grid">
+          {CHARTS.map((c) => {
+            const r = series.data?.series.get(c.metric)
+            if (r instanceof Error) return <ErrorBox key={c.metric} error={r} title={`${c.title} could not be loaded`} />
+            return (
+              <TimeChart
+                key={c.metric}
+                title={c.title}
+                points={r?.points ?? []}
+                color={c.color}
+                format={c.format}
+                stepped={c.stepped}
+                range={series.data?.range}
+                testId={`chart-${c.metric}`}
+              />
+            )
+          })}
+        </div>
+      )}
+    </section>
+  )
+}

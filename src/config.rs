@@ -1,0 +1,308 @@
+//! Settings: defaults < `overlord.toml` in the data dir < `OVERLORD_*` env < flags.
+//!
+//! Owns parsing and validation with errors that name the setting, where it came from, and
+//! what is expected. Never does I/O beyond reading the one config file.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8770";
+pub const DEFAULT_DATA_DIR: &str = "./overlord-data";
+/// A config file larger than this is not a config file.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// Every setting, resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Unset means every plugin socket is refused (fail closed).
+    pub plugin_secret: Option<String>,
+    /// `/api/live` lists characters seen within this many seconds.
+    pub live_window_s: u64,
+    pub retention_days: u32,
+    pub trust_loopback: bool,
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (IPs or CIDRs).
+    pub trusted_proxies: Vec<String>,
+    pub log_format: LogFormat,
+    pub demo: bool,
+    pub demo_characters: usize,
+    pub max_plugin_connections: usize,
+    pub max_browser_connections: usize,
+    /// Sustained plugin frames per second per socket (protocol.md §1: about 50).
+    pub plugin_rate_per_s: u32,
+    /// Optional operator-supplied map image (never bundled: protocol.md §6).
+    pub map_image_url: Option<String>,
+    /// `[west, south, east, north]` map units covered by `map_image_url`.
+    pub map_image_bounds: Option<[f64; 4]>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            listen: DEFAULT_LISTEN.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8770))),
+            plugin_secret: None,
+            live_window_s: 600,
+            retention_days: 180,
+            trust_loopback: true,
+            trusted_proxies: Vec::new(),
+            log_format: LogFormat::Human,
+            demo: false,
+            demo_characters: 8,
+            max_plugin_connections: 2_000,
+            max_browser_connections: 500,
+            plugin_rate_per_s: 50,
+            map_image_url: None,
+            map_image_bounds: None,
+        }
+    }
+}
+
+/// A setting that could not be used. Displayed as one line; the CLI exits with code 2.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// `overlord.toml`: every key optional, unknown keys refused (a typo must not be silent).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    plugin_secret: Option<String>,
+    live_window_s: Option<u64>,
+    retention_days: Option<u32>,
+    trust_loopback: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
+    log_format: Option<String>,
+    demo_characters: Option<usize>,
+    max_plugin_connections: Option<usize>,
+    max_browser_connections: Option<usize>,
+    plugin_rate_per_s: Option<u32>,
+    map_image_url: Option<String>,
+    map_image_bounds: Option<[f64; 4]>,
+}
+
+/// Values given on the command line (highest precedence).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub demo: bool,
+    pub log_format: Option<String>,
+}
+
+impl Settings {
+    /// Resolves settings from the file in the data dir, the environment and `flags`.
+    pub fn load(flags: &Overrides) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("OVERLORD_")).collect();
+        Settings::resolve(flags, &env)
+    }
+
+    /// As `load`, with the environment given (tests).
+    pub fn resolve(flags: &Overrides, env: &[(String, String)]) -> Result<Settings, ConfigError> {
+        let mut s = Settings::default();
+        let env_get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        s.data_dir = flags
+            .data_dir
+            .clone()
+            .or_else(|| env_get("OVERLORD_DATA_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+
+        let file = read_file_settings(&s.data_dir.join("overlord.toml"))?;
+        let from_file = "overlord.toml";
+        if let Some(v) = file.listen {
+            s.listen = parse_listen(&v, &format!("{from_file}: listen"))?;
+        }
+        s.plugin_secret = file.plugin_secret.or(s.plugin_secret);
+        s.live_window_s = file.live_window_s.unwrap_or(s.live_window_s);
+        s.retention_days = file.retention_days.unwrap_or(s.retention_days);
+        s.trust_loopback = file.trust_loopback.unwrap_or(s.trust_loopback);
+        s.trusted_proxies = file.trusted_proxies.unwrap_or(s.trusted_proxies);
+        if let Some(v) = file.log_format {
+            s.log_format = parse_log_format(&v, &format!("{from_file}: log_format"))?;
+        }
+        s.demo_characters = file.demo_characters.unwrap_or(s.demo_characters);
+        s.max_plugin_connections = file.max_plugin_connections.unwrap_or(s.max_plugin_connections);
+        s.max_browser_connections = file.max_browser_connections.unwrap_or(s.max_browser_connections);
+        s.plugin_rate_per_s = file.plugin_rate_per_s.unwrap_or(s.plugin_rate_per_s);
+        s.map_image_url = file.map_image_url.or(s.map_image_url);
+        s.map_image_bounds = file.map_image_bounds.or(s.map_image_bounds);
+
+        for (key, value) in env {
+            let what = key.as_str();
+            match what {
+                "OVERLORD_DATA_DIR" => {}
+                "OVERLORD_LISTEN" => s.listen = parse_listen(value, what)?,
+                "OVERLORD_PLUGIN_SECRET" => s.plugin_secret = Some(value.clone()),
+                "OVERLORD_LIVE_WINDOW_S" => s.live_window_s = parse_num(value, what)?,
+                "OVERLORD_RETENTION_DAYS" => s.retention_days = parse_num(value, what)?,
+                "OVERLORD_TRUST_LOOPBACK" => s.trust_loopback = parse_bool(value, what)?,
+                "OVERLORD_TRUSTED_PROXIES" => {
+                    s.trusted_proxies = value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect()
+                }
+                "OVERLORD_LOG_FORMAT" => s.log_format = parse_log_format(value, what)?,
+                "OVERLORD_DEMO_CHARACTERS" => s.demo_characters = parse_num(value, what)?,
+                "OVERLORD_MAX_PLUGIN_CONNECTIONS" => s.max_plugin_connections = parse_num(value, what)?,
+                "OVERLORD_MAX_BROWSER_CONNECTIONS" => s.max_browser_connections = parse_num(value, what)?,
+                "OVERLORD_PLUGIN_RATE_PER_S" => s.plugin_rate_per_s = parse_num(value, what)?,
+                "OVERLORD_MAP_IMAGE_URL" => s.map_image_url = Some(value.clone()),
+                // Other OVERLORD_* names belong to other tools (tests, the e2e runner).
+                _ => {}
+            }
+        }
+
+        if let Some(v) = &flags.listen {
+            s.listen = parse_listen(v, "--listen")?;
+        }
+        if let Some(v) = &flags.log_format {
+            s.log_format = parse_log_format(v, "--log-format")?;
+        }
+        s.demo = flags.demo;
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(secret) = &self.plugin_secret {
+            if secret.trim().len() < 8 {
+                return Err(ConfigError(
+                    "plugin_secret: must be at least 8 characters (set OVERLORD_PLUGIN_SECRET to a long random string)".into(),
+                ));
+            }
+        }
+        if !(10..=86_400).contains(&self.live_window_s) {
+            return Err(ConfigError(format!("live_window_s: {} is outside 10..=86400 seconds", self.live_window_s)));
+        }
+        if !(1..=36_500).contains(&self.retention_days) {
+            return Err(ConfigError(format!("retention_days: {} is outside 1..=36500", self.retention_days)));
+        }
+        if !(1..=10_000).contains(&self.plugin_rate_per_s) {
+            return Err(ConfigError(format!("plugin_rate_per_s: {} is outside 1..=10000", self.plugin_rate_per_s)));
+        }
+        if self.demo_characters > 500 {
+            return Err(ConfigError(format!("demo_characters: {} is over the limit of 500", self.demo_characters)));
+        }
+        if self.max_plugin_connections == 0 || self.max_browser_connections == 0 {
+            return Err(ConfigError("max_plugin_connections and max_browser_connections must be at least 1".into()));
+        }
+        for p in &self.trusted_proxies {
+            if parse_cidr(p).is_none() {
+                return Err(ConfigError(format!("trusted_proxies: '{p}' is not an IP address or CIDR (e.g. 10.0.0.0/8)")));
+            }
+        }
+        if let Some([w, s, e, n]) = self.map_image_bounds {
+            if !(w < e && s < n) {
+                return Err(ConfigError("map_image_bounds: expected [west, south, east, north] with west < east and south < north".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_file_settings(path: &Path) -> Result<FileSettings, ConfigError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileSettings::default()),
+        Err(e) => return Err(ConfigError(format!("{}: cannot read: {e}", path.display()))),
+    };
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(ConfigError(format!("{}: larger than {MAX_CONFIG_BYTES} bytes", path.display())));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        let msg = e.message().to_string();
+        ConfigError(format!("{}: {}", path.display(), msg.replace('\n', " ")))
+    })
+}
+
+fn parse_listen(v: &str, what: &str) -> Result<SocketAddr, ConfigError> {
+    v.trim().parse().map_err(|_| {
+        ConfigError(format!("{what}: '{v}' is not an IP:port address (e.g. 127.0.0.1:8770; names are not resolved)"))
+    })
+}
+
+fn parse_num<T: std::str::FromStr>(v: &str, what: &str) -> Result<T, ConfigError> {
+    v.trim().parse().map_err(|_| ConfigError(format!("{what}: '{v}' is not a whole number")))
+}
+
+fn parse_bool(v: &str, what: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError(format!("{what}: '{v}' is not true or false"))),
+    }
+}
+
+fn parse_log_format(v: &str, what: &str) -> Result<LogFormat, ConfigError> {
+    match v.trim() {
+        "human" | "text" => Ok(LogFormat::Human),
+        "json" => Ok(LogFormat::Json),
+        _ => Err(ConfigError(format!("{what}: '{v}' is not one of human, json"))),
+    }
+}
+
+/// `10.0.0.1` or `10.0.0.0/8` → (network, prefix length).
+pub fn parse_cidr(s: &str) -> Option<(std::net::IpAddr, u8)> {
+    let (ip, len) = match s.split_once('/') {
+        Some((ip, len)) => (ip.trim().parse::<std::net::IpAddr>().ok()?, len.trim().parse::<u8>().ok()?),
+        None => {
+            let ip = s.trim().parse::<std::net::IpAddr>().ok()?;
+            (ip, if ip.is_ipv4() { 32 } else { 128 })
+        }
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    (len <= max).then_some((ip, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn precedence_is_defaults_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("overlord.toml"), "listen = \"127.0.0.1:9000\"\nlive_window_s = 300\nretention_days = 30\n").unwrap();
+        let flags = Overrides { data_dir: Some(dir.path().into()), ..Default::default() };
+        let s = Settings::resolve(&flags, &env(&[("OVERLORD_LIVE_WINDOW_S", "120")])).unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.live_window_s, 120);
+        assert_eq!(s.retention_days, 30);
+        let flags = Overrides { listen: Some("127.0.0.1:9100".into()), ..flags };
+        assert_eq!(Settings::resolve(&flags, &[]).unwrap().listen.port(), 9100);
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let flags = Overrides { data_dir: Some(dir.path().into()), ..Default::default() };
+        let e = Settings::resolve(&flags, &env(&[("OVERLORD_LIVE_WINDOW_S", "soon")])).unwrap_err();
+        assert!(e.0.starts_with("OVERLORD_LIVE_WINDOW_S"), "{e}");
+        let e = Settings::resolve(&Overrides { listen: Some("localhost:1".into()), ..flags.clone() }, &[]).unwrap_err();
+        assert!(e.0.starts_with("--listen"), "{e}");
+        std::fs::write(dir.path().join("overlord.toml"), "retention_dayz = 3\n").unwrap();
+        let e = Settings::resolve(&flags, &[]).unwrap_err();
+        assert!(e.0.contains("retention_dayz"), "{e}");
+        let e = Settings::resolve(&Overrides { data_dir: Some("/nonexistent-x".into()), ..Default::default() }, &env(&[("OVERLORD_PLUGIN_SECRET", "short")]))
+            .unwrap_err();
+        assert!(e.0.starts_with("plugin_secret"), "{e}");
+    }
+}

@@ -1,0 +1,154 @@
+//! `/ws/live`: the browser socket (protocol.md §4) — snapshot, filtered broadcasts,
+//! telemetry batching for large fleets, commands with `command_ack`, dungeon maps.
+
+use super::{AppState, Caller, now_ms};
+use crate::live::Broadcast;
+use crate::protocol::browser::{self, BrowserMessage};
+use crate::protocol::name_key;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::RecvError;
+
+/// protocol.md §7: coalesce telemetry into 1 Hz batches beyond about 100 characters.
+pub const BATCH_ABOVE_ONLINE: usize = 100;
+const BATCH_PERIOD: Duration = Duration::from_secs(1);
+/// Commands a browser may send: a burst of this many, refilled one per second.
+const COMMAND_BURST: u32 = 10;
+/// Topics a new browser gets before it subscribes (the heavy ones only on request).
+const DEFAULT_TOPICS: &[&str] =
+    &["telemetry", "vitals", "chat", "rare", "portal", "online", "command_result", "character_stats", "combat_stats"];
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws/live", get(upgrade))
+}
+
+async fn upgrade(State(app): State<AppState>, Extension(caller): Extension<Caller>, ws: WebSocketUpgrade) -> Response {
+    if app.metrics.browser_connections.load(Ordering::Relaxed) >= app.settings.max_browser_connections as i64 {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"error":{"code":"unavailable","message":"the server is at its browser connection limit"}})),
+        )
+            .into_response();
+    }
+    ws.max_message_size(browser::MAX_BROWSER_FRAME_BYTES).on_upgrade(move |socket| session(app, caller, socket))
+}
+
+struct Subscription {
+    topics: HashSet<String>,
+    characters: Option<HashSet<String>>,
+}
+
+impl Subscription {
+    fn wants(&self, b: &Broadcast) -> bool {
+        self.topics.contains(b.topic) && self.characters.as_ref().is_none_or(|c| c.contains(&b.character))
+    }
+}
+
+async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
+    app.metrics.browser_connections.fetch_add(1, Ordering::Relaxed);
+    let mut rx = app.hub.subscribe();
+    let mut sub = Subscription { topics: DEFAULT_TOPICS.iter().map(|s| s.to_string()).collect(), characters: None };
+    let mut awaiting_maps: HashSet<String> = HashSet::new();
+    let mut batch: HashMap<String, std::sync::Arc<str>> = HashMap::new();
+    let mut tick = tokio::time::interval(BATCH_PERIOD);
+    let mut command_tokens = COMMAND_BURST;
+    let mut last_refill = Instant::now();
+    let snapshot = app.hub.snapshot_json(None, now_ms());
+    let mut ok = socket.send(Message::Text(snapshot.into())).await.is_ok();
+    while ok {
+        tokio::select! {
+            msg = socket.recv() => {
+                let Some(Ok(msg)) = msg else { break };
+                let text = match msg {
+                    Message::Text(t) => t,
+                    Message::Close(_) => break,
+                    Message::Binary(_) => {
+                        ok = send_error(&mut socket, "binary frames are not accepted").await;
+                        continue;
+                    }
+                    _ => continue,
+                };
+                match browser::decode_browser_message(text.as_str()) {
+                    Err(e) => ok = send_error(&mut socket, &e).await,
+                    Ok(BrowserMessage::Subscribe { topics, characters }) => {
+                        sub = Subscription {
+                            topics: topics.into_iter().collect(),
+                            characters: characters.clone().map(|c| c.into_iter().collect()),
+                        };
+                        let snap = app.hub.snapshot_json(characters.as_deref(), now_ms());
+                        ok = socket.send(Message::Text(snap.into())).await.is_ok();
+                    }
+                    Ok(BrowserMessage::Command { player_name, command, request_id }) => {
+                        let refill = last_refill.elapsed().as_secs() as u32;
+                        if refill > 0 {
+                            command_tokens = (command_tokens + refill).min(COMMAND_BURST);
+                            last_refill = Instant::now();
+                        }
+                        let request_id = request_id.unwrap_or_else(|| app.hub.next_request_id("c"));
+                        let status = if command_tokens == 0 {
+                            "rate_limited"
+                        } else {
+                            command_tokens -= 1;
+                            let s = app.hub.send_command(&player_name, &command, &caller.username, &request_id);
+                            if s == crate::live::CommandStatus::Sent {
+                                app.metrics.commands_sent.fetch_add(1, Ordering::Relaxed);
+                                tracing::info!(user = %caller.username, character = %player_name, "command routed to plugin");
+                            }
+                            s.as_str()
+                        };
+                        let ack = json!({"type":"command_ack","player_name":player_name,"request_id":request_id,"status":status});
+                        ok = socket.send(Message::Text(ack.to_string().into())).await.is_ok();
+                    }
+                    Ok(BrowserMessage::RequestDungeonMap { player_name }) => {
+                        if let Some(map) = app.hub.cached_dungeon_map(&player_name) {
+                            ok = socket.send(Message::Text(map.to_string().into())).await.is_ok();
+                        } else if app.hub.request_dungeon_map(&player_name) {
+                            awaiting_maps.insert(name_key(&player_name));
+                        } else {
+                            ok = send_error(&mut socket, &format!("'{player_name}' is not connected")).await;
+                        }
+                    }
+                }
+            }
+            b = rx.recv() => {
+                match b {
+                    Ok(b) => {
+                        let awaited = b.topic == "dungeon_map" && awaiting_maps.remove(&b.character);
+                        if !awaited && !sub.wants(&b) { continue; }
+                        if b.topic == "telemetry" && app.hub.online_count() > BATCH_ABOVE_ONLINE {
+                            batch.insert(b.character.clone(), b.json.clone());
+                            continue;
+                        }
+                        ok = socket.send(Message::Text(b.json.to_string().into())).await.is_ok();
+                    }
+                    Err(RecvError::Lagged(n)) => {
+                        app.metrics.browser_drops.fetch_add(n, Ordering::Relaxed);
+                    }
+                    Err(RecvError::Closed) => break,
+                }
+            }
+            _ = tick.tick() => {
+                if !batch.is_empty() {
+                    let items: Vec<&str> = batch.values().map(|s| &**s).collect();
+                    let text = format!("{{\"type\":\"telemetry_batch\",\"items\":[{}]}}", items.join(","));
+                    batch.clear();
+                    ok = socket.send(Message::Text(text.into())).await.is_ok();
+                }
+            }
+        }
+    }
+    app.metrics.browser_connections.fetch_sub(1, Ordering::Relaxed);
+}
+
+async fn send_error(socket: &mut WebSocket, message: &str) -> bool {
+    let e = json!({"type":"error","code":"bad_request","message":message});
+    socket.send(Message::Text(e.to_string().into())).await.is_ok()
+}

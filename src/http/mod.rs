@@ -1,0 +1,124 @@
+//! HTTP: routing, extraction, serialization. One module per resource, each exposing
+//! `router()`. Handlers are thin: they parse, call domain code (`telemetry`, `live`,
+//! `inventory`, `search`, `solver`, `auth`), and render. Never holds domain logic.
+
+pub mod assets;
+pub mod characters;
+pub mod error;
+pub mod live_ws;
+pub mod plugin_ws;
+pub mod service;
+pub mod world;
+
+use crate::config::Settings;
+use crate::live::Hub;
+use crate::metrics::Metrics;
+use crate::telemetry::{Characters, DayFiles, WriterHandle};
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+pub use error::ApiError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Request bodies on the API are small JSON documents; the suit builder's self-contained
+/// requests (up to 5,000 items) are the largest.
+pub const MAX_API_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// A request that takes longer than this is answered 503 (streams are exempt).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything handlers need, shared.
+pub struct App {
+    pub settings: Settings,
+    pub hub: Hub,
+    pub writer: WriterHandle,
+    pub days: DayFiles,
+    pub characters: Characters,
+    pub state_db: Arc<redb::Database>,
+    pub metrics: Metrics,
+    pub started: Instant,
+}
+
+pub type AppState = Arc<App>;
+
+pub fn router(app: AppState) -> Router {
+    let protected = Router::new()
+        .merge(service::protected_router())
+        .merge(characters::router())
+        .merge(world::router())
+        .merge(live_ws::router())
+        .layer(axum::middleware::from_fn_with_state(app.clone(), require_caller));
+    Router::new()
+        .merge(service::open_router())
+        .merge(plugin_ws::router())
+        .merge(protected)
+        .fallback(assets::serve)
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_API_BODY_BYTES))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(app)
+}
+
+/// Who is calling: the loopback trust rule (api.md) admits scripts on the host.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub username: String,
+    pub admin: bool,
+}
+
+/// Fail closed: a request needs a caller. Until accounts exist the loopback rule is the
+/// only way in — a loopback peer with no `X-Forwarded-For` (a proxied request from the
+/// internet arrives from loopback too, but carries the header).
+async fn require_caller(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if app.settings.trust_loopback && is_trusted_loopback(peer, req.headers()) {
+        req.extensions_mut().insert(Caller { username: "loopback".into(), admin: true });
+        return Ok(next.run(req).await);
+    }
+    Err(ApiError::unauthorized())
+}
+
+pub fn is_trusted_loopback(peer: SocketAddr, headers: &HeaderMap) -> bool {
+    peer.ip().is_loopback() && !headers.contains_key("x-forwarded-for")
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// api.md: time parameters accept unix milliseconds or RFC 3339.
+pub fn parse_time(v: &str, name: &str) -> Result<i64, ApiError> {
+    let t = v.trim();
+    if let Ok(ms) = t.parse::<i64>() {
+        return Ok(ms);
+    }
+    crate::protocol::lenient::parse_rfc3339_ms(t)
+        .ok_or_else(|| ApiError::BadRequest(format!("parameter '{name}': '{v}' is neither unix milliseconds nor an RFC 3339 time")))
+}
+
+/// `from`/`to` with a default window ending now; `to` before `from` is an error.
+pub fn time_range(from: Option<&str>, to: Option<&str>, default_span_ms: i64) -> Result<(i64, i64), ApiError> {
+    let to = match to {
+        Some(v) => parse_time(v, "to")?,
+        None => now_ms(),
+    };
+    let from = match from {
+        Some(v) => parse_time(v, "from")?,
+        None => to - default_span_ms,
+    };
+    if from > to {
+        return Err(ApiError::BadRequest("parameter 'from' is after 'to'".into()));
+    }
+    Ok((from, to))
+}
+
+/// api.md: larger limits are clamped, not refused.
+pub fn clamp_limit(limit: Option<usize>, default: usize, max: usize) -> usize {
+    limit.unwrap_or(default).clamp(1, max)
+}

@@ -1,0 +1,460 @@
+//! The hub: connected plugin sockets, per-character live state, broadcast to browsers,
+//! and command routing browser → plugin.
+//!
+//! Owns: latest telemetry, vitals, quests, cantrips, nearby objects, the dungeon-map cache,
+//! session counters, chat and spawn de-duplication, the plugin socket registry (one socket
+//! per character; a newer one supersedes), and the broadcast channel. Never does disk I/O:
+//! it tells the caller what to persist. Everything in it is bounded.
+
+pub mod render;
+
+use crate::protocol::{self, PluginEvent, PluginFrame, Telemetry, Vitals, name_key};
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, mpsc};
+
+pub use render::{telemetry_json, vitals_json};
+
+/// Broadcast buffer per browser. A browser more than this many messages behind loses the
+/// oldest (counted as drops) instead of slowing the hub or anyone else.
+pub const BROADCAST_CAPACITY: usize = 8_192;
+/// Outgoing queue to one plugin (commands, relays). Full → the sender is told it failed.
+pub const PLUGIN_OUTBOX: usize = 256;
+/// Characters kept in memory; past it the longest-offline ones are forgotten.
+pub const MAX_LIVE_CHARACTERS: usize = 20_000;
+/// protocol.md §3.9: de-duplicate chat on (sender, text) within 10 s.
+pub const CHAT_DEDUP_MS: i64 = 10_000;
+/// protocol.md §3.11: de-duplicate spawns by object id for 10 minutes.
+pub const SPAWN_DEDUP_MS: i64 = 600_000;
+/// Entries kept for de-duplication (each is 16 bytes; this bounds it at ~2 MB).
+const MAX_DEDUP_ENTRIES: usize = 100_000;
+/// Dungeon geometry cache: count and total bytes.
+pub const MAX_CACHED_DUNGEONS: usize = 512;
+pub const MAX_DUNGEON_CACHE_BYTES: usize = 128 * 1024 * 1024;
+/// Chat lines kept for a browser that opens the chat page.
+pub const CHAT_HISTORY: usize = 200;
+
+/// What a plugin socket sends out.
+#[derive(Debug, Clone)]
+pub enum PluginOutgoing {
+    Text(String),
+    Close(u16, String),
+}
+
+/// One message for browsers, serialized once.
+#[derive(Debug, Clone)]
+pub struct Broadcast {
+    pub topic: &'static str,
+    /// Name key of the character it concerns.
+    pub character: String,
+    pub json: Arc<str>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CharacterLive {
+    pub name: String,
+    pub online: bool,
+    pub last_seen_ms: i64,
+    pub telemetry: Option<(i64, Option<i64>, Telemetry)>,
+    pub vitals: Option<Vitals>,
+    pub quests: Option<Value>,
+    pub cantrips: Option<Value>,
+    pub nearby_objects: Option<Value>,
+    pub character_stats: Option<Value>,
+    pub combat_stats: Option<Value>,
+    pub plugin_version: Option<String>,
+}
+
+struct PluginConn {
+    conn_id: u64,
+    tx: mpsc::Sender<PluginOutgoing>,
+}
+
+#[derive(Default)]
+struct State {
+    characters: HashMap<String, CharacterLive>,
+    plugins: HashMap<String, PluginConn>,
+    dungeon_maps: HashMap<u16, Arc<str>>,
+    dungeon_bytes: usize,
+    chat_seen: HashMap<u64, i64>,
+    chat_order: VecDeque<(i64, u64)>,
+    spawn_seen: HashMap<u32, i64>,
+    spawn_order: VecDeque<(i64, u32)>,
+    chat_history: VecDeque<Arc<str>>,
+}
+
+/// What the socket handler must do after the hub has seen a frame.
+#[derive(Debug, Default)]
+pub struct FrameOutcome {
+    /// Persist this (through the writer).
+    pub persist: bool,
+    /// A duplicate the hub suppressed (chat seen from another member, a repeated spawn).
+    pub duplicate: bool,
+}
+
+pub struct Hub {
+    state: Mutex<State>,
+    tx: broadcast::Sender<Broadcast>,
+    next_conn: AtomicU64,
+    request_ids: AtomicU64,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
+}
+
+/// Why a command could not be routed (the `command_ack` status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandStatus {
+    Sent,
+    NotConnected,
+}
+
+impl CommandStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommandStatus::Sent => "sent",
+            CommandStatus::NotConnected => "not_connected",
+        }
+    }
+}
+
+impl Hub {
+    pub fn new() -> Self {
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Hub { state: Mutex::new(State::default()), tx, next_conn: AtomicU64::new(1), request_ids: AtomicU64::new(1) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the maps half-updated in a way that
+        // matters more than stopping the service would, so recover the guard.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Broadcast> {
+        self.tx.subscribe()
+    }
+
+    fn send(&self, topic: &'static str, character: &str, json: String) {
+        let _ = self.tx.send(Broadcast { topic, character: name_key(character), json: json.into() });
+    }
+
+    pub fn next_request_id(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.request_ids.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Binds a plugin socket to `name`. An older socket of the same character is told to
+    /// close with 4000 "superseded". Returns this connection's id.
+    pub fn bind_plugin(&self, name: &str, tx: mpsc::Sender<PluginOutgoing>, now_ms: i64) -> u64 {
+        let conn_id = self.next_conn.fetch_add(1, Ordering::Relaxed);
+        let key = name_key(name);
+        let old = {
+            let mut st = self.lock();
+            let old = st.plugins.insert(key.clone(), PluginConn { conn_id, tx });
+            evict_if_full(&mut st);
+            let ch = st.characters.entry(key).or_default();
+            ch.name = name.trim().to_string();
+            ch.online = true;
+            ch.last_seen_ms = now_ms;
+            old
+        };
+        if let Some(old) = old {
+            let _ = old.tx.try_send(PluginOutgoing::Close(4000, "superseded".into()));
+        }
+        self.send("online", name, json!({"type":"online","character_name":name.trim(),"online":true}).to_string());
+        conn_id
+    }
+
+    /// Releases a plugin socket; the character goes offline unless a newer socket took it.
+    pub fn unbind_plugin(&self, name: &str, conn_id: u64, reason: &str) {
+        let key = name_key(name);
+        let went_offline = {
+            let mut st = self.lock();
+            if st.plugins.get(&key).is_some_and(|c| c.conn_id == conn_id) {
+                st.plugins.remove(&key);
+                if let Some(ch) = st.characters.get_mut(&key) {
+                    ch.online = false;
+                }
+                true
+            } else {
+                false
+            }
+        };
+        if went_offline {
+            self.send(
+                "online",
+                name,
+                json!({"type":"online","character_name":name.trim(),"online":false,"reason":reason}).to_string(),
+            );
+        }
+    }
+
+    /// Updates live state from a decoded frame and broadcasts it. Returns whether the
+    /// caller should persist it.
+    pub fn on_frame(&self, frame: &PluginFrame, recv_ms: i64) -> FrameOutcome {
+        let name = frame.character_name.as_str();
+        let key = name_key(name);
+        let mut out = FrameOutcome::default();
+        let mut guard = self.lock();
+        let st = &mut *guard;
+        let ch = st.characters.entry(key.clone()).or_default();
+        if ch.name.is_empty() {
+            ch.name = name.to_string();
+        }
+        ch.last_seen_ms = recv_ms;
+        if frame.plugin_version.is_some() {
+            ch.plugin_version = frame.plugin_version.clone();
+        }
+        let envelope = |kind: &str, body: &Value| render::forward_json(kind, name, recv_ms, body);
+        match &frame.body {
+            PluginEvent::Telemetry(t) => {
+                ch.telemetry = Some((recv_ms, frame.client_time_ms, t.clone()));
+                drop(guard);
+                out.persist = true;
+                self.send("telemetry", name, telemetry_json(name, recv_ms, frame.client_time_ms, t).to_string());
+            }
+            PluginEvent::Vitals(v) => {
+                ch.vitals = Some(v.clone());
+                drop(guard);
+                let mut body = vitals_json(v);
+                if let Value::Object(m) = &mut body {
+                    m.insert("type".into(), "vitals".into());
+                    m.insert("character_name".into(), name.into());
+                    m.insert("received_at".into(), recv_ms.into());
+                }
+                self.send("vitals", name, body.to_string());
+            }
+            PluginEvent::Quest(v) => {
+                ch.quests = Some(v.clone());
+                drop(guard);
+                self.send("quest", name, envelope("quest", v));
+            }
+            PluginEvent::Cantrips(v) => {
+                ch.cantrips = Some(v.clone());
+                drop(guard);
+                self.send("cantrips", name, envelope("cantrips", v));
+            }
+            PluginEvent::NearbyObjects(v) => {
+                ch.nearby_objects = Some(v.clone());
+                drop(guard);
+                self.send("nearby_objects", name, envelope("nearby_objects", v));
+            }
+            PluginEvent::CharacterStats(v) => {
+                ch.character_stats = Some(v.clone());
+                drop(guard);
+                out.persist = true;
+                self.send("character_stats", name, envelope("character_stats", v));
+            }
+            PluginEvent::CombatStats(v) => {
+                ch.combat_stats = Some(v.clone());
+                drop(guard);
+                out.persist = true;
+                self.send("combat_stats", name, envelope("combat_stats", v));
+            }
+            PluginEvent::Combat(v) => {
+                drop(guard);
+                self.send("combat", name, envelope("combat", v));
+            }
+            PluginEvent::DungeonMap { landblock, map } => {
+                let text: Arc<str> = envelope("dungeon_map", map).into();
+                let size = text.len();
+                if let Some(old) = st.dungeon_maps.get(landblock) {
+                    st.dungeon_bytes -= old.len();
+                }
+                if size <= MAX_DUNGEON_CACHE_BYTES / 4 {
+                    while (st.dungeon_maps.len() >= MAX_CACHED_DUNGEONS || st.dungeon_bytes + size > MAX_DUNGEON_CACHE_BYTES)
+                        && !st.dungeon_maps.is_empty()
+                    {
+                        let Some(victim) = st.dungeon_maps.keys().next().copied() else { break };
+                        if let Some(v) = st.dungeon_maps.remove(&victim) {
+                            st.dungeon_bytes -= v.len();
+                        }
+                    }
+                    st.dungeon_bytes += size;
+                    st.dungeon_maps.insert(*landblock, text.clone());
+                }
+                drop(guard);
+                let _ = self.tx.send(Broadcast { topic: "dungeon_map", character: key, json: text });
+            }
+            PluginEvent::Chat(c) => {
+                let h = chat_hash(c.sender.as_deref().unwrap_or(""), &c.text);
+                prune_dedup(&mut st.chat_seen, &mut st.chat_order, recv_ms - CHAT_DEDUP_MS);
+                if st.chat_seen.get(&h).is_some_and(|t| recv_ms - t < CHAT_DEDUP_MS) {
+                    out.duplicate = true;
+                    return out;
+                }
+                st.chat_seen.insert(h, recv_ms);
+                st.chat_order.push_back((recv_ms, h));
+                let text: Arc<str> = render::forward_json("chat", name, recv_ms, &serde_json::to_value(c).unwrap_or_default()).into();
+                st.chat_history.push_back(text.clone());
+                if st.chat_history.len() > CHAT_HISTORY {
+                    st.chat_history.pop_front();
+                }
+                drop(guard);
+                let _ = self.tx.send(Broadcast { topic: "chat", character: key, json: text });
+            }
+            PluginEvent::Spawn(s) => {
+                if let Some(id) = s.object_id {
+                    prune_dedup(&mut st.spawn_seen, &mut st.spawn_order, recv_ms - SPAWN_DEDUP_MS);
+                    if st.spawn_seen.get(&id).is_some_and(|t| recv_ms - t < SPAWN_DEDUP_MS) {
+                        out.duplicate = true;
+                        return out;
+                    }
+                    st.spawn_seen.insert(id, recv_ms);
+                    st.spawn_order.push_back((recv_ms, id));
+                }
+                drop(guard);
+                out.persist = true;
+                self.send("spawn", name, envelope("spawn", &render::spawn_value(s)));
+            }
+            PluginEvent::Rare(r) => {
+                drop(guard);
+                out.persist = true;
+                self.send("rare", name, envelope("rare", &render::rare_value(r)));
+            }
+            PluginEvent::Portal(p) => {
+                drop(guard);
+                out.persist = true;
+                self.send("portal", name, envelope("portal", &render::portal_value(p)));
+            }
+            PluginEvent::CommandResult { request_id, ok, message } => {
+                drop(guard);
+                let body = json!({"request_id": request_id, "ok": ok, "message": message});
+                self.send("command_result", name, envelope("command_result", &body));
+            }
+            PluginEvent::Share(share) => {
+                let mut relay = serde_json::Map::new();
+                relay.insert("type".into(), share.kind.clone().into());
+                relay.insert("from".into(), name.into());
+                relay.insert("payload".into(), share.payload.clone());
+                let text = Value::Object(relay).to_string();
+                let targets: Vec<mpsc::Sender<PluginOutgoing>> = st
+                    .plugins
+                    .iter()
+                    .filter(|(k, _)| **k != key)
+                    .filter(|(k, _)| share.to.as_ref().is_none_or(|names| names.iter().any(|n| name_key(n) == **k)))
+                    .map(|(_, c)| c.tx.clone())
+                    .collect();
+                drop(guard);
+                for t in targets {
+                    let _ = t.try_send(PluginOutgoing::Text(text.clone()));
+                }
+            }
+            PluginEvent::Inventory(_) | PluginEvent::Unknown(_) => {}
+        }
+        out
+    }
+
+    /// Routes a browser command to the character's plugin socket.
+    pub fn send_command(&self, player_name: &str, command: &str, issued_by: &str, request_id: &str) -> CommandStatus {
+        let tx = self.lock().plugins.get(&name_key(player_name)).map(|c| c.tx.clone());
+        let Some(tx) = tx else { return CommandStatus::NotConnected };
+        let msg = json!({"type":"command","request_id":request_id,"command":command,"issued_by":issued_by}).to_string();
+        match tx.try_send(PluginOutgoing::Text(msg)) {
+            Ok(()) => CommandStatus::Sent,
+            Err(_) => CommandStatus::NotConnected,
+        }
+    }
+
+    /// Asks every plugin socket to close (shutdown). Their sessions end and unbind.
+    pub fn close_all_plugins(&self, reason: &str) {
+        let conns: Vec<_> = self.lock().plugins.values().map(|c| c.tx.clone()).collect();
+        for tx in conns {
+            let _ = tx.try_send(PluginOutgoing::Close(1001, reason.to_string()));
+        }
+    }
+
+    /// A cached dungeon map for the character's current dungeon, if any.
+    pub fn cached_dungeon_map(&self, player_name: &str) -> Option<Arc<str>> {
+        let st = self.lock();
+        let ch = st.characters.get(&name_key(player_name))?;
+        let (_, _, t) = ch.telemetry.as_ref()?;
+        if !t.is_dungeon {
+            return None;
+        }
+        let landblock = (t.landcell? >> 16) as u16;
+        st.dungeon_maps.get(&landblock).cloned()
+    }
+
+    /// Asks the plugin for its dungeon map. `false` when it is not connected.
+    pub fn request_dungeon_map(&self, player_name: &str) -> bool {
+        let tx = self.lock().plugins.get(&name_key(player_name)).map(|c| c.tx.clone());
+        let Some(tx) = tx else { return false };
+        let msg = json!({"type":"request_dungeon_map","request_id": self.next_request_id("d")}).to_string();
+        tx.try_send(PluginOutgoing::Text(msg)).is_ok()
+    }
+
+    pub fn character(&self, name: &str) -> Option<CharacterLive> {
+        self.lock().characters.get(&name_key(name)).cloned()
+    }
+
+    /// Characters seen since `since_ms`, by name.
+    pub fn characters_since(&self, since_ms: i64) -> Vec<CharacterLive> {
+        let mut v: Vec<_> = self.lock().characters.values().filter(|c| c.last_seen_ms >= since_ms || c.online).cloned().collect();
+        v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        v
+    }
+
+    pub fn online_count(&self) -> usize {
+        self.lock().plugins.len()
+    }
+
+    pub fn chat_history(&self) -> Vec<Arc<str>> {
+        self.lock().chat_history.iter().cloned().collect()
+    }
+
+    /// The browser `snapshot` message (protocol.md §4) for the given filter.
+    pub fn snapshot_json(&self, characters: Option<&[String]>, server_time_ms: i64) -> String {
+        let st = self.lock();
+        let mut list: Vec<&CharacterLive> = st
+            .characters
+            .iter()
+            .filter(|(k, _)| characters.is_none_or(|names| names.iter().any(|n| n == *k)))
+            .map(|(_, c)| c)
+            .collect();
+        list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        let chars: Vec<Value> = list.into_iter().map(render::snapshot_entry).collect();
+        let time = chrono::DateTime::from_timestamp_millis(server_time_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+        json!({"type":"snapshot","server_time":time,"server_time_ms":server_time_ms,"characters":chars}).to_string()
+    }
+}
+
+fn evict_if_full(st: &mut State) {
+    if st.characters.len() < MAX_LIVE_CHARACTERS {
+        return;
+    }
+    if let Some(victim) =
+        st.characters.iter().filter(|(_, c)| !c.online).min_by_key(|(_, c)| c.last_seen_ms).map(|(k, _)| k.clone())
+    {
+        st.characters.remove(&victim);
+    }
+}
+
+fn chat_hash(sender: &str, text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    sender.trim().to_lowercase().hash(&mut h);
+    text.trim().hash(&mut h);
+    h.finish()
+}
+
+fn prune_dedup<K: std::hash::Hash + Eq + Copy>(seen: &mut HashMap<K, i64>, order: &mut VecDeque<(i64, K)>, older_than: i64) {
+    while let Some((t, k)) = order.front().copied() {
+        if t >= older_than && order.len() < MAX_DEDUP_ENTRIES {
+            break;
+        }
+        order.pop_front();
+        if seen.get(&k).is_some_and(|seen_t| *seen_t == t) {
+            seen.remove(&k);
+        }
+    }
+}
+
+/// Map coordinates as the dashboard shows them.
+pub fn coords_label(t: &Telemetry) -> String {
+    protocol::format_coords(t.ew, t.ns)
+}

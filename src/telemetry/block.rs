@@ -1,0 +1,340 @@
+//! The sealed-block codec: a run of one character's telemetry rows, column by column,
+//! each column delta-encoded as zigzag varints, then zstd-compressed.
+//!
+//! A telemetry row is ~20 fields that change slowly (position moves a little, counters
+//! tick up), so deltas are mostly 0 or tiny and a block of 100+ rows lands in single-digit
+//! to low tens of bytes per row. Floats are stored as scaled integers: map coordinates to
+//! 1e-5 unit (2.4 mm), local/z metres to 1 mm, heading and rates to 1/100. That rounding is
+//! the only loss, and it is far below the plugin's own precision.
+
+use crate::protocol::Telemetry;
+
+const FORMAT_VERSION: u8 = 1;
+const ZSTD_LEVEL: i32 = 3;
+/// A block never holds more rows than this (bounds decode work per key).
+pub const MAX_BLOCK_ROWS: usize = 1024;
+
+/// One stored telemetry event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Server receive time, unix ms (the key's time).
+    pub t: i64,
+    pub client_time_ms: Option<i64>,
+    pub plugin_version: Option<String>,
+    pub tel: Telemetry,
+}
+
+#[derive(Debug)]
+pub struct BlockError(pub String);
+
+impl std::fmt::Display for BlockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "telemetry block is damaged: {}", self.0)
+    }
+}
+
+// Column order is the file format: append new columns at the end and bump the version.
+const SCALE_MAP: f64 = 1e5;
+const SCALE_M: f64 = 1e3;
+const SCALE_CENTI: f64 = 1e2;
+
+/// The numeric columns of a row, as optional scaled integers.
+fn columns(r: &Row) -> [Option<i64>; 19] {
+    let t = &r.tel;
+    let s = |v: Option<f64>, k: f64| v.map(|x| (x * k).round() as i64);
+    [
+        Some(r.t),
+        r.client_time_ms,
+        t.landcell.map(i64::from),
+        s(t.local_x, SCALE_M),
+        s(t.local_y, SCALE_M),
+        s(t.z, SCALE_M),
+        s(Some(t.ew), SCALE_MAP),
+        s(Some(t.ns), SCALE_MAP),
+        s(t.heading, SCALE_CENTI),
+        Some(i64::from(t.is_dungeon)),
+        t.kills.map(i64::from),
+        s(t.kills_per_hour, SCALE_CENTI),
+        t.deaths.map(i64::from),
+        t.total_deaths.map(i64::from),
+        t.rares_found.map(i64::from),
+        t.prismatic_taper_count.map(i64::from),
+        t.session_seconds.map(|v| v as i64),
+        t.xp_per_hour,
+        t.level.map(i64::from),
+    ]
+}
+
+// total_xp and luminance get their own columns after the first 19 (kept separate so the
+// array above stays a fixed, documented layout).
+fn wide_columns(r: &Row) -> [Option<i64>; 2] {
+    [r.tel.total_xp, r.tel.luminance]
+}
+
+const NCOLS: usize = 21;
+
+pub fn encode(rows: &[Row]) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(rows.len() * 24 + 64);
+    push_varint(&mut raw, rows.len() as u64);
+    let table: Vec<[Option<i64>; NCOLS]> = rows
+        .iter()
+        .map(|r| {
+            let mut all = [None; NCOLS];
+            all[..19].copy_from_slice(&columns(r));
+            all[19..].copy_from_slice(&wide_columns(r));
+            all
+        })
+        .collect();
+    // Presence bits per row (delta-free: they rarely change, zstd folds the repeats).
+    for row in &table {
+        let mut bits = 0u32;
+        for (i, c) in row.iter().enumerate() {
+            if c.is_some() {
+                bits |= 1 << i;
+            }
+        }
+        push_varint(&mut raw, u64::from(bits));
+    }
+    for col in 0..NCOLS {
+        let mut prev = 0i64;
+        for row in &table {
+            if let Some(v) = row[col] {
+                push_varint(&mut raw, zigzag(v.wrapping_sub(prev)));
+                prev = v;
+            }
+        }
+    }
+    encode_strings(&mut raw, rows.iter().map(|r| r.tel.vt_state.as_deref()));
+    encode_strings(&mut raw, rows.iter().map(|r| r.plugin_version.as_deref()));
+    let mut out = vec![FORMAT_VERSION];
+    // zstd on an in-memory buffer cannot fail except on allocation failure.
+    out.extend(zstd::bulk::compress(&raw, ZSTD_LEVEL).unwrap_or_default());
+    out
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Vec<Row>, BlockError> {
+    let (&version, body) = bytes.split_first().ok_or_else(|| BlockError("empty".into()))?;
+    if version != FORMAT_VERSION {
+        return Err(BlockError(format!("unknown block format {version}")));
+    }
+    // Bound decompression: rows × worst-case bytes per row.
+    let limit = MAX_BLOCK_ROWS * (NCOLS * 10 + 200) + 64;
+    let raw = zstd::bulk::decompress(body, limit).map_err(|e| BlockError(e.to_string()))?;
+    let mut cur = Cursor { buf: &raw, pos: 0 };
+    let n = cur.varint()? as usize;
+    if n > MAX_BLOCK_ROWS {
+        return Err(BlockError(format!("{n} rows")));
+    }
+    let mut presence = Vec::with_capacity(n);
+    for _ in 0..n {
+        presence.push(cur.varint()? as u32);
+    }
+    let mut table = vec![[None::<i64>; NCOLS]; n];
+    for col in 0..NCOLS {
+        let mut prev = 0i64;
+        for (row, bits) in table.iter_mut().zip(&presence) {
+            if bits & (1 << col) != 0 {
+                prev = prev.wrapping_add(unzigzag(cur.varint()?));
+                row[col] = Some(prev);
+            }
+        }
+    }
+    let vt = decode_strings(&mut cur, n)?;
+    let pv = decode_strings(&mut cur, n)?;
+    let f = |v: Option<i64>, k: f64| v.map(|x| x as f64 / k);
+    let mut rows = Vec::with_capacity(n);
+    for (i, c) in table.into_iter().enumerate() {
+        let t = c[0].ok_or_else(|| BlockError("row without time".into()))?;
+        rows.push(Row {
+            t,
+            client_time_ms: c[1],
+            plugin_version: pv[i].clone(),
+            tel: Telemetry {
+                landcell: c[2].and_then(|v| u32::try_from(v).ok()),
+                local_x: f(c[3], SCALE_M),
+                local_y: f(c[4], SCALE_M),
+                z: f(c[5], SCALE_M),
+                ew: f(c[6], SCALE_MAP).unwrap_or_default(),
+                ns: f(c[7], SCALE_MAP).unwrap_or_default(),
+                heading: f(c[8], SCALE_CENTI),
+                is_dungeon: c[9] == Some(1),
+                kills: c[10].and_then(|v| u32::try_from(v).ok()),
+                kills_per_hour: f(c[11], SCALE_CENTI),
+                deaths: c[12].and_then(|v| u32::try_from(v).ok()),
+                total_deaths: c[13].and_then(|v| u32::try_from(v).ok()),
+                rares_found: c[14].and_then(|v| u32::try_from(v).ok()),
+                prismatic_taper_count: c[15].and_then(|v| u32::try_from(v).ok()),
+                session_seconds: c[16].and_then(|v| u64::try_from(v).ok()),
+                xp_per_hour: c[17],
+                level: c[18].and_then(|v| u32::try_from(v).ok()),
+                total_xp: c[19],
+                luminance: c[20],
+                vt_state: vt[i].clone(),
+            },
+        });
+    }
+    Ok(rows)
+}
+
+/// Strings as a per-block dictionary plus one index per row (0 = none).
+fn encode_strings<'a>(out: &mut Vec<u8>, values: impl Iterator<Item = Option<&'a str>>) {
+    let mut dict: Vec<&str> = Vec::new();
+    let mut idx = Vec::new();
+    for v in values {
+        idx.push(match v {
+            None => 0,
+            Some(s) => match dict.iter().position(|d| *d == s) {
+                Some(p) => p + 1,
+                None => {
+                    dict.push(s);
+                    dict.len()
+                }
+            },
+        });
+    }
+    push_varint(out, dict.len() as u64);
+    for s in &dict {
+        push_varint(out, s.len() as u64);
+        out.extend_from_slice(s.as_bytes());
+    }
+    for i in idx {
+        push_varint(out, i as u64);
+    }
+}
+
+fn decode_strings(cur: &mut Cursor<'_>, n: usize) -> Result<Vec<Option<String>>, BlockError> {
+    let dict_len = cur.varint()? as usize;
+    if dict_len > n {
+        return Err(BlockError("string dictionary larger than the block".into()));
+    }
+    let mut dict = Vec::with_capacity(dict_len);
+    for _ in 0..dict_len {
+        let len = cur.varint()? as usize;
+        let bytes = cur.take(len)?;
+        dict.push(String::from_utf8_lossy(bytes).into_owned());
+    }
+    (0..n)
+        .map(|_| {
+            let i = cur.varint()? as usize;
+            match i {
+                0 => Ok(None),
+                i => dict.get(i - 1).cloned().map(Some).ok_or_else(|| BlockError("bad string index".into())),
+            }
+        })
+        .collect()
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn varint(&mut self) -> Result<u64, BlockError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *self.buf.get(self.pos).ok_or_else(|| BlockError("truncated".into()))?;
+            self.pos += 1;
+            v |= u64::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(BlockError("varint too long".into()))
+    }
+
+    fn take(&mut self, len: usize) -> Result<&'a [u8], BlockError> {
+        let end = self.pos.checked_add(len).filter(|e| *e <= self.buf.len()).ok_or_else(|| BlockError("truncated".into()))?;
+        let s = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn sample_rows(n: usize) -> Vec<Row> {
+        (0..n)
+            .map(|i| Row {
+                t: 1_748_802_125_000 + i as i64 * 3_000,
+                client_time_ms: Some(1_748_802_124_000 + i as i64 * 3_000),
+                plugin_version: Some("4.2.0".into()),
+                tel: Telemetry {
+                    landcell: Some(0xA9B4_0019),
+                    local_x: Some(81.33 + i as f64 * 0.5),
+                    local_y: Some(11.8),
+                    z: Some(94.0),
+                    ew: 33.589 + i as f64 * 0.002,
+                    ns: 42.099,
+                    heading: Some(271.5),
+                    is_dungeon: false,
+                    kills: Some(1523 + i as u32 / 3),
+                    kills_per_hour: Some(612.4),
+                    deaths: Some(3),
+                    total_deaths: Some(41),
+                    rares_found: Some(2),
+                    prismatic_taper_count: Some(1874),
+                    session_seconds: Some(8940 + i as u64 * 3),
+                    xp_per_hour: Some(184_000_000),
+                    level: Some(275),
+                    total_xp: Some(191_226_310_247 + i as i64 * 1000),
+                    luminance: if i % 2 == 0 { None } else { Some(1_250_000) },
+                    vt_state: Some(if i % 7 == 0 { "Looting" } else { "Combat" }.into()),
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_round_trip_through_a_block() {
+        let rows = sample_rows(200);
+        let back = decode(&encode(&rows)).unwrap();
+        assert_eq!(back.len(), rows.len());
+        for (a, b) in rows.iter().zip(&back) {
+            assert_eq!(a.t, b.t);
+            assert_eq!(a.tel.kills, b.tel.kills);
+            assert_eq!(a.tel.luminance, b.tel.luminance);
+            assert_eq!(a.tel.vt_state, b.tel.vt_state);
+            assert!((a.tel.ew - b.tel.ew).abs() < 1e-5);
+            assert_eq!(a.tel.total_xp, b.tel.total_xp);
+        }
+    }
+
+    #[test]
+    fn a_hunting_block_costs_well_under_forty_bytes_a_row() {
+        let rows = sample_rows(256);
+        let per_row = encode(&rows).len() as f64 / rows.len() as f64;
+        assert!(per_row < 40.0, "{per_row} bytes per row");
+    }
+
+    #[test]
+    fn damaged_blocks_error_instead_of_panicking() {
+        let bytes = encode(&sample_rows(10));
+        for cut in 0..bytes.len() {
+            let _ = decode(&bytes[..cut]);
+        }
+        let mut flipped = bytes.clone();
+        flipped[5] ^= 0xFF;
+        let _ = decode(&flipped);
+        assert!(decode(&[]).is_err());
+        assert!(decode(&[99, 1, 2]).is_err());
+    }
+}

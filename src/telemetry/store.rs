@@ -1,0 +1,334 @@
+//! Day-bucket redb files and every read over them.
+//!
+//! `telemetry/YYYY-MM-DD.redb` holds one UTC day: sealed/open telemetry blocks keyed
+//! `(character_id, first_ts_ms, seq)`, one row per event for the low-rate kinds, hourly
+//! rollups, and the checkpoint (`meta.checkpoint_seq`: every journal record up to it is in
+//! this file durably). Readers open read transactions and never block the writer.
+
+use super::block::{self, Row};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+pub(crate) type EventKey = (u32, i64, u32);
+pub(crate) const BLOCKS: TableDefinition<EventKey, &[u8]> = TableDefinition::new("telemetry_blocks");
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+pub(crate) const ROLLUPS: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_hourly");
+pub(crate) const ROLLUP_STATE: TableDefinition<u32, &[u8]> = TableDefinition::new("rollup_state");
+
+/// The persisted kinds other than telemetry, one table each (JSON values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventKind {
+    Spawn,
+    Rare,
+    Portal,
+    CharacterStats,
+    CombatStats,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] =
+        [EventKind::Spawn, EventKind::Rare, EventKind::Portal, EventKind::CharacterStats, EventKind::CombatStats];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Spawn => "spawn",
+            EventKind::Rare => "rare",
+            EventKind::Portal => "portal",
+            EventKind::CharacterStats => "character_stats",
+            EventKind::CombatStats => "combat_stats",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    pub(crate) fn table(self) -> TableDefinition<'static, EventKey, &'static [u8]> {
+        TableDefinition::new(self.name())
+    }
+}
+
+/// Blocks span at most this long, so a time-range scan starts this far before `from`.
+pub const MAX_BLOCK_SPAN_MS: i64 = 60 * 60 * 1000;
+pub const DAY_MS: i64 = 86_400_000;
+/// Per-file page cache; most day files are cold and read rarely.
+const DAY_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Hourly per-character totals (kills, deaths, XP, rares, distance, time online).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rollup {
+    pub kills: u64,
+    pub deaths: u64,
+    pub xp: i64,
+    pub rares: u64,
+    pub distance_m: f64,
+    pub online_s: u64,
+    pub events: u64,
+}
+
+#[derive(Debug)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+macro_rules! store_err {
+    ($($t:ty),*) => {$(impl From<$t> for StoreError { fn from(e: $t) -> Self { StoreError(e.to_string()) } })*};
+}
+store_err!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    std::io::Error
+);
+
+/// The open day files, shared by the writer and readers (redb allows one handle per file
+/// per process, so this registry is the only place that opens them).
+#[derive(Clone)]
+pub struct DayFiles {
+    dir: PathBuf,
+    open: Arc<RwLock<BTreeMap<i64, Arc<Database>>>>,
+}
+
+pub fn day_of(ts_ms: i64) -> i64 {
+    ts_ms.div_euclid(DAY_MS)
+}
+
+pub fn day_name(day: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(day * DAY_MS)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| format!("day-{day}"))
+}
+
+fn parse_day_name(name: &str) -> Option<i64> {
+    let stem = name.strip_suffix(".redb")?;
+    let date = chrono::NaiveDate::parse_from_str(stem, "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() / DAY_MS)
+}
+
+impl DayFiles {
+    pub fn new(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)?;
+        Ok(DayFiles { dir: dir.to_path_buf(), open: Arc::new(RwLock::new(BTreeMap::new())) })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Days that have a file, ascending.
+    pub fn days(&self) -> Vec<i64> {
+        let mut days: Vec<i64> = std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| parse_day_name(e.file_name().to_str()?))
+            .collect();
+        days.sort_unstable();
+        days
+    }
+
+    /// The day's database, opening (and with `create`, creating) it on first use.
+    pub fn get(&self, day: i64, create: bool) -> Result<Option<Arc<Database>>, StoreError> {
+        if let Some(db) = self.open.read().map_err(|_| StoreError("day registry poisoned".into()))?.get(&day) {
+            return Ok(Some(db.clone()));
+        }
+        let path = self.dir.join(format!("{}.redb", day_name(day)));
+        if !create && !path.exists() {
+            return Ok(None);
+        }
+        let mut open = self.open.write().map_err(|_| StoreError("day registry poisoned".into()))?;
+        if let Some(db) = open.get(&day) {
+            return Ok(Some(db.clone()));
+        }
+        let db = Arc::new(
+            redb::Builder::new()
+                .set_cache_size(DAY_CACHE_BYTES)
+                .create(&path)
+                .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?,
+        );
+        if create {
+            let txn = db.begin_write()?;
+            {
+                txn.open_table(BLOCKS)?;
+                txn.open_table(META)?;
+                txn.open_table(ROLLUPS)?;
+                txn.open_table(ROLLUP_STATE)?;
+                for k in EventKind::ALL {
+                    txn.open_table(k.table())?;
+                }
+            }
+            txn.commit()?;
+        }
+        open.insert(day, db.clone());
+        Ok(Some(db))
+    }
+
+    /// Closes a day's handle (retention deletes the file afterwards).
+    pub fn forget(&self, day: i64) {
+        if let Ok(mut open) = self.open.write() {
+            open.remove(&day);
+        }
+    }
+
+    /// Days overlapping `[from, to]` that exist on disk.
+    fn days_in(&self, from: i64, to: i64) -> Vec<i64> {
+        let (a, b) = (day_of(from), day_of(to));
+        self.days().into_iter().filter(|d| *d >= a && *d <= b).collect()
+    }
+
+    /// Telemetry rows of one character in `[from, to]`, ascending.
+    pub fn trail(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<Row>, StoreError> {
+        let mut out = Vec::new();
+        for day in self.days_in(from - MAX_BLOCK_SPAN_MS, to) {
+            let Some(db) = self.get(day, false)? else { continue };
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(BLOCKS) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let start = (character_id, from - MAX_BLOCK_SPAN_MS, 0u32);
+            let end = (character_id, to, u32::MAX);
+            for entry in table.range(start..=end)? {
+                let (_, value) = entry?;
+                let rows = block::decode(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                out.extend(rows.into_iter().filter(|r| r.t >= from && r.t <= to));
+            }
+        }
+        out.sort_by_key(|r| r.t);
+        Ok(out)
+    }
+
+    /// Events of one kind in `[from, to]`, optionally for one character, ascending, at most
+    /// `limit`, starting after `cursor` (an opaque `(day, key)` position).
+    pub fn events(
+        &self,
+        kind: EventKind,
+        character_id: Option<u32>,
+        from: i64,
+        to: i64,
+        limit: usize,
+        mut visit: impl FnMut(EventKey, &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut taken = 0;
+        for day in self.days_in(from, to) {
+            let Some(db) = self.get(day, false)? else { continue };
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(kind.table()) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let range: Box<dyn Iterator<Item = _>> = match character_id {
+                Some(id) => Box::new(table.range((id, from, 0u32)..=(id, to, u32::MAX))?),
+                None => Box::new(table.iter()?),
+            };
+            for entry in range {
+                let (k, v) = entry?;
+                let key = k.value();
+                if key.1 < from || key.1 > to {
+                    continue;
+                }
+                if !visit(key, v.value()) {
+                    return Ok(());
+                }
+                taken += 1;
+                if taken >= limit {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest event of a kind for a character, looking back at most `max_days`.
+    pub fn latest(&self, kind: EventKind, character_id: u32, max_days: usize) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        for day in self.days().into_iter().rev().take(max_days) {
+            let Some(db) = self.get(day, false)? else { continue };
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(kind.table()) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(entry) = table.range((character_id, i64::MIN, 0u32)..=(character_id, i64::MAX, u32::MAX))?.next_back() {
+                let (k, v) = entry?;
+                return Ok(Some((k.value().1, v.value().to_vec())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Hourly rollups in `[from, to]`, summed per character.
+    pub fn rollup_totals(&self, from: i64, to: i64) -> Result<BTreeMap<u32, Rollup>, StoreError> {
+        let mut totals: BTreeMap<u32, Rollup> = BTreeMap::new();
+        for day in self.days_in(from, to) {
+            let Some(db) = self.get(day, false)? else { continue };
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(ROLLUPS) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            for entry in table.iter()? {
+                let (k, v) = entry?;
+                let (id, hour) = k.value();
+                if hour + 3_600_000 <= from || hour > to {
+                    continue;
+                }
+                let Ok((r, _)) = bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard()) else {
+                    continue;
+                };
+                let t = totals.entry(id).or_default();
+                t.kills += r.kills;
+                t.deaths += r.deaths;
+                t.xp += r.xp;
+                t.rares += r.rares;
+                t.distance_m += r.distance_m;
+                t.online_s += r.online_s;
+                t.events += r.events;
+            }
+        }
+        Ok(totals)
+    }
+
+    /// Storage figures for benches and restore-check: (files, bytes, telemetry rows, blocks).
+    pub fn telemetry_footprint(&self) -> Result<(usize, u64, u64, u64), StoreError> {
+        let (mut files, mut bytes, mut rows, mut blocks) = (0, 0, 0, 0);
+        for day in self.days() {
+            files += 1;
+            bytes += std::fs::metadata(self.dir.join(format!("{}.redb", day_name(day))))?.len();
+            let Some(db) = self.get(day, false)? else { continue };
+            let txn = db.begin_read()?;
+            if let Ok(table) = txn.open_table(BLOCKS) {
+                for entry in table.iter()? {
+                    let (_, v) = entry?;
+                    blocks += 1;
+                    rows += block::decode(v.value()).map_err(|e| StoreError(e.to_string()))?.len() as u64;
+                }
+            }
+        }
+        Ok((files, bytes, rows, blocks))
+    }
+}
+
+pub fn checkpoint_of(db: &Database) -> Result<u64, StoreError> {
+    let txn = db.begin_read()?;
+    match txn.open_table(META) {
+        Ok(t) => Ok(t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
+}

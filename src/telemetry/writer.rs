@@ -1,0 +1,630 @@
+//! The single batching writer: journal first (the commit point), then redb.
+//!
+//! Socket tasks send persisted events through one bounded channel. The writer takes what
+//! is queued (group commit: at most `MAX_BATCH_EVENTS`, and a batch forms while the previous
+//! one syncs, so commits are never more than one sync apart), appends it to the journal and
+//! `fdatasync`s — from then on the events are committed — and applies them to the day
+//! files with cheap non-durable redb commits. Every `CHECKPOINT_INTERVAL` a durable commit
+//! records in each file the journal position it covers, and the journal is trimmed behind.
+//! A slow or full disk stalls the writer, the channel fills, and socket reads pause: memory
+//! never grows and nothing is dropped silently.
+
+use super::block::{self, MAX_BLOCK_ROWS, Row};
+use super::characters::Characters;
+use super::portals;
+use super::store::{self, BLOCKS, DayFiles, EventKey, EventKind, META, MAX_BLOCK_SPAN_MS, ROLLUP_STATE, ROLLUPS, Rollup, StoreError};
+use crate::journal::{self, Journal};
+use crate::protocol::{Portal, Rare, Spawn, Telemetry};
+use redb::{Database, Durability, ReadableTable};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Queue between sockets and the writer. At ~100 B an event this is ~6 MB in flight at
+/// most, and about a second of the 50k events/s target: enough to ride out a checkpoint,
+/// small enough that a stalled disk pauses plugins within a second.
+pub const QUEUE_CAPACITY: usize = 65_536;
+/// Events per journal append. Large batches amortize the sync; this bounds one batch's
+/// memory and the time one redb commit takes.
+pub const MAX_BATCH_EVENTS: usize = 16_384;
+/// Durable redb checkpoint period; also bounds how much journal replay a restart needs.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
+/// While the disk refuses writes, the writer retries this often.
+const RETRY_INTERVAL: Duration = Duration::from_millis(500);
+
+/// One persisted event as it goes into the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub recv_ms: i64,
+    pub character: String,
+    pub client_time_ms: Option<i64>,
+    pub plugin_version: Option<String>,
+    pub event: Persisted,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Persisted {
+    Telemetry(Telemetry),
+    Spawn(Spawn),
+    Rare(Rare),
+    Portal(Portal),
+    /// Normalized JSON text (wide, nested shapes are kept as the plugin sent them).
+    CharacterStats(String),
+    CombatStats(String),
+}
+
+impl JournalEntry {
+    pub fn encode(&self) -> Vec<u8> {
+        bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<JournalEntry> {
+        bincode::serde::decode_from_slice(bytes, bincode::config::standard()).ok().map(|(e, _)| e)
+    }
+}
+
+enum Command {
+    Event(Box<JournalEntry>),
+    Flush(oneshot::Sender<()>),
+    /// Commit what is queued before it, checkpoint, and stop.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// Counters the writer keeps for `/metrics` and `/healthz`.
+#[derive(Default)]
+pub struct WriterStats {
+    pub committed: AtomicU64,
+    pub applied: AtomicU64,
+    pub batches: AtomicU64,
+    pub last_batch_events: AtomicU64,
+    pub max_batch_events: AtomicU64,
+    /// Time from a batch's first event dequeued to its journal sync returning, µs.
+    pub last_commit_us: AtomicU64,
+    pub max_commit_us: AtomicU64,
+    pub commit_us_total: AtomicU64,
+    pub checkpoints: AtomicU64,
+    pub degraded: AtomicBool,
+    pub degraded_reason: Mutex<Option<String>>,
+}
+
+impl WriterStats {
+    fn set_degraded(&self, reason: Option<String>) {
+        self.degraded.store(reason.is_some(), Ordering::Relaxed);
+        if let Ok(mut r) = self.degraded_reason.lock() {
+            *r = reason;
+        }
+    }
+
+    pub fn degraded_reason(&self) -> Option<String> {
+        self.degraded_reason.lock().ok().and_then(|r| r.clone())
+    }
+}
+
+#[derive(Clone)]
+pub struct WriterHandle {
+    tx: mpsc::Sender<Command>,
+    pub stats: Arc<WriterStats>,
+}
+
+#[derive(Debug)]
+pub struct WriterClosed;
+
+impl WriterHandle {
+    /// Queues an event; waits (backpressure) while the queue is full.
+    pub async fn submit(&self, entry: JournalEntry) -> Result<(), WriterClosed> {
+        self.tx.send(Command::Event(Box::new(entry))).await.map_err(|_| WriterClosed)
+    }
+
+    /// Resolves once everything submitted before it is committed and applied to redb.
+    pub async fn flush(&self) -> Result<(), WriterClosed> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Command::Flush(tx)).await.map_err(|_| WriterClosed)?;
+        rx.await.map_err(|_| WriterClosed)
+    }
+
+    /// Commits everything queued so far, writes a final checkpoint and stops the writer.
+    /// Events submitted afterwards are refused.
+    pub async fn shutdown(&self) -> Result<(), WriterClosed> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Command::Shutdown(tx)).await.map_err(|_| WriterClosed)?;
+        rx.await.map_err(|_| WriterClosed)
+    }
+
+    pub fn is_degraded(&self) -> bool {
+        self.stats.degraded.load(Ordering::Relaxed)
+    }
+}
+
+/// What start-up recovery did.
+#[derive(Debug, Default, Clone)]
+pub struct RecoveryReport {
+    pub journal_records: u64,
+    pub replayed: u64,
+    pub torn_bytes_dropped: u64,
+    pub last_seq: u64,
+}
+
+/// Opens the journal, replays what the day files' checkpoints do not cover, and starts the
+/// writer thread. The returned join handle ends after every sender is dropped and the
+/// final checkpoint is written.
+pub fn start(
+    journal_dir: &std::path::Path,
+    days: DayFiles,
+    state: Arc<Database>,
+    characters: Characters,
+) -> Result<(WriterHandle, std::thread::JoinHandle<()>, RecoveryReport), StoreError> {
+    let (journal, open_report) = Journal::open(journal_dir).map_err(|e| StoreError(e.to_string()))?;
+    portals::ensure_tables(&state)?;
+    let mut writer = Writer::new(journal, days, state, characters);
+    let mut report = RecoveryReport { torn_bytes_dropped: open_report.torn_bytes_dropped, last_seq: open_report.last_seq, ..Default::default() };
+    writer.recover(&mut report)?;
+    let stats = Arc::new(WriterStats::default());
+    let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
+    let thread_stats = stats.clone();
+    let join = std::thread::Builder::new()
+        .name("telemetry-writer".into())
+        .spawn(move || writer.run(rx, thread_stats))
+        .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
+    Ok((WriterHandle { tx, stats }, join, report))
+}
+
+/// The per-character state rollups need between events (persisted with each batch).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct RollupCursor {
+    kills: Option<u32>,
+    deaths: Option<u32>,
+    total_xp: Option<i64>,
+    t: i64,
+    ew: f64,
+    ns: f64,
+    is_dungeon: bool,
+}
+
+struct OpenBlock {
+    key: EventKey,
+    rows: Vec<Row>,
+}
+
+struct Writer {
+    journal: Journal,
+    days: DayFiles,
+    state: Arc<Database>,
+    characters: Characters,
+    /// Open (not yet full) blocks per (day, character).
+    open_blocks: HashMap<(i64, u32), OpenBlock>,
+    cursors: HashMap<u32, RollupCursor>,
+    /// Durable checkpoint per day file (journal seq covered).
+    checkpoints: HashMap<i64, u64>,
+    state_checkpoint: u64,
+    /// Highest seq applied (non-durably) per day since its last checkpoint.
+    dirty_days: BTreeMap<i64, u64>,
+    state_dirty: Option<u64>,
+    last_applied: u64,
+}
+
+impl Writer {
+    fn new(journal: Journal, days: DayFiles, state: Arc<Database>, characters: Characters) -> Self {
+        Writer {
+            journal,
+            days,
+            state,
+            characters,
+            open_blocks: HashMap::new(),
+            cursors: HashMap::new(),
+            checkpoints: HashMap::new(),
+            state_checkpoint: 0,
+            dirty_days: BTreeMap::new(),
+            state_dirty: None,
+            last_applied: 0,
+        }
+    }
+
+    fn recover(&mut self, report: &mut RecoveryReport) -> Result<(), StoreError> {
+        self.state_checkpoint = portals::checkpoint(&self.state)?;
+        for day in self.days.days() {
+            if let Some(db) = self.days.get(day, false)? {
+                self.checkpoints.insert(day, store::checkpoint_of(&db)?);
+            }
+        }
+        self.load_cursors()?;
+        let min_cp = self.checkpoints.values().copied().chain([self.state_checkpoint]).min().unwrap_or(0);
+        let mut pending: Vec<(u64, JournalEntry)> = Vec::new();
+        let mut failure = None;
+        let dir = self.journal.dir().to_path_buf();
+        let replay = journal::replay(&dir, min_cp, |seq, bytes| {
+            report.journal_records += 1;
+            match JournalEntry::decode(bytes) {
+                Some(e) => pending.push((seq, e)),
+                None => tracing::warn!(seq, "journal record does not decode; skipped"),
+            }
+            if pending.len() >= MAX_BATCH_EVENTS {
+                let batch = std::mem::take(&mut pending);
+                report.replayed += batch.len() as u64;
+                if let Err(e) = self.apply(&batch) {
+                    failure.get_or_insert(e);
+                }
+            }
+        })
+        .map_err(|e| StoreError(e.to_string()))?;
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        report.replayed += pending.len() as u64;
+        self.apply(&pending)?;
+        self.checkpoint()?;
+        if replay.records > 0 {
+            tracing::info!(
+                records = replay.records,
+                torn_segments = replay.torn_segments,
+                "recovered: replayed journal records not covered by the last checkpoint"
+            );
+        }
+        Ok(())
+    }
+
+    fn load_cursors(&mut self) -> Result<(), StoreError> {
+        // The newest two day files hold every character's latest cursor that matters.
+        for day in self.days.days().into_iter().rev().take(2).collect::<Vec<_>>().into_iter().rev() {
+            let Some(db) = self.days.get(day, false)? else { continue };
+            let txn = redb::ReadableDatabase::begin_read(&*db)?;
+            let Ok(table) = txn.open_table(ROLLUP_STATE) else { continue };
+            for entry in table.iter()? {
+                let (k, v) = entry?;
+                if let Ok((c, _)) = bincode::serde::decode_from_slice::<RollupCursor, _>(v.value(), bincode::config::standard()) {
+                    self.cursors.insert(k.value(), c);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn run(mut self, mut rx: mpsc::Receiver<Command>, stats: Arc<WriterStats>) {
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                tracing::error!(error = %e, "writer runtime failed to start");
+                return;
+            }
+        };
+        rt.block_on(async {
+            let mut next_checkpoint = Instant::now() + CHECKPOINT_INTERVAL;
+            loop {
+                let first = tokio::select! {
+                    cmd = rx.recv() => cmd,
+                    _ = tokio::time::sleep_until(next_checkpoint.into()) => {
+                        self.checkpoint_or_degrade(&stats).await;
+                        next_checkpoint = Instant::now() + CHECKPOINT_INTERVAL;
+                        continue;
+                    }
+                };
+                let Some(first) = first else { break };
+                let started = Instant::now();
+                let mut events = Vec::new();
+                let mut flushes = Vec::new();
+                let mut next = Some(first);
+                let mut stop = None;
+                while let Some(cmd) = next.take() {
+                    match cmd {
+                        Command::Event(e) => events.push(*e),
+                        Command::Flush(tx) => flushes.push(tx),
+                        Command::Shutdown(tx) => {
+                            stop = Some(tx);
+                            break;
+                        }
+                    }
+                    if events.len() < MAX_BATCH_EVENTS {
+                        next = rx.try_recv().ok();
+                    }
+                }
+                if !events.is_empty() {
+                    self.commit_batch(events, started, &stats).await;
+                }
+                if Instant::now() >= next_checkpoint {
+                    self.checkpoint_or_degrade(&stats).await;
+                    next_checkpoint = Instant::now() + CHECKPOINT_INTERVAL;
+                }
+                for f in flushes {
+                    let _ = f.send(());
+                }
+                if let Some(done) = stop {
+                    rx.close();
+                    self.checkpoint_or_degrade(&stats).await;
+                    tracing::info!(last_seq = self.last_applied, "writer stopped after a final checkpoint");
+                    let _ = done.send(());
+                    return;
+                }
+            }
+            self.checkpoint_or_degrade(&stats).await;
+            tracing::info!(last_seq = self.last_applied, "writer stopped after a final checkpoint");
+        });
+    }
+
+    /// Journal append (retried until the disk takes it), then apply (retried likewise).
+    async fn commit_batch(&mut self, events: Vec<JournalEntry>, started: Instant, stats: &WriterStats) {
+        let payloads: Vec<Vec<u8>> = events.iter().map(JournalEntry::encode).collect();
+        let first_seq = loop {
+            match self.journal.append_batch(&payloads) {
+                Ok(seq) => break seq,
+                Err(e) => {
+                    tracing::error!(error = %e, "journal append failed; ingest paused until it succeeds");
+                    let reason = if e.is_disk_full() { "disk full: the journal cannot be written" } else { "journal write failed" };
+                    stats.set_degraded(Some(format!("{reason} ({e})")));
+                    tokio::time::sleep(RETRY_INTERVAL).await;
+                }
+            }
+        };
+        let commit_us = started.elapsed().as_micros() as u64;
+        let n = events.len() as u64;
+        stats.committed.fetch_add(n, Ordering::Relaxed);
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats.last_batch_events.store(n, Ordering::Relaxed);
+        stats.max_batch_events.fetch_max(n, Ordering::Relaxed);
+        stats.last_commit_us.store(commit_us, Ordering::Relaxed);
+        stats.max_commit_us.fetch_max(commit_us, Ordering::Relaxed);
+        stats.commit_us_total.fetch_add(commit_us, Ordering::Relaxed);
+        let batch: Vec<(u64, JournalEntry)> = events.into_iter().enumerate().map(|(i, e)| (first_seq + i as u64, e)).collect();
+        loop {
+            match self.apply(&batch) {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "applying committed events to redb failed; retrying");
+                    stats.set_degraded(Some(format!("storage write failed: {e}")));
+                    tokio::time::sleep(RETRY_INTERVAL).await;
+                }
+            }
+        }
+        if stats.degraded.load(Ordering::Relaxed) {
+            tracing::info!("storage writes succeed again; ingest resumed");
+            stats.set_degraded(None);
+        }
+        stats.applied.fetch_add(n, Ordering::Relaxed);
+    }
+
+    async fn checkpoint_or_degrade(&mut self, stats: &WriterStats) {
+        match self.checkpoint() {
+            Ok(true) => {
+                stats.checkpoints.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "checkpoint failed; the journal is kept until one succeeds");
+                stats.set_degraded(Some(format!("checkpoint failed: {e}")));
+            }
+        }
+    }
+
+    /// Applies committed events to redb. All-or-nothing per call: memory state (open
+    /// blocks, rollup cursors) changes only after every transaction committed, so a failed
+    /// call can be retried with the same batch.
+    fn apply(&mut self, batch: &[(u64, JournalEntry)]) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut by_day: BTreeMap<i64, Vec<&(u64, JournalEntry)>> = BTreeMap::new();
+        for item in batch {
+            by_day.entry(store::day_of(item.1.recv_ms)).or_default().push(item);
+        }
+        let mut new_blocks: HashMap<(i64, u32), OpenBlock> = HashMap::new();
+        let mut new_cursors: HashMap<u32, RollupCursor> = HashMap::new();
+        let mut portal_updates = Vec::new();
+        let mut day_done = Vec::new();
+        for (day, items) in &by_day {
+            let db = self.days.get(*day, true)?.ok_or_else(|| StoreError("day file vanished".into()))?;
+            let cp = match self.checkpoints.get(day) {
+                Some(cp) => *cp,
+                None => store::checkpoint_of(&db)?,
+            };
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::None).map_err(|e| StoreError(e.to_string()))?;
+            let mut touched_blocks = HashSet::new();
+            let mut rollups: HashMap<(u32, i64), Rollup> = HashMap::new();
+            let mut max_seq = 0;
+            {
+                let mut blocks_t = txn.open_table(BLOCKS)?;
+                let mut rollups_t = txn.open_table(ROLLUPS)?;
+                let mut kind_tables: HashMap<EventKind, redb::Table<EventKey, &[u8]>> = HashMap::new();
+                for (seq, e) in items {
+                    if *seq <= cp {
+                        continue;
+                    }
+                    max_seq = *seq;
+                    let id = self.characters.ensure(&e.character, e.recv_ms)?;
+                    let hour = e.recv_ms - e.recv_ms.rem_euclid(3_600_000);
+                    match &e.event {
+                        Persisted::Telemetry(t) => {
+                            let bkey = (*day, id);
+                            if !new_blocks.contains_key(&bkey) {
+                                let existing = self.open_blocks.get(&bkey).map(|b| OpenBlock { key: b.key, rows: b.rows.clone() });
+                                new_blocks.insert(bkey, existing.unwrap_or(OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() }));
+                            }
+                            let Some(blk) = new_blocks.get_mut(&bkey) else { continue };
+                            if blk.rows.len() >= MAX_BLOCK_ROWS || e.recv_ms - blk.key.1 > MAX_BLOCK_SPAN_MS || e.recv_ms < blk.key.1 {
+                                // Seal: write the full block as it stands, then start a new one.
+                                blocks_t.insert(blk.key, block::encode(&blk.rows).as_slice())?;
+                                *blk = OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() };
+                            }
+                            blk.rows.push(Row { t: e.recv_ms, client_time_ms: e.client_time_ms, plugin_version: e.plugin_version.clone(), tel: t.clone() });
+                            touched_blocks.insert(bkey);
+                            let cursor = new_cursors
+                                .entry(id)
+                                .or_insert_with(|| self.cursors.get(&id).cloned().unwrap_or_default());
+                            let delta = rollup_step(cursor, e.recv_ms, t);
+                            let r = rollups.entry((id, hour)).or_default();
+                            add_rollup(r, &delta);
+                        }
+                        other => {
+                            let (kind, bytes) = match other {
+                                Persisted::Spawn(s) => (EventKind::Spawn, serde_json::to_vec(s)),
+                                Persisted::Rare(r) => {
+                                    rollups.entry((id, hour)).or_default().rares += 1;
+                                    (EventKind::Rare, serde_json::to_vec(r))
+                                }
+                                Persisted::Portal(p) => {
+                                    if *seq > self.state_checkpoint {
+                                        portal_updates.push((p.clone(), e.character.clone(), e.recv_ms));
+                                    }
+                                    (EventKind::Portal, serde_json::to_vec(p))
+                                }
+                                Persisted::CharacterStats(s) => (EventKind::CharacterStats, Ok(s.as_bytes().to_vec())),
+                                Persisted::CombatStats(s) => (EventKind::CombatStats, Ok(s.as_bytes().to_vec())),
+                                Persisted::Telemetry(_) => continue,
+                            };
+                            let bytes = bytes.map_err(|e| StoreError(e.to_string()))?;
+                            if !kind_tables.contains_key(&kind) {
+                                kind_tables.insert(kind, txn.open_table(kind.table())?);
+                            }
+                            if let Some(t) = kind_tables.get_mut(&kind) {
+                                t.insert((id, e.recv_ms, *seq as u32), bytes.as_slice())?;
+                            }
+                        }
+                    }
+                }
+                for bkey in &touched_blocks {
+                    if let Some(blk) = new_blocks.get(bkey) {
+                        blocks_t.insert(blk.key, block::encode(&blk.rows).as_slice())?;
+                    }
+                }
+                for ((id, hour), delta) in rollups {
+                    let mut current = rollups_t
+                        .get((id, hour))?
+                        .and_then(|v| bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard()).ok())
+                        .map(|(r, _)| r)
+                        .unwrap_or_default();
+                    merge_rollup(&mut current, &delta);
+                    let bytes = bincode::serde::encode_to_vec(&current, bincode::config::standard()).map_err(|e| StoreError(e.to_string()))?;
+                    rollups_t.insert((id, hour), bytes.as_slice())?;
+                }
+            }
+            {
+                let mut state_t = txn.open_table(ROLLUP_STATE)?;
+                for (id, c) in &new_cursors {
+                    let bytes = bincode::serde::encode_to_vec(c, bincode::config::standard()).map_err(|e| StoreError(e.to_string()))?;
+                    state_t.insert(*id, bytes.as_slice())?;
+                }
+            }
+            txn.commit()?;
+            if max_seq > 0 {
+                day_done.push((*day, max_seq));
+            }
+        }
+        if !portal_updates.is_empty() {
+            portals::upsert(&self.state, &portal_updates)?;
+            self.state_dirty = Some(batch.last().map(|b| b.0).unwrap_or(0));
+        }
+        // Everything committed: adopt the new memory state.
+        for (k, b) in new_blocks {
+            self.open_blocks.insert(k, b);
+        }
+        self.cursors.extend(new_cursors);
+        for (day, seq) in day_done {
+            let e = self.dirty_days.entry(day).or_insert(0);
+            *e = (*e).max(seq);
+        }
+        self.last_applied = self.last_applied.max(batch.last().map(|b| b.0).unwrap_or(0));
+        // Keep only today's and yesterday's open blocks in memory.
+        if let Some(max_day) = by_day.keys().max().copied() {
+            self.open_blocks.retain(|(d, _), _| *d >= max_day - 1);
+        }
+        Ok(())
+    }
+
+    /// Durable commits recording the covered journal position; then trims the journal.
+    /// Returns whether anything was checkpointed.
+    fn checkpoint(&mut self) -> Result<bool, StoreError> {
+        if self.dirty_days.is_empty() && self.state_dirty.is_none() {
+            return Ok(false);
+        }
+        let dirty = std::mem::take(&mut self.dirty_days);
+        for (day, seq) in &dirty {
+            let Some(db) = self.days.get(*day, true)? else { continue };
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert("checkpoint_seq", *seq)?;
+            }
+            if let Err(e) = txn.commit() {
+                // Put the unfinished days back so the next checkpoint retries them.
+                for (d, s) in dirty.iter().filter(|(d, _)| **d >= *day) {
+                    self.dirty_days.insert(*d, *s);
+                }
+                return Err(e.into());
+            }
+            self.checkpoints.insert(*day, *seq);
+        }
+        let state_seq = self.last_applied;
+        portals::checkpoint_commit(&self.state, state_seq, &self.characters)?;
+        self.state_checkpoint = state_seq;
+        self.state_dirty = None;
+        // Every record up to last_applied is durable in redb now.
+        self.journal.trim_before(self.last_applied + 1).map_err(|e| StoreError(e.to_string()))?;
+        Ok(true)
+    }
+}
+
+#[derive(Default)]
+struct Delta {
+    kills: u64,
+    deaths: u64,
+    xp: i64,
+    distance_m: f64,
+    online_ms: u64,
+}
+
+fn merge_rollup(a: &mut Rollup, b: &Rollup) {
+    a.kills += b.kills;
+    a.deaths += b.deaths;
+    a.xp += b.xp;
+    a.rares += b.rares;
+    a.distance_m += b.distance_m;
+    a.online_s += b.online_s;
+    a.events += b.events;
+}
+
+fn add_rollup(r: &mut Rollup, d: &Delta) {
+    r.kills += d.kills;
+    r.deaths += d.deaths;
+    r.xp += d.xp;
+    r.distance_m += d.distance_m;
+    r.online_s += d.online_ms / 1000;
+    r.events += 1;
+}
+
+/// Per-event rollup increments from session counters: a counter that goes down starts a
+/// new session (protocol.md), so its new value is the increment.
+fn rollup_step(c: &mut RollupCursor, t: i64, tel: &Telemetry) -> Delta {
+    let counter = |prev: Option<u32>, now: Option<u32>| match (prev, now) {
+        (Some(p), Some(n)) if n >= p => u64::from(n - p),
+        (Some(_), Some(n)) => u64::from(n),
+        _ => 0,
+    };
+    let mut d = Delta { kills: counter(c.kills, tel.kills), deaths: counter(c.deaths, tel.deaths), ..Delta::default() };
+    if let (Some(p), Some(n)) = (c.total_xp, tel.total_xp) {
+        d.xp = (n - p).max(0);
+    }
+    let gap = t - c.t;
+    if c.t > 0 && (0..=120_000).contains(&gap) {
+        d.online_ms = gap as u64;
+        let jump = ((tel.ew - c.ew).powi(2) + (tel.ns - c.ns).powi(2)).sqrt();
+        if jump <= 1.0 && tel.is_dungeon == c.is_dungeon && !tel.is_dungeon {
+            d.distance_m = jump * 240.0;
+        }
+    }
+    if tel.kills.is_some() {
+        c.kills = tel.kills;
+    }
+    if tel.deaths.is_some() {
+        c.deaths = tel.deaths;
+    }
+    if tel.total_xp.is_some() {
+        c.total_xp = tel.total_xp;
+    }
+    c.t = t;
+    c.ew = tel.ew;
+    c.ns = tel.ns;
+    c.is_dungeon = tel.is_dungeon;
+    d
+}
