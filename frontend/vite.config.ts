@@ -5,7 +5,7 @@ import { defineConfig } from 'vite'
 // The production bundle goes straight into ../assets, which the Rust binary embeds with
 // rust-embed. Hashed file names under assets/assets/ keep caching safe; the build is
 // byte-identical run to run, which `npm run check-assets` relies on.
-const backend = process.env.OVERLORD_URL ?? 'http://127.0.0.1:8080'
+const backend = process.env.OVERLORD_URL ?? 'http://127.0.0.1:8770'
 
 export default defineConfig({
   plugins: [react()],

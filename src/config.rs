@@ -42,6 +42,12 @@ pub struct Settings {
     pub map_image_url: Option<String>,
     /// `[west, south, east, north]` map units covered by `map_image_url`.
     pub map_image_bounds: Option<[f64; 4]>,
+    /// Session lifetime in seconds (sliding); api.md: 30 days.
+    pub session_ttl_s: u64,
+    /// The origin browsers use when a proxy rewrites `Host` (CSRF check), e.g. https://overlord.example.org.
+    pub public_origin: Option<String>,
+    pub login_max_failures: u32,
+    pub login_window_s: u64,
 }
 
 impl Default for Settings {
@@ -62,6 +68,10 @@ impl Default for Settings {
             plugin_rate_per_s: 50,
             map_image_url: None,
             map_image_bounds: None,
+            session_ttl_s: 30 * 24 * 3600,
+            public_origin: None,
+            login_max_failures: 10,
+            login_window_s: 300,
         }
     }
 }
@@ -95,6 +105,10 @@ struct FileSettings {
     plugin_rate_per_s: Option<u32>,
     map_image_url: Option<String>,
     map_image_bounds: Option<[f64; 4]>,
+    session_ttl_s: Option<u64>,
+    public_origin: Option<String>,
+    login_max_failures: Option<u32>,
+    login_window_s: Option<u64>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -142,6 +156,10 @@ impl Settings {
         s.plugin_rate_per_s = file.plugin_rate_per_s.unwrap_or(s.plugin_rate_per_s);
         s.map_image_url = file.map_image_url.or(s.map_image_url);
         s.map_image_bounds = file.map_image_bounds.or(s.map_image_bounds);
+        s.session_ttl_s = file.session_ttl_s.unwrap_or(s.session_ttl_s);
+        s.public_origin = file.public_origin.or(s.public_origin);
+        s.login_max_failures = file.login_max_failures.unwrap_or(s.login_max_failures);
+        s.login_window_s = file.login_window_s.unwrap_or(s.login_window_s);
 
         for (key, value) in env {
             let what = key.as_str();
@@ -161,6 +179,10 @@ impl Settings {
                 "OVERLORD_MAX_BROWSER_CONNECTIONS" => s.max_browser_connections = parse_num(value, what)?,
                 "OVERLORD_PLUGIN_RATE_PER_S" => s.plugin_rate_per_s = parse_num(value, what)?,
                 "OVERLORD_MAP_IMAGE_URL" => s.map_image_url = Some(value.clone()),
+                "OVERLORD_SESSION_TTL_S" => s.session_ttl_s = parse_num(value, what)?,
+                "OVERLORD_PUBLIC_ORIGIN" => s.public_origin = Some(value.clone()),
+                "OVERLORD_LOGIN_MAX_FAILURES" => s.login_max_failures = parse_num(value, what)?,
+                "OVERLORD_LOGIN_WINDOW_S" => s.login_window_s = parse_num(value, what)?,
                 // Other OVERLORD_* names belong to other tools (tests, the e2e runner).
                 _ => {}
             }
@@ -205,12 +227,34 @@ impl Settings {
                 return Err(ConfigError(format!("trusted_proxies: '{p}' is not an IP address or CIDR (e.g. 10.0.0.0/8)")));
             }
         }
+        self.auth_config()?;
         if let Some([w, s, e, n]) = self.map_image_bounds {
             if !(w < e && s < n) {
                 return Err(ConfigError("map_image_bounds: expected [west, south, east, north] with west < east and south < north".into()));
             }
         }
         Ok(())
+    }
+}
+
+impl Settings {
+    /// The accounts module's settings, validated there (its errors name the setting).
+    pub fn auth_config(&self) -> Result<crate::auth::AuthConfig, ConfigError> {
+        let mut proxies = Vec::new();
+        for p in &self.trusted_proxies {
+            proxies.push(p.parse().map_err(|_| ConfigError(format!("trusted_proxies: '{p}' is not an IP address or CIDR (e.g. 10.0.0.0/8)")))?);
+        }
+        let cfg = crate::auth::AuthConfig {
+            trust_loopback: self.trust_loopback,
+            trusted_proxies: proxies,
+            session_ttl: std::time::Duration::from_secs(self.session_ttl_s),
+            public_origin: self.public_origin.clone(),
+            login_max_failures: self.login_max_failures,
+            login_window: std::time::Duration::from_secs(self.login_window_s),
+            ..crate::auth::AuthConfig::default()
+        };
+        cfg.validate().map_err(ConfigError)?;
+        Ok(cfg)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod journal;
 pub mod protocol;
 pub mod telemetry;
+pub mod auth;
 pub mod config;
 pub mod live;
 pub mod metrics;

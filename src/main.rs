@@ -30,6 +30,36 @@ enum Command {
         #[arg(long)]
         log_format: Option<String>,
     },
+    /// Manage dashboard accounts (opens state.redb directly: stop the server first).
+    User {
+        /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create a user; the password is prompted for (or read from stdin when piped).
+    Add {
+        name: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+    /// Set a user's password; their sessions are revoked.
+    Passwd { name: String },
+    /// List users.
+    List,
+    /// Delete a user (the last admin cannot be deleted).
+    Remove { name: String },
+    /// Carry a user over from the seed system: the bcrypt ($2b$) or argon2 hash on stdin.
+    Import {
+        name: String,
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +76,57 @@ fn main() -> ExitCode {
             };
             init_logging(&settings.log_format);
             run_async(serve(settings))
+        }
+        Command::User { data_dir, action } => user_command(data_dir, action),
+    }
+}
+
+fn user_command(data_dir: Option<PathBuf>, action: UserAction) -> ExitCode {
+    use overlord::auth::{PasswordHashing, Role, cli};
+    let flags = Overrides { data_dir, ..Default::default() };
+    let settings = match Settings::load(&flags) {
+        Ok(s) => s,
+        Err(ConfigError(msg)) => {
+            eprintln!("overlord: invalid configuration: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let db = match overlord::server::open_state_db(&settings.data_dir) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("overlord: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let hashing = PasswordHashing::default();
+    let role = |r: &str| r.parse::<Role>().map_err(|e| e.to_string());
+    let result: Result<String, String> = match action {
+        UserAction::Add { name, role: r } => role(&r)
+            .and_then(|r| cli::user_add(&db, &hashing, &name, r).map_err(|e| e.to_string()))
+            .map(|u| format!("created user {} ({:?})", u.username, u.role)),
+        UserAction::Passwd { name } => cli::user_passwd(&db, &hashing, &name)
+            .map(|n| format!("password changed for {name}; {n} session(s) revoked"))
+            .map_err(|e| e.to_string()),
+        UserAction::List => cli::user_list(&db).map(|u| cli::format_user_list(&u)).map_err(|e| e.to_string()),
+        UserAction::Remove { name } => cli::user_remove(&db, &name).map(|()| format!("removed user {name}")).map_err(|e| e.to_string()),
+        UserAction::Import { name, role: r } => {
+            let mut hash = String::new();
+            if std::io::stdin().read_line(&mut hash).is_err() {
+                return ExitCode::FAILURE;
+            }
+            role(&r)
+                .and_then(|r| cli::user_import_hash(&db, &name, r, &hash).map_err(|e| e.to_string()))
+                .map(|u| format!("imported user {}", u.username))
+        }
+    };
+    match result {
+        Ok(msg) => {
+            println!("{}", msg.trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(msg) => {
+            eprintln!("overlord: {msg}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -65,6 +65,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         );
     }
     tracing::info!(last_seq = report.last_seq, took_ms = started.elapsed().as_millis() as u64, "storage open");
+    let auth_cfg = settings.auth_config().map_err(|e| StartError(e.to_string()))?;
+    let auth = crate::auth::AuthService::new(state_db.clone(), auth_cfg).map_err(|e| StartError(format!("accounts: {e}")))?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
@@ -78,7 +80,10 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         state_db,
         metrics: Metrics::default(),
         started: Instant::now(),
+        auth: auth.clone(),
     });
+    auth.log_setup_url(&format!("http://{addr}"));
+    let sweeper = auth.spawn_session_sweeper(std::time::Duration::from_secs(3600));
     let router = http::router(app.clone());
     let (shutdown, mut shutdown_rx) = tokio::sync::watch::channel(false);
     let app_for_task = app.clone();
@@ -91,6 +96,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             tracing::error!(error = %e, "HTTP server failed");
         }
         app_for_task.hub.close_all_plugins("server shutting down");
+        sweeper.abort();
+        let _ = sweeper.await;
         if app_for_task.writer.shutdown().await.is_err() {
             tracing::warn!("writer was already stopped");
         }

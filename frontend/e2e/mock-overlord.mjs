@@ -453,7 +453,11 @@ async function handle(req, res) {
   const m = (re) => re.exec(p)
   if (p === '/healthz') return send(res, 200, { status: 'ok', version: '0.1.0-mock', uptime_s: Math.round((Date.now() - START) / 1000) })
   if (!p.startsWith('/api/')) return serveStatic(req, res, p)
-  if (p === '/api/version') return send(res, 200, { version: '0.1.0-mock', build: 'mock', data_format: 1 })
+  if (p === '/api/version') {
+    // MOCK_MAP_IMAGE_URL shows an operator map image over [-50,-50]..[50,50] (dev check only).
+    const img = process.env.MOCK_MAP_IMAGE_URL ? { url: process.env.MOCK_MAP_IMAGE_URL, bounds: [-50, -50, 50, 50] } : null
+    return send(res, 200, { version: '0.1.0-mock', build: 'mock', data_format: 1, server_time_ms: Date.now(), map_image: img })
+  }
   if (p === '/api/auth/setup' && req.method === 'GET') return send(res, 200, { needed: false })
   if (p === '/api/auth/login' && req.method === 'POST') {
     const b = await body(req)
@@ -638,6 +642,9 @@ function onPlugin(ws) {
       if (typeof tel.landcell === 'string') tel.landcell = Number.parseInt(tel.landcell, 16) >>> 0
       record(name, tel)
       broadcast('telemetry', name, { type: 'telemetry', character_name: name, ...tel })
+    } else if (m.type === 'dungeon_map') {
+      const text = JSON.stringify({ ...m, character_name: name, received_at: t })
+      for (const b of browsers) if (b.ws.readyState === 1) b.ws.send(text)
     } else if (m.type === 'command_result') {
       broadcast('command_result', name, { ...m, character_name: name, received_at: t })
     }
@@ -672,7 +679,12 @@ function onBrowser(ws) {
       ws.send(JSON.stringify({ type: 'snapshot', server_time: new Date().toISOString(), characters: list.map((c) => ({ character_name: c.name, online: c.online, telemetry: c.telemetry, vitals: c.vitals })) }))
       return
     }
-    if (m.type === 'request_dungeon_map') return
+    if (m.type === 'request_dungeon_map') {
+      const c = chars.get(key(m.player_name ?? ''))
+      if (!c?.plugin || c.plugin.readyState !== 1) return ws.send(JSON.stringify({ type: 'error', code: 'bad_request', message: `'${m.player_name}' is not connected` }))
+      c.plugin.send(JSON.stringify({ type: 'request_dungeon_map', request_id: `d-${cmdSeq++}` }))
+      return
+    }
     if (m.command !== undefined && m.player_name) {
       const c = chars.get(key(m.player_name))
       const request_id = m.request_id ?? `c-${cmdSeq++}`

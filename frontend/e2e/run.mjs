@@ -19,7 +19,8 @@ import WebSocket from 'ws'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ARTIFACTS = join(here, 'artifacts')
-const BIN = resolve(process.env.OVERLORD_BIN ?? join(here, '../../target/release/overlord'))
+// `--mock` runs against the contract mock (e2e/mock-overlord.mjs) instead of the Rust binary.
+const BIN = process.argv.includes('--mock') ? join(here, 'mock-overlord.mjs') : resolve(process.env.OVERLORD_BIN ?? join(here, '../../target/release/overlord'))
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const SECRET = 'e2e-secret'
 const TESTER = 'E2E Tester'
@@ -112,19 +113,21 @@ function openPlugin(base) {
     ws.once('unexpected-response', (_req, resp) => rej(new Error(`plugin socket refused with HTTP ${resp.statusCode}`)))
   })
   let tick = 0
+  let dungeon = false
   const telemetry = () => ({
     type: 'telemetry',
     character_name: TESTER,
     timestamp: new Date().toISOString(),
     plugin_version: 'e2e',
-    landcell: '0xA9B40019',
-    local_x: 81.33 + tick,
-    local_y: 11.8,
-    z: 94.0,
-    ew: 33.589 + tick * 0.004,
-    ns: 42.099,
+    // Outdoors at Holtburg, or inside Halls of Metos (landblock 0x02F3, protocol.md §2.1).
+    landcell: dungeon ? '0x02F30105' : '0xA9B40019',
+    local_x: dungeon ? 30 : 81.33 + tick,
+    local_y: dungeon ? -40 : 11.8,
+    z: dungeon ? 0 : 94.0,
+    ew: dungeon ? -99.9 : 33.589 + tick * 0.004,
+    ns: dungeon ? 92.8 : 42.099,
     heading: 90,
-    is_dungeon: false,
+    is_dungeon: dungeon,
     kills: 10 + tick,
     kills_per_hour: '612.4',
     deaths: '0',
@@ -142,7 +145,10 @@ function openPlugin(base) {
     tick += 1
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(telemetry()))
   }
-  return { ws, inbox, opened, sendTelemetry, close: () => ws.close() }
+  const enterDungeon = () => {
+    dungeon = true
+  }
+  return { ws, inbox, opened, sendTelemetry, enterDungeon, close: () => ws.close() }
 }
 
 // ------------------------------------------------------------------ tests
@@ -367,6 +373,39 @@ async function run() {
         // The plugin's reply is shown too when the server relays it; give it a moment.
         await page.waitForSelector('[data-testid=command-status][data-result=ok]', { timeout: 3_000 }).catch(() => undefined)
         await shot('command')
+      } finally {
+        clearInterval(keepAlive)
+      }
+    })
+
+    await test('a dungeon map requested by the character page is drawn', async () => {
+      if (!plugin) throw new Error('the command test did not open the plugin socket')
+      plugin.enterDungeon()
+      plugin.sendTelemetry()
+      const keepAlive = setInterval(() => plugin.sendTelemetry(), 3_000)
+      try {
+        await goto(`/characters/${encodeURIComponent(TESTER)}`)
+        await heading(TESTER)
+        const req = await eventually('request_dungeon_map on the plugin socket', async () => plugin.inbox.find((m) => m.type === 'request_dungeon_map'), 20_000, 200)
+        const square = [[[0, 0], [10, 0], [10, 10], [0, 10]]]
+        plugin.ws.send(
+          JSON.stringify({
+            type: 'dungeon_map',
+            character_name: TESTER,
+            request_id: req.request_id,
+            landblock: '0x02F3',
+            name: 'Halls of Metos',
+            cell_count: 3,
+            bounds: { min: [0, -60, -6], max: [40, 0, 6] },
+            cells: [
+              { cell: '0x02F30100', x: 20, y: -50, z: 0, rot: 0, floor: square },
+              { cell: '0x02F30105', x: 30, y: -50, z: 0, rot: 90, floor: square },
+              { cell: '0x02F30106', x: 30, y: -40, z: 0, rot: 0, floor: square },
+            ],
+          }),
+        )
+        await eventually('the floor plan', async () => (await page.$$('[data-testid=dungeon-map] polygon')).length >= 3)
+        await shot('dungeon')
       } finally {
         clearInterval(keepAlive)
       }

@@ -93,10 +93,10 @@ impl IntoResponse for ApiError {
         };
         let body = json!({"error": {"code": self.code(), "message": message}});
         let mut response = (self.status(), axum::Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after_s, .. } = self {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_s.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let ApiError::RateLimited { retry_after_s, .. } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_s.max(1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

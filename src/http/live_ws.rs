@@ -1,12 +1,13 @@
 //! `/ws/live`: the browser socket (protocol.md §4) — snapshot, filtered broadcasts,
 //! telemetry batching for large fleets, commands with `command_ack`, dungeon maps.
 
-use super::{AppState, Caller, now_ms};
+use super::auth::Caller;
+use super::{AppState, now_ms};
 use crate::live::Broadcast;
 use crate::protocol::browser::{self, BrowserMessage};
 use crate::protocol::name_key;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -30,7 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws/live", get(upgrade))
 }
 
-async fn upgrade(State(app): State<AppState>, Extension(caller): Extension<Caller>, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(State(app): State<AppState>, caller: Caller, ws: WebSocketUpgrade) -> Response {
     if app.metrics.browser_connections.load(Ordering::Relaxed) >= app.settings.max_browser_connections as i64 {
         return (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -3,6 +3,7 @@
 //! `inventory`, `search`, `solver`, `auth`), and render. Never holds domain logic.
 
 pub mod assets;
+pub mod auth;
 pub mod characters;
 pub mod error;
 pub mod live_ws;
@@ -15,12 +16,7 @@ use crate::live::Hub;
 use crate::metrics::Metrics;
 use crate::telemetry::{Characters, DayFiles, WriterHandle};
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::Response;
 pub use error::ApiError;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,9 +36,16 @@ pub struct App {
     pub state_db: Arc<redb::Database>,
     pub metrics: Metrics,
     pub started: Instant,
+    pub auth: crate::auth::AuthService,
 }
 
 pub type AppState = Arc<App>;
+
+impl axum::extract::FromRef<AppState> for crate::auth::AuthService {
+    fn from_ref(app: &AppState) -> Self {
+        app.auth.clone()
+    }
+}
 
 pub fn router(app: AppState) -> Router {
     let protected = Router::new()
@@ -50,42 +53,18 @@ pub fn router(app: AppState) -> Router {
         .merge(characters::router())
         .merge(world::router())
         .merge(live_ws::router())
-        .layer(axum::middleware::from_fn_with_state(app.clone(), require_caller));
+        .route_layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::require_session));
     Router::new()
         .merge(service::open_router())
         .merge(plugin_ws::router())
+        .merge(auth::router())
         .merge(protected)
         .fallback(assets::serve)
+        .layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::csrf_guard))
+        .layer(axum::middleware::from_fn(auth::security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_API_BODY_BYTES))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(app)
-}
-
-/// Who is calling: the loopback trust rule (api.md) admits scripts on the host.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub username: String,
-    pub admin: bool,
-}
-
-/// Fail closed: a request needs a caller. Until accounts exist the loopback rule is the
-/// only way in — a loopback peer with no `X-Forwarded-For` (a proxied request from the
-/// internet arrives from loopback too, but carries the header).
-async fn require_caller(
-    State(app): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    mut req: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    if app.settings.trust_loopback && is_trusted_loopback(peer, req.headers()) {
-        req.extensions_mut().insert(Caller { username: "loopback".into(), admin: true });
-        return Ok(next.run(req).await);
-    }
-    Err(ApiError::unauthorized())
-}
-
-pub fn is_trusted_loopback(peer: SocketAddr, headers: &HeaderMap) -> bool {
-    peer.ip().is_loopback() && !headers.contains_key("x-forwarded-for")
 }
 
 pub fn now_ms() -> i64 {

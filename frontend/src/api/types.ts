@@ -15,8 +15,9 @@ export interface VersionInfo {
   version: string
   build?: string
   data_format?: number
-  /** Optional operator-supplied map image (config), never bundled (protocol.md §6). */
-  map_image?: MapImageConfig | null
+  server_time_ms?: number
+  /** Optional operator-supplied map image (config), never bundled (protocol.md §6); read it with lib/mapImage. */
+  map_image?: unknown
 }
 
 /** An operator map image and the map-coordinate box it covers. */

@@ -25,7 +25,7 @@ function Bar({ label, cur, max, kind }: { label: string; cur: number | null | un
 }
 
 export function VitalsBars({ vitals, compact }: { vitals: Vitals | null | undefined; compact?: boolean }) {
-  if (!vitals) return <span className="muted">—</span>
+  if (!vitals) return <span className="muted">{compact ? '—' : 'No vitals reported yet.'}</span>
   return (
     <div className={compact ? 'vitals vitals-compact' : 'vitals'}>
       <Bar label="Health" kind="health" cur={vitals.health} max={vitals.health_max} />

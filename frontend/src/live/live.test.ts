@@ -240,6 +240,8 @@ describe('LiveStore', () => {
     expect(fn).not.toHaveBeenCalled()
     vi.advanceTimersByTime(100)
     expect(fn).toHaveBeenCalledTimes(1)
+    vi.advanceTimersByTime(1000)
+    expect(fn).toHaveBeenCalledTimes(1)
     expect(store.getState().characters.get('a')?.telemetry.ew).toBe(19)
     vi.useRealTimers()
   })

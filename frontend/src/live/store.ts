@@ -240,7 +240,7 @@ export class LiveStore {
   private readonly notifyEveryMs: number
   private readonly now: () => number
 
-  constructor(notifyEveryMs = 100, now: () => number = Date.now) {
+  constructor(notifyEveryMs = 200, now: () => number = Date.now) {
     this.notifyEveryMs = notifyEveryMs
     this.now = now
   }

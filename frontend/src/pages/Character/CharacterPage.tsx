@@ -5,18 +5,19 @@
  * Data: GET /api/characters/{name} (stored state), the app-wide live store (telemetry,
  * vitals) and this page's own socket for the heavy per-character topics.
  */
-import { useMemo, useState, type KeyboardEvent } from 'react'
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { api, ApiError } from '../../api/client'
 import type { Telemetry, Vitals } from '../../api/types'
 import { useAsync, useInterval, useNow, useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
 import { Link } from '../../components/Router'
+import { DungeonMap } from '../../components/DungeonMap'
 import { ErrorBox, Loading } from '../../components/States'
 import { VitalsBars } from '../../components/VitalsBar'
 import { useLiveState } from '../../live/LiveProvider'
 import { keyOf } from '../../live/store'
 import { cantripSummaryOf, enchantmentsOf, lifetimeOf, LOW_TAPER_COUNT, questsOf } from '../../lib/characterDetail'
-import { formatCoords, formatLandcell } from '../../lib/coords'
+import { formatCoords, formatLandcell, parseLandcell } from '../../lib/coords'
 import { compassPoint, formatCompact, formatDecimal, formatDuration, formatInt, formatRelative } from '../../lib/format'
 import { withQuery } from '../../lib/routes'
 import { nearestTown } from '../../lib/towns'
@@ -79,6 +80,21 @@ export default function CharacterPage({ name }: { name: string }) {
   const town = pos ? nearestTown(pos) : null
   const tapers = telemetry.prismatic_taper_count
 
+  // In a dungeon, ask once per landblock for its floor plan (the server answers from its
+  // cache or asks the plugin).
+  const landblock = typeof telemetry.landcell === 'number' ? telemetry.landcell >>> 16 : null
+  const mapLandblock = sock.dungeonMap ? parseLandcell(sock.dungeonMap.landblock) : null
+  const asked = useRef<number | null>(null)
+  const inDungeon = telemetry.is_dungeon === true
+  const sockOpen = sock.status.state === 'open'
+  const { requestDungeonMap } = sock
+  useEffect(() => {
+    if (!inDungeon || !online || !sockOpen || landblock === null || landblock === mapLandblock || asked.current === landblock) return
+    if (requestDungeonMap()) asked.current = landblock
+  }, [inDungeon, online, sockOpen, landblock, mapLandblock, requestDungeonMap])
+  const dungeonPos =
+    typeof telemetry.local_x === 'number' && typeof telemetry.local_y === 'number' ? { x: telemetry.local_x, y: telemetry.local_y, z: telemetry.z } : null
+
   if (detail.loading && d === undefined && !liveChar) return <Loading label={`Loading ${name}…`} />
 
   const onTabKey = (e: KeyboardEvent<HTMLDivElement>) => {
@@ -140,6 +156,8 @@ export default function CharacterPage({ name }: { name: string }) {
           ) : (
             <p className="muted">{telemetry.is_dungeon ? 'In a dungeon; no outdoor fix yet.' : 'No position yet.'}</p>
           )}
+          {inDungeon && sock.dungeonMap && landblock === mapLandblock && <DungeonMap map={sock.dungeonMap} position={dungeonPos} />}
+          {inDungeon && !(sock.dungeonMap && landblock === mapLandblock) && <p className="muted small">Waiting for the dungeon map…</p>}
         </section>
         <section className="card" aria-labelledby="session-title">
           <h2 id="session-title">Session</h2>

@@ -11,6 +11,7 @@ import {
   type CantripsMessage,
   type CharacterStatsMessage,
   type CombatStatsMessage,
+  type DungeonMapMessage,
   type LiveMessage,
   type NearbyObjectsMessage,
   type QuestMessage,
@@ -32,7 +33,10 @@ export interface CharacterLive {
   online: boolean | null
   commands: readonly SentCommand[]
   serverError: string | null
+  dungeonMap: DungeonMapMessage | null
   send: (command: string) => string | null
+  /** Asks for the dungeon map of the character's current dungeon; false if not connected. */
+  requestDungeonMap: () => boolean
 }
 
 export function useCharacterSocket(name: string): CharacterLive {
@@ -47,6 +51,7 @@ export function useCharacterSocket(name: string): CharacterLive {
   const [online, setOnline] = useState<boolean | null>(null)
   const [commands, setCommands] = useState<SentCommand[]>([])
   const [serverError, setServerError] = useState<string | null>(null)
+  const [dungeonMap, setDungeonMap] = useState<DungeonMapMessage | null>(null)
   const client = useRef<LiveClient | null>(null)
 
   useEffect(() => {
@@ -94,6 +99,9 @@ export function useCharacterSocket(name: string): CharacterLive {
           if (who === undefined || mine(who)) setCommands((list) => applyResult(list, m))
           break
         }
+        case 'dungeon_map':
+          if (mine(m.character_name)) setDungeonMap(m)
+          break
         case 'error':
           setServerError(`${m.code}: ${m.message}`)
           break
@@ -138,8 +146,12 @@ export function useCharacterSocket(name: string): CharacterLive {
     [name],
   )
 
+  const requestDungeonMap = useCallback(() => client.current?.requestDungeonMap(name) ?? false, [name])
+
   return {
     status,
+    dungeonMap,
+    requestDungeonMap,
     telemetry,
     vitals,
     characterStats,

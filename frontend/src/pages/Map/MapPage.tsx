@@ -15,6 +15,7 @@ import { useLiveState } from '../../live/LiveProvider'
 import { keyOf, type CharacterState } from '../../live/store'
 import { colorFor } from '../../lib/colors'
 import { formatCoords, parseCoords, type MapPoint } from '../../lib/coords'
+import { mapImageOf } from '../../lib/mapImage'
 import { formatClock, formatDateTime, formatRelative, fromDateTimeLocal, toDateTimeLocal } from '../../lib/format'
 import { mapLimit } from '../../lib/pool'
 import { characterPath } from '../../lib/routes'
@@ -94,7 +95,7 @@ export default function MapPage() {
   const [showOffline, setShowOffline] = useState(false)
   const [focus, setFocus] = useState<(MapPoint & { scale?: number }) | null>(() => focusFromParams(params))
   const version = useAsync((s) => api.version(s), [])
-  const image = version.data?.map_image?.url && version.data.map_image.bounds ? version.data.map_image : null
+  const image = useMemo(() => mapImageOf(version.data?.map_image), [version.data])
 
   const characters = useMemo(() => [...live.characters.values()].sort((a, b) => a.name.localeCompare(b.name)), [live.characters])
   const shown = characters.filter((c) => c.online || showOffline)
