@@ -171,7 +171,8 @@ impl Settings {
                 "OVERLORD_RETENTION_DAYS" => s.retention_days = parse_num(value, what)?,
                 "OVERLORD_TRUST_LOOPBACK" => s.trust_loopback = parse_bool(value, what)?,
                 "OVERLORD_TRUSTED_PROXIES" => {
-                    s.trusted_proxies = value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect()
+                    s.trusted_proxies =
+                        value.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect()
                 }
                 "OVERLORD_LOG_FORMAT" => s.log_format = parse_log_format(value, what)?,
                 "OVERLORD_DEMO_CHARACTERS" => s.demo_characters = parse_num(value, what)?,
@@ -200,12 +201,13 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        if let Some(secret) = &self.plugin_secret {
-            if secret.trim().len() < 8 {
-                return Err(ConfigError(
-                    "plugin_secret: must be at least 8 characters (set OVERLORD_PLUGIN_SECRET to a long random string)".into(),
-                ));
-            }
+        if let Some(secret) = &self.plugin_secret
+            && secret.trim().len() < 8
+        {
+            return Err(ConfigError(
+                "plugin_secret: must be at least 8 characters (set OVERLORD_PLUGIN_SECRET to a long random string)"
+                    .into(),
+            ));
         }
         if !(10..=86_400).contains(&self.live_window_s) {
             return Err(ConfigError(format!("live_window_s: {} is outside 10..=86400 seconds", self.live_window_s)));
@@ -224,14 +226,18 @@ impl Settings {
         }
         for p in &self.trusted_proxies {
             if parse_cidr(p).is_none() {
-                return Err(ConfigError(format!("trusted_proxies: '{p}' is not an IP address or CIDR (e.g. 10.0.0.0/8)")));
+                return Err(ConfigError(format!(
+                    "trusted_proxies: '{p}' is not an IP address or CIDR (e.g. 10.0.0.0/8)"
+                )));
             }
         }
         self.auth_config()?;
-        if let Some([w, s, e, n]) = self.map_image_bounds {
-            if !(w < e && s < n) {
-                return Err(ConfigError("map_image_bounds: expected [west, south, east, north] with west < east and south < north".into()));
-            }
+        if let Some([w, s, e, n]) = self.map_image_bounds
+            && !(w < e && s < n)
+        {
+            return Err(ConfigError(
+                "map_image_bounds: expected [west, south, east, north] with west < east and south < north".into(),
+            ));
         }
         Ok(())
     }
@@ -242,7 +248,9 @@ impl Settings {
     pub fn auth_config(&self) -> Result<crate::auth::AuthConfig, ConfigError> {
         let mut proxies = Vec::new();
         for p in &self.trusted_proxies {
-            proxies.push(p.parse().map_err(|_| ConfigError(format!("trusted_proxies: '{p}' is not an IP address or CIDR (e.g. 10.0.0.0/8)")))?);
+            proxies.push(p.parse().map_err(|_| {
+                ConfigError(format!("trusted_proxies: '{p}' is not an IP address or CIDR (e.g. 10.0.0.0/8)"))
+            })?);
         }
         let cfg = crate::auth::AuthConfig {
             trust_loopback: self.trust_loopback,
@@ -267,7 +275,8 @@ fn read_file_settings(path: &Path) -> Result<FileSettings, ConfigError> {
     if meta.len() > MAX_CONFIG_BYTES {
         return Err(ConfigError(format!("{}: larger than {MAX_CONFIG_BYTES} bytes", path.display())));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: cannot read: {e}", path.display())))?;
     toml::from_str(&text).map_err(|e| {
         let msg = e.message().to_string();
         ConfigError(format!("{}: {}", path.display(), msg.replace('\n', " ")))
@@ -324,7 +333,11 @@ mod tests {
     #[test]
     fn precedence_is_defaults_file_env_flags() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("overlord.toml"), "listen = \"127.0.0.1:9000\"\nlive_window_s = 300\nretention_days = 30\n").unwrap();
+        std::fs::write(
+            dir.path().join("overlord.toml"),
+            "listen = \"127.0.0.1:9000\"\nlive_window_s = 300\nretention_days = 30\n",
+        )
+        .unwrap();
         let flags = Overrides { data_dir: Some(dir.path().into()), ..Default::default() };
         let s = Settings::resolve(&flags, &env(&[("OVERLORD_LIVE_WINDOW_S", "120")])).unwrap();
         assert_eq!(s.listen.port(), 9000);
@@ -345,8 +358,11 @@ mod tests {
         std::fs::write(dir.path().join("overlord.toml"), "retention_dayz = 3\n").unwrap();
         let e = Settings::resolve(&flags, &[]).unwrap_err();
         assert!(e.0.contains("retention_dayz"), "{e}");
-        let e = Settings::resolve(&Overrides { data_dir: Some("/nonexistent-x".into()), ..Default::default() }, &env(&[("OVERLORD_PLUGIN_SECRET", "short")]))
-            .unwrap_err();
+        let e = Settings::resolve(
+            &Overrides { data_dir: Some("/nonexistent-x".into()), ..Default::default() },
+            &env(&[("OVERLORD_PLUGIN_SECRET", "short")]),
+        )
+        .unwrap_err();
         assert!(e.0.starts_with("plugin_secret"), "{e}");
     }
 }

@@ -79,7 +79,13 @@ impl Journal {
             Some((first, path)) => (path.clone(), *first),
             None => (segment_path(dir, 1), 1),
         };
-        let mut file = OpenOptions::new().create(true).read(true).write(true).truncate(false).open(&path).map_err(io_err(&path))?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
         let scan = scan_segment(&mut file, &path, |_, _| {})?;
         let file_len = file.metadata().map_err(io_err(&path))?.len();
         if scan.good_len < file_len {
@@ -93,7 +99,14 @@ impl Journal {
         if segments.is_empty() {
             sync_dir(dir);
         }
-        let journal = Journal { dir: dir.to_path_buf(), file, path, good_len: scan.good_len, next_seq: last_seq + 1, buf: Vec::new() };
+        let journal = Journal {
+            dir: dir.to_path_buf(),
+            file,
+            path,
+            good_len: scan.good_len,
+            next_seq: last_seq + 1,
+            buf: Vec::new(),
+        };
         Ok((journal, report))
     }
 
@@ -142,7 +155,8 @@ impl Journal {
 
     fn roll_segment(&mut self) -> Result<(), JournalError> {
         let path = segment_path(&self.dir, self.next_seq);
-        let file = OpenOptions::new().create(true).read(true).write(true).truncate(true).open(&path).map_err(io_err(&path))?;
+        let file =
+            OpenOptions::new().create(true).read(true).write(true).truncate(true).open(&path).map_err(io_err(&path))?;
         sync_dir(&self.dir);
         self.file = file;
         self.path = path;
@@ -195,10 +209,10 @@ pub fn replay(dir: &Path, after: u64, mut f: impl FnMut(u64, &[u8])) -> Result<R
     let segments = list_segments(dir)?;
     for (i, (_, path)) in segments.iter().enumerate() {
         // Skip a segment when the next one starts at or before `after + 1`.
-        if let Some((next_first, _)) = segments.get(i + 1) {
-            if *next_first <= after + 1 {
-                continue;
-            }
+        if let Some((next_first, _)) = segments.get(i + 1)
+            && *next_first <= after + 1
+        {
+            continue;
         }
         let mut file = File::open(path).map_err(io_err(path))?;
         let len = file.metadata().map_err(io_err(path))?.len();

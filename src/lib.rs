@@ -1,12 +1,12 @@
 //! Overlord: real-time telemetry, inventory and suit building for Asheron's Call player
 //! groups, in one process and one data directory. See ARCHITECTURE.md for the code map.
 
-pub mod journal;
-pub mod protocol;
-pub mod telemetry;
 pub mod auth;
 pub mod config;
+pub mod http;
+pub mod journal;
 pub mod live;
 pub mod metrics;
-pub mod http;
+pub mod protocol;
 pub mod server;
+pub mod telemetry;

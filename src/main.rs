@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "overlord", version, about = "Telemetry, inventory and suit building for Asheron's Call player groups")]
+#[command(
+    name = "overlord",
+    version,
+    about = "Telemetry, inventory and suit building for Asheron's Call player groups"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -108,7 +112,9 @@ fn user_command(data_dir: Option<PathBuf>, action: UserAction) -> ExitCode {
             .map(|n| format!("password changed for {name}; {n} session(s) revoked"))
             .map_err(|e| e.to_string()),
         UserAction::List => cli::user_list(&db).map(|u| cli::format_user_list(&u)).map_err(|e| e.to_string()),
-        UserAction::Remove { name } => cli::user_remove(&db, &name).map(|()| format!("removed user {name}")).map_err(|e| e.to_string()),
+        UserAction::Remove { name } => {
+            cli::user_remove(&db, &name).map(|()| format!("removed user {name}")).map_err(|e| e.to_string())
+        }
         UserAction::Import { name, role: r } => {
             let mut hash = String::new();
             if std::io::stdin().read_line(&mut hash).is_err() {

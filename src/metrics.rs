@@ -75,22 +75,100 @@ impl Metrics {
                 }
             }
         };
-        labelled(&mut out, "overlord_events_received_total", "Plugin frames received, by type.", "type", &self.received);
-        labelled(&mut out, "overlord_events_stored_total", "Events committed to storage, by type.", "type", &self.stored);
-        labelled(&mut out, "overlord_events_rejected_total", "Plugin frames rejected, by reason.", "reason", &self.rejected);
+        labelled(
+            &mut out,
+            "overlord_events_received_total",
+            "Plugin frames received, by type.",
+            "type",
+            &self.received,
+        );
+        labelled(
+            &mut out,
+            "overlord_events_stored_total",
+            "Events committed to storage, by type.",
+            "type",
+            &self.stored,
+        );
+        labelled(
+            &mut out,
+            "overlord_events_rejected_total",
+            "Plugin frames rejected, by reason.",
+            "reason",
+            &self.rejected,
+        );
         let plain: [(&str, &str, &str, f64); 12] = [
-            ("overlord_plugin_connections", "gauge", "Open plugin sockets.", self.plugin_connections.load(Ordering::Relaxed) as f64),
-            ("overlord_browser_connections", "gauge", "Open browser sockets.", self.browser_connections.load(Ordering::Relaxed) as f64),
-            ("overlord_plugin_refused_auth_total", "counter", "Plugin upgrades refused for a missing or wrong secret.", self.plugin_refused_auth.load(Ordering::Relaxed) as f64),
-            ("overlord_plugin_refused_capacity_total", "counter", "Plugin upgrades refused at the connection limit.", self.plugin_refused_capacity.load(Ordering::Relaxed) as f64),
-            ("overlord_frames_oversize_total", "counter", "Frames over their size limit (socket closed 1009).", self.frames_oversize.load(Ordering::Relaxed) as f64),
-            ("overlord_frames_binary_total", "counter", "Binary frames (socket closed 1003).", self.frames_binary.load(Ordering::Relaxed) as f64),
-            ("overlord_frames_rate_limited_total", "counter", "Plugin frames dropped over the per-socket rate.", self.frames_rate_limited.load(Ordering::Relaxed) as f64),
-            ("overlord_browser_drops_total", "counter", "Messages dropped for browsers that could not keep up.", self.browser_drops.load(Ordering::Relaxed) as f64),
-            ("overlord_commands_sent_total", "counter", "Browser commands routed to plugins.", self.commands_sent.load(Ordering::Relaxed) as f64),
-            ("overlord_search_queries_total", "counter", "Item searches answered.", self.search_queries.load(Ordering::Relaxed) as f64),
-            ("overlord_search_seconds_total", "counter", "Time spent answering item searches.", self.search_micros_total.load(Ordering::Relaxed) as f64 / 1e6),
-            ("overlord_solver_jobs_total", "counter", "Suit-builder jobs started.", self.solver_jobs.load(Ordering::Relaxed) as f64),
+            (
+                "overlord_plugin_connections",
+                "gauge",
+                "Open plugin sockets.",
+                self.plugin_connections.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_browser_connections",
+                "gauge",
+                "Open browser sockets.",
+                self.browser_connections.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_plugin_refused_auth_total",
+                "counter",
+                "Plugin upgrades refused for a missing or wrong secret.",
+                self.plugin_refused_auth.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_plugin_refused_capacity_total",
+                "counter",
+                "Plugin upgrades refused at the connection limit.",
+                self.plugin_refused_capacity.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_frames_oversize_total",
+                "counter",
+                "Frames over their size limit (socket closed 1009).",
+                self.frames_oversize.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_frames_binary_total",
+                "counter",
+                "Binary frames (socket closed 1003).",
+                self.frames_binary.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_frames_rate_limited_total",
+                "counter",
+                "Plugin frames dropped over the per-socket rate.",
+                self.frames_rate_limited.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_browser_drops_total",
+                "counter",
+                "Messages dropped for browsers that could not keep up.",
+                self.browser_drops.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_commands_sent_total",
+                "counter",
+                "Browser commands routed to plugins.",
+                self.commands_sent.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_search_queries_total",
+                "counter",
+                "Item searches answered.",
+                self.search_queries.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "overlord_search_seconds_total",
+                "counter",
+                "Time spent answering item searches.",
+                self.search_micros_total.load(Ordering::Relaxed) as f64 / 1e6,
+            ),
+            (
+                "overlord_solver_jobs_total",
+                "counter",
+                "Suit-builder jobs started.",
+                self.solver_jobs.load(Ordering::Relaxed) as f64,
+            ),
         ];
         for (name, kind, help, v) in plain {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");

@@ -55,8 +55,9 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let characters = Characters::open(state_db.clone()).map_err(|e| StartError(format!("state.redb: {e}")))?;
     let days = DayFiles::new(&data.join("telemetry")).map_err(|e| StartError(format!("telemetry/: {e}")))?;
     let started = Instant::now();
-    let (writer, writer_join, report) = writer::start(&data.join("journal"), days.clone(), state_db.clone(), characters.clone())
-        .map_err(|e| StartError(format!("recovery failed: {e}")))?;
+    let (writer, writer_join, report) =
+        writer::start(&data.join("journal"), days.clone(), state_db.clone(), characters.clone())
+            .map_err(|e| StartError(format!("recovery failed: {e}")))?;
     if report.replayed > 0 || report.torn_bytes_dropped > 0 {
         tracing::warn!(
             replayed = report.replayed,
@@ -66,7 +67,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     }
     tracing::info!(last_seq = report.last_seq, took_ms = started.elapsed().as_millis() as u64, "storage open");
     let auth_cfg = settings.auth_config().map_err(|e| StartError(e.to_string()))?;
-    let auth = crate::auth::AuthService::new(state_db.clone(), auth_cfg).map_err(|e| StartError(format!("accounts: {e}")))?;
+    let auth =
+        crate::auth::AuthService::new(state_db.clone(), auth_cfg).map_err(|e| StartError(format!("accounts: {e}")))?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
@@ -91,7 +93,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
         };
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(signal);
+        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal);
         if let Err(e) = server.await {
             tracing::error!(error = %e, "HTTP server failed");
         }

@@ -16,16 +16,10 @@ async fn setup_token_creates_the_first_admin_once() {
     let token = t.auth.setup_token().expect("no user yet: setup is open");
     assert_eq!(token.len(), 64);
     assert!(
-        t.auth
-            .setup_url("http://host:8080/")
-            .is_some_and(|u| u == format!("http://host:8080/setup?token={token}"))
+        t.auth.setup_url("http://host:8080/").is_some_and(|u| u == format!("http://host:8080/setup?token={token}"))
     );
 
-    let status = send(
-        &t.app,
-        empty(request(Method::GET, "/api/auth/setup", REMOTE)),
-    )
-    .await;
+    let status = send(&t.app, empty(request(Method::GET, "/api/auth/setup", REMOTE))).await;
     assert_eq!(status.body, json!({"needed": true}));
 
     let post = |token: String, name: &str| {
@@ -39,21 +33,14 @@ async fn setup_token_creates_the_first_admin_once() {
 
     let ok = send(&t.app, post(token.clone(), "Root")).await;
     assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
-    assert_eq!(
-        ok.body,
-        json!({"user": {"username": "Root", "role": "admin"}})
-    );
+    assert_eq!(ok.body, json!({"user": {"username": "Root", "role": "admin"}}));
     let me = get_with_cookie(&t, "/api/auth/me", &ok.cookie()).await;
     assert_eq!(me.body, json!({"username": "Root", "role": "admin"}));
 
     let again = send(&t.app, post(token, "second")).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(t.auth.setup_token().is_none());
-    let status = send(
-        &t.app,
-        empty(request(Method::GET, "/api/auth/setup", REMOTE)),
-    )
-    .await;
+    let status = send(&t.app, empty(request(Method::GET, "/api/auth/setup", REMOTE))).await;
     assert_eq!(status.body, json!({"needed": false}));
 }
 
@@ -81,16 +68,10 @@ async fn member_is_forbidden_on_admin_endpoints() {
         (Method::DELETE, "/api/admin/users/boss"),
     ] {
         let req = json_body(
-            request(method.clone(), path, REMOTE)
-                .header(header::COOKIE, &cookie)
-                .header(header::ORIGIN, origin()),
+            request(method.clone(), path, REMOTE).header(header::COOKIE, &cookie).header(header::ORIGIN, origin()),
             &json!({"username": "x", "password": "password3", "role": "admin"}),
         );
-        assert_eq!(
-            send(&t.app, req).await.status,
-            StatusCode::FORBIDDEN,
-            "{method} {path}"
-        );
+        assert_eq!(send(&t.app, req).await.status, StatusCode::FORBIDDEN, "{method} {path}");
     }
 }
 
@@ -100,12 +81,7 @@ async fn admin_manages_users_per_api_contract() {
     create_user(&t, "boss", "password1", Role::Admin).await;
     let cookie = login(&t, "boss", "password1").await.cookie();
     let call = |method: Method, path: &str, body: serde_json::Value| {
-        json_body(
-            request(method, path, REMOTE)
-                .header(header::COOKIE, &cookie)
-                .header(header::ORIGIN, origin()),
-            &body,
-        )
+        json_body(request(method, path, REMOTE).header(header::COOKIE, &cookie).header(header::ORIGIN, origin()), &body)
     };
     let created = send(
         &t.app,
@@ -130,17 +106,10 @@ async fn admin_manages_users_per_api_contract() {
     assert_eq!(dup.status, StatusCode::CONFLICT);
     let weak = send(
         &t.app,
-        call(
-            Method::POST,
-            "/api/admin/users",
-            json!({"username": "weak", "password": "short", "role": "member"}),
-        ),
+        call(Method::POST, "/api/admin/users", json!({"username": "weak", "password": "short", "role": "member"})),
     )
     .await;
-    assert_eq!(
-        (weak.status, weak.error_code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
-    );
+    assert_eq!((weak.status, weak.error_code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid"));
     let bad_name = send(
         &t.app,
         call(
@@ -153,11 +122,7 @@ async fn admin_manages_users_per_api_contract() {
     assert_eq!(bad_name.status, StatusCode::UNPROCESSABLE_ENTITY);
     let bad_role = send(
         &t.app,
-        call(
-            Method::POST,
-            "/api/admin/users",
-            json!({"username": "x", "password": "password2", "role": "god"}),
-        ),
+        call(Method::POST, "/api/admin/users", json!({"username": "x", "password": "password2", "role": "god"})),
     )
     .await;
     assert_eq!(bad_role.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -170,38 +135,14 @@ async fn admin_manages_users_per_api_contract() {
     assert!(users[0]["last_login_ms"].is_i64());
     assert!(users[1]["created_ms"].is_i64() && users[1]["last_login_ms"].is_null());
 
-    let promoted = send(
-        &t.app,
-        call(
-            Method::PATCH,
-            "/api/admin/users/Mule%20One",
-            json!({"role": "admin"}),
-        ),
-    )
-    .await;
+    let promoted = send(&t.app, call(Method::PATCH, "/api/admin/users/Mule%20One", json!({"role": "admin"}))).await;
     assert_eq!(promoted.status, StatusCode::OK);
     assert_eq!(promoted.body["user"]["role"], "admin");
-    let nothing = send(
-        &t.app,
-        call(Method::PATCH, "/api/admin/users/boss", json!({})),
-    )
-    .await;
+    let nothing = send(&t.app, call(Method::PATCH, "/api/admin/users/boss", json!({}))).await;
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let missing = send(
-        &t.app,
-        call(
-            Method::PATCH,
-            "/api/admin/users/nobody",
-            json!({"role": "member"}),
-        ),
-    )
-    .await;
+    let missing = send(&t.app, call(Method::PATCH, "/api/admin/users/nobody", json!({"role": "member"}))).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    let deleted = send(
-        &t.app,
-        call(Method::DELETE, "/api/admin/users/mule%20one", json!({})),
-    )
-    .await;
+    let deleted = send(&t.app, call(Method::DELETE, "/api/admin/users/mule%20one", json!({}))).await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
 }
 
@@ -220,16 +161,10 @@ async fn last_admin_cannot_be_deleted_or_demoted() {
         )
     };
     let del = send(&t.app, req(Method::DELETE, json!({}))).await;
-    assert_eq!(
-        (del.status, del.error_code()),
-        (StatusCode::CONFLICT, "conflict")
-    );
+    assert_eq!((del.status, del.error_code()), (StatusCode::CONFLICT, "conflict"));
     let demote = send(&t.app, req(Method::PATCH, json!({"role": "member"}))).await;
     assert_eq!(demote.status, StatusCode::CONFLICT);
-    assert!(matches!(
-        cli::user_remove(&t.db, "boss"),
-        Err(overlord::auth::AuthError::Conflict(_))
-    ));
+    assert!(matches!(cli::user_remove(&t.db, "boss"), Err(overlord::auth::AuthError::Conflict(_))));
 }
 
 #[tokio::test]
@@ -241,10 +176,7 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
     let invalid_name = login(&t, "(not a name)", "password2").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
-    assert_eq!(
-        (wrong.status, &wrong.body),
-        (invalid_name.status, &invalid_name.body)
-    );
+    assert_eq!((wrong.status, &wrong.body), (invalid_name.status, &invalid_name.body));
     assert!(wrong.headers.get(header::SET_COOKIE).is_none());
 }
 
@@ -252,11 +184,7 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
 async fn unknown_user_costs_as_much_time_as_a_wrong_password() {
     // Parameters heavy enough (8 MiB, t=2: a few ms) that skipping the hash would show.
     let t = app_with(AuthConfig {
-        password_hashing: PasswordHashing {
-            memory_kib: 8 * 1024,
-            iterations: 2,
-            parallelism: 1,
-        },
+        password_hashing: PasswordHashing { memory_kib: 8 * 1024, iterations: 2, parallelism: 1 },
         login_max_failures: 1_000,
         ..AuthConfig::default()
     });
@@ -275,56 +203,32 @@ async fn unknown_user_costs_as_much_time_as_a_wrong_password() {
     unknown.sort();
     let (w, u) = (wrong[3].as_secs_f64(), unknown[3].as_secs_f64());
     // Without the dummy verification the ratio is ~100; allow noise from a shared machine.
-    assert!(
-        u / w > 0.33 && u / w < 3.0,
-        "median wrong {w:.4}s vs unknown {u:.4}s"
-    );
+    assert!(u / w > 0.33 && u / w < 3.0, "median wrong {w:.4}s vs unknown {u:.4}s");
 }
 
 #[tokio::test]
 async fn brute_force_from_one_address_gets_429_with_retry_after() {
-    let t = app_with(AuthConfig {
-        login_max_failures: 5,
-        ..fast_config()
-    });
+    let t = app_with(AuthConfig { login_max_failures: 5, ..fast_config() });
     create_user(&t, "victim", "password1", Role::Member).await;
     for i in 0..5 {
         let a = login(&t, &format!("guess{i}"), "password2").await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     }
     let blocked = login(&t, "victim", "password1").await;
-    assert_eq!(
-        (blocked.status, blocked.error_code()),
-        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-    );
-    let retry: u64 = blocked.headers[header::RETRY_AFTER]
-        .to_str()
-        .expect("ascii")
-        .parse()
-        .expect("seconds");
+    assert_eq!((blocked.status, blocked.error_code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    let retry: u64 = blocked.headers[header::RETRY_AFTER].to_str().expect("ascii").parse().expect("seconds");
     assert!((1..=300).contains(&retry), "{retry}");
     // Another address is unaffected.
-    assert_eq!(
-        login_from(&t, "victim", "password1", "198.51.100.1:1")
-            .await
-            .status,
-        StatusCode::OK
-    );
+    assert_eq!(login_from(&t, "victim", "password1", "198.51.100.1:1").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn brute_force_on_one_username_from_many_addresses_gets_429() {
-    let t = app_with(AuthConfig {
-        login_max_failures: 3,
-        ..fast_config()
-    });
+    let t = app_with(AuthConfig { login_max_failures: 3, ..fast_config() });
     create_user(&t, "victim", "password1", Role::Member).await;
     for i in 0..3 {
         let peer = format!("198.51.100.{}:1", i + 1);
-        assert_eq!(
-            login_from(&t, "victim", "nope nope", &peer).await.status,
-            StatusCode::UNAUTHORIZED
-        );
+        assert_eq!(login_from(&t, "victim", "nope nope", &peer).await.status, StatusCode::UNAUTHORIZED);
     }
     let a = login_from(&t, "VICTIM", "nope nope", "198.51.100.99:1").await;
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
@@ -337,27 +241,13 @@ async fn bcrypt_hash_from_the_seed_system_verifies_and_is_upgraded() {
     let legacy = bcrypt::hash("seed password", 4).expect("bcrypt");
     assert!(legacy.starts_with("$2b$"));
     cli::user_import_hash(&t.db, "Veteran", Role::Admin, &legacy).expect("import");
-    assert_eq!(
-        login(&t, "veteran", "wrong password").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(login(&t, "veteran", "wrong password").await.status, StatusCode::UNAUTHORIZED);
     let a = login(&t, "veteran", "seed password").await;
     assert_eq!(a.status, StatusCode::OK);
-    let stored = store::get_user(&t.db, "veteran")
-        .expect("get")
-        .expect("user");
-    assert!(
-        stored
-            .password_hash
-            .starts_with("$argon2id$v=19$m=8,t=1,p=1$"),
-        "{}",
-        stored.password_hash
-    );
+    let stored = store::get_user(&t.db, "veteran").expect("get").expect("user");
+    assert!(stored.password_hash.starts_with("$argon2id$v=19$m=8,t=1,p=1$"), "{}", stored.password_hash);
     assert!(stored.last_login_ms.is_some());
-    assert_eq!(
-        login(&t, "veteran", "seed password").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(login(&t, "veteran", "seed password").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -369,10 +259,7 @@ async fn body_over_the_limit_is_413() {
         &json!({"username": "a", "password": huge}),
     );
     let a = send(&t.app, req).await;
-    assert_eq!(
-        (a.status, a.error_code()),
-        (StatusCode::PAYLOAD_TOO_LARGE, "too_large")
-    );
+    assert_eq!((a.status, a.error_code()), (StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
 }
 
 #[tokio::test]
@@ -383,30 +270,20 @@ async fn malformed_login_body_is_400_in_the_error_shape() {
         .body(axum::body::Body::from("{not json"))
         .expect("request");
     let a = send(&t.app, req).await;
-    assert_eq!(
-        (a.status, a.error_code()),
-        (StatusCode::BAD_REQUEST, "bad_request")
-    );
+    assert_eq!((a.status, a.error_code()), (StatusCode::BAD_REQUEST, "bad_request"));
 }
 
 #[tokio::test]
 async fn cli_user_add_then_login_works() {
     let t = app();
     let hashing = PasswordHashing::insecure_fast_for_tests();
-    cli::user_add_with_password(&t.db, &hashing, "Scripted", Role::Member, "password1")
-        .expect("add");
-    assert_eq!(
-        login(&t, "scripted", "password1").await.status,
-        StatusCode::OK
-    );
+    cli::user_add_with_password(&t.db, &hashing, "Scripted", Role::Member, "password1").expect("add");
+    assert_eq!(login(&t, "scripted", "password1").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn setup_token_guessing_is_limited_per_address_only() {
-    let t = app_with(AuthConfig {
-        login_max_failures: 2,
-        ..fast_config()
-    });
+    let t = app_with(AuthConfig { login_max_failures: 2, ..fast_config() });
     let token = t.auth.setup_token().expect("open");
     let attempt = |peer: &str, token: String| {
         json_body(

@@ -16,10 +16,7 @@ struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -50,14 +47,8 @@ async fn passwords_and_session_ids_never_reach_the_log() {
     cli::user_import_hash(&t.db, "old", Role::Member, &legacy).expect("import");
     let old = login(&t, "old", "LEGACY-SECRET-2").await;
     assert_eq!(old.status, StatusCode::OK);
-    assert_eq!(
-        login(&t, "old", "WRONG-SECRET-3").await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        login(&t, "WRONG-SECRET-4", "WRONG-SECRET-4").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(login(&t, "old", "WRONG-SECRET-3").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&t, "WRONG-SECRET-4", "WRONG-SECRET-4").await.status, StatusCode::UNAUTHORIZED);
     let patch = json_body(
         request(Method::PATCH, "/api/admin/users/old", REMOTE)
             .header(header::COOKIE, root.cookie())
@@ -67,27 +58,14 @@ async fn passwords_and_session_ids_never_reach_the_log() {
     assert_eq!(send(&t.app, patch).await.status, StatusCode::OK);
     t.auth.log_setup_url("http://x");
 
-    let log = String::from_utf8(captured.0.lock().unwrap_or_else(|e| e.into_inner()).clone())
-        .expect("utf-8 log");
+    let log = String::from_utf8(captured.0.lock().unwrap_or_else(|e| e.into_inner()).clone()).expect("utf-8 log");
     assert!(log.contains("signed in"), "the capture works: {log}");
-    for secret in [
-        "SETUP-SECRET-1",
-        "LEGACY-SECRET-2",
-        "WRONG-SECRET-3",
-        "WRONG-SECRET-4",
-        "PATCH-SECRET-5",
-    ] {
-        assert!(
-            !log.contains(secret),
-            "{secret} leaked into the log:\n{log}"
-        );
+    for secret in ["SETUP-SECRET-1", "LEGACY-SECRET-2", "WRONG-SECRET-3", "WRONG-SECRET-4", "PATCH-SECRET-5"] {
+        assert!(!log.contains(secret), "{secret} leaked into the log:\n{log}");
     }
     for cookie in [root.cookie(), old.cookie()] {
         let id = &cookie["overlord_session=".len()..];
         assert!(!log.contains(id), "a session id leaked into the log");
     }
-    assert!(
-        !log.contains("$argon2") && !log.contains("$2b$"),
-        "a hash leaked"
-    );
+    assert!(!log.contains("$argon2") && !log.contains("$2b$"), "a hash leaked");
 }

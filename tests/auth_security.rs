@@ -13,35 +13,13 @@ use serde_json::json;
 #[tokio::test]
 async fn loopback_without_forwarded_for_is_admin() {
     let t = app();
-    let a = send(
-        &t.app,
-        empty(request_to(
-            Method::GET,
-            "/api/auth/me",
-            LOOPBACK,
-            "localhost:8080",
-        )),
-    )
-    .await;
+    let a = send(&t.app, empty(request_to(Method::GET, "/api/auth/me", LOOPBACK, "localhost:8080"))).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body, json!({"username": "(loopback)", "role": "admin"}));
-    let list = send(
-        &t.app,
-        empty(request(Method::GET, "/api/admin/users", "[::1]:4000")),
-    )
-    .await;
+    let list = send(&t.app, empty(request(Method::GET, "/api/admin/users", "[::1]:4000"))).await;
     // HOST of the fixture is overlord.test: a foreign name on loopback is not trusted.
     assert_eq!(list.status, StatusCode::UNAUTHORIZED);
-    let list = send(
-        &t.app,
-        empty(request_to(
-            Method::GET,
-            "/api/admin/users",
-            "[::1]:4000",
-            "[::1]:8080",
-        )),
-    )
-    .await;
+    let list = send(&t.app, empty(request_to(Method::GET, "/api/admin/users", "[::1]:4000", "[::1]:8080"))).await;
     assert_eq!(list.status, StatusCode::OK);
 }
 
@@ -54,30 +32,15 @@ async fn loopback_with_forwarded_for_is_401() {
         ("forwarded", "for=127.0.0.1"),
         ("x-real-ip", "127.0.0.1"),
     ] {
-        let req = empty(
-            request_to(Method::GET, "/api/protected", LOOPBACK, "localhost:8080")
-                .header(name, value),
-        );
-        assert_eq!(
-            send(&t.app, req).await.status,
-            StatusCode::UNAUTHORIZED,
-            "{name}: {value}"
-        );
+        let req = empty(request_to(Method::GET, "/api/protected", LOOPBACK, "localhost:8080").header(name, value));
+        assert_eq!(send(&t.app, req).await.status, StatusCode::UNAUTHORIZED, "{name}: {value}");
     }
 }
 
 #[tokio::test]
 async fn loopback_trust_off_means_401() {
-    let t = app_with(AuthConfig {
-        trust_loopback: false,
-        ..fast_config()
-    });
-    let req = empty(request_to(
-        Method::GET,
-        "/api/protected",
-        LOOPBACK,
-        "localhost:8080",
-    ));
+    let t = app_with(AuthConfig { trust_loopback: false, ..fast_config() });
+    let req = empty(request_to(Method::GET, "/api/protected", LOOPBACK, "localhost:8080"));
     assert_eq!(send(&t.app, req).await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -126,12 +89,7 @@ async fn trusted_proxy_forwards_client_address_and_https() {
     };
     let ok = send(&t.app, via_proxy("198.51.100.20")).await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
-    assert!(
-        ok.headers[header::SET_COOKIE]
-            .to_str()
-            .expect("ascii")
-            .ends_with("; Secure")
-    );
+    assert!(ok.headers[header::SET_COOKIE].to_str().expect("ascii").ends_with("; Secure"));
     let who = send(
         &t.app,
         empty(
@@ -148,25 +106,17 @@ async fn trusted_proxy_forwards_client_address_and_https() {
     // Failures are counted per forwarded client: one client blocked, another not.
     for _ in 0..2 {
         let bad = json_body(
-            request(Method::POST, "/api/auth/login", "10.0.0.2:443")
-                .header("x-forwarded-for", "198.51.100.66"),
+            request(Method::POST, "/api/auth/login", "10.0.0.2:443").header("x-forwarded-for", "198.51.100.66"),
             &json!({"username": "nobody", "password": "password1"}),
         );
         assert_eq!(send(&t.app, bad).await.status, StatusCode::UNAUTHORIZED);
     }
     let bad = json_body(
-        request(Method::POST, "/api/auth/login", "10.0.0.2:443")
-            .header("x-forwarded-for", "198.51.100.66"),
+        request(Method::POST, "/api/auth/login", "10.0.0.2:443").header("x-forwarded-for", "198.51.100.66"),
         &json!({"username": "other", "password": "password1"}),
     );
-    assert_eq!(
-        send(&t.app, bad).await.status,
-        StatusCode::TOO_MANY_REQUESTS
-    );
-    assert_eq!(
-        send(&t.app, via_proxy("198.51.100.21")).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(send(&t.app, bad).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(send(&t.app, via_proxy("198.51.100.21")).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -180,8 +130,7 @@ async fn untrusted_peer_cannot_pick_its_address_or_https() {
     // Rotating X-Forwarded-For from an untrusted peer does not escape the limit.
     for i in 0..2 {
         let bad = json_body(
-            request(Method::POST, "/api/auth/login", REMOTE)
-                .header("x-forwarded-for", format!("192.0.2.{i}")),
+            request(Method::POST, "/api/auth/login", REMOTE).header("x-forwarded-for", format!("192.0.2.{i}")),
             &json!({"username": format!("n{i}"), "password": "password1"}),
         );
         assert_eq!(send(&t.app, bad).await.status, StatusCode::UNAUTHORIZED);
@@ -190,10 +139,7 @@ async fn untrusted_peer_cannot_pick_its_address_or_https() {
         request(Method::POST, "/api/auth/login", REMOTE).header("x-forwarded-for", "192.0.2.77"),
         &json!({"username": "n9", "password": "password1"}),
     );
-    assert_eq!(
-        send(&t.app, bad).await.status,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    assert_eq!(send(&t.app, bad).await.status, StatusCode::TOO_MANY_REQUESTS);
 
     let ok = login_from(&t, "a", "password1", "198.51.100.3:9").await;
     let who = send(
@@ -223,10 +169,7 @@ async fn cross_site_post_with_a_session_cookie_is_refused() {
         empty(b)
     };
     let foreign = send(&t.app, post(Some(("origin", "https://evil.example")))).await;
-    assert_eq!(
-        (foreign.status, foreign.error_code()),
-        (StatusCode::FORBIDDEN, "forbidden")
-    );
+    assert_eq!((foreign.status, foreign.error_code()), (StatusCode::FORBIDDEN, "forbidden"));
     let null = send(&t.app, post(Some(("origin", "null")))).await;
     assert_eq!(null.status, StatusCode::FORBIDDEN);
     let referer = send(&t.app, post(Some(("referer", "https://evil.example/page")))).await;
@@ -234,19 +177,11 @@ async fn cross_site_post_with_a_session_cookie_is_refused() {
     let fetch_site = send(&t.app, post(Some(("sec-fetch-site", "cross-site")))).await;
     assert_eq!(fetch_site.status, StatusCode::FORBIDDEN);
     let no_origin = send(&t.app, post(None)).await;
-    assert_eq!(
-        no_origin.status,
-        StatusCode::FORBIDDEN,
-        "cookie without Origin/Referer"
-    );
+    assert_eq!(no_origin.status, StatusCode::FORBIDDEN, "cookie without Origin/Referer");
 
     let same = send(&t.app, post(Some(("origin", "http://overlord.test:8080")))).await;
     assert_eq!(same.status, StatusCode::OK);
-    let same_ref = send(
-        &t.app,
-        post(Some(("referer", "http://overlord.test:8080/items?q=x"))),
-    )
-    .await;
+    let same_ref = send(&t.app, post(Some(("referer", "http://overlord.test:8080/items?q=x")))).await;
     assert_eq!(same_ref.status, StatusCode::OK);
     // GETs are never blocked by the guard.
     let get = send(
@@ -266,8 +201,7 @@ async fn cross_site_login_is_refused() {
     let t = app();
     create_user(&t, "a", "password1", Role::Member).await;
     let req = json_body(
-        request(Method::POST, "/api/auth/login", REMOTE)
-            .header(header::ORIGIN, "https://evil.example"),
+        request(Method::POST, "/api/auth/login", REMOTE).header(header::ORIGIN, "https://evil.example"),
         &json!({"username": "a", "password": "password1"}),
     );
     assert_eq!(send(&t.app, req).await.status, StatusCode::FORBIDDEN);
@@ -275,10 +209,7 @@ async fn cross_site_login_is_refused() {
 
 #[tokio::test]
 async fn configured_public_origin_is_accepted_when_a_proxy_rewrites_host() {
-    let t = app_with(AuthConfig {
-        public_origin: Some("https://Overlord.Example.org/".into()),
-        ..fast_config()
-    });
+    let t = app_with(AuthConfig { public_origin: Some("https://Overlord.Example.org/".into()), ..fast_config() });
     create_user(&t, "a", "password1", Role::Member).await;
     let cookie = login(&t, "a", "password1").await.cookie();
     let req = empty(
@@ -294,9 +225,7 @@ async fn every_response_carries_the_security_headers() {
     let t = app();
     for path in ["/api/auth/setup", "/api/protected"] {
         let a = send(&t.app, empty(request(Method::GET, path, REMOTE))).await;
-        let csp = a.headers[header::CONTENT_SECURITY_POLICY]
-            .to_str()
-            .expect("ascii");
+        let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii");
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"));
         assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
         assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
@@ -308,11 +237,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn concurrent_guesses_cannot_overrun_the_limit() {
-    let t = app_with(AuthConfig {
-        login_max_failures: 3,
-        login_window: Duration::from_secs(60),
-        ..fast_config()
-    });
+    let t = app_with(AuthConfig { login_max_failures: 3, login_window: Duration::from_secs(60), ..fast_config() });
     let mut tasks = Vec::new();
     for i in 0..20 {
         let app = t.app.clone();
@@ -330,8 +255,5 @@ async fn concurrent_guesses_cannot_overrun_the_limit() {
             unauthorized += 1;
         }
     }
-    assert_eq!(
-        unauthorized, 3,
-        "only max_failures guesses may reach the password check"
-    );
+    assert_eq!(unauthorized, 3, "only max_failures guesses may reach the password check");
 }

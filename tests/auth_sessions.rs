@@ -13,12 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn request_without_cookie_is_401_everywhere_protected() {
     let t = app();
-    for path in [
-        "/api/protected",
-        "/api/auth/me",
-        "/ws/live",
-        "/api/admin/users",
-    ] {
+    for path in ["/api/protected", "/api/auth/me", "/ws/live", "/api/admin/users"] {
         let a = send(&t.app, empty(request(Method::GET, path, REMOTE))).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(a.error_code(), "unauthorized", "{path}");
@@ -31,20 +26,12 @@ async fn login_sets_a_hardened_cookie_that_opens_protected_routes() {
     create_user(&t, "Mossy Tank", "password1", Role::Member).await;
     let a = login(&t, "mossy tank", "password1").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert_eq!(
-        a.body,
-        json!({"user": {"username": "Mossy Tank", "role": "member"}})
-    );
+    assert_eq!(a.body, json!({"user": {"username": "Mossy Tank", "role": "member"}}));
     let set = a.headers[header::SET_COOKIE].to_str().expect("ascii");
     assert!(set.starts_with("overlord_session="));
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));
-    assert!(
-        set.contains(&format!("Max-Age={}", 30 * 24 * 3600 - 1)) || set.contains("Max-Age=2592000")
-    );
-    assert!(
-        !set.contains("Secure"),
-        "plain http must not get a Secure cookie"
-    );
+    assert!(set.contains(&format!("Max-Age={}", 30 * 24 * 3600 - 1)) || set.contains("Max-Age=2592000"));
+    assert!(!set.contains("Secure"), "plain http must not get a Secure cookie");
     let token = a.cookie()["overlord_session=".len()..].to_string();
     assert_eq!(token.len(), 64, "256-bit id as hex");
 
@@ -66,12 +53,7 @@ async fn tampered_cookie_is_401() {
     let last = cookie.chars().last().expect("char");
     let flipped = if last == '0' { '1' } else { '0' };
     let tampered = format!("{}{flipped}", &cookie[..cookie.len() - 1]);
-    for bad in [
-        tampered.as_str(),
-        "overlord_session=",
-        "overlord_session=zz",
-        "overlord_session=../../etc",
-    ] {
+    for bad in [tampered.as_str(), "overlord_session=", "overlord_session=zz", "overlord_session=../../etc"] {
         let a = get_with_cookie(&t, "/api/protected", bad).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{bad}");
     }
@@ -79,16 +61,10 @@ async fn tampered_cookie_is_401() {
 
 #[tokio::test]
 async fn expired_cookie_is_401() {
-    let t = app_with(AuthConfig {
-        session_ttl: Duration::from_secs(1),
-        ..fast_config()
-    });
+    let t = app_with(AuthConfig { session_ttl: Duration::from_secs(1), ..fast_config() });
     create_user(&t, "a", "password1", Role::Member).await;
     let cookie = login(&t, "a", "password1").await.cookie();
-    assert_eq!(
-        get_with_cookie(&t, "/api/protected", &cookie).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(get_with_cookie(&t, "/api/protected", &cookie).await.status, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let a = get_with_cookie(&t, "/api/protected", &cookie).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
@@ -97,10 +73,7 @@ async fn expired_cookie_is_401() {
 
 #[tokio::test]
 async fn used_session_slides_its_expiry_and_resends_the_cookie() {
-    let t = app_with(AuthConfig {
-        session_ttl: Duration::from_secs(2),
-        ..fast_config()
-    });
+    let t = app_with(AuthConfig { session_ttl: Duration::from_secs(2), ..fast_config() });
     create_user(&t, "a", "password1", Role::Member).await;
     let cookie = login(&t, "a", "password1").await.cookie();
     // Keep using it past its original lifetime: every use after a tenth of the TTL extends it.
@@ -110,10 +83,7 @@ async fn used_session_slides_its_expiry_and_resends_the_cookie() {
         assert_eq!(a.status, StatusCode::OK);
         let set = a.headers.get(header::SET_COOKIE).expect("refreshed cookie");
         let set = set.to_str().expect("ascii");
-        assert!(
-            set.contains("Max-Age=1;") || set.contains("Max-Age=2;"),
-            "{set}"
-        );
+        assert!(set.contains("Max-Age=1;") || set.contains("Max-Age=2;"), "{set}");
     }
 }
 
@@ -129,16 +99,8 @@ async fn logout_revokes_the_session() {
     );
     let a = send(&t.app, req).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
-    assert!(
-        a.headers[header::SET_COOKIE]
-            .to_str()
-            .expect("ascii")
-            .contains("Max-Age=0")
-    );
-    assert_eq!(
-        get_with_cookie(&t, "/api/protected", &cookie).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert!(a.headers[header::SET_COOKIE].to_str().expect("ascii").contains("Max-Age=0"));
+    assert_eq!(get_with_cookie(&t, "/api/protected", &cookie).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -156,22 +118,10 @@ async fn password_change_by_admin_revokes_that_users_sessions_only() {
     );
     let a = send(&t.app, req).await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    assert_eq!(
-        get_with_cookie(&t, "/api/protected", &pleb).await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        get_with_cookie(&t, "/api/protected", &boss).await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        login(&t, "pleb", "password2").await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        login(&t, "pleb", "new password").await.status,
-        StatusCode::OK
-    );
+    assert_eq!(get_with_cookie(&t, "/api/protected", &pleb).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(get_with_cookie(&t, "/api/protected", &boss).await.status, StatusCode::OK);
+    assert_eq!(login(&t, "pleb", "password2").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(login(&t, "pleb", "new password").await.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -180,13 +130,9 @@ async fn cli_password_change_revokes_sessions() {
     create_user(&t, "a", "password1", Role::Admin).await;
     let cookie = login(&t, "a", "password1").await.cookie();
     let hashing = overlord::auth::PasswordHashing::insecure_fast_for_tests();
-    let revoked =
-        cli::user_passwd_with_password(&t.db, &hashing, "a", "password9").expect("passwd");
+    let revoked = cli::user_passwd_with_password(&t.db, &hashing, "a", "password9").expect("passwd");
     assert_eq!(revoked, 1);
-    assert_eq!(
-        get_with_cookie(&t, "/api/protected", &cookie).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(get_with_cookie(&t, "/api/protected", &cookie).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(store::session_count(&t.db, "a").expect("count"), 0);
 }
 
@@ -196,16 +142,8 @@ async fn demoted_admin_loses_admin_rights_on_the_next_request() {
     create_user(&t, "boss", "password1", Role::Admin).await;
     create_user(&t, "other", "password2", Role::Admin).await;
     let cookie = login(&t, "other", "password2").await.cookie();
-    assert_eq!(
-        get_with_cookie(&t, "/api/admin/users", &cookie)
-            .await
-            .status,
-        StatusCode::OK
-    );
-    t.auth
-        .update_user("other", None, Some(Role::Member))
-        .await
-        .expect("demote");
+    assert_eq!(get_with_cookie(&t, "/api/admin/users", &cookie).await.status, StatusCode::OK);
+    t.auth.update_user("other", None, Some(Role::Member)).await.expect("demote");
     let a = get_with_cookie(&t, "/api/admin/users", &cookie).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
 }
@@ -217,8 +155,5 @@ async fn deleted_user_session_stops_working() {
     create_user(&t, "gone", "password2", Role::Member).await;
     let cookie = login(&t, "gone", "password2").await.cookie();
     t.auth.delete_user("gone").await.expect("delete");
-    assert_eq!(
-        get_with_cookie(&t, "/api/auth/me", &cookie).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(get_with_cookie(&t, "/api/auth/me", &cookie).await.status, StatusCode::UNAUTHORIZED);
 }

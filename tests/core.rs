@@ -195,7 +195,11 @@ async fn commands_are_routed_to_the_plugin_and_acknowledged() {
     let cmd = recv_until(&mut p, T, |v| v["type"] == "command").await.unwrap();
     assert_eq!(cmd["command"], "/vt start");
     assert_eq!(cmd["request_id"], ack["request_id"]);
-    send(&mut p, &json!({"type":"command_result","character_name":"Mossy Tank","request_id":cmd["request_id"],"ok":true})).await;
+    send(
+        &mut p,
+        &json!({"type":"command_result","character_name":"Mossy Tank","request_id":cmd["request_id"],"ok":true}),
+    )
+    .await;
     let res = recv_until(&mut b, T, |v| v["type"] == "command_result").await.unwrap();
     assert_eq!(res["ok"], true);
     send(&mut b, &json!({"type":"command","player_name":"Nobody Here","command":"/vt start"})).await;
@@ -246,11 +250,13 @@ async fn chat_copies_from_many_members_are_broadcast_once() {
 async fn api_refuses_proxied_requests_without_a_session() {
     let mut server = TestServer::start().await;
     let client = reqwest::Client::new();
-    let r = client.get(format!("{}/api/live", server.base)).header("X-Forwarded-For", "203.0.113.9").send().await.unwrap();
+    let r =
+        client.get(format!("{}/api/live", server.base)).header("X-Forwarded-For", "203.0.113.9").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unauthorized");
-    let r = client.get(format!("{}/healthz", server.base)).header("X-Forwarded-For", "203.0.113.9").send().await.unwrap();
+    let r =
+        client.get(format!("{}/healthz", server.base)).header("X-Forwarded-For", "203.0.113.9").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     server.stop().await;
 }
@@ -263,7 +269,11 @@ async fn share_frames_are_relayed_to_the_named_characters() {
     send(&mut mage, &telemetry("Mossy Mage", 1.0, 1.0, 1)).await;
     send(&mut tank, &telemetry("Mossy Tank", 1.0, 1.0, 1)).await;
     server.flush().await;
-    send(&mut tank, &json!({"type":"share_vitals","character_name":"Mossy Tank","to":["Mossy Mage"],"payload":{"health_pct":0.5}})).await;
+    send(
+        &mut tank,
+        &json!({"type":"share_vitals","character_name":"Mossy Tank","to":["Mossy Mage"],"payload":{"health_pct":0.5}}),
+    )
+    .await;
     let v = recv_until(&mut mage, T, |v| v["type"] == "share_vitals").await.unwrap();
     assert_eq!(v["from"], "Mossy Tank");
     assert_eq!(v["payload"]["health_pct"], json!(0.5));
@@ -281,7 +291,15 @@ async fn frames_over_the_per_socket_rate_are_dropped_and_counted() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (_, m) = server.get("/metrics").await;
     let m = m.as_str().unwrap().to_string();
-    let dropped: f64 = m.lines().find(|l| l.starts_with("overlord_frames_rate_limited_total ")).unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let dropped: f64 = m
+        .lines()
+        .find(|l| l.starts_with("overlord_frames_rate_limited_total "))
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(dropped >= 150.0, "{dropped} dropped");
     server.stop().await;
 }

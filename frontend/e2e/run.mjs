@@ -7,8 +7,9 @@
 // screenshot of every page under e2e/artifacts/. Ends with the line "N passed, N failed"
 // and exits non-zero on any failure.
 //
-// Environment: OVERLORD_BIN (default ../target/release/overlord), CHROMIUM (default
-// /usr/bin/chromium), E2E_ONLY (comma list of test names to run), E2E_HEADFUL=1.
+// Environment: OVERLORD_BIN (default ../target/release/overlord; `--mock` uses the contract
+// mock), CHROMIUM (default /usr/bin/chromium), E2E_ONLY (comma list of test names to run),
+// E2E_CHARACTER (the test plugin's character name), E2E_HEADFUL=1.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,7 +24,9 @@ const ARTIFACTS = join(here, 'artifacts')
 const BIN = process.argv.includes('--mock') ? join(here, 'mock-overlord.mjs') : resolve(process.env.OVERLORD_BIN ?? join(here, '../../target/release/overlord'))
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const SECRET = 'e2e-secret'
-const TESTER = 'E2E Tester'
+// protocol.md §1 allows only letters, spaces, ' and - in character names (the server refuses
+// digits), so the suite's own plugin character spells "E2E" out. E2E_CHARACTER overrides it.
+const TESTER = process.env.E2E_CHARACTER ?? 'E Two E Tester'
 /** How long the server may take to print its listening line. */
 const STARTUP_TIMEOUT_MS = 60_000
 /** Default wait for something to appear on a page. */

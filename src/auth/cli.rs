@@ -14,12 +14,7 @@ use super::store::{self, UserRecord};
 use super::{AuthError, PasswordHashing, Role, UserInfo, now_ms, validate_username};
 
 /// Adds a user, reading the password from the tty (twice) or from one stdin line.
-pub fn user_add(
-    db: &Database,
-    hashing: &PasswordHashing,
-    username: &str,
-    role: Role,
-) -> Result<UserInfo, AuthError> {
+pub fn user_add(db: &Database, hashing: &PasswordHashing, username: &str, role: Role) -> Result<UserInfo, AuthError> {
     validate_username(username)?;
     let password = read_new_password(username)?;
     user_add_with_password(db, hashing, username, role, &password)
@@ -49,16 +44,10 @@ pub fn user_add_with_password(
 
 /// Sets a new password, reading it like [`user_add`]; revokes all the user's sessions.
 /// Returns how many sessions were revoked.
-pub fn user_passwd(
-    db: &Database,
-    hashing: &PasswordHashing,
-    username: &str,
-) -> Result<usize, AuthError> {
+pub fn user_passwd(db: &Database, hashing: &PasswordHashing, username: &str) -> Result<usize, AuthError> {
     store::ensure_tables(db)?;
     if store::get_user(db, username)?.is_none() {
-        return Err(AuthError::NotFound(format!(
-            "user `{username}` does not exist: `overlord user list` shows them"
-        )));
+        return Err(AuthError::NotFound(format!("user `{username}` does not exist: `overlord user list` shows them")));
     }
     let password = read_new_password(username)?;
     user_passwd_with_password(db, hashing, username, &password)
@@ -94,12 +83,7 @@ pub fn user_remove(db: &Database, username: &str) -> Result<(), AuthError> {
 
 /// Carries a user over from the seed system with their existing hash (bcrypt `$2b$` or
 /// an argon2 PHC string); it is rehashed to argon2id at their first successful login.
-pub fn user_import_hash(
-    db: &Database,
-    username: &str,
-    role: Role,
-    password_hash: &str,
-) -> Result<UserInfo, AuthError> {
+pub fn user_import_hash(db: &Database, username: &str, role: Role, password_hash: &str) -> Result<UserInfo, AuthError> {
     validate_username(username)?;
     let hash = password_hash.trim();
     if !is_importable_hash(hash) {
@@ -121,16 +105,8 @@ pub fn user_import_hash(
 
 /// A plain-text table for `overlord user list`.
 pub fn format_user_list(users: &[UserInfo]) -> String {
-    let width = users
-        .iter()
-        .map(|u| u.username.len())
-        .max()
-        .unwrap_or(0)
-        .max("USERNAME".len());
-    let mut out = format!(
-        "{:<width$}  ROLE    CREATED               LAST LOGIN\n",
-        "USERNAME"
-    );
+    let width = users.iter().map(|u| u.username.len()).max().unwrap_or(0).max("USERNAME".len());
+    let mut out = format!("{:<width$}  ROLE    CREATED               LAST LOGIN\n", "USERNAME");
     for u in users {
         out.push_str(&format!(
             "{:<width$}  {:<6}  {:<20}  {}\n",
@@ -153,9 +129,7 @@ pub fn read_new_password(username: &str) -> Result<String, AuthError> {
         let second = rpassword::prompt_password("Repeat it: ")
             .map_err(|e| AuthError::Invalid(format!("could not read the password: {e}")))?;
         if first != second {
-            return Err(AuthError::Invalid(
-                "the two passwords differ: run the command again".into(),
-            ));
+            return Err(AuthError::Invalid("the two passwords differ: run the command again".into()));
         }
         Ok(first)
     } else {
@@ -172,14 +146,9 @@ pub fn read_password_line(reader: &mut impl BufRead) -> Result<String, AuthError
         .take(limit)
         .read_line(&mut line)
         .map_err(|e| AuthError::Invalid(format!("could not read the password from stdin: {e}")))?;
-    let password = line
-        .strip_suffix('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .unwrap_or(&line);
+    let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(AuthError::Invalid(format!(
-            "password is too long: use at most {MAX_PASSWORD_BYTES} bytes"
-        )));
+        return Err(AuthError::Invalid(format!("password is too long: use at most {MAX_PASSWORD_BYTES} bytes")));
     }
     if password.is_empty() {
         return Err(AuthError::Invalid(
@@ -227,29 +196,17 @@ mod tests {
             user_add_with_password(&db, &h, "boss", Role::Member, "password3"),
             Err(AuthError::Conflict(_))
         ));
-        assert!(matches!(
-            user_add_with_password(&db, &h, "x", Role::Member, "short"),
-            Err(AuthError::Invalid(_))
-        ));
+        assert!(matches!(user_add_with_password(&db, &h, "x", Role::Member, "short"), Err(AuthError::Invalid(_))));
         let users = user_list(&db).expect("list");
         assert_eq!(users.len(), 2);
         let table = format_user_list(&users);
         assert!(table.contains("Boss") && table.contains("member") && table.contains("never"));
         user_passwd_with_password(&db, &h, "pleb", "password9").expect("passwd");
         let stored = store::get_user(&db, "pleb").expect("get").expect("user");
-        assert_eq!(
-            h.verify("password9", &stored.password_hash),
-            super::super::password::Verified::Ok
-        );
-        assert!(matches!(
-            user_remove(&db, "boss"),
-            Err(AuthError::Conflict(_))
-        ));
+        assert_eq!(h.verify("password9", &stored.password_hash), super::super::password::Verified::Ok);
+        assert!(matches!(user_remove(&db, "boss"), Err(AuthError::Conflict(_))));
         user_remove(&db, "pleb").expect("remove");
-        assert!(matches!(
-            user_remove(&db, "pleb"),
-            Err(AuthError::NotFound(_))
-        ));
+        assert!(matches!(user_remove(&db, "pleb"), Err(AuthError::NotFound(_))));
     }
 
     #[test]
@@ -257,9 +214,6 @@ mod tests {
         let (_d, db) = db();
         let bc = bcrypt::hash("legacy pw", 4).expect("bcrypt");
         user_import_hash(&db, "old", Role::Admin, &bc).expect("import");
-        assert!(matches!(
-            user_import_hash(&db, "plain", Role::Member, "hunter22"),
-            Err(AuthError::Invalid(_))
-        ));
+        assert!(matches!(user_import_hash(&db, "plain", Role::Member, "hunter22"), Err(AuthError::Invalid(_))));
     }
 }

@@ -72,21 +72,14 @@ pub struct IpCidr {
 }
 
 /// Computes the client identity. Pure: the same inputs always give the same answer.
-pub fn client_identity(
-    peer: SocketAddr,
-    headers: &ForwardingHeaders<'_>,
-    cfg: &AuthConfig,
-) -> ClientIdentity {
+pub fn client_identity(peer: SocketAddr, headers: &ForwardingHeaders<'_>, cfg: &AuthConfig) -> ClientIdentity {
     let (trust_loopback, trusted_proxies) = (cfg.trust_loopback, cfg.trusted_proxies.as_slice());
     let peer_ip = peer.ip().to_canonical();
     let via_trusted_proxy = trusted_proxies.iter().any(|c| c.contains(peer_ip));
     let forwarded = !headers.x_forwarded_for.is_empty() || headers.other_forwarding;
 
-    let addr = if via_trusted_proxy {
-        forwarded_client(peer_ip, &headers.x_forwarded_for, trusted_proxies)
-    } else {
-        peer_ip
-    };
+    let addr =
+        if via_trusted_proxy { forwarded_client(peer_ip, &headers.x_forwarded_for, trusted_proxies) } else { peer_ip };
     let via_https = via_trusted_proxy
         && headers
             .x_forwarded_proto
@@ -98,12 +91,7 @@ pub fn client_identity(
         && headers.host.is_none_or(is_loopback_host)
         && !is_cross_origin_browser_request(headers);
 
-    ClientIdentity {
-        addr,
-        via_https,
-        loopback_trusted,
-        via_trusted_proxy,
-    }
+    ClientIdentity { addr, via_https, loopback_trusted, via_trusted_proxy }
 }
 
 /// Whether a browser sent this request from a page of another origin.
@@ -112,9 +100,7 @@ pub fn is_cross_origin_browser_request(headers: &ForwardingHeaders<'_>) -> bool 
         let s = s.trim();
         s.eq_ignore_ascii_case("cross-site") || s.eq_ignore_ascii_case("same-site")
     });
-    let origin_foreign = headers
-        .origin
-        .is_some_and(|o| !headers.host.is_some_and(|h| origin_matches_authority(o, h)));
+    let origin_foreign = headers.origin.is_some_and(|o| !headers.host.is_some_and(|h| origin_matches_authority(o, h)));
     fetch_site_foreign || origin_foreign
 }
 
@@ -165,12 +151,7 @@ fn split_authority(authority: &str, default_port: u16) -> Option<(&str, u16)> {
 /// untrusted address is the client. An entry that does not parse stops the walk at the
 /// hop that wrote it, so garbage never lets a client pick its own address.
 fn forwarded_client(peer: IpAddr, lines: &[&str], trusted: &[IpCidr]) -> IpAddr {
-    let entries: Vec<&str> = lines
-        .iter()
-        .flat_map(|l| l.split(','))
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .collect();
+    let entries: Vec<&str> = lines.iter().flat_map(|l| l.split(',')).map(str::trim).filter(|e| !e.is_empty()).collect();
     let mut client = peer;
     for entry in entries.iter().rev().take(MAX_FORWARDED_HOPS) {
         let Some(ip) = parse_forwarded_entry(entry) else {
@@ -190,10 +171,7 @@ fn parse_forwarded_entry(entry: &str) -> Option<IpAddr> {
     if let Ok(ip) = entry.parse::<IpAddr>() {
         return Some(ip.to_canonical());
     }
-    entry
-        .parse::<SocketAddr>()
-        .ok()
-        .map(|s| s.ip().to_canonical())
+    entry.parse::<SocketAddr>().ok().map(|s| s.ip().to_canonical())
 }
 
 /// `localhost`, `127.0.0.1`, `[::1]`, with or without a port.
@@ -211,8 +189,7 @@ fn is_loopback_host(host: &str) -> bool {
     if name.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    name.parse::<IpAddr>()
-        .is_ok_and(|ip| ip.to_canonical().is_loopback())
+    name.parse::<IpAddr>().is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
 impl IpCidr {
@@ -253,9 +230,7 @@ impl FromStr for IpCidr {
         };
         let ip = addr
             .parse::<IpAddr>()
-            .map_err(|_| {
-                format!("trusted proxy `{s}` is not an IP address or CIDR (e.g. 10.0.0.0/8)")
-            })?
+            .map_err(|_| format!("trusted proxy `{s}` is not an IP address or CIDR (e.g. 10.0.0.0/8)"))?
             .to_canonical();
         let max = if ip.is_ipv4() { 32 } else { 128 };
         let prefix_len = match prefix {
@@ -271,10 +246,7 @@ impl FromStr for IpCidr {
             IpAddr::V4(v4) => IpAddr::V4(Ipv4Addr::from(mask_v4(v4, prefix_len))),
             IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(mask_v6(v6, prefix_len))),
         };
-        Ok(IpCidr {
-            network,
-            prefix_len,
-        })
+        Ok(IpCidr { network, prefix_len })
     }
 }
 
@@ -306,11 +278,7 @@ mod tests {
     }
 
     fn cfg(trust_loopback: bool, proxies: &[IpCidr]) -> AuthConfig {
-        AuthConfig {
-            trust_loopback,
-            trusted_proxies: proxies.to_vec(),
-            ..AuthConfig::default()
-        }
+        AuthConfig { trust_loopback, trusted_proxies: proxies.to_vec(), ..AuthConfig::default() }
     }
 
     fn cidrs(list: &[&str]) -> Vec<IpCidr> {
@@ -319,43 +287,26 @@ mod tests {
 
     #[test]
     fn loopback_without_forwarding_headers_is_trusted() {
-        let h = ForwardingHeaders {
-            host: Some("localhost:8080"),
-            ..Default::default()
-        };
+        let h = ForwardingHeaders { host: Some("localhost:8080"), ..Default::default() };
         let id = client_identity(peer("127.0.0.1"), &h, &cfg(true, &[]));
         assert!(id.loopback_trusted);
         let id = client_identity(peer("::1"), &ForwardingHeaders::default(), &cfg(true, &[]));
         assert!(id.loopback_trusted);
-        let id = client_identity(
-            peer("::ffff:127.0.0.1"),
-            &ForwardingHeaders::default(),
-            &cfg(true, &[]),
-        );
+        let id = client_identity(peer("::ffff:127.0.0.1"), &ForwardingHeaders::default(), &cfg(true, &[]));
         assert!(id.loopback_trusted);
     }
 
     #[test]
     fn loopback_trust_can_be_turned_off() {
-        let id = client_identity(
-            peer("127.0.0.1"),
-            &ForwardingHeaders::default(),
-            &cfg(false, &[]),
-        );
+        let id = client_identity(peer("127.0.0.1"), &ForwardingHeaders::default(), &cfg(false, &[]));
         assert!(!id.loopback_trusted);
     }
 
     #[test]
     fn loopback_with_any_forwarding_header_is_never_trusted() {
-        let xff = ForwardingHeaders {
-            x_forwarded_for: vec!["127.0.0.1"],
-            ..Default::default()
-        };
+        let xff = ForwardingHeaders { x_forwarded_for: vec!["127.0.0.1"], ..Default::default() };
         assert!(!client_identity(peer("127.0.0.1"), &xff, &cfg(true, &[])).loopback_trusted);
-        let fwd = ForwardingHeaders {
-            other_forwarding: true,
-            ..Default::default()
-        };
+        let fwd = ForwardingHeaders { other_forwarding: true, ..Default::default() };
         assert!(!client_identity(peer("127.0.0.1"), &fwd, &cfg(true, &[])).loopback_trusted);
         // Even when the loopback peer is itself a trusted proxy.
         let trusted = cidrs(&["127.0.0.1"]);
@@ -364,20 +315,11 @@ mod tests {
 
     #[test]
     fn loopback_with_a_foreign_host_name_is_not_trusted() {
-        let h = ForwardingHeaders {
-            host: Some("evil.example:8080"),
-            ..Default::default()
-        };
+        let h = ForwardingHeaders { host: Some("evil.example:8080"), ..Default::default() };
         assert!(!client_identity(peer("127.0.0.1"), &h, &cfg(true, &[])).loopback_trusted);
         for ok in ["127.0.0.1:8080", "[::1]:8080", "LOCALHOST", "127.1.2.3"] {
-            let h = ForwardingHeaders {
-                host: Some(ok),
-                ..Default::default()
-            };
-            assert!(
-                client_identity(peer("127.0.0.1"), &h, &cfg(true, &[])).loopback_trusted,
-                "{ok}"
-            );
+            let h = ForwardingHeaders { host: Some(ok), ..Default::default() };
+            assert!(client_identity(peer("127.0.0.1"), &h, &cfg(true, &[])).loopback_trusted, "{ok}");
         }
     }
 
@@ -396,51 +338,26 @@ mod tests {
             ..Default::default()
         };
         assert!(client_identity(peer("127.0.0.1"), &own, &cfg(true, &[])).loopback_trusted);
-        let cross = ForwardingHeaders {
-            sec_fetch_site: Some("cross-site"),
-            ..Default::default()
-        };
+        let cross = ForwardingHeaders { sec_fetch_site: Some("cross-site"), ..Default::default() };
         assert!(!client_identity(peer("127.0.0.1"), &cross, &cfg(true, &[])).loopback_trusted);
     }
 
     #[test]
     fn origin_matching_defaults_ports_by_scheme() {
         assert!(origin_matches_authority("https://a.example", "a.example"));
-        assert!(origin_matches_authority(
-            "https://a.example",
-            "A.example:443"
-        ));
-        assert!(origin_matches_authority(
-            "http://localhost:8080",
-            "localhost:8080"
-        ));
+        assert!(origin_matches_authority("https://a.example", "A.example:443"));
+        assert!(origin_matches_authority("http://localhost:8080", "localhost:8080"));
         assert!(origin_matches_authority("http://[::1]:8080", "[::1]:8080"));
-        assert!(!origin_matches_authority(
-            "http://localhost:8080",
-            "localhost:8081"
-        ));
-        assert!(!origin_matches_authority(
-            "https://a.example",
-            "a.example:80"
-        ));
+        assert!(!origin_matches_authority("http://localhost:8080", "localhost:8081"));
+        assert!(!origin_matches_authority("https://a.example", "a.example:80"));
         assert!(!origin_matches_authority("null", "a.example"));
-        assert!(!origin_matches_authority(
-            "https://evil.example",
-            "a.example"
-        ));
-        assert!(!origin_matches_authority(
-            "https://a.example.evil",
-            "a.example"
-        ));
+        assert!(!origin_matches_authority("https://evil.example", "a.example"));
+        assert!(!origin_matches_authority("https://a.example.evil", "a.example"));
     }
 
     #[test]
     fn non_loopback_peer_is_never_trusted() {
-        let id = client_identity(
-            peer("10.0.0.5"),
-            &ForwardingHeaders::default(),
-            &cfg(true, &[]),
-        );
+        let id = client_identity(peer("10.0.0.5"), &ForwardingHeaders::default(), &cfg(true, &[]));
         assert!(!id.loopback_trusted);
         assert_eq!(id.addr, "10.0.0.5".parse::<IpAddr>().expect("ip"));
     }
@@ -464,11 +381,7 @@ mod tests {
             x_forwarded_proto: Some("https"),
             ..Default::default()
         };
-        let id = client_identity(
-            peer("198.51.100.7"),
-            &h,
-            &cfg(true, &cidrs(&["10.0.0.0/8"])),
-        );
+        let id = client_identity(peer("198.51.100.7"), &h, &cfg(true, &cidrs(&["10.0.0.0/8"])));
         assert_eq!(id.addr, "198.51.100.7".parse::<IpAddr>().expect("ip"));
         assert!(!id.via_https);
     }
@@ -476,26 +389,17 @@ mod tests {
     #[test]
     fn client_supplied_spoof_left_of_the_real_client_is_ignored() {
         // The client sent "X-Forwarded-For: 1.1.1.1"; the proxy appended the real address.
-        let h = ForwardingHeaders {
-            x_forwarded_for: vec!["1.1.1.1", "203.0.113.9"],
-            ..Default::default()
-        };
+        let h = ForwardingHeaders { x_forwarded_for: vec!["1.1.1.1", "203.0.113.9"], ..Default::default() };
         let id = client_identity(peer("10.0.0.1"), &h, &cfg(true, &cidrs(&["10.0.0.1"])));
         assert_eq!(id.addr, "203.0.113.9".parse::<IpAddr>().expect("ip"));
     }
 
     #[test]
     fn garbage_forwarded_entry_falls_back_to_the_hop_that_wrote_it() {
-        let h = ForwardingHeaders {
-            x_forwarded_for: vec!["1.1.1.1, unknown"],
-            ..Default::default()
-        };
+        let h = ForwardingHeaders { x_forwarded_for: vec!["1.1.1.1, unknown"], ..Default::default() };
         let id = client_identity(peer("10.0.0.1"), &h, &cfg(true, &cidrs(&["10.0.0.1"])));
         assert_eq!(id.addr, "10.0.0.1".parse::<IpAddr>().expect("ip"));
-        let h = ForwardingHeaders {
-            x_forwarded_for: vec!["[2001:db8::7]:443"],
-            ..Default::default()
-        };
+        let h = ForwardingHeaders { x_forwarded_for: vec!["[2001:db8::7]:443"], ..Default::default() };
         let id = client_identity(peer("10.0.0.1"), &h, &cfg(true, &cidrs(&["10.0.0.1"])));
         assert_eq!(id.addr, "2001:db8::7".parse::<IpAddr>().expect("ip"));
     }

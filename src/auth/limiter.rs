@@ -58,11 +58,7 @@ impl RetryAfter {
 
 impl LoginLimiter {
     pub fn new(max_failures: u32, window: Duration) -> Self {
-        LoginLimiter {
-            max_failures: max_failures.max(1),
-            window,
-            maps: Mutex::new(Maps::default()),
-        }
+        LoginLimiter { max_failures: max_failures.max(1), window, maps: Mutex::new(Maps::default()) }
     }
 
     /// Counts one attempt for `addr` and `username` unless either is over the limit, in
@@ -102,19 +98,12 @@ impl LoginLimiter {
         (maps.by_addr.len(), maps.by_user.len())
     }
 
-    fn begin_attempt_at(
-        &self,
-        addr: IpAddr,
-        username: Option<&str>,
-        now: Instant,
-    ) -> Result<(), RetryAfter> {
+    fn begin_attempt_at(&self, addr: IpAddr, username: Option<&str>, now: Instant) -> Result<(), RetryAfter> {
         let addr = addr_key(addr);
         let user = username.map(user_key);
         let mut maps = self.lock();
         let wait_addr = self.blocked_for(maps.by_addr.get(&addr), now);
-        let wait_user = user
-            .as_ref()
-            .and_then(|u| self.blocked_for(maps.by_user.get(u), now));
+        let wait_user = user.as_ref().and_then(|u| self.blocked_for(maps.by_user.get(u), now));
         if let Some(wait) = wait_addr.max(wait_user) {
             return Err(RetryAfter(wait));
         }
@@ -149,15 +138,9 @@ fn count<K: Hash + Eq + Clone>(
     if !map.contains_key(&key) && map.len() >= MAX_TRACKED_KEYS {
         make_room(map, now, window);
     }
-    let b = map.entry(key).or_insert(Bucket {
-        window_start: now,
-        attempts: 0,
-    });
+    let b = map.entry(key).or_insert(Bucket { window_start: now, attempts: 0 });
     if now.duration_since(b.window_start) >= window {
-        *b = Bucket {
-            window_start: now,
-            attempts: 0,
-        };
+        *b = Bucket { window_start: now, attempts: 0 };
     }
     b.attempts = b.attempts.saturating_add(1).min(max_failures);
 }
@@ -165,10 +148,7 @@ fn count<K: Hash + Eq + Clone>(
 fn make_room<K: Hash + Eq + Clone>(map: &mut HashMap<K, Bucket>, now: Instant, window: Duration) {
     map.retain(|_, b| now.duration_since(b.window_start) < window);
     if map.len() >= MAX_TRACKED_KEYS {
-        let oldest = map
-            .iter()
-            .min_by_key(|(_, b)| b.window_start)
-            .map(|(k, _)| k.clone());
+        let oldest = map.iter().min_by_key(|(_, b)| b.window_start).map(|(k, _)| k.clone());
         if let Some(k) = oldest {
             map.remove(&k);
         }
@@ -210,19 +190,12 @@ mod tests {
         let l = LoginLimiter::new(3, Duration::from_secs(300));
         let t0 = Instant::now();
         for i in 0..3 {
-            assert!(
-                l.begin_attempt_at(ip("1.2.3.4"), Some(&format!("u{i}")), t0)
-                    .is_ok()
-            );
+            assert!(l.begin_attempt_at(ip("1.2.3.4"), Some(&format!("u{i}")), t0).is_ok());
         }
-        let wait = l
-            .begin_attempt_at(ip("1.2.3.4"), Some("other"), t0 + Duration::from_secs(100))
-            .expect_err("blocked");
+        let wait =
+            l.begin_attempt_at(ip("1.2.3.4"), Some("other"), t0 + Duration::from_secs(100)).expect_err("blocked");
         assert_eq!(wait.seconds(), 200);
-        assert!(
-            l.begin_attempt_at(ip("1.2.3.4"), Some("other"), t0 + Duration::from_secs(300))
-                .is_ok()
-        );
+        assert!(l.begin_attempt_at(ip("1.2.3.4"), Some("other"), t0 + Duration::from_secs(300)).is_ok());
     }
 
     #[test]
@@ -231,10 +204,7 @@ mod tests {
         let t0 = Instant::now();
         assert!(l.begin_attempt_at(ip("1.1.1.1"), Some("Mossy"), t0).is_ok());
         assert!(l.begin_attempt_at(ip("2.2.2.2"), Some("mossy"), t0).is_ok());
-        assert!(
-            l.begin_attempt_at(ip("3.3.3.3"), Some("MOSSY"), t0)
-                .is_err()
-        );
+        assert!(l.begin_attempt_at(ip("3.3.3.3"), Some("MOSSY"), t0).is_err());
     }
 
     #[test]
@@ -253,14 +223,8 @@ mod tests {
         let l = LoginLimiter::new(1, Duration::from_secs(60));
         let t0 = Instant::now();
         assert!(l.begin_attempt_at(ip("2001:db8::1"), Some("a"), t0).is_ok());
-        assert!(
-            l.begin_attempt_at(ip("2001:db8::ffff"), Some("b"), t0)
-                .is_err()
-        );
-        assert!(
-            l.begin_attempt_at(ip("2001:db8:0:1::1"), Some("c"), t0)
-                .is_ok()
-        );
+        assert!(l.begin_attempt_at(ip("2001:db8::ffff"), Some("b"), t0).is_err());
+        assert!(l.begin_attempt_at(ip("2001:db8:0:1::1"), Some("c"), t0).is_ok());
     }
 
     #[test]

@@ -19,9 +19,7 @@ pub mod store;
 
 use std::time::Duration;
 
-pub use client::{
-    ClientIdentity, ForwardingHeaders, IpCidr, client_identity, origin_matches_authority,
-};
+pub use client::{ClientIdentity, ForwardingHeaders, IpCidr, client_identity, origin_matches_authority};
 pub use limiter::{LoginLimiter, RetryAfter};
 pub use password::PasswordHashing;
 pub use service::{AuthService, NewSession, SessionUser};
@@ -64,9 +62,7 @@ impl std::str::FromStr for Role {
         match s.trim().to_ascii_lowercase().as_str() {
             "admin" => Ok(Role::Admin),
             "member" => Ok(Role::Member),
-            other => Err(AuthError::Invalid(format!(
-                "role `{other}` does not exist: use `admin` or `member`"
-            ))),
+            other => Err(AuthError::Invalid(format!("role `{other}` does not exist: use `admin` or `member`"))),
         }
     }
 }
@@ -143,9 +139,7 @@ impl AuthConfig {
 
     /// `public_origin` in the canonical form the CSRF check compares against.
     pub fn public_origin_normalized(&self) -> Option<String> {
-        self.public_origin
-            .as_deref()
-            .and_then(|o| normalize_origin(o).ok())
+        self.public_origin.as_deref().and_then(|o| normalize_origin(o).ok())
     }
 }
 
@@ -162,9 +156,7 @@ pub fn normalize_origin(origin: &str) -> Result<String, String> {
         return Err(bad());
     }
     let (scheme, authority) = o.split_once("://").ok_or_else(bad)?;
-    if !(scheme == "http" || scheme == "https")
-        || authority.is_empty()
-        || authority.contains(['/', '?', '#', '@', ' '])
+    if !(scheme == "http" || scheme == "https") || authority.is_empty() || authority.contains(['/', '?', '#', '@', ' '])
     {
         return Err(bad());
     }
@@ -199,20 +191,12 @@ impl std::fmt::Display for AuthError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             AuthError::BadCredentials => f.write_str("username or password is wrong"),
-            AuthError::RateLimited(r) => write!(
-                f,
-                "too many failed sign-ins; try again in {} s",
-                r.seconds()
-            ),
-            AuthError::Invalid(m) | AuthError::Conflict(m) | AuthError::NotFound(m) => {
-                f.write_str(m)
-            }
+            AuthError::RateLimited(r) => write!(f, "too many failed sign-ins; try again in {} s", r.seconds()),
+            AuthError::Invalid(m) | AuthError::Conflict(m) | AuthError::NotFound(m) => f.write_str(m),
             AuthError::SetupTokenRejected => {
                 f.write_str("the setup token is wrong: use the setup URL printed in the server log")
             }
-            AuthError::SetupDone => {
-                f.write_str("setup is already done: sign in with an existing account")
-            }
+            AuthError::SetupDone => f.write_str("setup is already done: sign in with an existing account"),
             AuthError::Busy => f.write_str("the server is busy checking passwords; retry shortly"),
             AuthError::Internal(m) => write!(f, "auth storage failure: {m}"),
         }
@@ -251,19 +235,14 @@ pub fn validate_username(name: &str) -> Result<(), AuthError> {
             "username must be {MIN_USERNAME_CHARS}–{MAX_USERNAME_CHARS} characters long"
         )));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || " _-.'".contains(*c)))
-    {
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || " _-.'".contains(*c))) {
         return Err(AuthError::Invalid(format!(
             "username contains `{}`: use letters, digits, space and _ - . ' only",
             c.escape_default()
         )));
     }
     if name.starts_with(' ') || name.ends_with(' ') {
-        return Err(AuthError::Invalid(
-            "username must not start or end with a space".into(),
-        ));
+        return Err(AuthError::Invalid("username must not start or end with a space".into()));
     }
     Ok(())
 }
@@ -287,15 +266,7 @@ mod tests {
         for ok in ["a", "Mossy Tank", "o'Brien-2.x_y", &"z".repeat(32)] {
             assert!(validate_username(ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            " lead",
-            "trail ",
-            "semi;colon",
-            "(loopback)",
-            "é",
-            &"z".repeat(33),
-        ] {
+        for bad in ["", " lead", "trail ", "semi;colon", "(loopback)", "é", &"z".repeat(33)] {
             assert!(validate_username(bad).is_err(), "{bad}");
         }
     }
@@ -306,20 +277,14 @@ mod tests {
             normalize_origin("HTTPS://Overlord.Example.org:443/").ok(),
             Some("https://overlord.example.org".into())
         );
-        assert_eq!(
-            normalize_origin("http://10.0.0.2:8080").ok(),
-            Some("http://10.0.0.2:8080".into())
-        );
+        assert_eq!(normalize_origin("http://10.0.0.2:8080").ok(), Some("http://10.0.0.2:8080".into()));
         assert!(normalize_origin("overlord.example.org").is_err());
         assert!(normalize_origin("https://x.org/path").is_err());
     }
 
     #[test]
     fn config_validation_names_the_setting() {
-        let cfg = AuthConfig {
-            session_ttl: Duration::ZERO,
-            ..AuthConfig::default()
-        };
+        let cfg = AuthConfig { session_ttl: Duration::ZERO, ..AuthConfig::default() };
         assert!(cfg.validate().is_err_and(|m| m.contains("session_ttl_s")));
         assert!(AuthConfig::default().validate().is_ok());
     }

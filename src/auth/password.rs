@@ -34,11 +34,7 @@ pub struct PasswordHashing {
 
 impl Default for PasswordHashing {
     fn default() -> Self {
-        PasswordHashing {
-            memory_kib: 19_456,
-            iterations: 2,
-            parallelism: 1,
-        }
+        PasswordHashing { memory_kib: 19_456, iterations: 2, parallelism: 1 }
     }
 }
 
@@ -57,11 +53,7 @@ impl PasswordHashing {
     /// The smallest parameters argon2 accepts. Fast and worthless against an attacker: only
     /// for tests, which hash hundreds of passwords.
     pub fn insecure_fast_for_tests() -> Self {
-        PasswordHashing {
-            memory_kib: 8,
-            iterations: 1,
-            parallelism: 1,
-        }
+        PasswordHashing { memory_kib: 8, iterations: 1, parallelism: 1 }
     }
 
     /// Checks the parameters are ones argon2 accepts; the message names the field to fix.
@@ -80,29 +72,20 @@ impl PasswordHashing {
     }
 
     fn hasher(&self) -> Result<Argon2<'static>, String> {
-        Ok(Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            self.params()?,
-        ))
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params()?))
     }
 
     /// The PHC prefix every hash made with these parameters starts with; a stored hash
     /// with another prefix is rehashed at the next successful login.
     fn current_prefix(&self) -> String {
-        format!(
-            "$argon2id$v=19$m={},t={},p={}$",
-            self.memory_kib, self.iterations, self.parallelism
-        )
+        format!("$argon2id$v=19$m={},t={},p={}$", self.memory_kib, self.iterations, self.parallelism)
     }
 
     /// Hashes a password into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a
     /// fresh random salt.
     pub fn hash(&self, password: &str) -> Result<String, String> {
-        let hash = self
-            .hasher()?
-            .hash_password(password.as_bytes())
-            .map_err(|e| format!("argon2 hashing failed: {e}"))?;
+        let hash =
+            self.hasher()?.hash_password(password.as_bytes()).map_err(|e| format!("argon2 hashing failed: {e}"))?;
         Ok(hash.to_string())
     }
 
@@ -146,9 +129,7 @@ impl PasswordHashing {
 
 /// Whether a stored hash is a bcrypt hash we can import (`$2a$`, `$2b$`, `$2x$`, `$2y$`).
 pub fn is_bcrypt(stored: &str) -> bool {
-    ["$2a$", "$2b$", "$2x$", "$2y$"]
-        .iter()
-        .any(|p| stored.starts_with(p))
+    ["$2a$", "$2b$", "$2x$", "$2y$"].iter().any(|p| stored.starts_with(p))
 }
 
 /// Whether a hash string can be stored for a user: argon2id/argon2i/argon2d PHC strings
@@ -166,14 +147,10 @@ pub fn is_importable_hash(stored: &str) -> bool {
 /// Checks a new password against the house rules; the message says what to fix.
 pub fn validate_new_password(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!(
-            "password is too short: use at least {MIN_PASSWORD_CHARS} characters"
-        ));
+        return Err(format!("password is too short: use at least {MIN_PASSWORD_CHARS} characters"));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!(
-            "password is too long: use at most {MAX_PASSWORD_BYTES} bytes"
-        ));
+        return Err(format!("password is too long: use at most {MAX_PASSWORD_BYTES} bytes"));
     }
     Ok(())
 }
@@ -193,17 +170,10 @@ mod tests {
 
     #[test]
     fn hash_made_with_other_parameters_asks_for_rehash() {
-        let old = PasswordHashing {
-            memory_kib: 16,
-            iterations: 1,
-            parallelism: 1,
-        };
+        let old = PasswordHashing { memory_kib: 16, iterations: 1, parallelism: 1 };
         let stored = old.hash("correct horse").expect("hash");
         let now = PasswordHashing::insecure_fast_for_tests();
-        assert_eq!(
-            now.verify("correct horse", &stored),
-            Verified::OkNeedsRehash
-        );
+        assert_eq!(now.verify("correct horse", &stored), Verified::OkNeedsRehash);
     }
 
     #[test]
@@ -211,10 +181,7 @@ mod tests {
         let stored = bcrypt::hash("legacy password", 4).expect("bcrypt");
         assert!(stored.starts_with("$2b$04$"));
         let h = PasswordHashing::insecure_fast_for_tests();
-        assert_eq!(
-            h.verify("legacy password", &stored),
-            Verified::OkNeedsRehash
-        );
+        assert_eq!(h.verify("legacy password", &stored), Verified::OkNeedsRehash);
         assert_eq!(h.verify("legacy passwore", &stored), Verified::Wrong);
         assert!(is_importable_hash(&stored));
     }
@@ -223,10 +190,7 @@ mod tests {
     fn garbage_hash_never_verifies() {
         let h = PasswordHashing::insecure_fast_for_tests();
         assert_eq!(h.verify("anything", "not a hash"), Verified::Wrong);
-        assert_eq!(
-            h.verify("anything", "$argon2id$v=19$garbage"),
-            Verified::Wrong
-        );
+        assert_eq!(h.verify("anything", "$argon2id$v=19$garbage"), Verified::Wrong);
         assert!(!is_importable_hash("plaintext"));
     }
 
@@ -243,14 +207,6 @@ mod tests {
         let d = PasswordHashing::default();
         assert_eq!((d.memory_kib, d.iterations, d.parallelism), (19_456, 2, 1));
         assert!(d.validate().is_ok());
-        assert!(
-            PasswordHashing {
-                memory_kib: 1,
-                iterations: 1,
-                parallelism: 1
-            }
-            .validate()
-            .is_err()
-        );
+        assert!(PasswordHashing { memory_kib: 1, iterations: 1, parallelism: 1 }.validate().is_err());
     }
 }

@@ -20,9 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::password::{MAX_PASSWORD_BYTES, Verified, validate_new_password};
 use super::store::{self, SessionRecord, UserRecord};
-use super::{
-    AuthConfig, AuthError, LoginLimiter, Role, UserInfo, now_ms, username_key, validate_username,
-};
+use super::{AuthConfig, AuthError, LoginLimiter, Role, UserInfo, now_ms, username_key, validate_username};
 
 /// Password hashes computed at once. One argon2id hash holds a core and 19 MiB for tens
 /// of milliseconds; on a 2-core host that also ingests telemetry, one at a time keeps a
@@ -47,9 +45,7 @@ pub struct AuthService {
 impl std::fmt::Debug for AuthService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the setup token or the dummy hash.
-        f.debug_struct("AuthService")
-            .field("config", &self.inner.cfg)
-            .finish_non_exhaustive()
+        f.debug_struct("AuthService").field("config", &self.inner.cfg).finish_non_exhaustive()
     }
 }
 
@@ -102,10 +98,7 @@ impl AuthService {
         if purged > 0 {
             tracing::info!(purged, "removed expired sessions");
         }
-        let dummy_hash = cfg
-            .password_hashing
-            .dummy_hash()
-            .map_err(AuthError::Internal)?;
+        let dummy_hash = cfg.password_hashing.dummy_hash().map_err(AuthError::Internal)?;
         let setup_token = (store::user_count(&db)? == 0).then(|| random_hex(SETUP_TOKEN_BYTES));
         Ok(AuthService {
             inner: Arc::new(Inner {
@@ -139,8 +132,7 @@ impl AuthService {
 
     /// `{base_url}/setup?token=…` while setup is open, for the start-up log line.
     pub fn setup_url(&self, base_url: &str) -> Option<String> {
-        self.setup_token()
-            .map(|t| format!("{}/setup?token={t}", base_url.trim_end_matches('/')))
+        self.setup_token().map(|t| format!("{}/setup?token={t}", base_url.trim_end_matches('/')))
     }
 
     /// Logs the setup URL once at start when no user exists (the only place the token is
@@ -168,9 +160,7 @@ impl AuthService {
         client: IpAddr,
     ) -> Result<NewSession, AuthError> {
         let limiter = &self.inner.limiter;
-        limiter
-            .begin_address_attempt(client)
-            .map_err(AuthError::RateLimited)?;
+        limiter.begin_address_attempt(client).map_err(AuthError::RateLimited)?;
         let expected = self.setup_token().ok_or(AuthError::SetupDone)?;
         if !bool::from(expected.as_bytes().ct_eq(token.trim().as_bytes())) {
             tracing::warn!(client = %client, "setup attempted with a wrong token");
@@ -194,16 +184,9 @@ impl AuthService {
 
     /// Signs in. Unknown user and wrong password give the same error after the same work;
     /// too many failures from the address or for the username give `RateLimited`.
-    pub async fn login(
-        &self,
-        username: &str,
-        password: &str,
-        client: IpAddr,
-    ) -> Result<NewSession, AuthError> {
+    pub async fn login(&self, username: &str, password: &str, client: IpAddr) -> Result<NewSession, AuthError> {
         let limiter = &self.inner.limiter;
-        limiter
-            .begin_attempt(client, username)
-            .map_err(AuthError::RateLimited)?;
+        limiter.begin_attempt(client, username).map_err(AuthError::RateLimited)?;
         let permit = self.hash_worker().await?;
         let inner = self.inner.clone();
         let (name, pass) = (username.to_string(), password.to_string());
@@ -243,9 +226,7 @@ impl AuthService {
         if expires_ms - now < ttl_ms - extend_every {
             let new_expiry = now + ttl_ms;
             let db = self.inner.db.clone();
-            match tokio::task::spawn_blocking(move || store::extend_session(&db, &hash, new_expiry))
-                .await?
-            {
+            match tokio::task::spawn_blocking(move || store::extend_session(&db, &hash, new_expiry)).await? {
                 Ok(true) => {
                     expires_ms = new_expiry;
                     extended = true;
@@ -256,12 +237,7 @@ impl AuthService {
                 Err(e) => tracing::warn!(error = %e, "could not extend a session"),
             }
         }
-        Ok(Some(SessionUser {
-            username: found.user.username,
-            role: found.user.role,
-            expires_ms,
-            extended,
-        }))
+        Ok(Some(SessionUser { username: found.user.username, role: found.user.role, expires_ms, extended }))
     }
 
     /// Revokes the session of this cookie value (logout). Unknown values are fine.
@@ -269,15 +245,13 @@ impl AuthService {
         let Some(hash) = session_hash(token) else {
             return Ok(());
         };
-        self.blocking(move |db| store::revoke_session(db, &hash))
-            .await
+        self.blocking(move |db| store::revoke_session(db, &hash)).await
     }
 
     /// Revokes every session of a user; returns how many.
     pub async fn revoke_all_sessions(&self, username: &str) -> Result<usize, AuthError> {
         let name = username.to_string();
-        self.blocking(move |db| store::revoke_all_for_user(db, &name))
-            .await
+        self.blocking(move |db| store::revoke_all_for_user(db, &name)).await
     }
 
     pub async fn list_users(&self) -> Result<Vec<UserInfo>, AuthError> {
@@ -286,12 +260,7 @@ impl AuthService {
 
     /// Creates a user (409 if the name exists in any case, 422 for a bad name or a weak
     /// password). Closes first-run setup.
-    pub async fn create_user(
-        &self,
-        username: &str,
-        password: &str,
-        role: Role,
-    ) -> Result<UserInfo, AuthError> {
+    pub async fn create_user(&self, username: &str, password: &str, role: Role) -> Result<UserInfo, AuthError> {
         validate_username(username)?;
         validate_new_password(password).map_err(AuthError::Invalid)?;
         let hash = self.hash_password(password).await?;
@@ -303,8 +272,7 @@ impl AuthService {
             last_login_ms: None,
         };
         let info = UserInfo::from(&rec);
-        self.blocking(move |db| store::insert_user(db, &rec, false))
-            .await?;
+        self.blocking(move |db| store::insert_user(db, &rec, false)).await?;
         *self.lock_setup() = None;
         tracing::info!(user = %info.username, role = %info.role, "user created");
         Ok(info)
@@ -319,9 +287,7 @@ impl AuthService {
         role: Option<Role>,
     ) -> Result<UserInfo, AuthError> {
         if password.is_none() && role.is_none() {
-            return Err(AuthError::Invalid(
-                "nothing to change: send `password` and/or `role`".into(),
-            ));
+            return Err(AuthError::Invalid("nothing to change: send `password` and/or `role`".into()));
         }
         let new_hash = match password {
             Some(p) => {
@@ -332,9 +298,7 @@ impl AuthService {
         };
         let changed_password = new_hash.is_some();
         let name = username.to_string();
-        let rec = self
-            .blocking(move |db| store::update_user(db, &name, new_hash, role))
-            .await?;
+        let rec = self.blocking(move |db| store::update_user(db, &name, new_hash, role)).await?;
         tracing::info!(user = %rec.username, role = %rec.role, changed_password, "user changed");
         Ok(UserInfo::from(&rec))
     }
@@ -342,8 +306,7 @@ impl AuthService {
     /// Deletes a user and their sessions; the last admin cannot be deleted.
     pub async fn delete_user(&self, username: &str) -> Result<(), AuthError> {
         let name = username.to_string();
-        self.blocking(move |db| store::delete_user(db, &name))
-            .await?;
+        self.blocking(move |db| store::delete_user(db, &name)).await?;
         tracing::info!(user = %username, "user deleted");
         Ok(())
     }
@@ -400,34 +363,19 @@ impl AuthService {
 
     fn lock_setup(&self) -> std::sync::MutexGuard<'_, Option<String>> {
         // The slot holds a plain Option; a panic elsewhere cannot leave it half-written.
-        self.inner
-            .setup_token
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.setup_token.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Inner {
     /// Runs on the blocking pool with a hash worker held.
-    fn check_password_and_open_session(
-        &self,
-        username: &str,
-        password: &str,
-    ) -> Result<NewSession, AuthError> {
+    fn check_password_and_open_session(&self, username: &str, password: &str) -> Result<NewSession, AuthError> {
         let hashing = &self.cfg.password_hashing;
         let plausible = validate_username(username).is_ok() && password.len() <= MAX_PASSWORD_BYTES;
-        let user = if plausible {
-            store::get_user(&self.db, username)?
-        } else {
-            None
-        };
+        let user = if plausible { store::get_user(&self.db, username)? } else { None };
         let Some(user) = user else {
             // Same work as a wrong password: one verification with current parameters.
-            let probe = if password.len() <= MAX_PASSWORD_BYTES {
-                password
-            } else {
-                ""
-            };
+            let probe = if password.len() <= MAX_PASSWORD_BYTES { password } else { "" };
             let _ = hashing.verify(probe, &self.dummy_hash);
             return Err(AuthError::BadCredentials);
         };
@@ -449,11 +397,7 @@ impl Inner {
         let now = now_ms();
         let (token, hash, session) = self.new_session(&user.username, now);
         let rec = store::record_login(&self.db, &user.username, upgraded, &hash, &session, now)?;
-        Ok(NewSession {
-            token,
-            user: UserInfo::from(&rec),
-            expires_ms: session.expires_ms,
-        })
+        Ok(NewSession { token, user: UserInfo::from(&rec), expires_ms: session.expires_ms })
     }
 
     /// Runs on the blocking pool with a hash worker held.
@@ -462,21 +406,13 @@ impl Inner {
         let rec = UserRecord {
             username: username.to_string(),
             role: Role::Admin,
-            password_hash: self
-                .cfg
-                .password_hashing
-                .hash(password)
-                .map_err(AuthError::Internal)?,
+            password_hash: self.cfg.password_hashing.hash(password).map_err(AuthError::Internal)?,
             created_ms: now,
             last_login_ms: Some(now),
         };
         let (token, hash, session) = self.new_session(username, now);
         store::create_first_admin(&self.db, &rec, &hash, &session, now)?;
-        Ok(NewSession {
-            token,
-            user: UserInfo::from(&rec),
-            expires_ms: session.expires_ms,
-        })
+        Ok(NewSession { token, user: UserInfo::from(&rec), expires_ms: session.expires_ms })
     }
 
     fn new_session(&self, username: &str, now: i64) -> (String, [u8; 32], SessionRecord) {

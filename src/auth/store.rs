@@ -11,8 +11,8 @@
 //! Records are JSON: tiny, readable in a debugger, and tolerant of fields added later.
 
 use redb::{
-    Database, Durability, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable,
-    ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+    Database, Durability, MultimapTableDefinition, ReadableDatabase, ReadableMultimapTable, ReadableTable,
+    ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +20,7 @@ use super::{AuthError, MAX_SESSIONS_PER_USER, MAX_USERS, Role, username_key};
 
 const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("auth_users");
 const SESSIONS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("auth_sessions");
-const USER_SESSIONS: MultimapTableDefinition<&str, &[u8]> =
-    MultimapTableDefinition::new("auth_user_sessions");
+const USER_SESSIONS: MultimapTableDefinition<&str, &[u8]> = MultimapTableDefinition::new("auth_user_sessions");
 
 /// A stored user. `password_hash` is a PHC argon2 string or an imported bcrypt hash; its
 /// `Debug` output leaves the hash out.
@@ -253,11 +252,7 @@ pub fn create_first_admin(
 
 /// Looks a session up by hash. Expired sessions, and sessions whose user is gone, are
 /// answered as absent (the sweeper deletes them later).
-pub fn find_session(
-    db: &Database,
-    session_hash: &[u8; 32],
-    now_ms: i64,
-) -> Result<Option<FoundSession>, AuthError> {
+pub fn find_session(db: &Database, session_hash: &[u8; 32], now_ms: i64) -> Result<Option<FoundSession>, AuthError> {
     let txn = db.begin_read()?;
     let sessions = txn.open_table(SESSIONS)?;
     let Some(v) = sessions.get(session_hash.as_slice())? else {
@@ -273,11 +268,7 @@ pub fn find_session(
 
 /// Moves a live session's expiry (sliding sessions). A session revoked meanwhile stays
 /// revoked: nothing is written when it is gone.
-pub fn extend_session(
-    db: &Database,
-    session_hash: &[u8; 32],
-    expires_ms: i64,
-) -> Result<bool, AuthError> {
+pub fn extend_session(db: &Database, session_hash: &[u8; 32], expires_ms: i64) -> Result<bool, AuthError> {
     let txn = write_txn(db)?;
     let extended = {
         let mut sessions = txn.open_table(SESSIONS)?;
@@ -374,9 +365,7 @@ fn read_user(
     }
 }
 
-fn admin_count(
-    users: &impl ReadableTable<&'static str, &'static [u8]>,
-) -> Result<usize, AuthError> {
+fn admin_count(users: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<usize, AuthError> {
     let mut n = 0;
     for entry in users.iter()? {
         let (_, v) = entry?;
@@ -421,10 +410,7 @@ fn insert_session_in(
         sessions.remove(h.as_slice())?;
         index.remove(user_key, h.as_slice())?;
     }
-    sessions.insert(
-        session_hash.as_slice(),
-        serde_json::to_vec(session)?.as_slice(),
-    )?;
+    sessions.insert(session_hash.as_slice(), serde_json::to_vec(session)?.as_slice())?;
     index.insert(user_key, session_hash.as_slice())?;
     Ok(())
 }
@@ -443,15 +429,11 @@ fn revoke_all_in(txn: &WriteTransaction, user_key: &str) -> Result<usize, AuthEr
 }
 
 fn no_such_user(name: &str) -> AuthError {
-    AuthError::NotFound(format!(
-        "user `{name}` does not exist: GET /api/admin/users lists them"
-    ))
+    AuthError::NotFound(format!("user `{name}` does not exist: GET /api/admin/users lists them"))
 }
 
 fn last_admin(name: &str, what: &str) -> AuthError {
-    AuthError::Conflict(format!(
-        "`{name}` is the last admin and cannot be {what}: make another user admin first"
-    ))
+    AuthError::Conflict(format!("`{name}` is the last admin and cannot be {what}: make another user admin first"))
 }
 
 #[cfg(test)]
@@ -476,11 +458,7 @@ mod tests {
     }
 
     fn session(user: &str, created_ms: i64, expires_ms: i64) -> SessionRecord {
-        SessionRecord {
-            user_key: username_key(user),
-            created_ms,
-            expires_ms,
-        }
+        SessionRecord { user_key: username_key(user), created_ms, expires_ms }
     }
 
     #[test]
@@ -489,10 +467,7 @@ mod tests {
         insert_user(&db, &user("Mossy", Role::Admin), false).expect("insert");
         let err = insert_user(&db, &user("mOSSY", Role::Member), false).expect_err("dup");
         assert!(matches!(err, AuthError::Conflict(_)));
-        assert_eq!(
-            get_user(&db, "MOSSY").expect("get").map(|u| u.username),
-            Some("Mossy".into())
-        );
+        assert_eq!(get_user(&db, "MOSSY").expect("get").map(|u| u.username), Some("Mossy".into()));
     }
 
     #[test]
@@ -500,14 +475,8 @@ mod tests {
         let (_d, db) = db();
         insert_user(&db, &user("boss", Role::Admin), false).expect("insert");
         insert_user(&db, &user("pleb", Role::Member), false).expect("insert");
-        assert!(matches!(
-            delete_user(&db, "boss"),
-            Err(AuthError::Conflict(_))
-        ));
-        assert!(matches!(
-            update_user(&db, "boss", None, Some(Role::Member)),
-            Err(AuthError::Conflict(_))
-        ));
+        assert!(matches!(delete_user(&db, "boss"), Err(AuthError::Conflict(_))));
+        assert!(matches!(update_user(&db, "boss", None, Some(Role::Member)), Err(AuthError::Conflict(_))));
         update_user(&db, "pleb", None, Some(Role::Admin)).expect("promote");
         delete_user(&db, "boss").expect("now deletable");
     }
@@ -520,16 +489,9 @@ mod tests {
             let s = session("a", i64::from(i), 1_000_000);
             record_login(&db, "a", None, &[i; 32], &s, 10).expect("login");
         }
-        assert_eq!(
-            session_count(&db, "a").expect("count"),
-            MAX_SESSIONS_PER_USER
-        );
+        assert_eq!(session_count(&db, "a").expect("count"), MAX_SESSIONS_PER_USER);
         assert!(find_session(&db, &[0; 32], 10).expect("find").is_none());
-        assert!(
-            find_session(&db, &[MAX_SESSIONS_PER_USER as u8 + 2; 32], 10)
-                .expect("find")
-                .is_some()
-        );
+        assert!(find_session(&db, &[MAX_SESSIONS_PER_USER as u8 + 2; 32], 10).expect("find").is_some());
     }
 
     #[test]
@@ -551,9 +513,7 @@ mod tests {
         insert_user(&db, &user("b", Role::Admin), false).expect("insert");
         record_login(&db, "a", None, &[1; 32], &session("a", 0, 1_000), 0).expect("login");
         update_user(&db, "a", None, Some(Role::Member)).expect("demote");
-        let found = find_session(&db, &[1; 32], 1)
-            .expect("find")
-            .expect("still there");
+        let found = find_session(&db, &[1; 32], 1).expect("find").expect("still there");
         assert_eq!(found.user.role, Role::Member);
         update_user(&db, "a", Some("$argon2id$new".into()), None).expect("passwd");
         assert!(find_session(&db, &[1; 32], 1).expect("find").is_none());
@@ -573,22 +533,9 @@ mod tests {
     #[test]
     fn first_admin_can_only_be_created_while_no_user_exists() {
         let (_d, db) = db();
-        create_first_admin(
-            &db,
-            &user("a", Role::Admin),
-            &[1; 32],
-            &session("a", 0, 9),
-            0,
-        )
-        .expect("setup");
+        create_first_admin(&db, &user("a", Role::Admin), &[1; 32], &session("a", 0, 9), 0).expect("setup");
         assert!(matches!(
-            create_first_admin(
-                &db,
-                &user("b", Role::Admin),
-                &[2; 32],
-                &session("b", 0, 9),
-                0
-            ),
+            create_first_admin(&db, &user("b", Role::Admin), &[2; 32], &session("b", 0, 9), 0),
             Err(AuthError::SetupDone)
         ));
     }

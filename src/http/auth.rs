@@ -24,9 +24,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{
-    ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, Path, Request, State,
-};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
@@ -38,8 +36,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{
-    AuthConfig, AuthError, AuthService, ClientIdentity, ForwardingHeaders, LOOPBACK_USERNAME,
-    NewSession, Role, UserInfo, now_ms,
+    AuthConfig, AuthError, AuthService, ClientIdentity, ForwardingHeaders, LOOPBACK_USERNAME, NewSession, Role,
+    UserInfo, now_ms,
 };
 use crate::http::error::ApiError;
 
@@ -70,10 +68,7 @@ where
         .route("/api/auth/me", get(me))
         .route("/api/auth/setup", get(setup_status).post(setup))
         .route("/api/admin/users", get(list_users).post(create_user))
-        .route(
-            "/api/admin/users/{username}",
-            patch(update_user).delete(delete_user),
-        )
+        .route("/api/admin/users/{username}", patch(update_user).delete(delete_user))
         .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT_BYTES))
 }
 
@@ -136,9 +131,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let caller = Caller::from_request_parts(parts, state).await?;
         if caller.role != Role::Admin {
-            return Err(ApiError::Forbidden(
-                "this needs an admin: ask one to change your role".into(),
-            ));
+            return Err(ApiError::Forbidden("this needs an admin: ask one to change your role".into()));
         }
         Ok(AdminCaller(caller))
     }
@@ -147,11 +140,7 @@ where
 /// Middleware for every protected route (the API, `/ws/live`): authenticates by cookie or
 /// the loopback rule, puts [`Caller`] and [`ClientIdentity`] into the request extensions,
 /// answers 401 otherwise, and re-sends the cookie when its sliding expiry moved.
-pub async fn require_session(
-    State(auth): State<AuthService>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn require_session(State(auth): State<AuthService>, mut req: Request, next: Next) -> Response {
     let identity = identity_of(req.headers(), req.extensions(), auth.config());
     let found = match authenticate(&auth, req.headers(), &identity).await {
         Ok(Some(found)) => found,
@@ -182,13 +171,8 @@ pub fn client_identity(peer: SocketAddr, headers: &HeaderMap, cfg: &AuthConfig) 
         .collect();
     let facts = ForwardingHeaders {
         x_forwarded_for,
-        x_forwarded_proto: headers
-            .get_all("x-forwarded-proto")
-            .iter()
-            .next_back()
-            .and_then(|v| v.to_str().ok()),
-        other_forwarding: headers.contains_key(header::FORWARDED)
-            || headers.contains_key("x-real-ip"),
+        x_forwarded_proto: headers.get_all("x-forwarded-proto").iter().next_back().and_then(|v| v.to_str().ok()),
+        other_forwarding: headers.contains_key(header::FORWARDED) || headers.contains_key("x-real-ip"),
         host: header_str(headers, header::HOST.as_str()),
         origin: header_str(headers, header::ORIGIN.as_str()),
         sec_fetch_site: header_str(headers, "sec-fetch-site"),
@@ -201,10 +185,9 @@ impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::BadCredentials => ApiError::Unauthorized(e.to_string()),
-            AuthError::RateLimited(wait) => ApiError::RateLimited {
-                message: e.to_string(),
-                retry_after_s: wait.seconds(),
-            },
+            AuthError::RateLimited(wait) => {
+                ApiError::RateLimited { message: e.to_string(), retry_after_s: wait.seconds() }
+            }
             AuthError::Invalid(m) => ApiError::Invalid(m),
             AuthError::Conflict(m) => ApiError::Conflict(m),
             AuthError::NotFound(m) => ApiError::NotFound(m),
@@ -259,38 +242,25 @@ async fn login(
     body: Result<Json<LoginBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
-    let session = auth
-        .login(&body.username, &body.password, identity.addr)
-        .await?;
+    let session = auth.login(&body.username, &body.password, identity.addr).await?;
     Ok(signed_in(StatusCode::OK, &session, &identity))
 }
 
-async fn logout(
-    State(auth): State<AuthService>,
-    _caller: Caller,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+async fn logout(State(auth): State<AuthService>, _caller: Caller, headers: HeaderMap) -> Result<Response, ApiError> {
     for token in session_cookies(&headers).take(MAX_SESSION_COOKIES) {
         auth.logout(token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_COOKIE));
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static(CLEAR_COOKIE));
     Ok(response)
 }
 
 /// `{"username","role"}`. For a cookie session it also re-sends the cookie with the
 /// remaining lifetime, so the browser's copy follows the server's sliding expiry.
-async fn me(
-    caller: Caller,
-    ClientInfo(identity): ClientInfo,
-    token: Option<Extension<SessionToken>>,
-) -> Response {
+async fn me(caller: Caller, ClientInfo(identity): ClientInfo, token: Option<Extension<SessionToken>>) -> Response {
     let body = Json(json!({"username": caller.username, "role": caller.role}));
     let mut response = body.into_response();
-    if let (AuthVia::Session { expires_ms }, Some(Extension(SessionToken(token)))) =
-        (caller.via, token)
+    if let (AuthVia::Session { expires_ms }, Some(Extension(SessionToken(token)))) = (caller.via, token)
         && let Some(cookie) = session_cookie(&token, expires_ms, &identity)
     {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -313,16 +283,11 @@ async fn setup(
     body: Result<Json<SetupBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
-    let session = auth
-        .complete_setup(&body.token, &body.username, &body.password, identity.addr)
-        .await?;
+    let session = auth.complete_setup(&body.token, &body.username, &body.password, identity.addr).await?;
     Ok(signed_in(StatusCode::CREATED, &session, &identity))
 }
 
-async fn list_users(
-    State(auth): State<AuthService>,
-    _admin: AdminCaller,
-) -> Result<Json<serde_json::Value>, ApiError> {
+async fn list_users(State(auth): State<AuthService>, _admin: AdminCaller) -> Result<Json<serde_json::Value>, ApiError> {
     let users = auth.list_users().await?;
     Ok(Json(json!({"users": users})))
 }
@@ -333,9 +298,7 @@ async fn create_user(
     body: Result<Json<CreateUserBody>, JsonRejection>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let Json(body) = body?;
-    let user = auth
-        .create_user(&body.username, &body.password, body.role)
-        .await?;
+    let user = auth.create_user(&body.username, &body.password, body.role).await?;
     Ok((StatusCode::CREATED, Json(json!({"user": user}))))
 }
 
@@ -347,9 +310,7 @@ async fn update_user(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let Path(username) = username?;
     let Json(body) = body?;
-    let user: UserInfo = auth
-        .update_user(&username, body.password.as_deref(), body.role)
-        .await?;
+    let user: UserInfo = auth.update_user(&username, body.password.as_deref(), body.role).await?;
     Ok(Json(json!({"user": user})))
 }
 
@@ -379,11 +340,7 @@ where
             return Ok(ClientInfo(*id));
         }
         let auth = AuthService::from_ref(state);
-        Ok(ClientInfo(identity_of(
-            &parts.headers,
-            &parts.extensions,
-            auth.config(),
-        )))
+        Ok(ClientInfo(identity_of(&parts.headers, &parts.extensions, auth.config())))
     }
 }
 
@@ -404,53 +361,27 @@ async fn authenticate(
 ) -> Result<Option<Authenticated>, ApiError> {
     for token in session_cookies(headers).take(MAX_SESSION_COOKIES) {
         if let Some(user) = auth.authenticate(token).await? {
-            let refreshed_cookie = if user.extended {
-                session_cookie(token, user.expires_ms, identity)
-            } else {
-                None
-            };
+            let refreshed_cookie = if user.extended { session_cookie(token, user.expires_ms, identity) } else { None };
             let caller = Caller {
                 username: user.username,
                 role: user.role,
-                via: AuthVia::Session {
-                    expires_ms: user.expires_ms,
-                },
+                via: AuthVia::Session { expires_ms: user.expires_ms },
             };
-            return Ok(Some(Authenticated {
-                caller,
-                token: Some(token.to_string()),
-                refreshed_cookie,
-            }));
+            return Ok(Some(Authenticated { caller, token: Some(token.to_string()), refreshed_cookie }));
         }
     }
     if identity.loopback_trusted {
-        let caller = Caller {
-            username: LOOPBACK_USERNAME.to_string(),
-            role: Role::Admin,
-            via: AuthVia::Loopback,
-        };
-        return Ok(Some(Authenticated {
-            caller,
-            token: None,
-            refreshed_cookie: None,
-        }));
+        let caller = Caller { username: LOOPBACK_USERNAME.to_string(), role: Role::Admin, via: AuthVia::Loopback };
+        return Ok(Some(Authenticated { caller, token: None, refreshed_cookie: None }));
     }
     Ok(None)
 }
 
-fn identity_of(
-    headers: &HeaderMap,
-    extensions: &axum::http::Extensions,
-    cfg: &AuthConfig,
-) -> ClientIdentity {
+fn identity_of(headers: &HeaderMap, extensions: &axum::http::Extensions, cfg: &AuthConfig) -> ClientIdentity {
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0)
-        .or_else(|| {
-            extensions
-                .get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>()
-                .map(|c| c.0)
-        })
+        .or_else(|| extensions.get::<axum::extract::connect_info::MockConnectInfo<SocketAddr>>().map(|c| c.0))
         // Served without connect info: an unknown peer is neither loopback nor a proxy.
         .unwrap_or(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0));
     client_identity(peer, headers, cfg)
@@ -458,15 +389,12 @@ fn identity_of(
 
 /// Values of every `overlord_session` cookie, in order, across all `Cookie` headers.
 fn session_cookies(headers: &HeaderMap) -> impl Iterator<Item = &str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(
+        |pair| {
             let (name, value) = pair.trim().split_once('=')?;
             (name.trim() == SESSION_COOKIE).then(|| value.trim().trim_matches('"'))
-        })
+        },
+    )
 }
 
 const CLEAR_COOKIE: &str = "overlord_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
@@ -500,14 +428,8 @@ mod tests {
     #[test]
     fn session_cookie_is_found_among_others() {
         let mut h = HeaderMap::new();
-        h.append(
-            header::COOKIE,
-            HeaderValue::from_static("a=1; overlord_session=abc ; b=2"),
-        );
-        h.append(
-            header::COOKIE,
-            HeaderValue::from_static("overlord_session=\"def\""),
-        );
+        h.append(header::COOKIE, HeaderValue::from_static("a=1; overlord_session=abc ; b=2"));
+        h.append(header::COOKIE, HeaderValue::from_static("overlord_session=\"def\""));
         assert_eq!(session_cookies(&h).collect::<Vec<_>>(), vec!["abc", "def"]);
     }
 

@@ -69,9 +69,16 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
             None if tel.is_none() => latest_json(&app, EventKind::CharacterStats, c.id, 2)?,
             None => None,
         };
-        let level = tel.as_ref().and_then(|t| t.level).map(Value::from).or_else(|| stats.as_ref().and_then(|s| s.get("level").cloned()));
-        let total_deaths =
-            tel.as_ref().and_then(|t| t.total_deaths).map(Value::from).or_else(|| stats.as_ref().and_then(|s| s.get("total_deaths").cloned()));
+        let level = tel
+            .as_ref()
+            .and_then(|t| t.level)
+            .map(Value::from)
+            .or_else(|| stats.as_ref().and_then(|s| s.get("level").cloned()));
+        let total_deaths = tel
+            .as_ref()
+            .and_then(|t| t.total_deaths)
+            .map(Value::from)
+            .or_else(|| stats.as_ref().and_then(|s| s.get("total_deaths").cloned()));
         out.push(json!({
             "character_name": c.name,
             "online": live.as_ref().is_some_and(|l| l.online),
@@ -102,9 +109,12 @@ async fn detail(State(app): State<AppState>, Path(name): Path<String>) -> Result
     if live.is_none() && info.is_none() {
         return Err(ApiError::NotFound(format!("no character named '{name}' has been seen")));
     }
-    let display = live.as_ref().map(|l| l.name.clone()).or_else(|| info.as_ref().map(|i| i.name.clone())).unwrap_or(name);
-    let mut telemetry = live.as_ref().and_then(|l| l.telemetry.as_ref()).map(|(r, c, t)| telemetry_json(&display, *r, *c, t));
-    let (mut stats, mut combat) = (live.as_ref().and_then(|l| l.character_stats.clone()), live.as_ref().and_then(|l| l.combat_stats.clone()));
+    let display =
+        live.as_ref().map(|l| l.name.clone()).or_else(|| info.as_ref().map(|i| i.name.clone())).unwrap_or(name);
+    let mut telemetry =
+        live.as_ref().and_then(|l| l.telemetry.as_ref()).map(|(r, c, t)| telemetry_json(&display, *r, *c, t));
+    let (mut stats, mut combat) =
+        (live.as_ref().and_then(|l| l.character_stats.clone()), live.as_ref().and_then(|l| l.combat_stats.clone()));
     let mut lifetime = json!(null);
     if let Some(info) = &info {
         if telemetry.is_none() {
@@ -152,7 +162,11 @@ struct TrailQuery {
     max_points: Option<usize>,
 }
 
-async fn trail(State(app): State<AppState>, Path(name): Path<String>, Query(q): Query<TrailQuery>) -> Result<Json<Value>, ApiError> {
+async fn trail(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<TrailQuery>,
+) -> Result<Json<Value>, ApiError> {
     let info = resolve(&app, &name)?;
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), 3_600_000)?;
     if to - from > MAX_RANGE_MS {
@@ -236,9 +250,17 @@ fn metric_value(r: &Row, metric: &str) -> Option<f64> {
     }
 }
 
-async fn series(State(app): State<AppState>, Path(name): Path<String>, Query(q): Query<SeriesQuery>) -> Result<Json<Value>, ApiError> {
+async fn series(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    Query(q): Query<SeriesQuery>,
+) -> Result<Json<Value>, ApiError> {
     if !SERIES_METRICS.contains(&q.metric.as_str()) {
-        return Err(ApiError::BadRequest(format!("parameter 'metric': '{}' is not one of {}", q.metric, SERIES_METRICS.join(", "))));
+        return Err(ApiError::BadRequest(format!(
+            "parameter 'metric': '{}' is not one of {}",
+            q.metric,
+            SERIES_METRICS.join(", ")
+        )));
     }
     let info = resolve(&app, &name)?;
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), 86_400_000)?;

@@ -18,7 +18,10 @@ pub enum ApiError {
     Conflict(String),
     TooLarge(String),
     Invalid(String),
-    RateLimited { message: String, retry_after_s: u64 },
+    RateLimited {
+        message: String,
+        retry_after_s: u64,
+    },
     Unavailable(String),
     /// Logged with its detail; the client sees only "internal error".
     Internal(String),

@@ -77,8 +77,9 @@ pub fn parse_time(v: &str, name: &str) -> Result<i64, ApiError> {
     if let Ok(ms) = t.parse::<i64>() {
         return Ok(ms);
     }
-    crate::protocol::lenient::parse_rfc3339_ms(t)
-        .ok_or_else(|| ApiError::BadRequest(format!("parameter '{name}': '{v}' is neither unix milliseconds nor an RFC 3339 time")))
+    crate::protocol::lenient::parse_rfc3339_ms(t).ok_or_else(|| {
+        ApiError::BadRequest(format!("parameter '{name}': '{v}' is neither unix milliseconds nor an RFC 3339 time"))
+    })
 }
 
 /// `from`/`to` with a default window ending now; `to` before `from` is an error.

@@ -36,7 +36,10 @@ pub fn router() -> Router<AppState> {
 async fn upgrade(State(app): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     let Some(expected) = app.settings.plugin_secret.as_deref() else {
         app.metrics.plugin_refused_auth.fetch_add(1, Ordering::Relaxed);
-        return refuse(StatusCode::UNAUTHORIZED, "plugin sockets are disabled: the server has no plugin secret configured (OVERLORD_PLUGIN_SECRET)");
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "plugin sockets are disabled: the server has no plugin secret configured (OVERLORD_PLUGIN_SECRET)",
+        );
     };
     let given = headers.get("x-plugin-secret").map(|v| v.as_bytes()).unwrap_or_default();
     if !bool::from(given.ct_eq(expected.as_bytes())) {
@@ -236,7 +239,11 @@ impl Session {
                     "this socket is bound to '{name}'; a frame for '{}' needs its own socket (one socket is one character session)",
                     frame.character_name
                 );
-                return Err(Fatal { code: 1008, reason: "character_name changed on this socket", reply: Some(error_reply("bad_request", &msg)) });
+                return Err(Fatal {
+                    code: 1008,
+                    reason: "character_name changed on this socket",
+                    reply: Some(error_reply("bad_request", &msg)),
+                });
             }
             Some(_) => {}
         }
@@ -245,16 +252,16 @@ impl Session {
             return Ok(None);
         }
         let outcome = app.hub.on_frame(&frame, recv_ms);
-        if outcome.persist {
-            if let Some(entry) = journal_entry(&frame, recv_ms) {
-                let kind = frame.body.kind().to_string();
-                let reply = self.degraded_notice();
-                if app.writer.submit(entry).await.is_err() {
-                    return Err(Fatal { code: 1011, reason: "server shutting down", reply: None });
-                }
-                app.metrics.stored(&kind);
-                return Ok(reply);
+        if outcome.persist
+            && let Some(entry) = journal_entry(&frame, recv_ms)
+        {
+            let kind = frame.body.kind().to_string();
+            let reply = self.degraded_notice();
+            if app.writer.submit(entry).await.is_err() {
+                return Err(Fatal { code: 1011, reason: "server shutting down", reply: None });
             }
+            app.metrics.stored(&kind);
+            return Ok(reply);
         }
         Ok(None)
     }

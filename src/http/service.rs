@@ -46,16 +46,56 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
     let w = &app.writer.stats;
     let batches = w.batches.load(Ordering::Relaxed).max(1) as f64;
     let extra = [
-        ("overlord_writer_committed_events", "Events committed to the journal since start.", w.committed.load(Ordering::Relaxed) as f64),
-        ("overlord_writer_applied_events", "Committed events applied to redb since start.", w.applied.load(Ordering::Relaxed) as f64),
-        ("overlord_writer_batches", "Journal batches (group commits) since start.", w.batches.load(Ordering::Relaxed) as f64),
-        ("overlord_writer_last_batch_events", "Events in the latest batch.", w.last_batch_events.load(Ordering::Relaxed) as f64),
-        ("overlord_writer_max_batch_events", "Largest batch since start.", w.max_batch_events.load(Ordering::Relaxed) as f64),
-        ("overlord_writer_last_commit_seconds", "Latest batch: first event dequeued to journal sync done.", w.last_commit_us.load(Ordering::Relaxed) as f64 / 1e6),
-        ("overlord_writer_max_commit_seconds", "Slowest batch commit since start.", w.max_commit_us.load(Ordering::Relaxed) as f64 / 1e6),
-        ("overlord_writer_mean_commit_seconds", "Mean batch commit time since start.", w.commit_us_total.load(Ordering::Relaxed) as f64 / 1e6 / batches),
-        ("overlord_writer_checkpoints", "Durable redb checkpoints since start.", w.checkpoints.load(Ordering::Relaxed) as f64),
-        ("overlord_storage_degraded", "1 while storage refuses writes.", if w.degraded.load(Ordering::Relaxed) { 1.0 } else { 0.0 }),
+        (
+            "overlord_writer_committed_events",
+            "Events committed to the journal since start.",
+            w.committed.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_writer_applied_events",
+            "Committed events applied to redb since start.",
+            w.applied.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_writer_batches",
+            "Journal batches (group commits) since start.",
+            w.batches.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_writer_last_batch_events",
+            "Events in the latest batch.",
+            w.last_batch_events.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_writer_max_batch_events",
+            "Largest batch since start.",
+            w.max_batch_events.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_writer_last_commit_seconds",
+            "Latest batch: first event dequeued to journal sync done.",
+            w.last_commit_us.load(Ordering::Relaxed) as f64 / 1e6,
+        ),
+        (
+            "overlord_writer_max_commit_seconds",
+            "Slowest batch commit since start.",
+            w.max_commit_us.load(Ordering::Relaxed) as f64 / 1e6,
+        ),
+        (
+            "overlord_writer_mean_commit_seconds",
+            "Mean batch commit time since start.",
+            w.commit_us_total.load(Ordering::Relaxed) as f64 / 1e6 / batches,
+        ),
+        (
+            "overlord_writer_checkpoints",
+            "Durable redb checkpoints since start.",
+            w.checkpoints.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_storage_degraded",
+            "1 while storage refuses writes.",
+            if w.degraded.load(Ordering::Relaxed) { 1.0 } else { 0.0 },
+        ),
         ("overlord_characters_online", "Characters with a plugin socket open.", app.hub.online_count() as f64),
     ];
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(&extra))

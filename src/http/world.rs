@@ -37,7 +37,9 @@ async fn rares(State(app): State<AppState>, Query(q): Query<RaresQuery>) -> Resu
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), 400 * DAY)?;
     let limit = clamp_limit(q.limit, 100, RARES_MAX);
     let id = match &q.character {
-        Some(n) => Some(app.characters.id_of(n).ok_or_else(|| ApiError::NotFound(format!("no character named '{n}'")))?),
+        Some(n) => {
+            Some(app.characters.id_of(n).ok_or_else(|| ApiError::NotFound(format!("no character named '{n}'")))?)
+        }
         None => None,
     };
     let app2 = app.clone();
@@ -90,7 +92,7 @@ struct HeatmapQuery {
 async fn heatmap(State(app): State<AppState>, Query(q): Query<HeatmapQuery>) -> Result<Json<Value>, ApiError> {
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), 7 * DAY)?;
     let cell = q.cell.unwrap_or(0.1);
-    if !cell.is_finite() || cell < 0.05 || cell > 50.0 {
+    if !cell.is_finite() || !(0.05..=50.0).contains(&cell) {
         return Err(ApiError::BadRequest("parameter 'cell': must be between 0.05 and 50 map units".into()));
     }
     let monster = q.monster.map(|m| m.trim().to_lowercase()).filter(|m| !m.is_empty());
@@ -102,10 +104,10 @@ async fn heatmap(State(app): State<AppState>, Query(q): Query<HeatmapQuery>) -> 
             if v["place"]["is_dungeon"].as_bool() == Some(true) {
                 return true;
             }
-            if let Some(m) = &monster {
-                if !v["monster_name"].as_str().unwrap_or("").to_lowercase().contains(m.as_str()) {
-                    return true;
-                }
+            if let Some(m) = &monster
+                && !v["monster_name"].as_str().unwrap_or("").to_lowercase().contains(m.as_str())
+            {
+                return true;
             }
             if let (Some(ew), Some(ns)) = (v["place"]["ew"].as_f64(), v["place"]["ns"].as_f64()) {
                 *bins.entry(((ew / cell).floor() as i64, (ns / cell).floor() as i64)).or_default() += 1;
@@ -141,10 +143,16 @@ async fn leaderboard(State(app): State<AppState>, Query(q): Query<LeaderboardQue
         "week" => now - 7 * DAY,
         "month" => now - 30 * DAY,
         "all" => 0,
-        other => return Err(ApiError::BadRequest(format!("parameter 'period': '{other}' is not one of day, week, month, all"))),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "parameter 'period': '{other}' is not one of day, week, month, all"
+            )));
+        }
     };
     if !["kills", "rares", "deaths", "xp"].contains(&metric) {
-        return Err(ApiError::BadRequest(format!("parameter 'metric': '{metric}' is not one of kills, rares, deaths, xp")));
+        return Err(ApiError::BadRequest(format!(
+            "parameter 'metric': '{metric}' is not one of kills, rares, deaths, xp"
+        )));
     }
     let totals = app.days.rollup_totals(from, now).map_err(ApiError::internal)?;
     let mut rows: Vec<(String, i64)> = totals
@@ -181,7 +189,9 @@ async fn events(State(app): State<AppState>, Query(q): Query<EventsQuery>) -> Re
     let limit = clamp_limit(q.limit, 100, EVENTS_MAX);
     let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), DAY)?;
     let id = match &q.character {
-        Some(n) => Some(app.characters.id_of(n).ok_or_else(|| ApiError::NotFound(format!("no character named '{n}'")))?),
+        Some(n) => {
+            Some(app.characters.id_of(n).ok_or_else(|| ApiError::NotFound(format!("no character named '{n}'")))?)
+        }
         None => None,
     };
     // The cursor is "t.character_id.seq" of the last event returned.
@@ -193,7 +203,11 @@ async fn events(State(app): State<AppState>, Query(q): Query<EventsQuery>) -> Re
             if parts.len() != 3 {
                 return Err(bad());
             }
-            Some((parts[0].parse().map_err(|_| bad())?, parts[1].parse().map_err(|_| bad())?, parts[2].parse().map_err(|_| bad())?))
+            Some((
+                parts[0].parse().map_err(|_| bad())?,
+                parts[1].parse().map_err(|_| bad())?,
+                parts[2].parse().map_err(|_| bad())?,
+            ))
         }
     };
     let from = after.map(|a| a.0).unwrap_or(from).max(from);

@@ -266,7 +266,8 @@ impl Hub {
                     st.dungeon_bytes -= old.len();
                 }
                 if size <= MAX_DUNGEON_CACHE_BYTES / 4 {
-                    while (st.dungeon_maps.len() >= MAX_CACHED_DUNGEONS || st.dungeon_bytes + size > MAX_DUNGEON_CACHE_BYTES)
+                    while (st.dungeon_maps.len() >= MAX_CACHED_DUNGEONS
+                        || st.dungeon_bytes + size > MAX_DUNGEON_CACHE_BYTES)
                         && !st.dungeon_maps.is_empty()
                     {
                         let Some(victim) = st.dungeon_maps.keys().next().copied() else { break };
@@ -289,7 +290,8 @@ impl Hub {
                 }
                 st.chat_seen.insert(h, recv_ms);
                 st.chat_order.push_back((recv_ms, h));
-                let text: Arc<str> = render::forward_json("chat", name, recv_ms, &serde_json::to_value(c).unwrap_or_default()).into();
+                let text: Arc<str> =
+                    render::forward_json("chat", name, recv_ms, &serde_json::to_value(c).unwrap_or_default()).into();
                 st.chat_history.push_back(text.clone());
                 if st.chat_history.len() > CHAT_HISTORY {
                     st.chat_history.pop_front();
@@ -394,8 +396,9 @@ impl Hub {
 
     /// Characters seen since `since_ms`, by name.
     pub fn characters_since(&self, since_ms: i64) -> Vec<CharacterLive> {
-        let mut v: Vec<_> = self.lock().characters.values().filter(|c| c.last_seen_ms >= since_ms || c.online).cloned().collect();
-        v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        let mut v: Vec<_> =
+            self.lock().characters.values().filter(|c| c.last_seen_ms >= since_ms || c.online).cloned().collect();
+        v.sort_by_key(|a| a.name.to_lowercase());
         v
     }
 
@@ -416,7 +419,7 @@ impl Hub {
             .filter(|(k, _)| characters.is_none_or(|names| names.iter().any(|n| n == *k)))
             .map(|(_, c)| c)
             .collect();
-        list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        list.sort_by_key(|a| a.name.to_lowercase());
         let chars: Vec<Value> = list.into_iter().map(render::snapshot_entry).collect();
         let time = chrono::DateTime::from_timestamp_millis(server_time_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
         json!({"type":"snapshot","server_time":time,"server_time_ms":server_time_ms,"characters":chars}).to_string()
@@ -442,7 +445,11 @@ fn chat_hash(sender: &str, text: &str) -> u64 {
     h.finish()
 }
 
-fn prune_dedup<K: std::hash::Hash + Eq + Copy>(seen: &mut HashMap<K, i64>, order: &mut VecDeque<(i64, K)>, older_than: i64) {
+fn prune_dedup<K: std::hash::Hash + Eq + Copy>(
+    seen: &mut HashMap<K, i64>,
+    order: &mut VecDeque<(i64, K)>,
+    older_than: i64,
+) {
     while let Some((t, k)) = order.front().copied() {
         if t >= older_than && order.len() < MAX_DEDUP_ENTRIES {
             break;

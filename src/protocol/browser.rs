@@ -12,8 +12,22 @@ pub const MAX_SUBSCRIBED_NAMES: usize = 1_000;
 
 /// Topics a browser may subscribe to.
 pub const TOPICS: &[&str] = &[
-    "telemetry", "vitals", "chat", "rare", "portal", "spawn", "combat_stats", "character_stats", "quest",
-    "cantrips", "nearby_objects", "online", "combat", "dungeon_map", "command_result", "inventory",
+    "telemetry",
+    "vitals",
+    "chat",
+    "rare",
+    "portal",
+    "spawn",
+    "combat_stats",
+    "character_stats",
+    "quest",
+    "cantrips",
+    "nearby_objects",
+    "online",
+    "combat",
+    "dungeon_map",
+    "command_result",
+    "inventory",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +72,9 @@ pub fn decode_browser_message(text: &str) -> Result<BrowserMessage, String> {
                 Some(Value::Array(names)) if names.len() <= MAX_SUBSCRIBED_NAMES => {
                     Some(names.iter().filter_map(lenient::string_of).map(|n| super::name_key(&n)).collect())
                 }
-                Some(Value::Array(_)) => return Err(format!("at most {MAX_SUBSCRIBED_NAMES} characters per subscription")),
+                Some(Value::Array(_)) => {
+                    return Err(format!("at most {MAX_SUBSCRIBED_NAMES} characters per subscription"));
+                }
                 Some(_) => return Err("field 'characters' must be \"*\" or a list of names".into()),
             };
             Ok(BrowserMessage::Subscribe { topics, characters })

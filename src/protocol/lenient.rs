@@ -137,9 +137,7 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
         return Some(dt.timestamp_millis());
     }
     let naive = normalized.trim_end_matches('Z');
-    NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|n| n.and_utc().timestamp_millis())
+    NaiveDateTime::parse_from_str(naive, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|n| n.and_utc().timestamp_millis())
 }
 
 fn unix_number_to_ms(f: f64) -> Option<i64> {

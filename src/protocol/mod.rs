@@ -47,9 +47,16 @@ pub enum FrameError {
     NotJson(String),
     NotObject,
     MissingType,
-    TooLarge { kind: String, bytes: usize, limit: usize },
+    TooLarge {
+        kind: String,
+        bytes: usize,
+        limit: usize,
+    },
     /// A required field is missing or cannot be read.
-    Field { field: &'static str, problem: String },
+    Field {
+        field: &'static str,
+        problem: String,
+    },
 }
 
 impl std::fmt::Display for FrameError {
@@ -98,9 +105,16 @@ pub enum PluginEvent {
     Quest(Value),
     Cantrips(Value),
     NearbyObjects(Value),
-    DungeonMap { landblock: u16, map: Value },
+    DungeonMap {
+        landblock: u16,
+        map: Value,
+    },
     Share(Share),
-    CommandResult { request_id: String, ok: Option<bool>, message: Option<String> },
+    CommandResult {
+        request_id: String,
+        ok: Option<bool>,
+        message: Option<String>,
+    },
     /// Logged and counted, never an error (protocol.md §1.5).
     Unknown(String),
 }
@@ -283,10 +297,10 @@ pub fn decode_plugin_frame(text: &str) -> Result<PluginFrame, FrameError> {
         "character_stats" => PluginEvent::CharacterStats(strip_envelope(obj)),
         "combat_stats" => PluginEvent::CombatStats(strip_envelope(obj)),
         "combat" => {
-            if let Some(Value::Array(hits)) = obj.get("hits") {
-                if hits.len() > MAX_COMBAT_HITS {
-                    return Err(FrameError::field("hits", format!("{} hits; at most {MAX_COMBAT_HITS}", hits.len())));
-                }
+            if let Some(Value::Array(hits)) = obj.get("hits")
+                && hits.len() > MAX_COMBAT_HITS
+            {
+                return Err(FrameError::field("hits", format!("{} hits; at most {MAX_COMBAT_HITS}", hits.len())));
             }
             PluginEvent::Combat(strip_envelope(obj))
         }
@@ -511,7 +525,7 @@ const KNOWN_DUNGEON_LANDBLOCKS: &[u16] = &[0x02F3, 0x01D3, 0x0163, 0x5F2B, 0x000
 
 pub fn is_known_dungeon_cell(landcell: u32) -> bool {
     let cell = landcell & 0xFFFF;
-    cell >= 0x0100 && cell < 0xFFFE && KNOWN_DUNGEON_LANDBLOCKS.contains(&((landcell >> 16) as u16))
+    (0x0100..0xFFFE).contains(&cell) && KNOWN_DUNGEON_LANDBLOCKS.contains(&((landcell >> 16) as u16))
 }
 
 #[cfg(test)]

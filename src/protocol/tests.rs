@@ -123,8 +123,9 @@ fn combat_hit_flags_stay_booleans_and_stats_counts_become_numbers() {
     let PluginEvent::Combat(v) = f.body else { panic!() };
     assert_eq!(v["hits"][0]["crit"], json!(true));
     assert_eq!(v["hits"][0]["damage"], json!(148));
-    let f = decode_plugin_frame(r#"{"type":"combat_stats","character_name":"A","given":{"failed":"410","crits":"602"}}"#)
-        .unwrap();
+    let f =
+        decode_plugin_frame(r#"{"type":"combat_stats","character_name":"A","given":{"failed":"410","crits":"602"}}"#)
+            .unwrap();
     let PluginEvent::CombatStats(v) = f.body else { panic!() };
     assert_eq!(v["given"]["failed"], json!(410));
 }
@@ -160,7 +161,8 @@ fn browser_messages_decode_with_and_without_command_type() {
     assert!(e.contains("unknown message type 'subscirbe'"));
     let long = "a".repeat(501);
     assert!(decode_browser_message(&format!(r#"{{"player_name":"A","command":"{long}"}}"#)).is_err());
-    let m = decode_browser_message(r#"{"type":"subscribe","topics":["telemetry"],"characters":["Mossy Tank"]}"#).unwrap();
+    let m =
+        decode_browser_message(r#"{"type":"subscribe","topics":["telemetry"],"characters":["Mossy Tank"]}"#).unwrap();
     assert_eq!(
         m,
         BrowserMessage::Subscribe { topics: vec!["telemetry".into()], characters: Some(vec!["mossy tank".into()]) }

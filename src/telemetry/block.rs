@@ -260,7 +260,8 @@ impl<'a> Cursor<'a> {
     }
 
     fn take(&mut self, len: usize) -> Result<&'a [u8], BlockError> {
-        let end = self.pos.checked_add(len).filter(|e| *e <= self.buf.len()).ok_or_else(|| BlockError("truncated".into()))?;
+        let end =
+            self.pos.checked_add(len).filter(|e| *e <= self.buf.len()).ok_or_else(|| BlockError("truncated".into()))?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)

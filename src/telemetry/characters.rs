@@ -47,7 +47,8 @@ impl Characters {
         let table = rtxn.open_table(CHARACTERS)?;
         for entry in table.iter()? {
             let (_, v) = entry?;
-            let Ok((info, _)) = bincode::serde::decode_from_slice::<CharacterInfo, _>(v.value(), bincode::config::standard())
+            let Ok((info, _)) =
+                bincode::serde::decode_from_slice::<CharacterInfo, _>(v.value(), bincode::config::standard())
             else {
                 continue;
             };
@@ -73,7 +74,7 @@ impl Characters {
 
     pub fn all(&self) -> Vec<CharacterInfo> {
         let mut v: Vec<_> = self.inner.read().map(|r| r.by_id.values().cloned().collect()).unwrap_or_default();
-        v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        v.sort_by_key(|a| a.name.to_lowercase());
         v
     }
 
@@ -83,11 +84,11 @@ impl Characters {
         {
             let mut inner = self.inner.write().map_err(|_| StoreError("registry poisoned".into()))?;
             if let Some(id) = inner.by_key.get(&key).copied() {
-                if let Some(info) = inner.by_id.get_mut(&id) {
-                    if seen_ms > info.last_seen_ms {
-                        info.last_seen_ms = seen_ms;
-                        inner.dirty.push(id);
-                    }
+                if let Some(info) = inner.by_id.get_mut(&id)
+                    && seen_ms > info.last_seen_ms
+                {
+                    info.last_seen_ms = seen_ms;
+                    inner.dirty.push(id);
                 }
                 return Ok(id);
             }
@@ -102,7 +103,8 @@ impl Characters {
         txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
         {
             let mut t = txn.open_table(CHARACTERS)?;
-            let bytes = bincode::serde::encode_to_vec(&info, bincode::config::standard()).map_err(|e| StoreError(e.to_string()))?;
+            let bytes = bincode::serde::encode_to_vec(&info, bincode::config::standard())
+                .map_err(|e| StoreError(e.to_string()))?;
             t.insert(id, bytes.as_slice())?;
         }
         txn.commit()?;
@@ -122,7 +124,8 @@ impl Characters {
         };
         let mut t = txn.open_table(CHARACTERS)?;
         for info in dirty {
-            let bytes = bincode::serde::encode_to_vec(&info, bincode::config::standard()).map_err(|e| StoreError(e.to_string()))?;
+            let bytes = bincode::serde::encode_to_vec(&info, bincode::config::standard())
+                .map_err(|e| StoreError(e.to_string()))?;
             t.insert(info.id, bytes.as_slice())?;
         }
         Ok(())

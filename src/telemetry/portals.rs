@@ -116,10 +116,10 @@ pub fn list(db: &Database, q: Option<&str>, limit: usize) -> Result<Vec<PortalRe
     let mut out = Vec::new();
     for entry in t.iter()? {
         let (k, v) = entry?;
-        if let Some(n) = &needle {
-            if !k.value().split('|').next().unwrap_or("").contains(n.as_str()) {
-                continue;
-            }
+        if let Some(n) = &needle
+            && !k.value().split('|').next().unwrap_or("").contains(n.as_str())
+        {
+            continue;
         }
         if let Ok(r) = serde_json::from_slice::<PortalRecord>(v.value()) {
             out.push(r);

@@ -254,7 +254,12 @@ impl DayFiles {
     }
 
     /// The newest event of a kind for a character, looking back at most `max_days`.
-    pub fn latest(&self, kind: EventKind, character_id: u32, max_days: usize) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+    pub fn latest(
+        &self,
+        kind: EventKind,
+        character_id: u32,
+        max_days: usize,
+    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
         for day in self.days().into_iter().rev().take(max_days) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
@@ -263,7 +268,9 @@ impl DayFiles {
                 Err(redb::TableError::TableDoesNotExist(_)) => continue,
                 Err(e) => return Err(e.into()),
             };
-            if let Some(entry) = table.range((character_id, i64::MIN, 0u32)..=(character_id, i64::MAX, u32::MAX))?.next_back() {
+            if let Some(entry) =
+                table.range((character_id, i64::MIN, 0u32)..=(character_id, i64::MAX, u32::MAX))?.next_back()
+            {
                 let (k, v) = entry?;
                 return Ok(Some((k.value().1, v.value().to_vec())));
             }
@@ -288,7 +295,8 @@ impl DayFiles {
                 if hour + 3_600_000 <= from || hour > to {
                     continue;
                 }
-                let Ok((r, _)) = bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard()) else {
+                let Ok((r, _)) = bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard())
+                else {
                     continue;
                 };
                 let t = totals.entry(id).or_default();

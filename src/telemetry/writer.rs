@@ -12,7 +12,9 @@
 use super::block::{self, MAX_BLOCK_ROWS, Row};
 use super::characters::Characters;
 use super::portals;
-use super::store::{self, BLOCKS, DayFiles, EventKey, EventKind, META, MAX_BLOCK_SPAN_MS, ROLLUP_STATE, ROLLUPS, Rollup, StoreError};
+use super::store::{
+    self, BLOCKS, DayFiles, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, StoreError,
+};
 use crate::journal::{self, Journal};
 use crate::protocol::{Portal, Rare, Spawn, Telemetry};
 use redb::{Database, Durability, ReadableTable};
@@ -159,7 +161,11 @@ pub fn start(
     let (journal, open_report) = Journal::open(journal_dir).map_err(|e| StoreError(e.to_string()))?;
     portals::ensure_tables(&state)?;
     let mut writer = Writer::new(journal, days, state, characters);
-    let mut report = RecoveryReport { torn_bytes_dropped: open_report.torn_bytes_dropped, last_seq: open_report.last_seq, ..Default::default() };
+    let mut report = RecoveryReport {
+        torn_bytes_dropped: open_report.torn_bytes_dropped,
+        last_seq: open_report.last_seq,
+        ..Default::default()
+    };
     writer.recover(&mut report)?;
     let stats = Arc::new(WriterStats::default());
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
@@ -273,7 +279,9 @@ impl Writer {
             let Ok(table) = txn.open_table(ROLLUP_STATE) else { continue };
             for entry in table.iter()? {
                 let (k, v) = entry?;
-                if let Ok((c, _)) = bincode::serde::decode_from_slice::<RollupCursor, _>(v.value(), bincode::config::standard()) {
+                if let Ok((c, _)) =
+                    bincode::serde::decode_from_slice::<RollupCursor, _>(v.value(), bincode::config::standard())
+                {
                     self.cursors.insert(k.value(), c);
                 }
             }
@@ -350,7 +358,11 @@ impl Writer {
                 Ok(seq) => break seq,
                 Err(e) => {
                     tracing::error!(error = %e, "journal append failed; ingest paused until it succeeds");
-                    let reason = if e.is_disk_full() { "disk full: the journal cannot be written" } else { "journal write failed" };
+                    let reason = if e.is_disk_full() {
+                        "disk full: the journal cannot be written"
+                    } else {
+                        "journal write failed"
+                    };
                     stats.set_degraded(Some(format!("{reason} ({e})")));
                     tokio::time::sleep(RETRY_INTERVAL).await;
                 }
@@ -365,7 +377,8 @@ impl Writer {
         stats.last_commit_us.store(commit_us, Ordering::Relaxed);
         stats.max_commit_us.fetch_max(commit_us, Ordering::Relaxed);
         stats.commit_us_total.fetch_add(commit_us, Ordering::Relaxed);
-        let batch: Vec<(u64, JournalEntry)> = events.into_iter().enumerate().map(|(i, e)| (first_seq + i as u64, e)).collect();
+        let batch: Vec<(u64, JournalEntry)> =
+            events.into_iter().enumerate().map(|(i, e)| (first_seq + i as u64, e)).collect();
         loop {
             match self.apply(&batch) {
                 Ok(()) => break,
@@ -436,17 +449,26 @@ impl Writer {
                     match &e.event {
                         Persisted::Telemetry(t) => {
                             let bkey = (*day, id);
-                            if !new_blocks.contains_key(&bkey) {
-                                let existing = self.open_blocks.get(&bkey).map(|b| OpenBlock { key: b.key, rows: b.rows.clone() });
-                                new_blocks.insert(bkey, existing.unwrap_or(OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() }));
-                            }
-                            let Some(blk) = new_blocks.get_mut(&bkey) else { continue };
-                            if blk.rows.len() >= MAX_BLOCK_ROWS || e.recv_ms - blk.key.1 > MAX_BLOCK_SPAN_MS || e.recv_ms < blk.key.1 {
+                            let blk = new_blocks.entry(bkey).or_insert_with(|| {
+                                self.open_blocks
+                                    .get(&bkey)
+                                    .map(|b| OpenBlock { key: b.key, rows: b.rows.clone() })
+                                    .unwrap_or(OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() })
+                            });
+                            if blk.rows.len() >= MAX_BLOCK_ROWS
+                                || e.recv_ms - blk.key.1 > MAX_BLOCK_SPAN_MS
+                                || e.recv_ms < blk.key.1
+                            {
                                 // Seal: write the full block as it stands, then start a new one.
                                 blocks_t.insert(blk.key, block::encode(&blk.rows).as_slice())?;
                                 *blk = OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() };
                             }
-                            blk.rows.push(Row { t: e.recv_ms, client_time_ms: e.client_time_ms, plugin_version: e.plugin_version.clone(), tel: t.clone() });
+                            blk.rows.push(Row {
+                                t: e.recv_ms,
+                                client_time_ms: e.client_time_ms,
+                                plugin_version: e.plugin_version.clone(),
+                                tel: t.clone(),
+                            });
                             touched_blocks.insert(bkey);
                             let cursor = new_cursors
                                 .entry(id)
@@ -473,10 +495,11 @@ impl Writer {
                                 Persisted::Telemetry(_) => continue,
                             };
                             let bytes = bytes.map_err(|e| StoreError(e.to_string()))?;
-                            if !kind_tables.contains_key(&kind) {
-                                kind_tables.insert(kind, txn.open_table(kind.table())?);
-                            }
-                            if let Some(t) = kind_tables.get_mut(&kind) {
+                            let t = match kind_tables.entry(kind) {
+                                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                                std::collections::hash_map::Entry::Vacant(v) => v.insert(txn.open_table(kind.table())?),
+                            };
+                            {
                                 t.insert((id, e.recv_ms, *seq as u32), bytes.as_slice())?;
                             }
                         }
@@ -490,18 +513,22 @@ impl Writer {
                 for ((id, hour), delta) in rollups {
                     let mut current = rollups_t
                         .get((id, hour))?
-                        .and_then(|v| bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard()).ok())
+                        .and_then(|v| {
+                            bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard()).ok()
+                        })
                         .map(|(r, _)| r)
                         .unwrap_or_default();
                     merge_rollup(&mut current, &delta);
-                    let bytes = bincode::serde::encode_to_vec(&current, bincode::config::standard()).map_err(|e| StoreError(e.to_string()))?;
+                    let bytes = bincode::serde::encode_to_vec(&current, bincode::config::standard())
+                        .map_err(|e| StoreError(e.to_string()))?;
                     rollups_t.insert((id, hour), bytes.as_slice())?;
                 }
             }
             {
                 let mut state_t = txn.open_table(ROLLUP_STATE)?;
                 for (id, c) in &new_cursors {
-                    let bytes = bincode::serde::encode_to_vec(c, bincode::config::standard()).map_err(|e| StoreError(e.to_string()))?;
+                    let bytes = bincode::serde::encode_to_vec(c, bincode::config::standard())
+                        .map_err(|e| StoreError(e.to_string()))?;
                     state_t.insert(*id, bytes.as_slice())?;
                 }
             }

@@ -12,9 +12,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use overlord::auth::{AuthConfig, AuthService, ClientIdentity, PasswordHashing, Role};
-use overlord::http::auth::{
-    Caller, csrf_guard, require_session, router as auth_router, security_headers,
-};
+use overlord::http::auth::{Caller, csrf_guard, require_session, router as auth_router, security_headers};
 use redb::Database;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -44,10 +42,7 @@ pub struct TestApp {
 }
 
 pub fn fast_config() -> AuthConfig {
-    AuthConfig {
-        password_hashing: PasswordHashing::insecure_fast_for_tests(),
-        ..AuthConfig::default()
-    }
+    AuthConfig { password_hashing: PasswordHashing::insecure_fast_for_tests(), ..AuthConfig::default() }
 }
 
 pub fn app() -> TestApp {
@@ -59,10 +54,7 @@ pub fn app_with(cfg: AuthConfig) -> TestApp {
     let db = Arc::new(Database::create(dir.path().join("state.redb")).expect("state.redb"));
     let auth = AuthService::new(db.clone(), cfg).expect("auth service");
     let protected = Router::new()
-        .route(
-            "/api/protected",
-            get(whoami).post(|caller: Caller| async move { caller.username }),
-        )
+        .route("/api/protected", get(whoami).post(|caller: Caller| async move { caller.username }))
         // Stand-in for the WebSocket route: the middleware is what is under test.
         .route("/ws/live", get(|| async { "live" }))
         .route_layer(from_fn_with_state(auth.clone(), require_session));
@@ -72,12 +64,7 @@ pub fn app_with(cfg: AuthConfig) -> TestApp {
         .layer(from_fn_with_state(auth.clone(), csrf_guard))
         .layer(from_fn(security_headers))
         .with_state(AppState { auth: auth.clone() });
-    TestApp {
-        _dir: dir,
-        db,
-        auth,
-        app,
-    }
+    TestApp { _dir: dir, db, auth, app }
 }
 
 async fn whoami(caller: Caller, identity: axum::Extension<ClientIdentity>) -> axum::Json<Value> {
@@ -95,25 +82,13 @@ pub fn request(method: Method, path: &str, peer: &str) -> axum::http::request::B
 }
 
 /// A request from `peer` with the given `Host`.
-pub fn request_to(
-    method: Method,
-    path: &str,
-    peer: &str,
-    host: &str,
-) -> axum::http::request::Builder {
+pub fn request_to(method: Method, path: &str, peer: &str, host: &str) -> axum::http::request::Builder {
     let peer: SocketAddr = peer.parse().expect("peer");
-    Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, host)
-        .extension(ConnectInfo(peer))
+    Request::builder().method(method).uri(path).header(header::HOST, host).extension(ConnectInfo(peer))
 }
 
 pub fn json_body(builder: axum::http::request::Builder, body: &Value) -> Request<Body> {
-    builder
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request")
+    builder.header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).expect("request")
 }
 
 pub fn empty(builder: axum::http::request::Builder) -> Request<Body> {
@@ -129,11 +104,7 @@ pub struct Answer {
 impl Answer {
     /// The `overlord_session=…` pair from Set-Cookie, ready for a Cookie header.
     pub fn cookie(&self) -> String {
-        let set = self
-            .headers
-            .get(header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .expect("Set-Cookie");
+        let set = self.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("Set-Cookie");
         set.split(';').next().expect("pair").to_string()
     }
 
@@ -146,27 +117,17 @@ pub async fn send(app: &Router, req: Request<Body>) -> Answer {
     let response = app.clone().oneshot(req).await.expect("infallible");
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .expect("body");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
     };
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Answer { status, headers, body }
 }
 
 pub async fn create_user(t: &TestApp, name: &str, password: &str, role: Role) {
-    t.auth
-        .create_user(name, password, role)
-        .await
-        .expect("create user");
+    t.auth.create_user(name, password, role).await.expect("create user");
 }
 
 /// Logs in from `REMOTE` with a same-origin `Origin`; returns the answer.

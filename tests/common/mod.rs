@@ -22,7 +22,8 @@ pub struct TestServer {
 }
 
 pub fn settings_for(dir: &Path) -> Settings {
-    let flags = Overrides { data_dir: Some(dir.to_path_buf()), listen: Some("127.0.0.1:0".into()), ..Default::default() };
+    let flags =
+        Overrides { data_dir: Some(dir.to_path_buf()), listen: Some("127.0.0.1:0".into()), ..Default::default() };
     let mut s = Settings::resolve(&flags, &[]).unwrap();
     s.plugin_secret = Some(SECRET.into());
     s
@@ -68,7 +69,10 @@ pub async fn plugin(server: &TestServer) -> Ws {
     plugin_with_secret(server, Some(SECRET)).await.unwrap()
 }
 
-pub async fn plugin_with_secret(server: &TestServer, secret: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+pub async fn plugin_with_secret(
+    server: &TestServer,
+    secret: Option<&str>,
+) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
     let mut req = format!("{}/ws/position", server.ws).into_client_request().unwrap();
     if let Some(s) = secret {
         req.headers_mut().insert("X-Plugin-Secret", s.parse().unwrap());

@@ -213,6 +213,7 @@ export function createApi(options: ApiOptions = {}) {
     logout: () => request<void>('POST', '/api/auth/logout', { noAuthRedirect: true }),
     me: (signal?: AbortSignal) => get<User>('/api/auth/me', { signal, noAuthRedirect: true }),
     setupStatus: (signal?: AbortSignal) => get<SetupStatus>('/api/auth/setup', { signal, noAuthRedirect: true }),
+    /** Creates the first admin; the server answers like a login (user + session cookie). */
     setup: (token: string, username: string, password: string) =>
       request<{ user?: User } | undefined>('POST', '/api/auth/setup', {
         body: { token, username, password },
@@ -222,9 +223,9 @@ export function createApi(options: ApiOptions = {}) {
     // ---- users (admin)
     users: (signal?: AbortSignal) => get<{ users: UserRow[] }>('/api/admin/users', { signal }),
     createUser: (username: string, password: string, role: Role) =>
-      request<UserRow | undefined>('POST', '/api/admin/users', { body: { username, password, role } }),
+      request<{ user?: UserRow } | undefined>('POST', '/api/admin/users', { body: { username, password, role } }),
     updateUser: (username: string, patch: { password?: string; role?: Role }) =>
-      request<UserRow | undefined>('PATCH', `/api/admin/users/${enc(username)}`, { body: patch }),
+      request<{ user?: UserRow } | undefined>('PATCH', `/api/admin/users/${enc(username)}`, { body: patch }),
     deleteUser: (username: string) => request<void>('DELETE', `/api/admin/users/${enc(username)}`),
 
     // ---- live and characters

@@ -38,9 +38,7 @@ pub async fn csrf_guard(State(auth): State<AuthService>, req: Request, next: Nex
     }
     let headers = req.headers();
     let fetch_site = header_str(headers, "sec-fetch-site");
-    if fetch_site.is_some_and(|s| {
-        s.eq_ignore_ascii_case("cross-site") || s.eq_ignore_ascii_case("same-site")
-    }) {
+    if fetch_site.is_some_and(|s| s.eq_ignore_ascii_case("cross-site") || s.eq_ignore_ascii_case("same-site")) {
         return csrf_refused();
     }
     let source = match header_str(headers, header::ORIGIN.as_str()) {
@@ -51,11 +49,7 @@ pub async fn csrf_guard(State(auth): State<AuthService>, req: Request, next: Nex
         Some(origin) => origin_is_ours(&origin, &req, auth.config()),
         None => session_cookies(headers).next().is_none(),
     };
-    if allowed {
-        next.run(req).await
-    } else {
-        csrf_refused()
-    }
+    if allowed { next.run(req).await } else { csrf_refused() }
 }
 
 /// Adds the security headers (CSP, nosniff, Referrer-Policy, framing) to every response
@@ -74,16 +68,8 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     // Same-origin requests keep their Referer (the CSRF fallback); other sites get none.
     set(h, header::REFERRER_POLICY, "same-origin");
     set(h, header::X_FRAME_OPTIONS, "DENY");
-    set(
-        h,
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
-    set(
-        h,
-        HeaderName::from_static("cross-origin-resource-policy"),
-        "same-origin",
-    );
+    set(h, HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(h, HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
     if is_api {
         set(h, header::CACHE_CONTROL, "no-store");
     }
@@ -91,10 +77,7 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 fn needs_csrf_check(req: &Request) -> bool {
-    let unsafe_method = !matches!(
-        *req.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    );
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
     let websocket = req
         .headers()
         .get(header::UPGRADE)
@@ -105,8 +88,7 @@ fn needs_csrf_check(req: &Request) -> bool {
 
 fn origin_is_ours(origin: &str, req: &Request, cfg: &AuthConfig) -> bool {
     let headers = req.headers();
-    let host = header_str(headers, header::HOST.as_str())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()));
+    let host = header_str(headers, header::HOST.as_str()).or_else(|| req.uri().authority().map(|a| a.as_str()));
     if host.is_some_and(|h| origin_matches_authority(origin, h)) {
         return true;
     }
@@ -118,10 +100,7 @@ fn origin_is_ours(origin: &str, req: &Request, cfg: &AuthConfig) -> bool {
     {
         return true;
     }
-    match (
-        cfg.public_origin_normalized(),
-        crate::auth::normalize_origin(origin),
-    ) {
+    match (cfg.public_origin_normalized(), crate::auth::normalize_origin(origin)) {
         (Some(public), Ok(o)) => public == o,
         _ => false,
     }
@@ -138,11 +117,8 @@ fn origin_of_url(url: &str) -> &str {
 }
 
 fn csrf_refused() -> Response {
-    ApiError::Forbidden(
-        "cross-site request refused: state-changing requests must come from this site's pages"
-            .into(),
-    )
-    .into_response()
+    ApiError::Forbidden("cross-site request refused: state-changing requests must come from this site's pages".into())
+        .into_response()
 }
 
 #[cfg(test)]
@@ -151,10 +127,7 @@ mod tests {
 
     #[test]
     fn referer_origin_is_scheme_and_authority() {
-        assert_eq!(
-            origin_of_url("https://a.example:8443/x/y?q"),
-            "https://a.example:8443"
-        );
+        assert_eq!(origin_of_url("https://a.example:8443/x/y?q"), "https://a.example:8443");
         assert_eq!(origin_of_url("http://a.example"), "http://a.example");
         assert_eq!(origin_of_url("garbage"), "");
     }

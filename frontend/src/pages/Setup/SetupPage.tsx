@@ -34,10 +34,10 @@ export function SetupPage() {
     setBusy(true)
     setError(null)
     try {
-      await api.setup(token.trim(), username.trim(), password)
-      // Sign in with the new account so the cookie is set even without the loopback rule.
-      const res = await api.login(username.trim(), password).catch(() => null)
-      if (res) signedIn(res.user)
+      const created = await api.setup(token.trim(), username.trim(), password)
+      // The server signs the new admin in; older builds may not, so sign in explicitly then.
+      const user = created?.user ?? (await api.login(username.trim(), password).catch(() => null))?.user
+      if (user) signedIn(user)
       else refresh()
       navigate('/', { replace: true })
     } catch (err) {
