@@ -147,3 +147,18 @@ pub fn telemetry(name: &str, ew: f64, ns: f64, kills: u32) -> Value {
         "rares_found":0,"prismatic_taper_count":"1874","session_seconds":100,"xp_per_hour":1000,
         "level":200,"total_xp":123456789,"luminance":null,"vt_state":"Combat"})
 }
+
+/// Waits until `/api/live` lists `name` as online (the socket task has read its frame).
+pub async fn wait_online(server: &TestServer, name: &str) {
+    for _ in 0..200 {
+        let (_, live) = server.get("/api/live").await;
+        if live["characters"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|c| c["character_name"] == name && c["online"] == true))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{name} never came online");
+}
