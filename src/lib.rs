@@ -9,4 +9,5 @@ pub mod live;
 pub mod metrics;
 pub mod protocol;
 pub mod server;
+pub mod snapshot;
 pub mod telemetry;

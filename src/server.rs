@@ -51,13 +51,37 @@ pub fn open_state_db(data_dir: &Path) -> Result<Arc<redb::Database>, StartError>
 /// Opens storage, recovers, binds `settings.listen` and serves until `stop` or a signal.
 pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let data = settings.data_dir.clone();
-    let state_db = open_state_db(&data)?;
+    std::fs::create_dir_all(&data)
+        .map_err(|e| StartError(format!("cannot create the data directory {}: {e}", data.display())))?;
+    let clean = crate::snapshot::take_clean_marker(&data);
+    let (state_db, note) = crate::snapshot::open_state(&data, clean).map_err(|e| StartError(e.to_string()))?;
+    if let Some(note) = note {
+        tracing::warn!("{note}");
+    }
+    let state_db = Arc::new(state_db);
     let characters = Characters::open(state_db.clone()).map_err(|e| StartError(format!("state.redb: {e}")))?;
     let days = DayFiles::new(&data.join("telemetry")).map_err(|e| StartError(format!("telemetry/: {e}")))?;
     let started = Instant::now();
+    if !clean {
+        tracing::info!("the last run did not stop cleanly: checking the files it was writing");
+        let damaged = days.verify_recent_days(3).map_err(|e| StartError(format!("telemetry/: {e}")))?;
+        if !damaged.is_empty() {
+            tracing::warn!(days = damaged.len(), "damaged day files will be rebuilt from the journal");
+        }
+    }
+    let snapshot_seq = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
     let (writer, writer_join, report) =
-        writer::start(&data.join("journal"), days.clone(), state_db.clone(), characters.clone())
+        writer::start(&data.join("journal"), days.clone(), state_db.clone(), characters.clone(), snapshot_seq.clone())
             .map_err(|e| StartError(format!("recovery failed: {e}")))?;
+    let stop_snapshots = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let snapshotter = crate::snapshot::spawn_snapshotter(
+        state_db.clone(),
+        data.clone(),
+        crate::snapshot::SNAPSHOT_INTERVAL,
+        snapshot_seq,
+        stop_snapshots.clone(),
+    )
+    .map_err(|e| StartError(format!("cannot start the snapshot thread: {e}")))?;
     if report.replayed > 0 || report.torn_bytes_dropped > 0 {
         tracing::warn!(
             replayed = report.replayed,
@@ -89,6 +113,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let router = http::router(app.clone());
     let (shutdown, mut shutdown_rx) = tokio::sync::watch::channel(false);
     let app_for_task = app.clone();
+    let data_for_task = data.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
@@ -105,6 +130,9 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             tracing::warn!("writer was already stopped");
         }
         let _ = tokio::task::spawn_blocking(move || writer_join.join()).await;
+        stop_snapshots.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = tokio::task::spawn_blocking(move || snapshotter.join()).await;
+        crate::snapshot::write_clean_marker(&data_for_task);
         tracing::info!("shutdown complete: every accepted event is committed");
     });
     Ok(Running { addr, app, shutdown, task })

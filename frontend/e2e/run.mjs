@@ -24,6 +24,8 @@ const ARTIFACTS = join(here, 'artifacts')
 const BIN = process.argv.includes('--mock') ? join(here, 'mock-overlord.mjs') : resolve(process.env.OVERLORD_BIN ?? join(here, '../../target/release/overlord'))
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const SECRET = 'e2e-secret'
+/** A member account the suite creates on the Users page and then signs in with. */
+const MEMBER = { username: 'e2e-member', password: 'e2e-password-1' }
 // protocol.md §1 allows only letters, spaces, ' and - in character names (the server refuses
 // digits), so the suite's own plugin character spells "E2E" out. E2E_CHARACTER overrides it.
 const TESTER = process.env.E2E_CHARACTER ?? 'E Two E Tester'
@@ -444,6 +446,41 @@ async function run() {
         await shot(name)
       })
     }
+
+    await test('an admin creates a user on the Users page', async () => {
+      await goto('/users')
+      await heading('Users')
+      const form = page.getByRole('form', { name: 'Create user' })
+      await form.getByLabel('Username').fill(MEMBER.username)
+      await form.getByLabel('Password').fill(MEMBER.password)
+      await form.getByRole('button', { name: 'Create user' }).click()
+      await page.waitForSelector(`[data-testid=users-table] th:text-is("${MEMBER.username}")`, { timeout: UI_TIMEOUT_MS })
+      await shot('users-created')
+    })
+
+    await test('an untrusted visitor is sent to Login and signs in', async () => {
+      const context = page.context()
+      // With X-Forwarded-For the server's loopback trust rule no longer applies (api.md Auth).
+      await context.setExtraHTTPHeaders({ 'X-Forwarded-For': '203.0.113.9' })
+      try {
+        await goto('/characters')
+        await page.waitForURL(/\/login\?next=%2Fcharacters/, { timeout: UI_TIMEOUT_MS })
+        await page.getByLabel('Username').fill(MEMBER.username)
+        await page.getByLabel('Password').fill('not-the-password')
+        await page.getByRole('button', { name: 'Sign in' }).click()
+        await page.waitForSelector('.form-error', { timeout: UI_TIMEOUT_MS })
+        await page.getByLabel('Password').fill(MEMBER.password)
+        await page.getByRole('button', { name: 'Sign in' }).click()
+        await page.waitForURL(/\/characters$/, { timeout: UI_TIMEOUT_MS })
+        await heading('Characters')
+        await eventually('the signed-in user in the sidebar', async () => ((await page.textContent('.who')) ?? '').includes(MEMBER.username))
+        await shot('signed-in-member')
+        await page.getByRole('button', { name: 'Sign out' }).click()
+        await page.waitForURL(/\/login/, { timeout: UI_TIMEOUT_MS })
+      } finally {
+        await context.setExtraHTTPHeaders({})
+      }
+    })
 
     await test('login and setup pages render', async () => {
       await goto('/login')

@@ -99,6 +99,8 @@ store_err!(
 pub struct DayFiles {
     dir: PathBuf,
     open: Arc<RwLock<BTreeMap<i64, Arc<Database>>>>,
+    /// Days moved aside by `verify_recent_days`, to be rebuilt by a full journal replay.
+    damaged: Arc<std::sync::Mutex<Vec<i64>>>,
 }
 
 pub fn day_of(ts_ms: i64) -> i64 {
@@ -120,7 +122,11 @@ fn parse_day_name(name: &str) -> Option<i64> {
 impl DayFiles {
     pub fn new(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)?;
-        Ok(DayFiles { dir: dir.to_path_buf(), open: Arc::new(RwLock::new(BTreeMap::new())) })
+        Ok(DayFiles {
+            dir: dir.to_path_buf(),
+            open: Arc::new(RwLock::new(BTreeMap::new())),
+            damaged: Arc::new(std::sync::Mutex::new(Vec::new())),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -144,7 +150,7 @@ impl DayFiles {
         if let Some(db) = self.open.read().map_err(|_| StoreError("day registry poisoned".into()))?.get(&day) {
             return Ok(Some(db.clone()));
         }
-        let path = self.dir.join(format!("{}.redb", day_name(day)));
+        let path = self.path_of(day);
         if !create && !path.exists() {
             return Ok(None);
         }
@@ -173,6 +179,47 @@ impl DayFiles {
         }
         open.insert(day, db.clone());
         Ok(Some(db))
+    }
+
+    /// After an unclean stop (a crash, or a copy taken of a running directory), the files
+    /// that may have been written recently — the newest `recent` days; older days were closed
+    /// long before and are never written — are opened with redb's integrity check. A file
+    /// that fails it is moved aside (`*.damaged-<ms>`) to be rebuilt from the journal, which
+    /// keeps every record of every day that is not closed. Returns the days moved aside.
+    pub fn verify_recent_days(&self, recent: usize) -> Result<Vec<i64>, StoreError> {
+        let mut damaged = Vec::new();
+        let days = self.days();
+        for day in days.iter().rev().take(recent).copied() {
+            let path = self.path_of(day);
+            let checked =
+                redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).set_check_integrity_on_open(true).open(&path);
+            match checked {
+                Ok(db) => {
+                    let mut open = self.open.write().map_err(|_| StoreError("day registry poisoned".into()))?;
+                    open.insert(day, Arc::new(db));
+                }
+                Err(e) => {
+                    let aside = path.with_extension(format!("redb.damaged-{}", chrono::Utc::now().timestamp_millis()));
+                    tracing::error!(file = %path.display(), error = %e, aside = %aside.display(),
+                        "day file failed its integrity check; rebuilding it from the journal");
+                    std::fs::rename(&path, &aside)?;
+                    damaged.push(day);
+                    if let Ok(mut d) = self.damaged.lock() {
+                        d.push(day);
+                    }
+                }
+            }
+        }
+        Ok(damaged)
+    }
+
+    /// Days that must be rebuilt from the whole journal (taken once by recovery).
+    pub fn take_damaged(&self) -> Vec<i64> {
+        self.damaged.lock().map(|mut d| std::mem::take(&mut *d)).unwrap_or_default()
+    }
+
+    pub fn path_of(&self, day: i64) -> PathBuf {
+        self.dir.join(format!("{}.redb", day_name(day)))
     }
 
     /// Closes a day's handle (retention deletes the file afterwards).
@@ -332,11 +379,32 @@ impl DayFiles {
     }
 }
 
-pub fn checkpoint_of(db: &Database) -> Result<u64, StoreError> {
+/// What a day file says about itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayMeta {
+    /// Every journal record up to this seq is in the file durably.
+    pub checkpoint_seq: u64,
+    /// The first journal seq that wrote to this day (0 = unknown / empty).
+    pub first_seq: u64,
+    /// Closed days are never written again (copy-safe as they are).
+    pub closed: bool,
+    pub closed_at_ms: i64,
+}
+
+pub fn day_meta(db: &impl ReadableDatabase) -> Result<DayMeta, StoreError> {
     let txn = db.begin_read()?;
     match txn.open_table(META) {
-        Ok(t) => Ok(t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0)),
-        Err(redb::TableError::TableDoesNotExist(_)) => Ok(0),
+        Ok(t) => Ok(DayMeta {
+            checkpoint_seq: t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0),
+            first_seq: t.get("first_seq")?.map(|v| v.value()).unwrap_or(0),
+            closed: t.get("closed")?.map(|v| v.value()).unwrap_or(0) == 1,
+            closed_at_ms: t.get("closed_at_ms")?.map(|v| v.value() as i64).unwrap_or(0),
+        }),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(DayMeta::default()),
         Err(e) => Err(e.into()),
     }
+}
+
+pub fn checkpoint_of(db: &Database) -> Result<u64, StoreError> {
+    Ok(day_meta(db)?.checkpoint_seq)
 }

@@ -36,6 +36,13 @@ pub const MAX_BATCH_EVENTS: usize = 16_384;
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
 /// While the disk refuses writes, the writer retries this often.
 const RETRY_INTERVAL: Duration = Duration::from_millis(500);
+/// A day is closed (never written again, so copy-safe as a plain file) this long after
+/// its UTC midnight; events are stamped with the server's receive time, so nothing
+/// arrives for a past day except by replay.
+pub const CLOSE_GRACE_MS: i64 = 15 * 60 * 1000;
+/// The journal keeps a closed day's records this much longer, so that a `cp -r` that
+/// copied the day file just before it closed still finds the records to rebuild it.
+pub const JOURNAL_KEEP_AFTER_CLOSE_MS: i64 = 60 * 60 * 1000;
 
 /// One persisted event as it goes into the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,10 +164,12 @@ pub fn start(
     days: DayFiles,
     state: Arc<Database>,
     characters: Characters,
+    state_snapshot_seq: Arc<AtomicU64>,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>, RecoveryReport), StoreError> {
     let (journal, open_report) = Journal::open(journal_dir).map_err(|e| StoreError(e.to_string()))?;
     portals::ensure_tables(&state)?;
     let mut writer = Writer::new(journal, days, state, characters);
+    writer.state_snapshot_seq = state_snapshot_seq;
     let mut report = RecoveryReport {
         torn_bytes_dropped: open_report.torn_bytes_dropped,
         last_seq: open_report.last_seq,
@@ -209,6 +218,10 @@ struct Writer {
     dirty_days: BTreeMap<i64, u64>,
     state_dirty: Option<u64>,
     last_applied: u64,
+    /// Per day: the first journal seq that wrote to it, and whether/when it closed.
+    day_info: BTreeMap<i64, store::DayMeta>,
+    /// The journal must also be kept back to this seq for the newest state snapshots.
+    state_snapshot_seq: Arc<AtomicU64>,
 }
 
 impl Writer {
@@ -225,6 +238,8 @@ impl Writer {
             dirty_days: BTreeMap::new(),
             state_dirty: None,
             last_applied: 0,
+            day_info: BTreeMap::new(),
+            state_snapshot_seq: Arc::new(AtomicU64::new(u64::MAX)),
         }
     }
 
@@ -232,11 +247,17 @@ impl Writer {
         self.state_checkpoint = portals::checkpoint(&self.state)?;
         for day in self.days.days() {
             if let Some(db) = self.days.get(day, false)? {
-                self.checkpoints.insert(day, store::checkpoint_of(&db)?);
+                let meta = store::day_meta(&*db)?;
+                self.checkpoints.insert(day, meta.checkpoint_seq);
+                self.day_info.insert(day, meta);
             }
         }
         self.load_cursors()?;
-        let min_cp = self.checkpoints.values().copied().chain([self.state_checkpoint]).min().unwrap_or(0);
+        let mut min_cp = self.checkpoints.values().copied().chain([self.state_checkpoint]).min().unwrap_or(0);
+        if !self.days.take_damaged().is_empty() {
+            // A day file was moved aside: rebuild it from every record the journal holds.
+            min_cp = 0;
+        }
         let mut pending: Vec<(u64, JournalEntry)> = Vec::new();
         let mut failure = None;
         let dir = self.journal.dir().to_path_buf();
@@ -424,6 +445,7 @@ impl Writer {
         let mut new_cursors: HashMap<u32, RollupCursor> = HashMap::new();
         let mut portal_updates = Vec::new();
         let mut day_done = Vec::new();
+        let mut new_first_seqs = Vec::new();
         for (day, items) in &by_day {
             let db = self.days.get(*day, true)?.ok_or_else(|| StoreError("day file vanished".into()))?;
             let cp = match self.checkpoints.get(day) {
@@ -432,6 +454,12 @@ impl Writer {
             };
             let mut txn = db.begin_write()?;
             txn.set_durability(Durability::None).map_err(|e| StoreError(e.to_string()))?;
+            let first_in_batch = items.iter().map(|(seq, _)| *seq).find(|seq| *seq > cp);
+            let known_first = self.day_info.get(day).map(|m| m.first_seq).unwrap_or(0);
+            if let Some(first) = first_in_batch.filter(|_| known_first == 0) {
+                txn.open_table(META)?.insert("first_seq", first)?;
+                new_first_seqs.push((*day, first));
+            }
             let mut touched_blocks = HashSet::new();
             let mut rollups: HashMap<(u32, i64), Rollup> = HashMap::new();
             let mut max_seq = 0;
@@ -546,6 +574,9 @@ impl Writer {
             self.open_blocks.insert(k, b);
         }
         self.cursors.extend(new_cursors);
+        for (day, first) in new_first_seqs {
+            self.day_info.entry(day).or_default().first_seq = first;
+        }
         for (day, seq) in day_done {
             let e = self.dirty_days.entry(day).or_insert(0);
             *e = (*e).max(seq);
@@ -586,9 +617,55 @@ impl Writer {
         portals::checkpoint_commit(&self.state, state_seq, &self.characters)?;
         self.state_checkpoint = state_seq;
         self.state_dirty = None;
-        // Every record up to last_applied is durable in redb now.
-        self.journal.trim_before(self.last_applied + 1).map_err(|e| StoreError(e.to_string()))?;
+        self.close_finished_days()?;
+        self.trim_journal()?;
         Ok(true)
+    }
+
+    /// Marks days past their grace period closed (durably); they are never written again.
+    fn close_finished_days(&mut self) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let due: Vec<i64> = self
+            .day_info
+            .iter()
+            .filter(|(day, m)| !m.closed && now >= (**day + 1) * store::DAY_MS + CLOSE_GRACE_MS)
+            .map(|(d, _)| *d)
+            .collect();
+        for day in due {
+            let Some(db) = self.days.get(day, false)? else { continue };
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert("closed", 1u64)?;
+                meta.insert("closed_at_ms", now as u64)?;
+            }
+            txn.commit()?;
+            if let Some(m) = self.day_info.get_mut(&day) {
+                m.closed = true;
+                m.closed_at_ms = now;
+            }
+            self.open_blocks.retain(|(d, _), _| *d != day);
+            tracing::info!(day = %store::day_name(day), "day closed: its file is now immutable");
+        }
+        Ok(())
+    }
+
+    /// Deletes journal segments no longer needed: every record is durable in redb, and
+    /// the journal still covers (a) every day not closed, or closed within the last hour,
+    /// so a torn copy of such a day file can be rebuilt, and (b) the newest state snapshot.
+    fn trim_journal(&mut self) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut keep_from = self.last_applied + 1;
+        for m in self.day_info.values() {
+            let still_needed = !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS;
+            if still_needed && m.first_seq > 0 {
+                keep_from = keep_from.min(m.first_seq);
+            }
+        }
+        keep_from = keep_from.min(self.state_snapshot_seq.load(Ordering::Relaxed).saturating_add(1));
+        self.journal.trim_before(keep_from).map_err(|e| StoreError(e.to_string()))?;
+        Ok(())
     }
 }
 

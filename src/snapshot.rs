@@ -1,0 +1,207 @@
+//! Consistent copies of the mutable `state.redb`, and the clean-shutdown marker.
+//!
+//! Copying a live redb file is not safe (redb#634), so a `cp -r` of a running directory
+//! may hold a torn `state.redb`. Beside it this module keeps `snapshots/state-<seq>.redb`:
+//! a byte copy taken while this process holds redb's single write lock (no commit can land
+//! mid-copy), fsynced, then renamed into place. `<seq>` is the telemetry journal position
+//! the snapshot covers; the writer keeps the journal back to the older of the two
+//! snapshots kept, so recovery = newest intact snapshot + journal replay.
+//! Never does anything but file copies and redb transactions.
+
+use crate::telemetry::StoreError;
+use redb::{Database, Durability, ReadableDatabase, TableDefinition};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How often the state file is snapshotted. Bounds how much journal a restore replays.
+pub const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(300);
+/// Snapshots kept; the journal is kept back to the oldest of them.
+pub const SNAPSHOTS_KEPT: usize = 2;
+const CLEAN_MARKER: &str = "CLEAN_SHUTDOWN";
+const STATE_META: TableDefinition<&str, u64> = TableDefinition::new("telemetry_meta");
+
+/// Whether the last run ended cleanly. Removes the marker: a crash from now on leaves none.
+pub fn take_clean_marker(data_dir: &Path) -> bool {
+    let path = data_dir.join(CLEAN_MARKER);
+    let clean = path.exists();
+    if clean {
+        let _ = fs::remove_file(&path);
+        sync_dir(data_dir);
+    }
+    clean
+}
+
+/// Written last on an orderly shutdown, after every queue is committed and checkpointed.
+pub fn write_clean_marker(data_dir: &Path) {
+    let path = data_dir.join(CLEAN_MARKER);
+    if fs::write(&path, b"overlord stopped cleanly\n").is_ok() {
+        if let Ok(f) = fs::File::open(&path) {
+            let _ = f.sync_all();
+        }
+        sync_dir(data_dir);
+    }
+}
+
+/// Opens `state.redb`. After an unclean stop the open runs redb's integrity check; a file
+/// that fails it is moved aside and replaced by the newest intact snapshot (the journal
+/// replay that follows brings it forward). Returns the database and what was done.
+pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<String>), StoreError> {
+    let path = data_dir.join("state.redb");
+    if clean || !path.exists() {
+        return Ok((Database::create(&path).map_err(|e| open_error(&path, e))?, None));
+    }
+    match redb::Builder::new().set_check_integrity_on_open(true).open(&path) {
+        Ok(db) => Ok((db, None)),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+            Err(open_error(&path, redb::DatabaseError::DatabaseAlreadyOpen))
+        }
+        Err(e) => {
+            let aside = path.with_extension(format!("redb.damaged-{}", chrono::Utc::now().timestamp_millis()));
+            fs::rename(&path, &aside)?;
+            for snap in list_snapshots(data_dir) {
+                let tmp = path.with_extension("redb.restoring");
+                fs::copy(&snap, &tmp)?;
+                match redb::Builder::new().set_check_integrity_on_open(true).open(&tmp) {
+                    Ok(db) => {
+                        drop(db);
+                        fs::rename(&tmp, &path)?;
+                        sync_dir(data_dir);
+                        let db = Database::create(&path).map_err(|e| open_error(&path, e))?;
+                        let note = format!(
+                            "state.redb failed its integrity check ({e}); moved to {} and restored from {}",
+                            aside.display(),
+                            snap.display()
+                        );
+                        return Ok((db, Some(note)));
+                    }
+                    Err(_) => {
+                        let _ = fs::remove_file(&tmp);
+                    }
+                }
+            }
+            let note = format!(
+                "state.redb failed its integrity check ({e}) and no intact snapshot exists; starting with an empty state (moved the damaged file to {})",
+                aside.display()
+            );
+            Ok((Database::create(&path).map_err(|e| open_error(&path, e))?, Some(note)))
+        }
+    }
+}
+
+fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => {
+            StoreError(format!("{} is in use: another overlord is running on this data directory", path.display()))
+        }
+        other => StoreError(format!("cannot open {}: {other}", path.display())),
+    }
+}
+
+/// Snapshots, newest first.
+pub fn list_snapshots(data_dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<(u64, PathBuf)> = fs::read_dir(data_dir.join("snapshots"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let seq = name.strip_prefix("state-")?.strip_suffix(".redb")?.parse::<u64>().ok()?;
+            Some((seq, e.path()))
+        })
+        .collect();
+    v.sort_by(|a, b| b.0.cmp(&a.0));
+    v.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The journal position a snapshot file name says it covers.
+fn snapshot_seq(path: &Path) -> Option<u64> {
+    path.file_name()?.to_str()?.strip_prefix("state-")?.strip_suffix(".redb")?.parse().ok()
+}
+
+/// Takes one snapshot of `state.redb` into `dest` (a file path). Holds the write lock for
+/// the copy so the bytes are one consistent commit. Returns the covered journal seq.
+pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<u64, StoreError> {
+    // Make everything committed so far durable, then hold the writer lock while copying.
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+    txn.commit()?;
+    let guard = db.begin_write()?;
+    let seq = {
+        let read = db.begin_read()?;
+        match read.open_table(STATE_META) {
+            Ok(t) => t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0),
+            Err(_) => 0,
+        }
+    };
+    let tmp = dest.with_extension("tmp");
+    let result = fs::copy(state_path, &tmp).and_then(|_| fs::File::open(&tmp)?.sync_all());
+    drop(guard);
+    result?;
+    fs::rename(&tmp, dest)?;
+    if let Some(parent) = dest.parent() {
+        sync_dir(parent);
+    }
+    Ok(seq)
+}
+
+/// One snapshot into `snapshots/`, pruning to `SNAPSHOTS_KEPT`. Returns the journal seq the
+/// writer must keep from (the oldest kept snapshot's).
+pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<u64, StoreError> {
+    let dir = data_dir.join("snapshots");
+    fs::create_dir_all(&dir)?;
+    let staging = dir.join("state-next.redb");
+    let seq = copy_state(db, &data_dir.join("state.redb"), &staging)?;
+    let final_path = dir.join(format!("state-{seq:020}.redb"));
+    fs::rename(&staging, &final_path)?;
+    sync_dir(&dir);
+    let snaps = list_snapshots(data_dir);
+    for old in snaps.iter().skip(SNAPSHOTS_KEPT) {
+        let _ = fs::remove_file(old);
+    }
+    let oldest_kept = list_snapshots(data_dir).iter().filter_map(|p| snapshot_seq(p)).min().unwrap_or(seq);
+    Ok(oldest_kept)
+}
+
+/// Snapshots `state.redb` every `interval` on a background thread, publishing the journal
+/// position the writer must keep. Stops when `stop` is set.
+pub fn spawn_snapshotter(
+    db: Arc<Database>,
+    data_dir: PathBuf,
+    interval: Duration,
+    keep_seq: Arc<AtomicU64>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    // Existing snapshots already pin the journal.
+    if let Some(oldest) = list_snapshots(&data_dir).iter().filter_map(|p| snapshot_seq(p)).min() {
+        keep_seq.store(oldest, Ordering::Relaxed);
+    }
+    std::thread::Builder::new().name("state-snapshots".into()).spawn(move || {
+        let tick = Duration::from_millis(200);
+        // The first snapshot comes soon after start, so a copy is covered early.
+        let mut waited = interval.saturating_sub(Duration::from_secs(10));
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(tick);
+            waited += tick;
+            if waited < interval {
+                continue;
+            }
+            waited = Duration::ZERO;
+            match snapshot_state(&db, &data_dir) {
+                Ok(seq) => {
+                    keep_seq.store(seq, Ordering::Relaxed);
+                    tracing::debug!(seq, "state snapshot written");
+                }
+                Err(e) => tracing::error!(error = %e, "state snapshot failed; will retry"),
+            }
+        }
+    })
+}
+
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
