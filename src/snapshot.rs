@@ -112,7 +112,7 @@ pub fn list_snapshots(data_dir: &Path) -> Vec<PathBuf> {
             Some((seq, e.path()))
         })
         .collect();
-    v.sort_by(|a, b| b.0.cmp(&a.0));
+    v.sort_by_key(|e| std::cmp::Reverse(e.0));
     v.into_iter().map(|(_, p)| p).collect()
 }
 
