@@ -9,5 +9,6 @@ pub mod live;
 pub mod metrics;
 pub mod protocol;
 pub mod server;
+pub mod sim;
 pub mod snapshot;
 pub mod telemetry;

@@ -34,6 +34,30 @@ enum Command {
         #[arg(long)]
         log_format: Option<String>,
     },
+    /// Drive a server with simulated plugin clients over real WebSockets; prints events/s.
+    Simulate {
+        /// Server base URL, e.g. ws://127.0.0.1:8770 (`/ws/position` is appended).
+        #[arg(long, default_value = "ws://127.0.0.1:8770")]
+        url: String,
+        /// The server's plugin secret (env OVERLORD_PLUGIN_SECRET).
+        #[arg(long, env = "OVERLORD_PLUGIN_SECRET", hide_env_values = true)]
+        secret: String,
+        /// Simulated characters, one socket each.
+        #[arg(long, default_value_t = 60)]
+        characters: usize,
+        /// Telemetry frames per second per character (realistic: 0.3).
+        #[arg(long, default_value_t = 0.3)]
+        rate: f64,
+        /// Stop after this many seconds (default: until Ctrl-C).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Seconds over which the sockets connect (0 = a login storm).
+        #[arg(long, default_value_t = 2.0)]
+        ramp_up: f64,
+        /// Random seed: the same seed sends the same frames.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Manage dashboard accounts (opens state.redb directly: stop the server first).
     User {
         /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
@@ -82,6 +106,10 @@ fn main() -> ExitCode {
             run_async(serve(settings))
         }
         Command::User { data_dir, action } => user_command(data_dir, action),
+        Command::Simulate { url, secret, characters, rate, duration, ramp_up, seed } => {
+            init_logging(&LogFormat::Human);
+            run_async(simulate(url, secret, characters, rate, duration, ramp_up, seed))
+        }
     }
 }
 
@@ -167,13 +195,59 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
     // One line on stdout, for scripts and the e2e runner, once the socket is bound.
     println!("overlord listening on http://{}", running.addr);
     tracing::info!(addr = %running.addr, "listening");
-    let demo_task: Option<tokio::task::JoinHandle<()>> = demo.map(|_| tokio::spawn(async {})); // SIM-PENDING
+    let demo_task = demo.map(|(secret, n)| overlord::sim::spawn_demo(format!("ws://{}", running.addr), secret, n));
     overlord::server::termination_signal().await;
     tracing::info!("signal received: closing sockets and committing every queue");
     if let Some(t) = demo_task {
         t.abort();
     }
     running.stop().await;
+    Ok(())
+}
+
+async fn simulate(
+    url: String,
+    secret: String,
+    characters: usize,
+    rate: f64,
+    duration: Option<f64>,
+    ramp_up: f64,
+    seed: u64,
+) -> Result<(), String> {
+    use overlord::sim::{Progress, SimulateOptions, Simulation};
+    let valid_secs = |v: f64, what: &str| {
+        if v.is_finite() && v >= 0.0 {
+            Ok(std::time::Duration::from_secs_f64(v))
+        } else {
+            Err(format!("--{what} must be a number of seconds ≥ 0"))
+        }
+    };
+    let opts = SimulateOptions {
+        url,
+        secret,
+        characters,
+        rate,
+        duration: duration.map(|d| valid_secs(d, "duration")).transpose()?,
+        ramp_up: valid_secs(ramp_up, "ramp-up")?,
+        seed,
+        ..SimulateOptions::default()
+    };
+    let sim = Simulation::new(opts).map_err(|e| e.to_string())?;
+    let stats = sim.stats();
+    let printer = tokio::spawn(async move {
+        let mut progress = Progress::new(&stats);
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            println!("{}", progress.tick());
+        }
+    });
+    let report = sim.run(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    let report = report.await;
+    printer.abort();
+    let report = report.map_err(|e| e.to_string())?;
+    println!("{report}");
     Ok(())
 }
 

@@ -30,7 +30,8 @@ const rares = []
 const portals = []
 const spawns = []
 const notes = []
-const users = new Map([['admin', { username: 'admin', role: 'admin', password: 'password1', created_ms: START, last_login_ms: null }]])
+const users = new Map()
+const SETUP_TOKEN = Math.random().toString(16).slice(2)
 const sessions = new Map()
 const jobs = new Map()
 const browsers = new Set()
@@ -458,7 +459,18 @@ async function handle(req, res) {
     const img = process.env.MOCK_MAP_IMAGE_URL ? { url: process.env.MOCK_MAP_IMAGE_URL, bounds: [-50, -50, 50, 50] } : null
     return send(res, 200, { version: '0.1.0-mock', build: 'mock', data_format: 1, server_time_ms: Date.now(), map_image: img })
   }
-  if (p === '/api/auth/setup' && req.method === 'GET') return send(res, 200, { needed: false })
+  if (p === '/api/auth/setup' && req.method === 'GET') return send(res, 200, { needed: users.size === 0 })
+  if (p === '/api/auth/setup' && req.method === 'POST') {
+    const b = await body(req)
+    if (users.size > 0) return err(res, 409, 'conflict', 'setup is already complete')
+    if (b?.token !== SETUP_TOKEN) return err(res, 401, 'unauthorized', 'the setup token is wrong; use the one printed at start')
+    if ((b.password ?? '').length < 8) return err(res, 422, 'invalid', 'password must be at least 8 characters')
+    const u = { username: b.username, role: 'admin', password: b.password, created_ms: Date.now(), last_login_ms: Date.now() }
+    users.set(u.username, u)
+    const sid = Math.random().toString(36).slice(2)
+    sessions.set(sid, u.username)
+    return send(res, 201, { user: { username: u.username, role: u.role } }, { 'Set-Cookie': `overlord_session=${sid}; HttpOnly; SameSite=Lax; Path=/` })
+  }
   if (p === '/api/auth/login' && req.method === 'POST') {
     const b = await body(req)
     const u = users.get(b?.username ?? '')
@@ -698,7 +710,9 @@ function onBrowser(ws) {
 
 server.listen(Number(PORT_TEXT ?? 0), HOST, () => {
   const addr = server.address()
-  console.log(`overlord listening on http://${HOST}:${typeof addr === 'object' && addr ? addr.port : PORT_TEXT}`)
+  const port = typeof addr === 'object' && addr ? addr.port : PORT_TEXT
+  console.error(`no user exists yet: open http://${HOST}:${port}/setup?token=${SETUP_TOKEN} to create the first admin`)
+  console.log(`overlord listening on http://${HOST}:${port}`)
 })
 const stop = () => {
   server.close()

@@ -26,6 +26,8 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const SECRET = 'e2e-secret'
 /** A member account the suite creates on the Users page and then signs in with. */
 const MEMBER = { username: 'e2e-member', password: 'e2e-password-1' }
+/** The first admin the suite creates through the first-run setup page. */
+const ADMIN = { username: 'e2e-admin', password: 'e2e-admin-password' }
 // protocol.md §1 allows only letters, spaces, ' and - in character names (the server refuses
 // digits), so the suite's own plugin character spells "E2E" out. E2E_CHARACTER overrides it.
 const TESTER = process.env.E2E_CHARACTER ?? 'E Two E Tester'
@@ -70,19 +72,25 @@ function startServer() {
     env: { ...process.env, OVERLORD_PLUGIN_SECRET: SECRET },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // Everything the server printed, for the first-run setup token.
+  const output = { text: '' }
   const url = new Promise((resolveUrl, reject) => {
     let buf = ''
     const timer = setTimeout(() => reject(new Error(`server printed no "overlord listening on" line within ${STARTUP_TIMEOUT_MS} ms; see ${serverLog}`)), STARTUP_TIMEOUT_MS)
     proc.stdout.on('data', (d) => {
       appendFileSync(serverLog, d)
       buf += d.toString('utf8')
+      output.text += d.toString('utf8')
       const m = /overlord listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(buf)
       if (m) {
         clearTimeout(timer)
         resolveUrl(m[1])
       }
     })
-    proc.stderr.on('data', (d) => appendFileSync(serverLog, d))
+    proc.stderr.on('data', (d) => {
+      appendFileSync(serverLog, d)
+      output.text += d.toString('utf8')
+    })
     proc.on('exit', (code, sig) => {
       clearTimeout(timer)
       reject(new Error(`server exited early (code ${code}, signal ${sig}); see ${serverLog}`))
@@ -98,7 +106,7 @@ function startServer() {
     }
     rmSync(dataDir, { recursive: true, force: true })
   }
-  return { url, stop, proc }
+  return { url, stop, proc, output }
 }
 
 // ------------------------------------------------------------------ plugin socket
@@ -229,6 +237,23 @@ async function run() {
         return t && !t.includes('unknown')
       })
       await page.waitForSelector('.sidebar [data-testid=live-status][data-state=open]', { timeout: UI_TIMEOUT_MS })
+    })
+
+    await test('first-run setup creates the first admin with the printed token', async () => {
+      // The server prints "…/setup?token=…" on first start (no user yet). This runs before
+      // any other account is created: setup is only possible while no user exists.
+      const m = /\/setup\?token=([A-Za-z0-9_-]+)/.exec(server.output.text)
+      if (!m) throw new Error('the server printed no /setup?token=… link on first start')
+      await goto(`/setup?token=${m[1]}`)
+      await page.getByRole('heading', { name: 'First-run setup' }).waitFor({ timeout: UI_TIMEOUT_MS })
+      await page.getByLabel('Admin username').fill(ADMIN.username)
+      await page.getByLabel('Password', { exact: true }).fill(ADMIN.password)
+      await page.getByLabel('Confirm password').fill(ADMIN.password)
+      await page.getByRole('button', { name: 'Create admin' }).click()
+      await eventually('the dashboard after setup', async () => !page.url().includes('/setup'))
+      await goto('/setup')
+      await page.waitForSelector('[data-testid=setup-done]', { timeout: UI_TIMEOUT_MS })
+      await shot('setup-done')
     })
 
     await test('map shows the simulated characters and they move', async () => {
@@ -460,7 +485,9 @@ async function run() {
 
     await test('an untrusted visitor is sent to Login and signs in', async () => {
       const context = page.context()
-      // With X-Forwarded-For the server's loopback trust rule no longer applies (api.md Auth).
+      // With X-Forwarded-For the server's loopback trust rule no longer applies (api.md Auth);
+      // without cookies the setup test's admin session is gone too.
+      await context.clearCookies()
       await context.setExtraHTTPHeaders({ 'X-Forwarded-For': '203.0.113.9' })
       try {
         await goto('/characters')
