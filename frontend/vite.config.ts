@@ -27,5 +27,6 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts'],
+    reporters: ['default', './scripts/vitest-summary.mjs'],
   },
 })

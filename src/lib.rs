@@ -2,6 +2,8 @@
 //! groups, in one process and one data directory. See ARCHITECTURE.md for the code map.
 
 pub mod auth;
+pub mod backup;
+pub mod cli_http;
 pub mod config;
 pub mod http;
 pub mod journal;

@@ -209,6 +209,9 @@ let firstCharacter = null
 let itemOwner = null
 
 async function run() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium (or set CHROMIUM)`)
+  }
   const server = startServer()
   let context
   let userDataDir

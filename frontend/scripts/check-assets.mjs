@@ -36,28 +36,31 @@ if (!existsSync(committed)) {
 }
 
 const out = mkdtempSync(join(tmpdir(), 'overlord-assets-check-'))
+// Exit codes are set, not thrown with process.exit, so the temp dir is always removed.
 try {
   const r = spawnSync(vite, ['build', '--outDir', out, '--emptyOutDir', '--logLevel', 'warn'], { cwd: frontend, stdio: 'inherit' })
   if (r.status !== 0) {
     console.error('check-assets: the build failed')
-    process.exit(1)
+    process.exitCode = 1
+  } else {
+    const fresh = files(out)
+    const old = files(committed)
+    const problems = []
+    for (const [name, bytes] of fresh) {
+      const prev = old.get(name)
+      if (!prev) problems.push(`missing from ../assets: ${name}`)
+      else if (!prev.equals(bytes)) problems.push(`differs: ${name}`)
+    }
+    for (const name of old.keys()) if (!fresh.has(name)) problems.push(`stale file in ../assets: ${name}`)
+    if (problems.length > 0) {
+      console.error(`check-assets: ../assets does not match the sources (${problems.length} differences):`)
+      for (const p of problems.slice(0, 50)) console.error(`  ${p}`)
+      console.error('Fix: run `npm run build` in frontend/ and commit the assets/ folder.')
+      process.exitCode = 1
+    } else {
+      console.log(`check-assets: ../assets matches a fresh build (${fresh.size} files)`)
+    }
   }
-  const fresh = files(out)
-  const old = files(committed)
-  const problems = []
-  for (const [name, bytes] of fresh) {
-    const prev = old.get(name)
-    if (!prev) problems.push(`missing from ../assets: ${name}`)
-    else if (!prev.equals(bytes)) problems.push(`differs: ${name}`)
-  }
-  for (const name of old.keys()) if (!fresh.has(name)) problems.push(`stale file in ../assets: ${name}`)
-  if (problems.length > 0) {
-    console.error(`check-assets: ../assets does not match the sources (${problems.length} differences):`)
-    for (const p of problems.slice(0, 50)) console.error(`  ${p}`)
-    console.error('Fix: run `npm run build` in frontend/ and commit the assets/ folder.')
-    process.exit(1)
-  }
-  console.log(`check-assets: ../assets matches a fresh build (${fresh.size} files)`)
 } finally {
   rmSync(out, { recursive: true, force: true })
 }

@@ -2,6 +2,7 @@
 //! `router()`. Handlers are thin: they parse, call domain code (`telemetry`, `live`,
 //! `inventory`, `search`, `solver`, `auth`), and render. Never holds domain logic.
 
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod characters;
@@ -53,6 +54,7 @@ pub fn router(app: AppState) -> Router {
         .merge(characters::router())
         .merge(world::router())
         .merge(live_ws::router())
+        .merge(admin::router())
         .route_layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::require_session));
     Router::new()
         .merge(service::open_router())

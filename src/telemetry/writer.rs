@@ -80,7 +80,12 @@ enum Command {
     Flush(oneshot::Sender<()>),
     /// Commit what is queued before it, checkpoint, and stop.
     Shutdown(oneshot::Sender<()>),
+    /// Commit and checkpoint what is queued before it, then run the job while no day file
+    /// is written (online backup copies the open day files this way).
+    Paused(PausedJob),
 }
+
+type PausedJob = Box<dyn FnOnce() + Send>;
 
 /// Counters the writer keeps for `/metrics` and `/healthz`.
 #[derive(Default)]
@@ -131,6 +136,20 @@ impl WriterHandle {
     pub async fn flush(&self) -> Result<(), WriterClosed> {
         let (tx, rx) = oneshot::channel();
         self.tx.send(Command::Flush(tx)).await.map_err(|_| WriterClosed)?;
+        rx.await.map_err(|_| WriterClosed)
+    }
+
+    /// Runs `job` on the writer thread after everything queued before it is committed and
+    /// checkpointed; no day file is written while it runs (ingest waits: backpressure).
+    pub async fn with_writes_paused<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, WriterClosed> {
+        let (tx, rx) = oneshot::channel();
+        let run: PausedJob = Box::new(move || {
+            let _ = tx.send(job());
+        });
+        self.tx.send(Command::Paused(run)).await.map_err(|_| WriterClosed)?;
         rx.await.map_err(|_| WriterClosed)
     }
 
@@ -335,12 +354,17 @@ impl Writer {
                 let mut flushes = Vec::new();
                 let mut next = Some(first);
                 let mut stop = None;
+                let mut paused_job = None;
                 while let Some(cmd) = next.take() {
                     match cmd {
                         Command::Event(e) => events.push(*e),
                         Command::Flush(tx) => flushes.push(tx),
                         Command::Shutdown(tx) => {
                             stop = Some(tx);
+                            break;
+                        }
+                        Command::Paused(job) => {
+                            paused_job = Some(job);
                             break;
                         }
                     }
@@ -357,6 +381,11 @@ impl Writer {
                 }
                 for f in flushes {
                     let _ = f.send(());
+                }
+                if let Some(job) = paused_job {
+                    self.checkpoint_or_degrade(&stats).await;
+                    next_checkpoint = Instant::now() + CHECKPOINT_INTERVAL;
+                    job();
                 }
                 if let Some(done) = stop {
                     rx.close();
