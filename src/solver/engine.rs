@@ -1,0 +1,537 @@
+//! The compiled search problem: options as flat records, the step order, and the search
+//! state with exact incremental scoring.
+//!
+//! Owns: option compilation, `apply`/`undo`, exact gains. Must never: decide search
+//! order or threading (that is `search`), or bound nodes (that is `bound`).
+
+use super::eligibility::{Problem, WearOption};
+use super::model::{NUM_RATINGS, Part, SlotGroup};
+use super::spells::MAX_TIER_POINTS;
+
+/// lcm(1..=15): an option covers at most 15 parts, so `SCALE / parts` is exact.
+pub const SCALE: i64 = 360_360;
+pub const NO_SET: u16 = u16::MAX;
+pub const NO_GROUP: u8 = u8::MAX;
+pub const LAYERS: usize = MAX_TIER_POINTS as usize;
+/// Sets tracked in 64-bit position masks by the set knapsack; beyond, a looser bound.
+pub const MASK_SETS: usize = 64;
+
+/// One decision of the search, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Decide the item whose first part (in step order) is this part, or leave it empty.
+    Part(u8),
+    /// Choose one more item for this slot group, or close the group.
+    Group(u8),
+}
+
+/// The order coverage parts are decided in: outer armor first (multi-part pieces and the
+/// most armor), then head, hands, feet, then the under layer.
+pub const PART_ORDER: [Part; 15] = [
+    Part::Chest,
+    Part::Abdomen,
+    Part::UpperArms,
+    Part::LowerArms,
+    Part::UpperLegs,
+    Part::LowerLegs,
+    Part::Head,
+    Part::Hands,
+    Part::Feet,
+    Part::UnderChest,
+    Part::UnderAbdomen,
+    Part::UnderUpperArms,
+    Part::UnderLowerArms,
+    Part::UnderUpperLegs,
+    Part::UnderLowerLegs,
+];
+/// The order slot groups are decided in (after all parts).
+pub const GROUP_ORDER: [SlotGroup; 8] = [
+    SlotGroup::Neck,
+    SlotGroup::Trinket,
+    SlotGroup::Cloak,
+    SlotGroup::AetheriaBlue,
+    SlotGroup::AetheriaYellow,
+    SlotGroup::AetheriaRed,
+    SlotGroup::Wrists,
+    SlotGroup::Fingers,
+];
+
+/// A searchable option: a [`WearOption`] flattened with its precomputed numbers.
+#[derive(Clone, Debug)]
+pub struct SOpt {
+    /// Index into `Problem::options`.
+    pub orig: u32,
+    pub item: u32,
+    pub object_id: u32,
+    pub bits: u32,
+    pub group: u8,
+    pub allowed: u8,
+    /// Position in its group's list (pairs are chosen in increasing rank).
+    pub rank: u16,
+    /// The step at which it can be chosen first / last.
+    pub first_step: u16,
+    pub until: u16,
+    pub parts: u32,
+    pub share_mul: i64,
+    /// armor_weight × armor_level × parts.
+    pub armor: i64,
+    /// Σ weight × rating over uncapped ratings.
+    pub rating_static: i64,
+    pub ratings: [i64; NUM_RATINGS],
+    pub spell: [u64; LAYERS],
+    pub set: u16,
+    pub units: u32,
+    /// Optimistic stand-alone value: orders candidate lists.
+    pub static_value: i64,
+}
+
+/// The compiled problem.
+pub struct Engine<'p> {
+    pub p: &'p Problem,
+    pub opts: Vec<SOpt>,
+    pub steps: Vec<Step>,
+    /// Step index of each part (index = `Part as usize`).
+    pub part_step: [u16; 15],
+    pub part_bits: [u32; 15],
+    /// Options choosable at each step, best static value first.
+    pub choosable: Vec<Vec<u32>>,
+    /// Coverage options covering each part (index = `Part as usize`).
+    pub cover: Vec<Vec<u32>>,
+    /// Options of each group, in rank order.
+    pub group_opts: Vec<Vec<u32>>,
+    pub group_cap: [u8; 8],
+    /// OR of the spell layers of every option choosable at or after each step.
+    pub suffix_union: Vec<[u64; LAYERS]>,
+    /// value(n) per set for n = 0..=max_count.
+    pub set_values: Vec<Vec<i64>>,
+    /// α*(count) per set (see module doc), for count = 0..=max_count.
+    pub alpha: Vec<Vec<i64>>,
+    /// Largest units one option adds to each set.
+    pub set_max_units: Vec<u32>,
+    /// Ratings with a cap and a weight (their gain depends on the state).
+    pub capped: Vec<usize>,
+    pub words: usize,
+}
+
+/// The search state: a partial suit and where the search stands.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub step: u16,
+    pub used_bits: u32,
+    pub items: Vec<u64>,
+    pub spell: [u64; LAYERS],
+    pub set_units: Vec<u32>,
+    pub ratings: [i64; NUM_RATINGS],
+    pub score: i64,
+    /// Engine option indices, in the order chosen.
+    pub chosen: Vec<u32>,
+    pub group_filled: [u8; 8],
+    pub group_last: [i32; 8],
+    pub group_closed: [bool; 8],
+    pub group_allowed: [[u8; 2]; 8],
+}
+
+/// What `apply` changed, for `undo`.
+#[derive(Clone, Copy, Debug)]
+pub struct Undo {
+    score: i64,
+    spell: [u64; LAYERS],
+    ratings: [i64; NUM_RATINGS],
+    set_prev: u32,
+    group_last: i32,
+}
+
+/// The exact gain of adding an option, by component.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gain {
+    pub total: i64,
+    pub spell: i64,
+    pub set: i64,
+}
+
+impl<'p> Engine<'p> {
+    /// Compiles the problem, keeping only the options in `alive` (dominance survivors and
+    /// locked options).
+    pub fn new(p: &'p Problem, alive: &[bool]) -> Engine<'p> {
+        let mut steps = Vec::new();
+        let mut part_step = [u16::MAX; 15];
+        let mut group_cap = [0u8; 8];
+        let mut group_first = [u16::MAX; 8];
+        let mut group_last_step = [0u16; 8];
+        // Parts first: armor decides sets and most armor; jewelry then tops up spells.
+        for part in PART_ORDER {
+            part_step[part as usize] = steps.len() as u16;
+            steps.push(Step::Part(part as u8));
+        }
+        for g in GROUP_ORDER {
+            if !p.groups_enabled[g.index()] {
+                continue;
+            }
+            group_cap[g.index()] = g.capacity() as u8;
+            group_first[g.index()] = steps.len() as u16;
+            for _ in 0..g.capacity() {
+                steps.push(Step::Group(g.index() as u8));
+            }
+            group_last_step[g.index()] = steps.len() as u16 - 1;
+        }
+        let mut part_bits = [0u32; 15];
+        for part in Part::ALL {
+            part_bits[part as usize] = part.bit();
+        }
+
+        let capped: Vec<usize> =
+            (0..NUM_RATINGS).filter(|&r| p.rating_caps[r].is_some() && p.rating_weights[r] > 0).collect();
+        let set_values: Vec<Vec<i64>> =
+            p.sets.iter().map(|t| (0..=t.max_count()).map(|n| t.value(n)).collect()).collect();
+        let alpha: Vec<Vec<i64>> = set_values.iter().map(|v| alpha_star(v)).collect();
+        let mut set_max_units = vec![0u32; p.sets.len()];
+
+        let mut opts = Vec::new();
+        for (i, o) in p.options.iter().enumerate() {
+            if !alive[i] {
+                continue;
+            }
+            let s = compile_option(p, i as u32, o, &capped, &alpha, &part_step, &group_first, &group_last_step);
+            if let Some(s) = s {
+                if s.set != NO_SET {
+                    let m = &mut set_max_units[s.set as usize];
+                    *m = (*m).max(s.units);
+                }
+                opts.push(s);
+            }
+        }
+        // Deterministic order: best static value first, then original index.
+        opts.sort_by(|a, b| b.static_value.cmp(&a.static_value).then(a.orig.cmp(&b.orig)));
+
+        let mut choosable = vec![Vec::new(); steps.len()];
+        let mut cover = vec![Vec::new(); 15];
+        let mut group_opts = vec![Vec::new(); 8];
+        for (i, o) in opts.iter_mut().enumerate() {
+            if o.group == NO_GROUP {
+                choosable[o.first_step as usize].push(i as u32);
+                for part in Part::ALL {
+                    if o.bits & part.bit() != 0 {
+                        cover[part as usize].push(i as u32);
+                    }
+                }
+            } else {
+                let list = &mut group_opts[o.group as usize];
+                o.rank = list.len() as u16;
+                list.push(i as u32);
+            }
+        }
+        for (si, step) in steps.iter().enumerate() {
+            if let Step::Group(g) = step {
+                choosable[si] = group_opts[*g as usize].clone();
+            }
+        }
+        let mut suffix_union = vec![[0u64; LAYERS]; steps.len() + 1];
+        for si in (0..steps.len()).rev() {
+            let mut u = suffix_union[si + 1];
+            for o in &opts {
+                if o.until as usize == si {
+                    for (x, y) in u.iter_mut().zip(o.spell) {
+                        *x |= y;
+                    }
+                }
+            }
+            suffix_union[si] = u;
+        }
+        let words = p.items.len().div_ceil(64).max(1);
+        Engine {
+            p,
+            opts,
+            steps,
+            part_step,
+            part_bits,
+            choosable,
+            cover,
+            group_opts,
+            group_cap,
+            suffix_union,
+            set_values,
+            alpha,
+            set_max_units,
+            capped,
+            words,
+        }
+    }
+
+    /// The empty suit at step 0.
+    pub fn root_state(&self) -> State {
+        State {
+            step: 0,
+            used_bits: 0,
+            items: vec![0; self.words],
+            spell: [0; LAYERS],
+            set_units: vec![0; self.p.sets.len()],
+            ratings: [0; NUM_RATINGS],
+            score: 0,
+            chosen: Vec::new(),
+            group_filled: [0; 8],
+            group_last: [-1; 8],
+            group_closed: [false; 8],
+            group_allowed: [[0; 2]; 8],
+        }
+    }
+
+    /// Engine index of an original option, if it survived.
+    pub fn find_orig(&self, orig: u32) -> Option<u32> {
+        self.opts.iter().position(|o| o.orig == orig).map(|i| i as u32)
+    }
+
+    #[inline]
+    pub fn item_used(&self, st: &State, item: u32) -> bool {
+        st.items[(item / 64) as usize] & (1u64 << (item % 64)) != 0
+    }
+
+    /// Whether the option fits the state's positions and groups (ignoring step order).
+    pub fn fits(&self, st: &State, oi: u32) -> bool {
+        let o = &self.opts[oi as usize];
+        if self.item_used(st, o.item) || o.bits & st.used_bits != 0 {
+            return false;
+        }
+        if o.group != NO_GROUP {
+            let g = o.group as usize;
+            let filled = st.group_filled[g] as usize;
+            if filled >= self.group_cap[g] as usize {
+                return false;
+            }
+            return self.assignable_with(st, g, o.allowed);
+        }
+        true
+    }
+
+    /// Whether a member with `allowed` slots can join group `g`'s members.
+    #[inline]
+    pub fn assignable_with(&self, st: &State, g: usize, allowed: u8) -> bool {
+        match st.group_filled[g] {
+            0 => allowed != 0,
+            1 => {
+                let a = st.group_allowed[g][0];
+                (a & 1 != 0 && allowed & 2 != 0) || (a & 2 != 0 && allowed & 1 != 0)
+            }
+            _ => false,
+        }
+    }
+
+    /// The exact gain of adding option `oi` to the state.
+    #[inline]
+    pub fn gain(&self, st: &State, oi: u32) -> Gain {
+        let o = &self.opts[oi as usize];
+        let spell = self.spell_gain(st, o);
+        let set = if o.set == NO_SET {
+            0
+        } else {
+            let v = &self.set_values[o.set as usize];
+            let max = v.len() - 1;
+            let now = st.set_units[o.set as usize] as usize;
+            v[(now + o.units as usize).min(max)] - v[now.min(max)]
+        };
+        let total = o.armor + self.rating_gain(st, o) + spell + set;
+        Gain { total, spell, set }
+    }
+
+    #[inline]
+    pub fn spell_gain(&self, st: &State, o: &SOpt) -> i64 {
+        let mut pts = 0u32;
+        for t in 0..LAYERS {
+            pts += (o.spell[t] & !st.spell[t]).count_ones();
+        }
+        self.p.spell_weight * i64::from(pts)
+    }
+
+    #[inline]
+    pub fn rating_gain(&self, st: &State, o: &SOpt) -> i64 {
+        let mut g = o.rating_static;
+        for &r in &self.capped {
+            if o.ratings[r] != 0 {
+                let cap = self.p.rating_caps[r].unwrap_or(i64::MAX);
+                let before = st.ratings[r].min(cap);
+                let after = (st.ratings[r] + o.ratings[r]).min(cap);
+                g += self.p.rating_weights[r] * (after - before);
+            }
+        }
+        g
+    }
+
+    /// The amortised set share of option `oi` (α* × units).
+    pub fn set_share_pub(&self, st: &State, oi: u32) -> i64 {
+        self.set_share(st, &self.opts[oi as usize])
+    }
+
+    #[inline]
+    pub fn set_share(&self, st: &State, o: &SOpt) -> i64 {
+        if o.set == NO_SET {
+            return 0;
+        }
+        let a = &self.alpha[o.set as usize];
+        let now = (st.set_units[o.set as usize] as usize).min(a.len() - 1);
+        a[now] * i64::from(o.units)
+    }
+
+    /// Adds option `oi` (gain precomputed) to the state.
+    pub fn apply(&self, st: &mut State, oi: u32, gain: i64) -> Undo {
+        let o = &self.opts[oi as usize];
+        let undo = Undo {
+            score: st.score,
+            spell: st.spell,
+            ratings: st.ratings,
+            set_prev: if o.set == NO_SET { 0 } else { st.set_units[o.set as usize] },
+            group_last: if o.group == NO_GROUP { -1 } else { st.group_last[o.group as usize] },
+        };
+        st.score += gain;
+        for t in 0..LAYERS {
+            st.spell[t] |= o.spell[t];
+        }
+        for (r, x) in st.ratings.iter_mut().zip(o.ratings) {
+            *r += x;
+        }
+        if o.set != NO_SET {
+            st.set_units[o.set as usize] += o.units;
+        }
+        st.used_bits |= o.bits;
+        st.items[(o.item / 64) as usize] |= 1u64 << (o.item % 64);
+        if o.group != NO_GROUP {
+            let g = o.group as usize;
+            let f = st.group_filled[g] as usize;
+            if f < 2 {
+                st.group_allowed[g][f] = o.allowed;
+            }
+            st.group_filled[g] += 1;
+            st.group_last[g] = i32::from(o.rank);
+        }
+        st.chosen.push(oi);
+        undo
+    }
+
+    pub fn undo(&self, st: &mut State, oi: u32, u: Undo) {
+        let o = &self.opts[oi as usize];
+        st.score = u.score;
+        st.spell = u.spell;
+        st.ratings = u.ratings;
+        if o.set != NO_SET {
+            st.set_units[o.set as usize] = u.set_prev;
+        }
+        st.used_bits &= !o.bits;
+        st.items[(o.item / 64) as usize] &= !(1u64 << (o.item % 64));
+        if o.group != NO_GROUP {
+            let g = o.group as usize;
+            st.group_filled[g] -= 1;
+            st.group_last[g] = u.group_last;
+        }
+        st.chosen.pop();
+    }
+
+    /// Free slots left in group `g`.
+    #[inline]
+    pub fn group_free(&self, st: &State, g: usize) -> u8 {
+        if st.group_closed[g] { 0 } else { self.group_cap[g].saturating_sub(st.group_filled[g]) }
+    }
+
+    /// Option indices (original) of the state's suit.
+    pub fn orig_options(&self, st: &State) -> Vec<u32> {
+        st.chosen.iter().map(|&o| self.opts[o as usize].orig).collect()
+    }
+}
+
+/// α*(c) = max over c' ≥ c and j ≥ 1 of ⌈(v(c'+j) − v(c'))/j⌉: a per-unit value no set
+/// completion from count c can beat.
+fn alpha_star(v: &[i64]) -> Vec<i64> {
+    let n = v.len();
+    let mut a = vec![0i64; n];
+    for c in 0..n {
+        let mut best = 0i64;
+        for j in 1..n - c {
+            let d = v[c + j] - v[c];
+            if d > 0 {
+                best = best.max((d + j as i64 - 1) / j as i64);
+            }
+        }
+        a[c] = best;
+    }
+    for c in (0..n.saturating_sub(1)).rev() {
+        a[c] = a[c].max(a[c + 1]);
+    }
+    a
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_option(
+    p: &Problem,
+    orig: u32,
+    o: &WearOption,
+    capped: &[usize],
+    alpha: &[Vec<i64>],
+    part_step: &[u16; 15],
+    group_first: &[u16; 8],
+    group_last: &[u16; 8],
+) -> Option<SOpt> {
+    let (group, allowed, first_step, until) = match o.group {
+        Some((g, allowed)) => {
+            let gi = g.index();
+            if group_first[gi] == u16::MAX {
+                return None;
+            }
+            (gi as u8, allowed, group_first[gi], group_last[gi])
+        }
+        None => {
+            let first =
+                Part::ALL.iter().filter(|part| o.bits & part.bit() != 0).map(|part| part_step[*part as usize]).min()?;
+            (NO_GROUP, 0, first, first)
+        }
+    };
+    let mut rating_static = 0;
+    for r in 0..NUM_RATINGS {
+        if !capped.contains(&r) {
+            rating_static += p.rating_weights[r] * o.ratings[r];
+        }
+    }
+    let capped_max: i64 =
+        capped.iter().map(|&r| p.rating_weights[r] * o.ratings[r].min(p.rating_caps[r].unwrap_or(i64::MAX))).sum();
+    let armor = p.armor_weight * o.armor_raw;
+    let spell_pts: i64 = o.spell.iter().map(|l| i64::from(l.count_ones())).sum();
+    let (set, units) = o.set.unwrap_or((NO_SET, 0));
+    let set_hint = if set == NO_SET { 0 } else { alpha[set as usize].first().copied().unwrap_or(0) * i64::from(units) };
+    let parts = o.parts.max(1);
+    let static_value =
+        (armor + rating_static + capped_max + p.spell_weight * spell_pts + set_hint) * (SCALE / i64::from(parts));
+    Some(SOpt {
+        orig,
+        item: o.item,
+        object_id: p.items[o.item as usize].object_id,
+        bits: o.bits,
+        group,
+        allowed,
+        rank: 0,
+        first_step,
+        until,
+        parts,
+        share_mul: SCALE / i64::from(parts),
+        armor,
+        rating_static,
+        ratings: o.ratings,
+        spell: o.spell,
+        set,
+        units,
+        static_value,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpha_star_bounds_every_completion_per_unit() {
+        let v = vec![0, 0, 1000, 2000, 3000, 6000];
+        let a = alpha_star(&v);
+        for c in 0..v.len() {
+            for j in 1..v.len() - c {
+                assert!(v[c + j] - v[c] <= a[c] * j as i64, "c={c} j={j}");
+            }
+        }
+        assert_eq!(a[4], 3000);
+        assert!(a.windows(2).all(|w| w[0] >= w[1]));
+    }
+}
