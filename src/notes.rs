@@ -77,10 +77,10 @@ pub fn list(db: &Database, state: Option<NoteState>) -> Result<Vec<Note>, NoteEr
     let mut out = Vec::new();
     for entry in table.iter().map_err(storage)? {
         let (_, v) = entry.map_err(storage)?;
-        if let Ok(n) = serde_json::from_slice::<Note>(v.value()) {
-            if state.is_none_or(|s| s == n.state) {
-                out.push(n);
-            }
+        if let Ok(n) = serde_json::from_slice::<Note>(v.value())
+            && state.is_none_or(|s| s == n.state)
+        {
+            out.push(n);
         }
     }
     out.sort_by_key(|n| std::cmp::Reverse(n.updated_ms));

@@ -290,7 +290,7 @@ async fn job_events(State(app): State<AppState>, Path(id): Path<String>) -> Resu
     let backlog = job.backlog();
     let last_seq = backlog.last().map(|e| e.seq).unwrap_or(0);
     let finished = backlog.iter().any(|e| e.name == "done" || e.name == "error");
-    let to_event = |e: &JobEvent| Event::default().event(e.name).id(e.seq.to_string()).data(e.data.to_string());
+    let to_event = |e: &JobEvent| Event::default().event(e.name).id(e.seq.to_string()).data(&*e.data);
     let first: Vec<Result<Event, std::convert::Infallible>> = backlog.iter().map(|e| Ok(to_event(e))).collect();
     let live = futures_util::stream::unfold((rx, finished, last_seq), move |(mut rx, finished, last)| async move {
         if finished {
@@ -301,7 +301,7 @@ async fn job_events(State(app): State<AppState>, Path(id): Path<String>) -> Resu
                 Ok(e) if e.seq <= last => continue,
                 Ok(e) => {
                     let end = e.name == "done" || e.name == "error";
-                    let ev = Event::default().event(e.name).id(e.seq.to_string()).data(e.data.to_string());
+                    let ev = Event::default().event(e.name).id(e.seq.to_string()).data(&*e.data);
                     return Some((Ok(ev), (rx, end, e.seq)));
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
