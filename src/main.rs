@@ -74,6 +74,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rebuild the item search index from state.redb (stop the server first).
+    Reindex {
+        /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Manage dashboard accounts (opens state.redb directly: stop the server first).
     User {
         /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
@@ -123,6 +129,7 @@ fn main() -> ExitCode {
         }
         Command::User { data_dir, action } => user_command(data_dir, action),
         Command::Backup { dest, url } => run_async(backup(dest, url)),
+        Command::Reindex { data_dir } => reindex(data_dir),
         Command::RestoreCheck { dir, json } => restore_check(&dir, json),
         Command::Simulate { url, secret, characters, rate, duration, ramp_up, seed } => {
             init_logging(&LogFormat::Human);
@@ -291,6 +298,49 @@ async fn backup(dest: PathBuf, url: String) -> Result<(), String> {
         }
         Some(v) => Err(v["error"].as_str().unwrap_or("backup failed").to_string()),
         None => Err(format!("the server answered HTTP {status} without a verdict")),
+    }
+}
+
+fn reindex(data_dir: Option<PathBuf>) -> ExitCode {
+    use std::io::Write;
+    let flags = Overrides { data_dir, ..Default::default() };
+    let settings = match Settings::load(&flags) {
+        Ok(s) => s,
+        Err(ConfigError(msg)) => {
+            eprintln!("overlord: invalid configuration: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let db = match overlord::server::open_state_db(&settings.data_dir) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("overlord: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dir = settings.data_dir.join("index");
+    let started = std::time::Instant::now();
+    let bar = |done: u64, total: u64| {
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        let filled = (pct / 4) as usize;
+        eprint!("\rindexing [{}{}] {pct:>3}% {done}/{total}", "#".repeat(filled), ".".repeat(25 - filled));
+        let _ = std::io::stderr().flush();
+    };
+    let result = overlord::search::SearchIndex::open_or_rebuild(&dir, db, bar).and_then(|(index, _)| {
+        let n = index.rebuild(bar)?;
+        index.flush()?;
+        Ok(n)
+    });
+    eprintln!();
+    match result {
+        Ok(n) => {
+            println!("reindexed {n} items in {:.1} s", started.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("overlord: reindex failed: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -73,12 +73,21 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let (writer, writer_join, report) =
         writer::start(&data.join("journal"), days.clone(), state_db.clone(), characters.clone(), snapshot_seq.clone())
             .map_err(|e| StartError(format!("recovery failed: {e}")))?;
+    // Inventory: replay the state journal, then open (or rebuild) the search index.
+    let inventory_keep = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
+    let (state_journal, _) = crate::inventory::writer::recover(&data.join("journal").join("state"), &state_db)
+        .map_err(|e| StartError(format!("inventory recovery failed: {e}")))?;
+    let index = open_index(&data, state_db.clone()).await?;
+    let (inventory, inventory_join) =
+        crate::inventory::writer::start(state_journal, state_db.clone(), index.clone(), inventory_keep.clone())
+            .map_err(|e| StartError(format!("cannot start the state writer: {e}")))?;
     let stop_snapshots = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let snapshotter = crate::snapshot::spawn_snapshotter(
         state_db.clone(),
         data.clone(),
         crate::snapshot::SNAPSHOT_INTERVAL,
         snapshot_seq,
+        inventory_keep,
         stop_snapshots.clone(),
     )
     .map_err(|e| StartError(format!("cannot start the snapshot thread: {e}")))?;
@@ -108,6 +117,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         started: Instant::now(),
         auth: auth.clone(),
         jobs: Default::default(),
+        inventory,
+        index,
     });
     auth.log_setup_url(&format!("http://{addr}"));
     let sweeper = auth.spawn_session_sweeper(std::time::Duration::from_secs(3600));
@@ -131,12 +142,41 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             tracing::warn!("writer was already stopped");
         }
         let _ = tokio::task::spawn_blocking(move || writer_join.join()).await;
+        if app_for_task.inventory.shutdown().await.is_err() {
+            tracing::warn!("state writer was already stopped");
+        }
+        let _ = tokio::task::spawn_blocking(move || inventory_join.join()).await;
         stop_snapshots.store(true, std::sync::atomic::Ordering::Relaxed);
         let _ = tokio::task::spawn_blocking(move || snapshotter.join()).await;
         crate::snapshot::write_clean_marker(&data_for_task);
         tracing::info!("shutdown complete: every accepted event is committed");
     });
     Ok(Running { addr, app, shutdown, task })
+}
+
+/// Opens the search index, rebuilding it from `state.redb` when it is missing, from an
+/// older schema, or damaged (progress in the log).
+async fn open_index(data: &Path, db: Arc<redb::Database>) -> Result<Arc<crate::search::SearchIndex>, StartError> {
+    let dir = data.join("index");
+    let (index, outcome) = tokio::task::spawn_blocking(move || {
+        let mut last_logged = 0u64;
+        crate::search::SearchIndex::open_or_rebuild(&dir, db, move |done, total| {
+            let pct = (done * 100).checked_div(total).unwrap_or(100);
+            if pct >= last_logged + 10 || done == total {
+                last_logged = pct;
+                tracing::info!(done, total, "rebuilding the item index: {pct}%");
+            }
+        })
+    })
+    .await
+    .map_err(|e| StartError(e.to_string()))?
+    .map_err(|e| StartError(format!("item index: {e}")))?;
+    match outcome {
+        crate::search::OpenOutcome::Current => {}
+        crate::search::OpenOutcome::CaughtUp(n) => tracing::info!(items = n, "item index caught up"),
+        crate::search::OpenOutcome::Rebuilt(why) => tracing::warn!(reason = %why, "item index rebuilt from state.redb"),
+    }
+    Ok(Arc::new(index))
 }
 
 /// Resolves on SIGTERM or SIGINT.

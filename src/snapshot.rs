@@ -22,6 +22,14 @@ pub const SNAPSHOT_INTERVAL: Duration = Duration::from_secs(300);
 pub const SNAPSHOTS_KEPT: usize = 2;
 const CLEAN_MARKER: &str = "CLEAN_SHUTDOWN";
 const STATE_META: TableDefinition<&str, u64> = TableDefinition::new("telemetry_meta");
+const INVENTORY_META: TableDefinition<&str, u64> = TableDefinition::new("inventory_meta");
+
+/// The journal positions a snapshot covers: telemetry (`journal/`) and state (`journal/state/`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Covers {
+    pub telemetry_seq: u64,
+    pub inventory_seq: u64,
+}
 
 /// Whether the last run ended cleanly. Removes the marker: a crash from now on leaves none.
 pub fn take_clean_marker(data_dir: &Path) -> bool {
@@ -102,28 +110,35 @@ fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
 
 /// Snapshots, newest first.
 pub fn list_snapshots(data_dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<(u64, PathBuf)> = fs::read_dir(data_dir.join("snapshots"))
+    let mut v: Vec<(Covers, PathBuf)> = fs::read_dir(data_dir.join("snapshots"))
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| {
-            let name = e.file_name().into_string().ok()?;
-            let seq = name.strip_prefix("state-")?.strip_suffix(".redb")?.parse::<u64>().ok()?;
-            Some((seq, e.path()))
-        })
+        .filter_map(|e| Some((snapshot_covers(&e.path())?, e.path())))
         .collect();
-    v.sort_by_key(|e| std::cmp::Reverse(e.0));
+    v.sort_by_key(|e| std::cmp::Reverse((e.0.telemetry_seq, e.0.inventory_seq)));
     v.into_iter().map(|(_, p)| p).collect()
 }
 
-/// The journal position a snapshot file name says it covers.
-fn snapshot_seq(path: &Path) -> Option<u64> {
-    path.file_name()?.to_str()?.strip_prefix("state-")?.strip_suffix(".redb")?.parse().ok()
+/// The journal positions a snapshot's file name (`state-<telemetry>-<inventory>.redb`) says it covers.
+fn snapshot_covers(path: &Path) -> Option<Covers> {
+    let stem = path.file_name()?.to_str()?.strip_prefix("state-")?.strip_suffix(".redb")?;
+    let (t, i) = stem.split_once('-')?;
+    Some(Covers { telemetry_seq: t.parse().ok()?, inventory_seq: i.parse().ok()? })
+}
+
+/// The oldest positions any kept snapshot needs (the journals are kept back to them).
+fn oldest_covers(data_dir: &Path) -> Option<Covers> {
+    let all: Vec<Covers> = list_snapshots(data_dir).iter().filter_map(|p| snapshot_covers(p)).collect();
+    Some(Covers {
+        telemetry_seq: all.iter().map(|c| c.telemetry_seq).min()?,
+        inventory_seq: all.iter().map(|c| c.inventory_seq).min()?,
+    })
 }
 
 /// Takes one snapshot of `state.redb` into `dest` (a file path). Holds the write lock for
-/// the copy so the bytes are one consistent commit. Returns the covered journal seq.
-pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<u64, StoreError> {
+/// the copy so the bytes are one consistent commit. Returns the covered journal positions.
+pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Covers, StoreError> {
     // Make everything committed so far durable, then hold the writer lock while copying.
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
@@ -131,10 +146,13 @@ pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<u64, 
     let guard = db.begin_write()?;
     let seq = {
         let read = db.begin_read()?;
-        match read.open_table(STATE_META) {
-            Ok(t) => t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0),
-            Err(_) => 0,
-        }
+        let get = |def: TableDefinition<&str, u64>| -> Result<u64, StoreError> {
+            match read.open_table(def) {
+                Ok(t) => Ok(t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0)),
+                Err(_) => Ok(0),
+            }
+        };
+        Covers { telemetry_seq: get(STATE_META)?, inventory_seq: get(INVENTORY_META)? }
     };
     let tmp = dest.with_extension("tmp");
     let result = fs::copy(state_path, &tmp).and_then(|_| fs::File::open(&tmp)?.sync_all());
@@ -147,22 +165,21 @@ pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<u64, 
     Ok(seq)
 }
 
-/// One snapshot into `snapshots/`, pruning to `SNAPSHOTS_KEPT`. Returns the journal seq the
-/// writer must keep from (the oldest kept snapshot's).
-pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<u64, StoreError> {
+/// One snapshot into `snapshots/`, pruning to `SNAPSHOTS_KEPT`. Returns the journal
+/// positions the writers must keep from (the oldest kept snapshot's).
+pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<Covers, StoreError> {
     let dir = data_dir.join("snapshots");
     fs::create_dir_all(&dir)?;
     let staging = dir.join("state-next.redb");
     let seq = copy_state(db, &data_dir.join("state.redb"), &staging)?;
-    let final_path = dir.join(format!("state-{seq:020}.redb"));
+    let final_path = dir.join(format!("state-{:020}-{:020}.redb", seq.telemetry_seq, seq.inventory_seq));
     fs::rename(&staging, &final_path)?;
     sync_dir(&dir);
     let snaps = list_snapshots(data_dir);
     for old in snaps.iter().skip(SNAPSHOTS_KEPT) {
         let _ = fs::remove_file(old);
     }
-    let oldest_kept = list_snapshots(data_dir).iter().filter_map(|p| snapshot_seq(p)).min().unwrap_or(seq);
-    Ok(oldest_kept)
+    Ok(oldest_covers(data_dir).unwrap_or(seq))
 }
 
 /// Snapshots `state.redb` every `interval` on a background thread, publishing the journal
@@ -172,11 +189,13 @@ pub fn spawn_snapshotter(
     data_dir: PathBuf,
     interval: Duration,
     keep_seq: Arc<AtomicU64>,
+    keep_inventory_seq: Arc<AtomicU64>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
-    // Existing snapshots already pin the journal.
-    if let Some(oldest) = list_snapshots(&data_dir).iter().filter_map(|p| snapshot_seq(p)).min() {
-        keep_seq.store(oldest, Ordering::Relaxed);
+    // Existing snapshots already pin the journals.
+    if let Some(oldest) = oldest_covers(&data_dir) {
+        keep_seq.store(oldest.telemetry_seq, Ordering::Relaxed);
+        keep_inventory_seq.store(oldest.inventory_seq, Ordering::Relaxed);
     }
     std::thread::Builder::new().name("state-snapshots".into()).spawn(move || {
         let tick = Duration::from_millis(200);
@@ -190,9 +209,10 @@ pub fn spawn_snapshotter(
             }
             waited = Duration::ZERO;
             match snapshot_state(&db, &data_dir) {
-                Ok(seq) => {
-                    keep_seq.store(seq, Ordering::Relaxed);
-                    tracing::debug!(seq, "state snapshot written");
+                Ok(covers) => {
+                    keep_seq.store(covers.telemetry_seq, Ordering::Relaxed);
+                    keep_inventory_seq.store(covers.inventory_seq, Ordering::Relaxed);
+                    tracing::debug!(?covers, "state snapshot written");
                 }
                 Err(e) => tracing::error!(error = %e, "state snapshot failed; will retry"),
             }

@@ -76,7 +76,13 @@ async fn a_torn_journal_tail_is_dropped_and_everything_before_it_kept() {
     let mut server = TestServer::start_in(tmp.path(), fast_settings(tmp.path())).await;
     ingest(&server, "Torn Tail", 300).await;
     server.stop().await;
-    let seg = std::fs::read_dir(tmp.path().join("journal")).unwrap().flatten().map(|e| e.path()).max().unwrap();
+    let seg = std::fs::read_dir(tmp.path().join("journal"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .max()
+        .unwrap();
     let mut f = std::fs::OpenOptions::new().append(true).open(&seg).unwrap();
     std::io::Write::write_all(&mut f, &[0x40, 0, 0, 0, 1, 2, 3, 4, 5]).unwrap();
     drop(f);

@@ -60,6 +60,12 @@ fn resolve(app: &AppState, name: &str) -> Result<CharacterInfo, ApiError> {
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
     let all = app.characters.all();
     let totals = app.days.rollup_totals(0, i64::MAX / 2).map_err(ApiError::internal)?;
+    let item_counts: std::collections::HashMap<String, u64> = {
+        use redb::ReadableDatabase;
+        let txn = app.state_db.begin_read().map_err(ApiError::internal)?;
+        let counts = crate::inventory::InventoryStore::new().counts_by_owner(&txn).map_err(ApiError::internal)?;
+        counts.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect()
+    };
     let mut out = Vec::with_capacity(all.len());
     for c in all {
         let live = app.hub.character(&c.name);
@@ -87,7 +93,7 @@ async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
             "level": level,
             "total_deaths": total_deaths,
             "rares_total": totals.get(&c.id).map(|r| r.rares).unwrap_or(0),
-            "items": Value::Null,
+            "items": item_counts.get(&c.name.to_lowercase()).copied().unwrap_or(0),
         }));
     }
     Ok(Json(json!({"characters": out})))

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod characters;
 pub mod error;
+pub mod items;
 pub mod live_ws;
 pub mod notes;
 pub mod plugin_ws;
@@ -41,13 +42,20 @@ pub struct App {
     pub started: Instant,
     pub auth: crate::auth::AuthService,
     pub jobs: suitbuilder::Jobs,
+    pub inventory: crate::inventory::writer::InventoryWriter,
+    pub index: Arc<crate::search::SearchIndex>,
 }
 
 impl App {
-    /// The normalized items (JSON) stored for `owner`, or `None` if none are stored.
+    /// The normalized items (JSON) stored for `owner`, or `None` if the owner has none.
     pub fn items_of(&self, owner: &str) -> Result<Option<Vec<serde_json::Value>>, ApiError> {
-        let _ = owner;
-        Ok(None)
+        use redb::ReadableDatabase;
+        let txn = self.state_db.begin_read().map_err(ApiError::internal)?;
+        let items = crate::inventory::InventoryStore::new().list(&txn, owner, None).map_err(ApiError::internal)?;
+        if items.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(items.iter().filter_map(|i| serde_json::to_value(i.view(false)).ok()).collect()))
     }
 }
 
@@ -68,6 +76,7 @@ pub fn router(app: AppState) -> Router {
         .merge(admin::router())
         .merge(notes::router())
         .merge(suitbuilder::router())
+        .merge(items::router())
         .route_layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::require_session));
     Router::new()
         .merge(service::open_router())

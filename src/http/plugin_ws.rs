@@ -251,6 +251,9 @@ impl Session {
             tracing::debug!(kind, "unknown plugin frame type ignored");
             return Ok(None);
         }
+        if let PluginEvent::Inventory(inv) = &frame.body {
+            return self.submit_inventory(&frame.character_name, recv_ms, inv).await;
+        }
         let outcome = app.hub.on_frame(&frame, recv_ms);
         if outcome.persist
             && let Some(entry) = journal_entry(&frame, recv_ms)
@@ -263,6 +266,40 @@ impl Session {
             app.metrics.stored(&kind);
             return Ok(reply);
         }
+        Ok(None)
+    }
+
+    /// Hands an inventory frame to the state writer (waiting while its queue is full). The
+    /// verdict arrives after the commit and goes back through this socket's outbox: rejected
+    /// items are named; the rest of the dump is kept.
+    async fn submit_inventory(
+        &mut self,
+        name: &str,
+        recv_ms: i64,
+        inv: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Option<String>, Fatal> {
+        let app = self.app.clone();
+        let Ok(verdict) = app.inventory.submit(name, recv_ms, inv).await else {
+            return Err(Fatal { code: 1011, reason: "server shutting down", reply: None });
+        };
+        app.metrics.stored("inventory");
+        let outbox = self.outbox_tx.clone();
+        let metrics_app = app.clone();
+        tokio::spawn(async move {
+            let message = match verdict.await {
+                Ok(Ok(s)) if s.rejected_count == 0 => return,
+                Ok(Ok(s)) => {
+                    metrics_app.metrics.rejected("bad_item");
+                    format!("{} item(s) rejected, {} stored: {}", s.rejected_count, s.stored, s.rejected.join("; "))
+                }
+                Ok(Err(e)) => {
+                    metrics_app.metrics.rejected("bad_inventory");
+                    format!("inventory not stored: {e}")
+                }
+                Err(_) => return,
+            };
+            let _ = outbox.try_send(PluginOutgoing::Text(error_reply("bad_request", &message)));
+        });
         Ok(None)
     }
 

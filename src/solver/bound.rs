@@ -37,7 +37,7 @@ pub const ROOT_PRICE_ITERATIONS: usize = 200;
 /// Subgradient iterations spent on each subtree root's prices.
 pub const TASK_PRICE_ITERATIONS: usize = 20;
 /// Fraction of the Polyak step taken (below 1 damps oscillation).
-const STEP_FRACTION: f64 = 0.6;
+const STEP_FRACTION: f64 = 0.3;
 
 /// Prices: `pi[f][t]` per wanted family and tier layer, `rho[s]` per set unit.
 #[derive(Clone, Debug, PartialEq)]

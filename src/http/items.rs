@@ -1,0 +1,120 @@
+//! Items: search, one item, store statistics, a character's inventory.
+
+use super::{ApiError, AppState};
+use crate::inventory::{InventoryStore, item::Location};
+use crate::search::SearchQuery;
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use redb::ReadableDatabase;
+use serde_json::{Value, json};
+use std::sync::atomic::Ordering;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/items/search", get(search))
+        .route("/api/items/stats", get(stats))
+        .route("/api/items/{owner}/{object_id}", get(one))
+        .route("/api/characters/{name}/inventory", get(inventory))
+}
+
+impl From<crate::search::QueryError> for ApiError {
+    fn from(e: crate::search::QueryError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+fn pairs(raw: Option<String>) -> Vec<(String, String)> {
+    let raw = raw.unwrap_or_default();
+    form_urlencoded_pairs(&raw)
+}
+
+/// Query-string pairs, repeated keys kept (api.md: `owner`, `slot`, `cantrip` repeat).
+fn form_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
+    serde_urlencoded_pairs(raw).unwrap_or_default()
+}
+
+fn serde_urlencoded_pairs(raw: &str) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for part in raw.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        out.push((decode(k)?, decode(v)?));
+    }
+    Some(out)
+}
+
+fn decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                out.push(u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+async fn search(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+    let query = SearchQuery::from_pairs(&pairs(raw))?;
+    let started = std::time::Instant::now();
+    let app2 = app.clone();
+    let result = tokio::task::spawn_blocking(move || app2.index.search(&query))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    app.metrics.search_queries.fetch_add(1, Ordering::Relaxed);
+    app.metrics.search_micros_total.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    Ok(Json(serde_json::to_value(result).map_err(ApiError::internal)?))
+}
+
+async fn stats(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let txn = app.state_db.begin_read().map_err(ApiError::internal)?;
+    let store = InventoryStore::new();
+    let by_owner = store.counts_by_owner(&txn).map_err(ApiError::internal)?;
+    let total: u64 = by_owner.values().sum();
+    Ok(Json(json!({"items_total": total, "by_owner": by_owner, "index_lag_ms": app.index.lag_ms()})))
+}
+
+async fn one(
+    State(app): State<AppState>,
+    Path((owner, object_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let id = crate::protocol::lenient::u32_id_of(&Value::String(object_id.clone()))
+        .ok_or_else(|| ApiError::BadRequest(format!("'{object_id}' is not an object id")))?;
+    let txn = app.state_db.begin_read().map_err(ApiError::internal)?;
+    let item = InventoryStore::new().get(&txn, &owner, id).map_err(ApiError::internal)?;
+    let item = item.ok_or_else(|| ApiError::NotFound(format!("{owner} has no item {id}")))?;
+    Ok(Json(serde_json::to_value(item.view(true)).map_err(ApiError::internal)?))
+}
+
+#[derive(serde::Deserialize)]
+struct InventoryQuery {
+    location: Option<String>,
+}
+
+async fn inventory(
+    State(app): State<AppState>,
+    Path(name): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<InventoryQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let location = match q.location.as_deref() {
+        None | Some("") => None,
+        Some(l) => Some(Location::parse(l).ok_or_else(|| {
+            ApiError::BadRequest(format!("parameter 'location': '{l}' is not one of equipped, main_pack, side_pack"))
+        })?),
+    };
+    let txn = app.state_db.begin_read().map_err(ApiError::internal)?;
+    let items = InventoryStore::new().list(&txn, &name, location).map_err(ApiError::internal)?;
+    if items.is_empty() && app.characters.by_name(&name).is_none() {
+        return Err(ApiError::NotFound(format!("no character named '{name}' has been seen")));
+    }
+    let views: Vec<Value> = items.iter().filter_map(|i| serde_json::to_value(i.view(false)).ok()).collect();
+    Ok(Json(json!({"items": views})))
+}

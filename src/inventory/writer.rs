@@ -1,0 +1,308 @@
+//! The state writer: inventory frames go to `journal/state/` first (the commit point),
+//! then into `state.redb` through [`InventoryStore`], then to the search index.
+//!
+//! Separate from the telemetry writer so a login storm of 4 MiB dumps never delays
+//! telemetry: its queue is small (frames are large) and a full queue pauses only the
+//! sockets that are sending inventories. Replies (what was stored, what was rejected) go
+//! back to the socket that sent the frame.
+
+use super::store::{ApplyReport, InventoryStore};
+use crate::journal::{self, Journal};
+use crate::search::SearchIndex;
+use redb::{Database, Durability, ReadableDatabase, TableDefinition};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Frames in flight to the writer. Dumps are up to 4 MiB, so this bounds queued memory at
+/// ~64 MiB; past it the sending sockets wait (backpressure), memory does not grow.
+pub const QUEUE_FRAMES: usize = 16;
+/// Frames committed together (one journal sync, one redb transaction).
+const MAX_BATCH_FRAMES: usize = 8;
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
+const RETRY_INTERVAL: Duration = Duration::from_millis(500);
+const META: TableDefinition<&str, u64> = TableDefinition::new("inventory_meta");
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Record {
+    owner: String,
+    recv_ms: i64,
+    /// The inventory message as received (JSON text): replay re-applies it exactly.
+    frame: String,
+}
+
+/// What one inventory frame did, for the plugin's reply.
+#[derive(Debug, Clone, Default)]
+pub struct ApplySummary {
+    pub stored: u64,
+    pub rejected_count: u64,
+    pub rejected: Vec<String>,
+}
+
+enum Cmd {
+    Frame(Record, Option<oneshot::Sender<Result<ApplySummary, String>>>),
+    Flush(oneshot::Sender<()>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+#[derive(Clone)]
+pub struct InventoryWriter {
+    tx: mpsc::Sender<Cmd>,
+    pub frames_committed: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+pub struct WriterClosed;
+
+impl InventoryWriter {
+    /// Queues an inventory frame (waits while the queue is full). The receiver yields the
+    /// apply summary once the frame is committed.
+    pub async fn submit(
+        &self,
+        owner: &str,
+        recv_ms: i64,
+        frame: &Map<String, Value>,
+    ) -> Result<oneshot::Receiver<Result<ApplySummary, String>>, WriterClosed> {
+        let (tx, rx) = oneshot::channel();
+        let rec = Record { owner: owner.to_string(), recv_ms, frame: Value::Object(frame.clone()).to_string() };
+        self.tx.send(Cmd::Frame(rec, Some(tx))).await.map_err(|_| WriterClosed)?;
+        Ok(rx)
+    }
+
+    pub async fn flush(&self) -> Result<(), WriterClosed> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Cmd::Flush(tx)).await.map_err(|_| WriterClosed)?;
+        rx.await.map_err(|_| WriterClosed)
+    }
+
+    pub async fn shutdown(&self) -> Result<(), WriterClosed> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Cmd::Shutdown(tx)).await.map_err(|_| WriterClosed)?;
+        rx.await.map_err(|_| WriterClosed)
+    }
+}
+
+pub fn checkpoint_of(db: &Database) -> u64 {
+    db.begin_read()
+        .ok()
+        .and_then(|t| t.open_table(META).ok())
+        .and_then(|t| t.get("checkpoint_seq").ok().flatten().map(|v| v.value()))
+        .unwrap_or(0)
+}
+
+/// Opens `journal/state/` and re-applies every record past `state.redb`'s checkpoint.
+/// Runs before the search index opens (the index then catches up from the store).
+pub fn recover(dir: &Path, db: &Database) -> Result<(Journal, u64), String> {
+    let (journal, _) = Journal::open(dir).map_err(|e| e.to_string())?;
+    let store = InventoryStore::new();
+    let txn = db.begin_write().map_err(|e| e.to_string())?;
+    store.ensure_tables(&txn).map_err(|e| e.to_string())?;
+    txn.open_table(META).map_err(|e| e.to_string())?;
+    txn.commit().map_err(|e| e.to_string())?;
+    let cp = checkpoint_of(db);
+    let mut records = Vec::new();
+    journal::replay(dir, cp, |seq, bytes| {
+        if let Ok((r, _)) = bincode::serde::decode_from_slice::<Record, _>(bytes, bincode::config::standard()) {
+            records.push((seq, r));
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    let n = records.len() as u64;
+    for chunk in records.chunks(MAX_BATCH_FRAMES) {
+        apply_batch(db, &store, chunk, true).map_err(|e| e.to_string())?;
+    }
+    if let Some((last, _)) = records.last() {
+        checkpoint(db, *last).map_err(|e| e.to_string())?;
+    }
+    if n > 0 {
+        tracing::info!(frames = n, "recovered inventory frames from the state journal");
+    }
+    Ok((journal, n))
+}
+
+/// Starts the writer thread. `keep_seq` is the journal position the newest state
+/// snapshots need (trimming never passes it).
+pub fn start(
+    journal: Journal,
+    db: Arc<Database>,
+    index: Arc<SearchIndex>,
+    keep_seq: Arc<AtomicU64>,
+) -> std::io::Result<(InventoryWriter, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = mpsc::channel(QUEUE_FRAMES);
+    let frames_committed = Arc::new(AtomicU64::new(0));
+    let counter = frames_committed.clone();
+    let join = std::thread::Builder::new()
+        .name("state-writer".into())
+        .spawn(move || run(journal, db, index, keep_seq, rx, counter))?;
+    Ok((InventoryWriter { tx, frames_committed }, join))
+}
+
+fn run(
+    mut journal: Journal,
+    db: Arc<Database>,
+    index: Arc<SearchIndex>,
+    keep_seq: Arc<AtomicU64>,
+    mut rx: mpsc::Receiver<Cmd>,
+    committed: Arc<AtomicU64>,
+) {
+    let store = InventoryStore::new();
+    let mut last_checkpoint = Instant::now();
+    let mut last_applied = journal.next_seq().saturating_sub(1);
+    let mut dirty = false;
+    loop {
+        let first = match rx.blocking_recv() {
+            Some(c) => c,
+            None => break,
+        };
+        let mut frames = Vec::new();
+        let mut flushes = Vec::new();
+        let mut stop = None;
+        let mut next = Some(first);
+        while let Some(cmd) = next.take() {
+            match cmd {
+                Cmd::Frame(r, reply) => frames.push((r, reply)),
+                Cmd::Flush(t) => flushes.push(t),
+                Cmd::Shutdown(t) => {
+                    stop = Some(t);
+                    break;
+                }
+            }
+            if frames.len() < MAX_BATCH_FRAMES {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !frames.is_empty() {
+            let payloads: Vec<Vec<u8>> = frames
+                .iter()
+                .map(|(r, _)| bincode::serde::encode_to_vec(r, bincode::config::standard()).unwrap_or_default())
+                .collect();
+            let first_seq = loop {
+                match journal.append_batch(&payloads) {
+                    Ok(s) => break s,
+                    Err(e) => {
+                        tracing::error!(error = %e, "state journal append failed; inventory ingest paused");
+                        std::thread::sleep(RETRY_INTERVAL);
+                    }
+                }
+            };
+            let (records, replies): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
+            let batch: Vec<(u64, Record)> =
+                records.into_iter().enumerate().map(|(i, r)| (first_seq + i as u64, r)).collect();
+            let results = loop {
+                match apply_batch(&db, &store, &batch, false) {
+                    Ok(r) => break r,
+                    Err(e) => {
+                        tracing::error!(error = %e, "applying inventory to state.redb failed; retrying");
+                        std::thread::sleep(RETRY_INTERVAL);
+                    }
+                }
+            };
+            last_applied = batch.last().map(|b| b.0).unwrap_or(last_applied);
+            dirty = true;
+            committed.fetch_add(batch.len() as u64, Ordering::Relaxed);
+            for (result, reply) in results.into_iter().zip(replies) {
+                if let Ok(report) = &result
+                    && let Err(e) = index.apply(report)
+                {
+                    tracing::error!(error = %e, "search index update failed; it catches up at the next start");
+                }
+                if let Some(reply) = reply {
+                    let _ = reply.send(result.map(|r| summary(&r)));
+                }
+            }
+        }
+        if dirty && (last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL || stop.is_some()) {
+            match checkpoint(&db, last_applied) {
+                Ok(()) => {
+                    dirty = false;
+                    last_checkpoint = Instant::now();
+                    let keep = keep_seq.load(Ordering::Relaxed).saturating_add(1).min(last_applied + 1);
+                    if let Err(e) = journal.trim_before(keep) {
+                        tracing::warn!(error = %e, "state journal trim failed");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "inventory checkpoint failed; will retry"),
+            }
+        }
+        for f in flushes {
+            let _ = index.flush();
+            let _ = f.send(());
+        }
+        if let Some(done) = stop {
+            let _ = index.flush();
+            let _ = done.send(());
+            return;
+        }
+    }
+    let _ = checkpoint(&db, last_applied);
+    let _ = index.flush();
+}
+
+fn summary(r: &ApplyReport) -> ApplySummary {
+    ApplySummary {
+        stored: r.stored,
+        rejected_count: r.rejected_count,
+        rejected: r
+            .rejected
+            .iter()
+            .map(|x| {
+                format!(
+                    "{}[{}]{}: {}",
+                    x.section,
+                    x.index,
+                    x.object_id.map(|id| format!(" (object {id})")).unwrap_or_default(),
+                    x.message
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Applies frames in one non-durable transaction. A frame the store refuses whole (too
+/// many items, a bad owner) yields its error; the others still apply.
+fn apply_batch(
+    db: &Database,
+    store: &InventoryStore,
+    batch: &[(u64, Record)],
+    replaying: bool,
+) -> Result<Vec<Result<ApplyReport, String>>, redb::Error> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::None)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (_, rec) in batch {
+        let frame: Map<String, Value> = match serde_json::from_str(&rec.frame) {
+            Ok(Value::Object(m)) => m,
+            _ => {
+                results.push(Err("inventory frame is not a JSON object".to_string()));
+                continue;
+            }
+        };
+        let list = |k: &str| frame.get(k).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        let result = if frame.get("mode").and_then(Value::as_str) == Some("delta") {
+            store.apply_delta(&txn, &rec.owner, list("added"), list("updated"), list("removed"), rec.recv_ms)
+        } else {
+            let complete = frame.get("complete").and_then(crate::protocol::lenient::bool_of).unwrap_or(true);
+            store.apply_full(&txn, &rec.owner, list("items"), complete, rec.recv_ms)
+        };
+        if let Err(e) = &result
+            && !replaying
+        {
+            tracing::info!(owner = %rec.owner, error = %e, "inventory frame refused");
+        }
+        results.push(result.map_err(|e| e.to_string()));
+    }
+    txn.commit()?;
+    Ok(results)
+}
+
+fn checkpoint(db: &Database, seq: u64) -> Result<(), redb::Error> {
+    let mut txn = db.begin_write()?;
+    txn.set_durability(Durability::Immediate)?;
+    txn.open_table(META)?.insert("checkpoint_seq", seq)?;
+    txn.commit()?;
+    Ok(())
+}

@@ -1,0 +1,537 @@
+//! `SearchIndex`: the on-disk tantivy index, how it is opened, rebuilt and kept up to date.
+//!
+//! Owns the index directory (`<data>/index`; everything in it belongs to the index and is
+//! deleted on rebuild), the schema-version marker, and the single writer thread. Never
+//! writes to `state.redb`: the index is derived, disposable, and re-reads the store.
+//!
+//! Update model: after the lead commits an inventory write it calls `apply(&report)`. That
+//! only queues the changed keys on a bounded channel (`INDEX_QUEUE_CAPACITY`; a full queue
+//! blocks the caller, which is backpressure, so call it from the blocking writer thread).
+//! The writer thread re-reads every queued key from the store (so order and duplicates do
+//! not matter: the index converges on the store), commits at most once per
+//! `MIN_COMMIT_INTERVAL` and only after `BATCH_DELAY` of batching, then reloads the reader
+//! (`ReloadPolicy::Manual`), so a search sees an update within about 0.6 s of `apply`.
+//! Each commit records the store change sequence number it covers in the commit payload;
+//! on open, an index behind the store catches up from the store's change log, and one that
+//! cannot (log trimmed, index ahead of the store, damaged, older schema) is rebuilt.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use redb::{Database, ReadableDatabase};
+use serde::{Deserialize, Serialize};
+use tantivy::schema::Term;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use crate::inventory::store::{ApplyReport, InventoryStore, ItemKey, StoreError};
+use crate::search::schema::{Fields, SCHEMA_VERSION};
+
+/// Messages the writer thread may hold queued; each carries one report's keys (a full dump
+/// is at most `MAX_ITEMS_PER_DUMP` keys), so this bounds memory to a few MB.
+pub const INDEX_QUEUE_CAPACITY: usize = 256;
+/// Wait this long after the first queued change before committing, to batch bursts.
+pub const BATCH_DELAY: Duration = Duration::from_millis(150);
+/// Never commit more often than this: tiny segments hurt search and merging (STACK.md).
+pub const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(500);
+/// Commit early when this many distinct keys are pending (bounds memory in a login storm).
+pub const MAX_PENDING_KEYS: usize = 50_000;
+/// Indexing memory budget for the writer, split across its threads (≥ 15 MB per thread).
+pub const WRITER_MEMORY_BYTES: usize = 96 * 1024 * 1024;
+/// Indexing threads: the machine has 2 cores shared with ingest.
+pub const WRITER_THREADS: usize = 2;
+/// Progress callbacks during a rebuild fire every this many items.
+pub const PROGRESS_EVERY: u64 = 10_000;
+
+const MARKER_FILE: &str = "overlord-index.json";
+
+/// Search-side failures. Messages are for logs and operators.
+#[derive(Debug)]
+pub enum SearchError {
+    /// tantivy failed (I/O, damaged files, lock held by another process…).
+    Index(String),
+    /// The inventory store failed while the index read from it.
+    Store(StoreError),
+    /// The writer thread stopped (after an earlier error, or during shutdown).
+    WriterGone(String),
+}
+
+impl std::fmt::Display for SearchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SearchError::Index(e) => write!(f, "search index: {e}"),
+            SearchError::Store(e) => write!(f, "search index could not read the inventory store: {e}"),
+            SearchError::WriterGone(e) => write!(f, "search index writer stopped: {e}; restart to rebuild the index"),
+        }
+    }
+}
+
+impl std::error::Error for SearchError {}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError::Index(e.to_string())
+    }
+}
+
+impl From<StoreError> for SearchError {
+    fn from(e: StoreError) -> Self {
+        SearchError::Store(e)
+    }
+}
+
+impl From<redb::TransactionError> for SearchError {
+    fn from(e: redb::TransactionError) -> Self {
+        SearchError::Store(StoreError::Storage(e.to_string()))
+    }
+}
+
+/// A rebuild progress callback: (items done, items total).
+pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
+
+enum Msg {
+    Sync { keys: Vec<ItemKey>, seq: u64, queued_ms: i64 },
+    Flush(SyncSender<Result<(), String>>),
+    Rebuild(Box<dyn FnMut(u64, u64) + Send>, SyncSender<Result<u64, String>>),
+}
+
+/// State shared between the handle and the writer thread.
+#[derive(Default)]
+struct Shared {
+    /// Store change sequence number covered by the last index commit.
+    committed_seq: AtomicU64,
+    /// Unix ms when the oldest not-yet-committed change was queued; 0 when none.
+    oldest_pending_ms: AtomicI64,
+    /// The error that stopped the writer, if any.
+    failure: Mutex<Option<String>>,
+}
+
+/// Commit payload: what the index covers.
+#[derive(Debug, Serialize, Deserialize)]
+struct Payload {
+    schema_version: u32,
+    seq: u64,
+}
+
+/// The item search index. Cheap to share behind an `Arc`; searches run concurrently.
+pub struct SearchIndex {
+    pub(crate) fields: Fields,
+    pub(crate) reader: IndexReader,
+    pub(crate) db: Arc<Database>,
+    pub(crate) store: InventoryStore,
+    tx: Option<SyncSender<Msg>>,
+    worker: Option<JoinHandle<()>>,
+    shared: Arc<Shared>,
+    dir: PathBuf,
+}
+
+/// What `open_or_rebuild` found and did, for the start-up log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenOutcome {
+    /// The index was current.
+    Current,
+    /// The index was behind and caught up on this many changed items.
+    CaughtUp(usize),
+    /// The index was rebuilt from the store, for this reason.
+    Rebuilt(String),
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or rebuilds it from the store when it is missing, from an
+    /// older schema version, damaged, or out of step with the store. `progress(done,
+    /// total)` reports a rebuild.
+    pub fn open_or_rebuild(
+        dir: &Path,
+        db: Arc<Database>,
+        mut progress: impl FnMut(u64, u64) + Send,
+    ) -> Result<(SearchIndex, OpenOutcome), SearchError> {
+        let fields = Fields::new();
+        let store = InventoryStore::new();
+        let (index, writer, broken) = match try_open(dir, &fields) {
+            Ok(index) => {
+                let writer = new_writer(&index)?;
+                (index, writer, None)
+            }
+            Err(why) => {
+                let (index, writer) = fresh_index(dir, &fields)?;
+                (index, writer, Some(why))
+            }
+        };
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let mut worker = Worker { fields: fields.clone(), writer, reader: reader.clone(), db: db.clone(), store };
+        let outcome = match broken {
+            Some(why) => {
+                worker.rebuild(&mut progress)?;
+                OpenOutcome::Rebuilt(why)
+            }
+            None => {
+                let index_seq = payload_seq(&index)?;
+                let txn = db.begin_read()?;
+                let store_seq = store.change_seq(&txn)?;
+                let expected = store.item_count(&txn)?;
+                // An index ahead of the store (store restored from a snapshot) cannot be
+                // trusted; one behind catches up if the change log reaches back.
+                let keys = if index_seq <= store_seq { store.changes_since(&txn, index_seq)? } else { None };
+                drop(txn);
+                match keys {
+                    None => {
+                        worker.rebuild(&mut progress)?;
+                        OpenOutcome::Rebuilt(format!(
+                            "index covers change {index_seq}, store is at {store_seq} and its change log does not connect them"
+                        ))
+                    }
+                    Some(keys) => {
+                        let caught_up = keys.len();
+                        if caught_up > 0 {
+                            worker.sync(keys.into_iter().collect(), store_seq)?;
+                        }
+                        // A current index must hold exactly the store's items; anything else
+                        // means files were lost or edited, so rebuild rather than serve wrong
+                        // results.
+                        let found = reader.searcher().num_docs();
+                        if found != expected {
+                            worker.rebuild(&mut progress)?;
+                            OpenOutcome::Rebuilt(format!("index holds {found} items, the store holds {expected}"))
+                        } else if caught_up > 0 {
+                            OpenOutcome::CaughtUp(caught_up)
+                        } else {
+                            OpenOutcome::Current
+                        }
+                    }
+                }
+            }
+        };
+        let shared = Arc::new(Shared::default());
+        shared.committed_seq.store(payload_seq(&index)?, Ordering::SeqCst);
+        Ok((SearchIndex::start(fields, reader, db, store, worker, shared, dir), outcome))
+    }
+
+    fn start(
+        fields: Fields,
+        reader: IndexReader,
+        db: Arc<Database>,
+        store: InventoryStore,
+        worker: Worker,
+        shared: Arc<Shared>,
+        dir: &Path,
+    ) -> SearchIndex {
+        let (tx, rx) = sync_channel(INDEX_QUEUE_CAPACITY);
+        let thread_shared = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("search-index-writer".to_string())
+            .spawn(move || run_writer(worker, rx, thread_shared))
+            .ok();
+        SearchIndex { fields, reader, db, store, tx: Some(tx), worker: handle, shared, dir: dir.to_path_buf() }
+    }
+
+    /// Queues the keys an `apply_full`/`apply_delta` changed; call after the commit that
+    /// made them durable. Blocks while the queue is full (backpressure).
+    pub fn apply(&self, report: &ApplyReport) -> Result<(), SearchError> {
+        let mut keys = report.changed.clone();
+        keys.extend(report.removed.iter().cloned());
+        self.send(Msg::Sync { keys, seq: report.seq, queued_ms: now_ms() })
+    }
+
+    /// Commits everything queued so far and waits until searches see it (shutdown, tests).
+    pub fn flush(&self) -> Result<(), SearchError> {
+        let (reply_tx, reply_rx) = sync_channel(1);
+        self.send(Msg::Flush(reply_tx))?;
+        match reply_rx.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(SearchError::Index(e)),
+            Err(_) => Err(self.gone()),
+        }
+    }
+
+    /// Rebuilds the whole index from the store (`overlord reindex`); searches keep seeing
+    /// the old index until the rebuild commits. Returns the number of items indexed.
+    pub fn rebuild(&self, progress: impl FnMut(u64, u64) + Send + 'static) -> Result<u64, SearchError> {
+        let (reply_tx, reply_rx) = sync_channel(1);
+        self.send(Msg::Rebuild(Box::new(progress), reply_tx))?;
+        match reply_rx.recv() {
+            Ok(Ok(n)) => Ok(n),
+            Ok(Err(e)) => Err(SearchError::Index(e)),
+            Err(_) => Err(self.gone()),
+        }
+    }
+
+    /// Milliseconds the oldest queued change has waited for a commit (0 when none), for
+    /// `GET /api/items/stats` `index_lag_ms`.
+    pub fn lag_ms(&self) -> i64 {
+        match self.shared.oldest_pending_ms.load(Ordering::SeqCst) {
+            0 => 0,
+            t => (now_ms() - t).max(0),
+        }
+    }
+
+    /// The store change sequence number the searchable index covers.
+    pub fn committed_seq(&self) -> u64 {
+        self.shared.committed_seq.load(Ordering::SeqCst)
+    }
+
+    /// Documents in the searchable index.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The index directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn send(&self, msg: Msg) -> Result<(), SearchError> {
+        let Some(tx) = &self.tx else { return Err(self.gone()) };
+        tx.send(msg).map_err(|_| self.gone())
+    }
+
+    fn gone(&self) -> SearchError {
+        let why = self.shared.failure.lock().ok().and_then(|f| f.clone());
+        SearchError::WriterGone(why.unwrap_or_else(|| "the writer thread exited".to_string()))
+    }
+}
+
+impl Drop for SearchIndex {
+    /// Commits what is queued and stops the writer thread.
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(handle) = self.worker.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Owns the tantivy writer; lives on the writer thread (and briefly on the opening thread).
+struct Worker {
+    fields: Fields,
+    writer: IndexWriter<TantivyDocument>,
+    reader: IndexReader,
+    db: Arc<Database>,
+    store: InventoryStore,
+}
+
+impl Worker {
+    /// Re-reads `keys` from the store and replaces their documents, then commits with
+    /// `seq` and reloads the reader.
+    fn sync(&mut self, keys: BTreeSet<ItemKey>, seq: u64) -> Result<(), SearchError> {
+        let txn = self.db.begin_read()?;
+        let keys: Vec<ItemKey> = keys.into_iter().collect();
+        let items = self.store.get_many(&txn, &keys)?;
+        drop(txn);
+        for (key, item) in keys.iter().zip(items) {
+            self.writer
+                .delete_term(Term::from_field_text(self.fields.key, &Fields::key_value(&key.owner_key, key.object_id)));
+            if let Some(item) = item {
+                self.writer.add_document(self.fields.document(&key.owner_key, &item))?;
+            }
+        }
+        self.commit(seq)
+    }
+
+    /// Deletes everything and indexes every stored item from one store snapshot.
+    fn rebuild(&mut self, progress: Progress<'_>) -> Result<(u64, u64), SearchError> {
+        let txn = self.db.begin_read()?;
+        let total = self.store.item_count(&txn)?;
+        let seq = self.store.change_seq(&txn)?;
+        self.writer.delete_all_documents()?;
+        let mut done = 0u64;
+        let mut failure: Option<tantivy::TantivyError> = None;
+        progress(0, total);
+        self.store.for_each_item(&txn, |owner, item| {
+            if failure.is_some() {
+                return;
+            }
+            if let Err(e) = self.writer.add_document(self.fields.document(owner, &item)) {
+                failure = Some(e);
+            }
+            done += 1;
+            if done.is_multiple_of(PROGRESS_EVERY) {
+                progress(done, total);
+            }
+        })?;
+        drop(txn);
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        self.commit(seq)?;
+        // One segment after a rebuild: every query pays a per-segment cost, and a rebuild
+        // leaves one segment per indexing-memory flush. The merge keeps the commit payload.
+        let segments = self.writer.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+            self.reader.reload()?;
+        }
+        progress(done, total);
+        Ok((done, seq))
+    }
+
+    fn commit(&mut self, seq: u64) -> Result<(), SearchError> {
+        let payload = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq })
+            .map_err(|e| SearchError::Index(e.to_string()))?;
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+}
+
+/// The writer thread: batches queued keys and commits them (see module doc).
+fn run_writer(mut worker: Worker, rx: Receiver<Msg>, shared: Arc<Shared>) {
+    let mut pending: BTreeSet<ItemKey> = BTreeSet::new();
+    let mut pending_seq = shared.committed_seq.load(Ordering::SeqCst);
+    let mut deadline: Option<Instant> = None;
+    let mut last_commit = Instant::now().checked_sub(MIN_COMMIT_INTERVAL).unwrap_or_else(Instant::now);
+    loop {
+        let msg = match deadline {
+            Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
+                Ok(m) => Some(m),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
+            None => match rx.recv() {
+                Ok(m) => Some(m),
+                Err(_) => break,
+            },
+        };
+        let result = match msg {
+            Some(Msg::Sync { keys, seq, queued_ms }) => {
+                pending.extend(keys);
+                pending_seq = pending_seq.max(seq);
+                if deadline.is_none() {
+                    shared.oldest_pending_ms.store(queued_ms.max(1), Ordering::SeqCst);
+                    deadline = Some((Instant::now() + BATCH_DELAY).max(last_commit + MIN_COMMIT_INTERVAL));
+                }
+                if pending.len() >= MAX_PENDING_KEYS {
+                    deadline = None;
+                    commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit)
+                } else {
+                    Ok(())
+                }
+            }
+            Some(Msg::Flush(reply)) => {
+                deadline = None;
+                let r = commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit);
+                let _ = reply.send(r.clone());
+                r
+            }
+            Some(Msg::Rebuild(mut progress, reply)) => {
+                deadline = None;
+                // Queued keys are covered by the rebuild's fresh snapshot.
+                pending.clear();
+                let r = worker.rebuild(&mut *progress).map_err(|e| e.to_string());
+                if let Ok((_, seq)) = r {
+                    pending_seq = pending_seq.max(seq);
+                    shared.committed_seq.store(seq, Ordering::SeqCst);
+                    shared.oldest_pending_ms.store(0, Ordering::SeqCst);
+                    last_commit = Instant::now();
+                }
+                let _ = reply.send(r.clone().map(|(n, _)| n));
+                r.map(|_| ())
+            }
+            None => {
+                deadline = None;
+                commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit)
+            }
+        };
+        if let Err(e) = result {
+            // A failed commit leaves the index behind the store; the next open catches up
+            // or rebuilds. Stop accepting work so callers see the failure.
+            if let Ok(mut f) = shared.failure.lock() {
+                *f = Some(e);
+            }
+            return;
+        }
+    }
+    let _ = commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit);
+}
+
+/// Commits the pending keys (if anything is pending) and records what the index covers.
+fn commit_pending(
+    worker: &mut Worker,
+    shared: &Shared,
+    pending: &mut BTreeSet<ItemKey>,
+    pending_seq: u64,
+    last_commit: &mut Instant,
+) -> Result<(), String> {
+    if pending.is_empty() && pending_seq == shared.committed_seq.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    let keys = std::mem::take(pending);
+    worker.sync(keys, pending_seq).map_err(|e| e.to_string())?;
+    shared.committed_seq.store(pending_seq, Ordering::SeqCst);
+    shared.oldest_pending_ms.store(0, Ordering::SeqCst);
+    *last_commit = Instant::now();
+    Ok(())
+}
+
+/// Opens an existing index if its marker, schema and checksums are good.
+fn try_open(dir: &Path, fields: &Fields) -> Result<Index, String> {
+    let marker =
+        std::fs::read_to_string(dir.join(MARKER_FILE)).map_err(|_| "no index (marker file missing)".to_string())?;
+    let version: Payload = serde_json::from_str(&marker).map_err(|e| format!("marker file unreadable: {e}"))?;
+    if version.schema_version != SCHEMA_VERSION {
+        return Err(format!("index schema version {} differs from {SCHEMA_VERSION}", version.schema_version));
+    }
+    let index = Index::open_in_dir(dir).map_err(|e| format!("index does not open: {e}"))?;
+    let same_schema = serde_json::to_string(&index.schema()).ok() == serde_json::to_string(&fields.schema).ok();
+    if !same_schema {
+        return Err("index schema differs from this build's".to_string());
+    }
+    let damaged = index.validate_checksum().map_err(|e| format!("index files unreadable: {e}"))?;
+    if !damaged.is_empty() {
+        return Err(format!("{} index file(s) fail their checksum", damaged.len()));
+    }
+    let meta = index.load_metas().map_err(|e| format!("index metadata unreadable: {e}"))?;
+    let payload = meta.payload.ok_or_else(|| "index has no commit payload".to_string())?;
+    let payload: Payload =
+        serde_json::from_str(&payload).map_err(|e| format!("index commit payload unreadable: {e}"))?;
+    if payload.schema_version != SCHEMA_VERSION {
+        return Err(format!("index commit schema version {} differs from {SCHEMA_VERSION}", payload.schema_version));
+    }
+    // Opening a reader loads every segment; damaged segments fail here.
+    let reader: IndexReader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e| format!("index segments do not load: {e}"))?;
+    for segment in reader.searcher().segment_readers() {
+        segment.fast_fields().str("owner").map_err(|e| format!("index fast fields unreadable: {e}"))?;
+    }
+    Ok(index)
+}
+
+/// Deletes whatever is in `dir` and creates an empty index with the marker file.
+fn fresh_index(dir: &Path, fields: &Fields) -> Result<(Index, IndexWriter<TantivyDocument>), SearchError> {
+    let io = |e: std::io::Error| SearchError::Index(format!("{}: {e}", dir.display()));
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(io)?;
+    }
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let index = Index::create_in_dir(dir, fields.schema.clone())?;
+    let marker = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq: 0 })
+        .map_err(|e| SearchError::Index(e.to_string()))?;
+    std::fs::write(dir.join(MARKER_FILE), marker).map_err(io)?;
+    let writer = new_writer(&index)?;
+    Ok((index, writer))
+}
+
+fn new_writer(index: &Index) -> Result<IndexWriter<TantivyDocument>, SearchError> {
+    index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES).map_err(|e| {
+        SearchError::Index(format!(
+            "cannot open the index writer ({e}); is another overlord process using this data directory?"
+        ))
+    })
+}
+
+fn payload_seq(index: &Index) -> Result<u64, SearchError> {
+    let meta = index.load_metas()?;
+    Ok(meta.payload.and_then(|p| serde_json::from_str::<Payload>(&p).ok()).map(|p| p.seq).unwrap_or(0))
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
