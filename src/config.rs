@@ -48,6 +48,8 @@ pub struct Settings {
     pub public_origin: Option<String>,
     pub login_max_failures: u32,
     pub login_window_s: u64,
+    /// Discord webhooks and thresholds (its Debug hides the webhook tokens).
+    pub alerts: crate::alerts::AlertConfig,
 }
 
 impl Default for Settings {
@@ -72,6 +74,7 @@ impl Default for Settings {
             public_origin: None,
             login_max_failures: 10,
             login_window_s: 300,
+            alerts: crate::alerts::AlertConfig::default(),
         }
     }
 }
@@ -109,6 +112,13 @@ struct FileSettings {
     public_origin: Option<String>,
     login_max_failures: Option<u32>,
     login_window_s: Option<u64>,
+    alert_rare_webhook: Option<String>,
+    alert_death_webhook: Option<String>,
+    alert_idle_webhook: Option<String>,
+    alert_tapers_webhook: Option<String>,
+    alert_chat_webhook: Option<String>,
+    alert_idle_minutes: Option<u32>,
+    alert_low_taper_threshold: Option<u32>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -160,6 +170,14 @@ impl Settings {
         s.public_origin = file.public_origin.or(s.public_origin);
         s.login_max_failures = file.login_max_failures.unwrap_or(s.login_max_failures);
         s.login_window_s = file.login_window_s.unwrap_or(s.login_window_s);
+        let blank_is_unset = |v: Option<String>| v.filter(|u| !u.trim().is_empty());
+        s.alerts.rare_webhook = blank_is_unset(file.alert_rare_webhook);
+        s.alerts.death_webhook = blank_is_unset(file.alert_death_webhook);
+        s.alerts.idle_webhook = blank_is_unset(file.alert_idle_webhook);
+        s.alerts.tapers_webhook = blank_is_unset(file.alert_tapers_webhook);
+        s.alerts.chat_webhook = blank_is_unset(file.alert_chat_webhook);
+        s.alerts.idle_minutes = file.alert_idle_minutes.unwrap_or(s.alerts.idle_minutes);
+        s.alerts.low_taper_threshold = file.alert_low_taper_threshold.unwrap_or(s.alerts.low_taper_threshold);
 
         for (key, value) in env {
             let what = key.as_str();
@@ -184,6 +202,23 @@ impl Settings {
                 "OVERLORD_PUBLIC_ORIGIN" => s.public_origin = Some(value.clone()),
                 "OVERLORD_LOGIN_MAX_FAILURES" => s.login_max_failures = parse_num(value, what)?,
                 "OVERLORD_LOGIN_WINDOW_S" => s.login_window_s = parse_num(value, what)?,
+                "OVERLORD_ALERT_RARE_WEBHOOK" => {
+                    s.alerts.rare_webhook = Some(value.clone()).filter(|v| !v.trim().is_empty())
+                }
+                "OVERLORD_ALERT_DEATH_WEBHOOK" => {
+                    s.alerts.death_webhook = Some(value.clone()).filter(|v| !v.trim().is_empty())
+                }
+                "OVERLORD_ALERT_IDLE_WEBHOOK" => {
+                    s.alerts.idle_webhook = Some(value.clone()).filter(|v| !v.trim().is_empty())
+                }
+                "OVERLORD_ALERT_TAPERS_WEBHOOK" => {
+                    s.alerts.tapers_webhook = Some(value.clone()).filter(|v| !v.trim().is_empty())
+                }
+                "OVERLORD_ALERT_CHAT_WEBHOOK" => {
+                    s.alerts.chat_webhook = Some(value.clone()).filter(|v| !v.trim().is_empty())
+                }
+                "OVERLORD_ALERT_IDLE_MINUTES" => s.alerts.idle_minutes = parse_num(value, what)?,
+                "OVERLORD_ALERT_LOW_TAPER_THRESHOLD" => s.alerts.low_taper_threshold = parse_num(value, what)?,
                 // Other OVERLORD_* names belong to other tools (tests, the e2e runner).
                 _ => {}
             }
@@ -232,6 +267,7 @@ impl Settings {
             }
         }
         self.auth_config()?;
+        self.alerts.validate().map_err(ConfigError)?;
         if let Some([w, s, e, n]) = self.map_image_bounds
             && !(w < e && s < n)
         {

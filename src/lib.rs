@@ -1,6 +1,7 @@
 //! Overlord: real-time telemetry, inventory and suit building for Asheron's Call player
 //! groups, in one process and one data directory. See ARCHITECTURE.md for the code map.
 
+pub mod alerts;
 pub mod auth;
 pub mod backup;
 pub mod cli_http;

@@ -107,7 +107,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
     let app = Arc::new(App {
-        settings,
+        settings: settings.clone(),
         hub: Hub::new(),
         writer,
         days,
@@ -119,6 +119,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         jobs: Default::default(),
         inventory,
         index,
+        alerts: crate::alerts::Alerts::start(settings.alerts.clone()),
     });
     auth.log_setup_url(&format!("http://{addr}"));
     let sweeper = auth.spawn_session_sweeper(std::time::Duration::from_secs(3600));
@@ -136,6 +137,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
             tracing::error!(error = %e, "HTTP server failed");
         }
         app_for_task.hub.close_all_plugins("server shutting down");
+        app_for_task.alerts.shutdown().await;
         sweeper.abort();
         let _ = sweeper.await;
         if app_for_task.writer.shutdown().await.is_err() {

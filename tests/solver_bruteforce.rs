@@ -333,7 +333,78 @@ fn brute_force(req: &SuitRequest, all: &[Wearable]) -> Option<Vec<(i64, Vec<u32>
 }
 
 fn check_case(seed: u64, threads: usize) {
-    let (mut req, items) = small_case(seed);
+    check(seed, threads, small_case(seed));
+}
+
+/// Jewelry-heavy cases for the node dominance and the direct enumeration of the last
+/// slot group: many rings and bracelets (identical copies, ring-only and either-finger
+/// masks, the two-piece ring set 9, spells from few families so they overlap), a few
+/// armor pieces, top-k 1–3.
+fn jewelry_case(seed: u64) -> (SuitRequest, Vec<Wearable>) {
+    use rand::rngs::SmallRng;
+    use rand::{Rng, SeedableRng};
+    use serde_json::json;
+    let mut rng = SmallRng::seed_from_u64(seed ^ 0xD0_0D);
+    let fams = ["Strength", "Focus", "Acid Ward"];
+    let tiers = ["Minor", "Major", "Epic", "Legendary"];
+    let mut items = Vec::new();
+    let n = rng.random_range(6..=11);
+    let mut id = 100u32;
+    for _ in 0..n {
+        id += rng.random_range(1..=3);
+        let kind = rng.random_range(0..10);
+        let mut spells = Vec::new();
+        for _ in 0..rng.random_range(0..=2) {
+            spells.push(format!("{} {}", tiers[rng.random_range(0..4)], fams[rng.random_range(0..3)]));
+        }
+        let mut v = json!({"object_id": id, "owner": "Hero", "name": "x", "cantrips": spells,
+            "ratings": {"damage": rng.random_range(0..=2), "crit_damage": rng.random_range(0..=1)}});
+        let o = v.as_object_mut().expect("object");
+        if kind < 5 {
+            o.insert("equip_mask".into(), json!(if rng.random_bool(0.8) { 0xC0000 } else { 0x80000 }));
+            if rng.random_bool(0.3) {
+                o.insert("set_id".into(), json!(9));
+            }
+        } else if kind < 8 {
+            o.insert("equip_mask".into(), json!(if rng.random_bool(0.8) { 0x30000 } else { 0x10000 }));
+        } else if kind < 9 {
+            o.insert("equip_mask".into(), json!(0x8000));
+        } else {
+            o.insert("coverage_mask".into(), json!([0x4000, 0x400, 0x3000][rng.random_range(0..3)]));
+            o.insert("armor_level".into(), json!(rng.random_range(0..=3) * 10));
+            o.insert("material".into(), json!({"id": 61}));
+            o.insert("set_id".into(), json!(13));
+        }
+        items.push(v.clone());
+        if rng.random_bool(0.3) {
+            id += 1;
+            let mut copy = v;
+            if let Some(o) = copy.as_object_mut() {
+                o.insert("object_id".into(), json!(id));
+            }
+            items.push(copy);
+        }
+    }
+    let items: Vec<Wearable> = items.iter().filter_map(|v| Wearable::from_item_json(v).ok()).collect();
+    let wanted: Vec<_> = fams.iter().filter(|_| rng.random_bool(0.7)).map(|f| json!({"family": f})).collect();
+    let mut sets = Vec::new();
+    if rng.random_bool(0.5) {
+        sets.push(json!({"set_id": 9, "values": {"2": rng.random_range(0..=3) * 1000}}));
+    }
+    let req = json!({"character": "Hero", "items": [], "wanted_spells": wanted, "sets": sets,
+        "top_k": rng.random_range(1..=3), "profile": {"level": 200, "aetheria_slots": []}});
+    (serde_json::from_value(req).expect("request"), items)
+}
+
+#[test]
+fn solver_matches_brute_force_on_jewelry_heavy_inventories() {
+    for seed in 0..1_500 {
+        check(seed, if seed % 2 == 0 { 1 } else { 2 }, jewelry_case(seed));
+    }
+}
+
+fn check(seed: u64, threads: usize, case: (SuitRequest, Vec<Wearable>)) {
+    let (mut req, items) = case;
     req.threads = Some(threads);
     let expected = brute_force(&req, &items);
     let problem = Problem::new(&req, items.clone(), None);

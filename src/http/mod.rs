@@ -44,6 +44,7 @@ pub struct App {
     pub jobs: suitbuilder::Jobs,
     pub inventory: crate::inventory::writer::InventoryWriter,
     pub index: Arc<crate::search::SearchIndex>,
+    pub alerts: crate::alerts::AlertsHandle,
 }
 
 impl App {

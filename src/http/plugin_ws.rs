@@ -179,6 +179,7 @@ async fn session(app: AppState, mut socket: WebSocket) {
     };
     if let Some((name, conn_id)) = &s.bound {
         app.hub.unbind_plugin(name, *conn_id, close_reason);
+        app.alerts.on_online(name, false, now_ms());
     }
     app.metrics.plugin_connections.fetch_sub(1, Ordering::Relaxed);
 }
@@ -231,6 +232,7 @@ impl Session {
             None => {
                 let conn_id = app.hub.bind_plugin(&frame.character_name, self.outbox_tx.clone(), recv_ms);
                 tracing::info!(character = %frame.character_name, "plugin connected");
+                app.alerts.on_online(&frame.character_name, true, recv_ms);
                 self.bound = Some((frame.character_name.clone(), conn_id));
             }
             Some((name, _)) if protocol::name_key(name) != protocol::name_key(&frame.character_name) => {
@@ -255,6 +257,9 @@ impl Session {
             return self.submit_inventory(&frame.character_name, recv_ms, inv).await;
         }
         let outcome = app.hub.on_frame(&frame, recv_ms);
+        if !outcome.duplicate {
+            app.alerts.on_frame(&frame, recv_ms);
+        }
         if outcome.persist
             && let Some(entry) = journal_entry(&frame, recv_ms)
         {

@@ -98,5 +98,7 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
         ),
         ("overlord_characters_online", "Characters with a plugin socket open.", app.hub.online_count() as f64),
     ];
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(&extra))
+    let alert_rows = app.alerts.stats().metric_rows();
+    let all: Vec<(&str, &str, f64)> = extra.iter().copied().chain(alert_rows.iter().copied()).collect();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(&all))
 }

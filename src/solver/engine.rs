@@ -111,6 +111,20 @@ pub struct Engine<'p> {
     /// Ratings with a cap and a weight (their gain depends on the state).
     pub capped: Vec<usize>,
     pub words: usize,
+    /// Per option: bits of every option of the same item (coverage items), for the
+    /// node dominance test "the dominator's item cannot also be elsewhere in the suit".
+    pub item_bits: Vec<Vec<u32>>,
+    /// Per option: all options of its item are in its slot group.
+    pub only_group: Vec<bool>,
+    /// Per set: more pieces never lower its value.
+    pub monotone: Vec<bool>,
+    /// Weighted ratings, and the uncapped ones (strict gains).
+    pub weighted: Vec<usize>,
+    pub uncapped: Vec<usize>,
+    /// First step from which every remaining step belongs to one slot group (the
+    /// search enumerates that tail directly), and the group.
+    pub tail_from: usize,
+    pub tail_group: u8,
 }
 
 /// The search state: a partial suit and where the search stands.
@@ -238,6 +252,25 @@ impl<'p> Engine<'p> {
             suffix_union[si] = u;
         }
         let words = p.items.len().div_ceil(64).max(1);
+        let (tail_from, tail_group) = match steps.last() {
+            Some(Step::Group(g)) => {
+                let from = steps.iter().rposition(|s| *s != Step::Group(*g)).map_or(0, |i| i + 1);
+                (from, *g)
+            }
+            _ => (steps.len() + 1, NO_GROUP),
+        };
+        let mut by_item: Vec<Vec<u32>> = vec![Vec::new(); p.items.len()];
+        for (i, o) in opts.iter().enumerate() {
+            by_item[o.item as usize].push(i as u32);
+        }
+        let item_bits: Vec<Vec<u32>> =
+            opts.iter().map(|o| by_item[o.item as usize].iter().map(|&j| opts[j as usize].bits).collect()).collect();
+        let only_group: Vec<bool> =
+            opts.iter().map(|o| by_item[o.item as usize].iter().all(|&j| opts[j as usize].group == o.group)).collect();
+        let monotone: Vec<bool> = p.sets.iter().map(|t| t.is_monotone()).collect();
+        let weighted: Vec<usize> = (0..NUM_RATINGS).filter(|&r| p.rating_weights[r] > 0).collect();
+        let uncapped: Vec<usize> =
+            (0..NUM_RATINGS).filter(|&r| p.rating_weights[r] > 0 && p.rating_caps[r].is_none()).collect();
         Engine {
             p,
             opts,
@@ -254,7 +287,76 @@ impl<'p> Engine<'p> {
             set_max_units,
             capped,
             words,
+            item_bits,
+            only_group,
+            monotone,
+            weighted,
+            uncapped,
+            tail_from,
+            tail_group,
         }
+    }
+
+    /// Whether at least `need` options of distinct unused items dominate option `v` at
+    /// this node: each, swapped in for `v` in any completion, gives a distinct valid suit
+    /// that ranks strictly higher (more score, or equal score and a smaller object id).
+    /// Spells count relative to the state: bits the suit already has are worth nothing
+    /// more, so an option whose new bits another also brings is dominated once the rest
+    /// of it is no better. Candidates come from `list` (the step's options).
+    pub fn dominated_at(&self, st: &State, v: u32, list: &[u32], need: usize, found: &mut Vec<u32>) -> bool {
+        found.clear();
+        let ov = &self.opts[v as usize];
+        let vnew: [u64; LAYERS] = std::array::from_fn(|t| ov.spell[t] & !st.spell[t]);
+        for &u in list {
+            if u == v {
+                continue;
+            }
+            let ou = &self.opts[u as usize];
+            if ou.item == ov.item || ou.armor < ov.armor || self.item_used(st, ou.item) {
+                continue;
+            }
+            if ov.group == NO_GROUP {
+                if ou.group != NO_GROUP || ou.bits & !ov.bits != 0 || ou.bits & st.used_bits != 0 {
+                    continue;
+                }
+                if !self.item_bits[u as usize].iter().all(|b| b & ov.bits != 0) {
+                    continue;
+                }
+            } else if ou.group != ov.group || ou.allowed & ov.allowed != ov.allowed || !self.only_group[u as usize] {
+                continue;
+            }
+            if (0..LAYERS).any(|t| vnew[t] & !ou.spell[t] != 0) {
+                continue;
+            }
+            if self.weighted.iter().any(|&r| ou.ratings[r] < ov.ratings[r]) {
+                continue;
+            }
+            let set_ok = match (ou.set == NO_SET, ov.set == NO_SET) {
+                (true, true) => true,
+                (false, true) => self.monotone[ou.set as usize],
+                (true, false) => false,
+                (false, false) => {
+                    ou.set == ov.set
+                        && (ou.units == ov.units || (ou.units > ov.units && self.monotone[ou.set as usize]))
+                }
+            };
+            if !set_ok {
+                continue;
+            }
+            let strict = ou.armor - ov.armor
+                + self
+                    .uncapped
+                    .iter()
+                    .map(|&r| self.p.rating_weights[r] * (ou.ratings[r] - ov.ratings[r]))
+                    .sum::<i64>();
+            if (strict > 0 || ou.object_id < ov.object_id) && !found.contains(&ou.item) {
+                found.push(ou.item);
+                if found.len() >= need {
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// The empty suit at step 0.
@@ -353,6 +455,18 @@ impl<'p> Engine<'p> {
             }
         }
         g
+    }
+
+    /// Most the option's set can gain from it in any completion of the state (sets with
+    /// a jump make a later piece worth more than its gain now).
+    pub fn set_gain_ub(&self, st: &State, o: &SOpt) -> i64 {
+        if o.set == NO_SET {
+            return 0;
+        }
+        let v = &self.set_values[o.set as usize];
+        let max = v.len() - 1;
+        let now = (st.set_units[o.set as usize] as usize).min(max);
+        (now..=max).map(|c| v[(c + o.units as usize).min(max)] - v[c]).max().unwrap_or(0)
     }
 
     /// The amortised set share of option `oi` (α* × units).

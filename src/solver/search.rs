@@ -7,6 +7,17 @@
 //! score found (ties must be searched: the tie-break is the sorted object-id list), or
 //! let thread count change the answer.
 //!
+//! Speed-ups, each exact:
+//! - The last slot group (the ring pair) is enumerated directly (`Worker::tail`) with
+//!   exact gains and per-member upper bounds instead of a node bound per ring.
+//! - Node dominance ([`Engine::dominated_at`]): a child is dropped when `top_k + capacity
+//!   − 1` options of distinct unused items beat it in every completion, spells counted
+//!   relative to the suit so far (an item whose new bits another also brings, with no
+//!   less armor, ratings or set value, is dominated once the rest is covered).
+//! - Work sharing: a worker that finds another idle hands its remaining sibling subtrees
+//!   (shallow nodes only) to a queue; open handed-over subtrees count in the reported
+//!   upper bound, which is also capped by the root's own bound.
+//!
 //! Determinism: the top-k under the total order (score desc, sorted ids asc, options asc)
 //! is unique, and a completed search finds exactly it whatever the order subtrees finish
 //! in. Threads only change which pruning happens when, never the result.
@@ -37,8 +48,13 @@ const MIN_TASKS: usize = 32;
 /// Deepest level the split descends to looking for enough subtrees.
 const MAX_SPLIT_DEPTH: usize = 6;
 /// Share of the time limit the heuristic incumbent may use, and its cap.
-const INCUMBENT_SHARE: u32 = 20;
+const INCUMBENT_SHARE: u32 = 5;
 const INCUMBENT_CAP: Duration = Duration::from_millis(150);
+/// Deepest node that hands siblings to idle workers (deeper subtrees are too small to
+/// be worth the state copies).
+const MAX_SHARE_DEPTH: usize = 12;
+/// Pause of an idle worker between looks at the queue.
+const IDLE_POLL: Duration = Duration::from_micros(200);
 /// Marks the "leave empty / close the group" child.
 const NONE: u32 = u32::MAX;
 
@@ -100,6 +116,21 @@ struct Shared<'a> {
     timed_out: AtomicBool,
     deadline: Instant,
     wake: mpsc::SyncSender<()>,
+    /// Workers waiting for work; busy workers hand subtrees over while it is non-zero.
+    idle: AtomicUsize,
+    /// Subtrees handed over during the search (work sharing).
+    shared_tasks: Mutex<SharedTasks>,
+    /// Length of `shared_tasks.queue`, readable without the lock.
+    queued: AtomicUsize,
+}
+
+/// Subtrees busy workers handed over: each with its scaled bound and whether it is
+/// finished (open ones keep the reported upper bound honest).
+#[derive(Default)]
+struct SharedTasks {
+    tasks: Vec<(Option<Task>, i64, bool)>,
+    /// Indices into `tasks` not yet taken.
+    queue: Vec<usize>,
 }
 
 impl Shared<'_> {
@@ -142,6 +173,10 @@ struct Worker<'e, 'p, 's> {
     bufs: Vec<Vec<(i64, u32, i64)>>,
     /// Tuned prices per depth: a node's prices, stepped once, become its children's.
     prices: Vec<Prices>,
+    /// Scratch for the node dominance test.
+    found: Vec<u32>,
+    /// Scratch for the tail enumeration: (upper bound of the gain, option).
+    tail_buf: Vec<(i64, u32)>,
 }
 
 /// A subtree to search: its root state, scaled bound, depth and prices.
@@ -179,6 +214,62 @@ impl Worker<'_, '_, '_> {
         self.sh.offer(Candidate { score: st.score, ids, opts });
     }
 
+    /// The last slot group, enumerated directly: closing it, one more member, or (with
+    /// two free slots) an unordered pair, pruned by exact gains and per-member upper
+    /// bounds instead of node bounds. Offers every such suit at or above the threshold,
+    /// exactly like the branching it replaces.
+    fn tail(&mut self, st: &mut State, g: usize) {
+        let eng = self.eng;
+        let thr = |w: &Self| w.sh.threshold.load(Ordering::Relaxed);
+        self.leaf(st);
+        let free = eng.group_free(st, g);
+        if free == 0 {
+            return;
+        }
+        let last = st.group_last[g];
+        let mut cands = std::mem::take(&mut self.tail_buf);
+        cands.clear();
+        for &oi in &eng.group_opts[g] {
+            let o = &eng.opts[oi as usize];
+            if i32::from(o.rank) <= last || eng.item_used(st, o.item) || !eng.assignable_with(st, g, o.allowed) {
+                continue;
+            }
+            let gain = eng.gain(st, oi);
+            let ub = gain.total - gain.set + eng.set_gain_ub(st, o);
+            cands.push((ub, oi));
+        }
+        // Highest upper bound first; the stable sort keeps list order on ties.
+        cands.sort_by_key(|c| std::cmp::Reverse(c.0));
+        let n = cands.len();
+        for i in 0..n {
+            let (ub_a, a) = cands[i];
+            let partner = if free >= 2 && i + 1 < n { cands[i + 1].0.max(0) } else { 0 };
+            if st.score + ub_a + partner < thr(self) {
+                break;
+            }
+            let ga = eng.gain(st, a).total;
+            let ua = eng.apply(st, a, ga);
+            self.leaf(st);
+            if free >= 2 {
+                for &(ub_b, b) in &cands[i + 1..] {
+                    if st.score + ub_b < thr(self) {
+                        break;
+                    }
+                    let ob = &eng.opts[b as usize];
+                    if eng.item_used(st, ob.item) || !eng.assignable_with(st, g, ob.allowed) {
+                        continue;
+                    }
+                    let gb = eng.gain(st, b).total;
+                    let ub = eng.apply(st, b, gb);
+                    self.leaf(st);
+                    eng.undo(st, b, ub);
+                }
+            }
+            eng.undo(st, a, ua);
+        }
+        self.tail_buf = cands;
+    }
+
     fn node(&mut self, st: &mut State, depth: usize) {
         if self.stopped {
             return;
@@ -202,6 +293,11 @@ impl Worker<'_, '_, '_> {
             st.step += 1;
         }
         self.count_node();
+        if st.step as usize >= eng.tail_from && self.collect_depth.is_none() {
+            self.tail(st, eng.tail_group as usize);
+            st.step = saved_step;
+            return;
+        }
         let nb = eng.bound(st, &self.prices[depth]);
         let ub = nb.ub(st.score);
         if self.stopped || ub < self.thr_scaled() {
@@ -290,30 +386,92 @@ impl Worker<'_, '_, '_> {
                 }
             }
         }
+        // Node dominance: drop children that enough others beat in every completion.
+        {
+            let (list, cap) = match eng.steps[step] {
+                Step::Part(_) => (&eng.choosable[step], 1),
+                Step::Group(g) => (&eng.group_opts[g as usize], usize::from(eng.group_cap[g as usize])),
+            };
+            let need = eng.p.top_k + cap - 1;
+            let mut found = std::mem::take(&mut self.found);
+            children.retain(|c| c.1 == NONE || !eng.dominated_at(st, c.1, list, need, &mut found));
+            self.found = found;
+        }
         // Best-first; the stable sort keeps ties in list order (deterministic).
         children.sort_by_key(|c| std::cmp::Reverse(c.0));
-        for &(q, oi, gain) in &children {
+        for (ci, &(q, oi, gain)) in children.iter().enumerate() {
             if q < self.thr_scaled() || self.stopped {
                 break;
             }
-            st.step = step as u16 + 1;
-            if oi == NONE {
-                match eng.steps[step] {
-                    Step::Part(_) => self.node(st, depth + 1),
-                    Step::Group(g) => {
-                        st.group_closed[g as usize] = true;
-                        self.node(st, depth + 1);
-                        st.group_closed[g as usize] = false;
-                    }
-                }
-            } else {
-                let u = eng.apply(st, oi, gain);
-                self.node(st, depth + 1);
-                eng.undo(st, oi, u);
+            if ci + 1 < children.len() && self.should_share(depth) {
+                // Idle workers wait: the remaining siblings go to the queue, this child
+                // is still searched here.
+                self.share(st, step, depth, &children[ci + 1..]);
+                self.search_child(st, step, depth, oi, gain);
+                break;
             }
+            self.search_child(st, step, depth, oi, gain);
         }
         st.step = saved_step;
         self.bufs[depth] = children;
+    }
+
+    /// Searches one child of the node at `step`.
+    fn search_child(&mut self, st: &mut State, step: usize, depth: usize, oi: u32, gain: i64) {
+        let eng = self.eng;
+        let saved = st.step;
+        st.step = step as u16 + 1;
+        if oi == NONE {
+            match eng.steps[step] {
+                Step::Part(_) => self.node(st, depth + 1),
+                Step::Group(g) => {
+                    st.group_closed[g as usize] = true;
+                    self.node(st, depth + 1);
+                    st.group_closed[g as usize] = false;
+                }
+            }
+        } else {
+            let u = eng.apply(st, oi, gain);
+            self.node(st, depth + 1);
+            eng.undo(st, oi, u);
+        }
+        st.step = saved;
+    }
+
+    /// Whether to hand siblings over: a worker is idle, nothing is queued, and the
+    /// subtrees are still large (shallow).
+    fn should_share(&self, depth: usize) -> bool {
+        self.collect_depth.is_none()
+            && depth <= MAX_SHARE_DEPTH
+            && self.sh.idle.load(Ordering::Relaxed) > 0
+            && self.sh.queued.load(Ordering::Relaxed) == 0
+    }
+
+    /// Queues each child in `rest` of the node at `step` as a task.
+    fn share(&mut self, st: &mut State, step: usize, depth: usize, rest: &[(i64, u32, i64)]) {
+        let eng = self.eng;
+        let pr = self.prices[depth + 1].clone();
+        let mut new_tasks = Vec::with_capacity(rest.len());
+        for &(q, oi, gain) in rest {
+            let mut child = st.clone();
+            child.step = step as u16 + 1;
+            if oi == NONE {
+                if let Step::Group(g) = eng.steps[step] {
+                    child.group_closed[g as usize] = true;
+                }
+            } else {
+                eng.apply(&mut child, oi, gain);
+            }
+            new_tasks.push((child, q, depth + 1, pr.clone()));
+        }
+        let Ok(mut sh) = self.sh.shared_tasks.lock() else { return };
+        for t in new_tasks {
+            let i = sh.tasks.len();
+            let b = t.1;
+            sh.tasks.push((Some(t), b, false));
+            sh.queue.push(i);
+        }
+        self.sh.queued.store(sh.queue.len(), Ordering::SeqCst);
     }
 }
 
@@ -361,6 +519,9 @@ pub fn run(
         timed_out: AtomicBool::new(false),
         deadline,
         wake: wake_tx,
+        idle: AtomicUsize::new(0),
+        shared_tasks: Mutex::new(SharedTasks::default()),
+        queued: AtomicUsize::new(0),
     };
     let offer_state = |st: &State| {
         let mut pairs: Vec<(u32, u32)> =
@@ -392,6 +553,9 @@ pub fn run(
         }
         None => start_prices,
     };
+    // The roots' own bound caps every reported upper bound (subtree bounds from the split
+    // use other prices and can be looser).
+    let root_ub = roots.iter().map(|r| ceil_div(eng.bound(r, &root_prices).ub(r.score), BOUND_FACTOR)).max();
 
     // Split into subtrees.
     let target = (TASKS_PER_THREAD * threads).max(MIN_TASKS);
@@ -406,6 +570,8 @@ pub fn run(
             collected: Vec::new(),
             bufs: Vec::new(),
             prices: vec![root_prices.clone()],
+            found: Vec::new(),
+            tail_buf: Vec::new(),
         };
         for root in &roots {
             let mut st = root.clone();
@@ -426,6 +592,8 @@ pub fn run(
     tasks.sort_by_key(|t| std::cmp::Reverse(t.1));
     let n_tasks = tasks.len();
     let done: Vec<AtomicBool> = (0..n_tasks).map(|_| AtomicBool::new(false)).collect();
+    // Scaled bound of each task, tightened when a worker tunes prices at its root.
+    let task_ub: Vec<AtomicI64> = tasks.iter().map(|t| AtomicI64::new(t.1)).collect();
     let next = AtomicUsize::new(0);
     let running = AtomicUsize::new(threads);
 
@@ -445,14 +613,21 @@ pub fn run(
     };
     let global_ub = |shared: &Shared| -> i64 {
         let best = shared.topk.lock().ok().and_then(|t| t.list.first().map(|c| c.score)).unwrap_or(0);
-        let open = tasks
+        let open = task_ub
             .iter()
             .zip(&done)
             .filter(|(_, d)| !d.load(Ordering::Relaxed))
-            .map(|(t, _)| ceil_div(t.1, BOUND_FACTOR))
+            .map(|(b, _)| ceil_div(b.load(Ordering::Relaxed), BOUND_FACTOR))
             .max()
             .unwrap_or(i64::MIN);
-        best.max(open)
+        let open_shared = shared
+            .shared_tasks
+            .lock()
+            .ok()
+            .and_then(|sh| sh.tasks.iter().filter(|t| !t.2).map(|t| ceil_div(t.1, BOUND_FACTOR)).max())
+            .unwrap_or(i64::MIN);
+        let open = open.max(open_shared);
+        best.max(root_ub.map_or(open, |r| open.min(r)))
     };
 
     std::thread::scope(|scope| {
@@ -467,16 +642,14 @@ pub fn run(
                     collected: Vec::new(),
                     bufs: Vec::new(),
                     prices: Vec::new(),
+                    found: Vec::new(),
+                    tail_buf: Vec::new(),
                 };
-                loop {
-                    if w.stopped || shared.stopped() {
-                        break;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n_tasks {
-                        break;
-                    }
-                    let (st, _, depth, pr) = &tasks[i];
+                // Fixed tasks first, then subtrees others hand over; a worker leaves
+                // once every worker is idle and nothing is queued.
+                // Reports the task's bound under the prices tuned at its root to `ub`.
+                let run_task = |w: &mut Worker, t: &Task, ub: &dyn Fn(i64)| {
+                    let (st, _, depth, pr) = t;
                     let mut st = st.clone();
                     if w.prices.len() <= *depth {
                         w.prices.resize(*depth + 1, pr.clone());
@@ -488,9 +661,57 @@ pub fn run(
                     } else {
                         w.prices[*depth].copy_from(pr);
                     }
+                    ub(eng.bound(&st, &w.prices[*depth]).ub(st.score));
                     w.node(&mut st, *depth);
+                };
+                loop {
+                    if w.stopped || shared.stopped() {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n_tasks {
+                        break;
+                    }
+                    run_task(&mut w, &tasks[i], &|b| {
+                        task_ub[i].fetch_min(b, Ordering::Relaxed);
+                    });
                     if !w.stopped {
                         done[i].store(true, Ordering::Relaxed);
+                    }
+                }
+                shared.idle.fetch_add(1, Ordering::SeqCst);
+                loop {
+                    if w.stopped || shared.stopped() {
+                        break;
+                    }
+                    let taken = shared.shared_tasks.lock().ok().and_then(|mut sh| {
+                        let i = sh.queue.pop()?;
+                        shared.queued.store(sh.queue.len(), Ordering::SeqCst);
+                        sh.tasks[i].0.take().map(|t| (i, t))
+                    });
+                    match taken {
+                        Some((i, t)) => {
+                            shared.idle.fetch_sub(1, Ordering::SeqCst);
+                            run_task(&mut w, &t, &|b| {
+                                if let Ok(mut sh) = shared.shared_tasks.lock() {
+                                    sh.tasks[i].1 = sh.tasks[i].1.min(b);
+                                }
+                            });
+                            if !w.stopped
+                                && let Ok(mut sh) = shared.shared_tasks.lock()
+                            {
+                                sh.tasks[i].2 = true;
+                            }
+                            shared.idle.fetch_add(1, Ordering::SeqCst);
+                        }
+                        None => {
+                            if shared.idle.load(Ordering::SeqCst) >= threads
+                                && shared.queued.load(Ordering::SeqCst) == 0
+                            {
+                                break;
+                            }
+                            std::thread::sleep(IDLE_POLL);
+                        }
                     }
                 }
                 w.flush();
@@ -526,7 +747,8 @@ pub fn run(
         }
     });
 
-    let complete = !split_interrupted && done.iter().all(|d| d.load(Ordering::Relaxed));
+    let shared_done = shared.shared_tasks.lock().map(|sh| sh.tasks.iter().all(|t| t.2)).unwrap_or(false);
+    let complete = !split_interrupted && done.iter().all(|d| d.load(Ordering::Relaxed)) && shared_done;
     let stop = if complete {
         StopReason::Complete
     } else if shared.cancelled.load(Ordering::Relaxed) || cancel.load(Ordering::Relaxed) {

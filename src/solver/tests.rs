@@ -417,3 +417,23 @@ fn protocol_example_items_decode() {
     assert_eq!(neg.armor_level, 612);
     assert!(Wearable::from_item_json(&json!({"owner": "A"})).is_err());
 }
+
+#[test]
+fn work_sharing_between_threads_does_not_change_the_result() {
+    // Pools large enough that idle workers take subtrees over from busy ones.
+    for seed in [3u64, 4] {
+        let items = loot_pool(seed, 300);
+        let mut req = typical_request(seed);
+        req.top_k = 2;
+        let run = |threads: usize| {
+            let mut r = req.clone();
+            r.threads = Some(threads);
+            let p = Problem::new(&r, items.clone(), None).expect("problem");
+            solve(&p, &mut |_| {}, &AtomicBool::new(false)).expect("solve")
+        };
+        let one = run(1);
+        let three = run(3);
+        assert!(one.optimal && three.optimal, "seed {seed}");
+        assert_eq!(one.suits, three.suits, "seed {seed}");
+    }
+}

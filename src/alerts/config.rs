@@ -1,0 +1,279 @@
+//! Alert settings: which webhook each kind posts to, the thresholds, internal timings,
+//! and validation whose errors name the setting (file key and env variable). Never prints
+//! a webhook token: `Debug` and error messages redact it. Never does I/O.
+
+use super::{
+    BATCH_LINGER, IDLE_CHECK_EVERY, MAX_DELIVERY_ATTEMPTS, MIN_POST_INTERVAL, REQUEST_TIMEOUT, RETRY_BACKOFF_BASE,
+    RETRY_BACKOFF_CAP,
+};
+use super::{MAX_WEBHOOK_URL_BYTES, format::redact_webhook_url};
+use std::time::Duration;
+
+/// Alert settings. A webhook left unset (or blank) turns that alert off; all unset turns
+/// the module off. Several kinds may share one URL (they then share one worker and posts).
+///
+/// `Debug` redacts webhook tokens, so the settings can be logged.
+#[derive(Clone)]
+pub struct AlertConfig {
+    pub rare_webhook: Option<String>,
+    pub death_webhook: Option<String>,
+    pub idle_webhook: Option<String>,
+    pub tapers_webhook: Option<String>,
+    pub chat_webhook: Option<String>,
+    /// A character whose socket is open but that has sent no telemetry this long is idle.
+    pub idle_minutes: u32,
+    /// `prismatic_taper_count` crossing below this raises "low tapers".
+    pub low_taper_threshold: u32,
+    /// Timings that are not operator settings; tests shrink them.
+    pub tuning: AlertTuning,
+}
+
+/// Internal timings, defaulting to the constants above. Not read from the config file.
+#[derive(Debug, Clone)]
+pub struct AlertTuning {
+    /// How often the idle check runs.
+    pub idle_check_every: Duration,
+    /// Overrides `idle_minutes` (tests use seconds).
+    pub idle_after: Option<Duration>,
+    pub batch_linger: Duration,
+    pub min_post_interval: Duration,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    pub max_attempts: u32,
+    pub request_timeout: Duration,
+}
+
+impl Default for AlertTuning {
+    fn default() -> Self {
+        AlertTuning {
+            idle_check_every: IDLE_CHECK_EVERY,
+            idle_after: None,
+            batch_linger: BATCH_LINGER,
+            min_post_interval: MIN_POST_INTERVAL,
+            backoff_base: RETRY_BACKOFF_BASE,
+            backoff_cap: RETRY_BACKOFF_CAP,
+            max_attempts: MAX_DELIVERY_ATTEMPTS,
+            request_timeout: REQUEST_TIMEOUT,
+        }
+    }
+}
+
+impl Default for AlertConfig {
+    fn default() -> Self {
+        AlertConfig {
+            rare_webhook: None,
+            death_webhook: None,
+            idle_webhook: None,
+            tapers_webhook: None,
+            chat_webhook: None,
+            idle_minutes: 10,
+            low_taper_threshold: 200,
+            tuning: AlertTuning::default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for AlertConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = |u: &Option<String>| webhook_of(u).map(redact_webhook_url);
+        f.debug_struct("AlertConfig")
+            .field("rare_webhook", &r(&self.rare_webhook))
+            .field("death_webhook", &r(&self.death_webhook))
+            .field("idle_webhook", &r(&self.idle_webhook))
+            .field("tapers_webhook", &r(&self.tapers_webhook))
+            .field("chat_webhook", &r(&self.chat_webhook))
+            .field("idle_minutes", &self.idle_minutes)
+            .field("low_taper_threshold", &self.low_taper_threshold)
+            .field("tuning", &self.tuning)
+            .finish()
+    }
+}
+
+/// The kinds of alert, each with its own webhook setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AlertKind {
+    Rare,
+    Death,
+    Idle,
+    Tapers,
+    Chat,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 5] =
+        [AlertKind::Rare, AlertKind::Death, AlertKind::Idle, AlertKind::Tapers, AlertKind::Chat];
+
+    /// The `overlord.toml` key of this kind's webhook.
+    pub fn config_key(self) -> &'static str {
+        match self {
+            AlertKind::Rare => "alert_rare_webhook",
+            AlertKind::Death => "alert_death_webhook",
+            AlertKind::Idle => "alert_idle_webhook",
+            AlertKind::Tapers => "alert_tapers_webhook",
+            AlertKind::Chat => "alert_chat_webhook",
+        }
+    }
+
+    /// The environment variable of this kind's webhook.
+    pub fn env_key(self) -> &'static str {
+        match self {
+            AlertKind::Rare => "OVERLORD_ALERT_RARE_WEBHOOK",
+            AlertKind::Death => "OVERLORD_ALERT_DEATH_WEBHOOK",
+            AlertKind::Idle => "OVERLORD_ALERT_IDLE_WEBHOOK",
+            AlertKind::Tapers => "OVERLORD_ALERT_TAPERS_WEBHOOK",
+            AlertKind::Chat => "OVERLORD_ALERT_CHAT_WEBHOOK",
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AlertKind::Rare => "rare",
+            AlertKind::Death => "death",
+            AlertKind::Idle => "idle",
+            AlertKind::Tapers => "tapers",
+            AlertKind::Chat => "chat",
+        }
+    }
+}
+
+impl AlertConfig {
+    /// The webhook configured for `kind`, if any (blank counts as unset).
+    pub fn webhook(&self, kind: AlertKind) -> Option<&str> {
+        webhook_of(match kind {
+            AlertKind::Rare => &self.rare_webhook,
+            AlertKind::Death => &self.death_webhook,
+            AlertKind::Idle => &self.idle_webhook,
+            AlertKind::Tapers => &self.tapers_webhook,
+            AlertKind::Chat => &self.chat_webhook,
+        })
+    }
+
+    /// Whether any alert is configured.
+    pub fn is_enabled(&self) -> bool {
+        AlertKind::ALL.iter().any(|k| self.webhook(*k).is_some())
+    }
+
+    /// Checks every setting; the error names the setting (file key and env variable), the
+    /// problem and the fix. It never contains a webhook token.
+    pub fn validate(&self) -> Result<(), String> {
+        for kind in AlertKind::ALL {
+            if let Some(url) = self.webhook(kind) {
+                validate_webhook_url(url)
+                    .map_err(|problem| format!("{} ({}): {problem}", kind.config_key(), kind.env_key()))?;
+            }
+        }
+        if !(1..=1_440).contains(&self.idle_minutes) {
+            return Err(format!(
+                "alert_idle_minutes (OVERLORD_ALERT_IDLE_MINUTES): {} is outside 1..=1440 minutes",
+                self.idle_minutes
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.low_taper_threshold) {
+            return Err(format!(
+                "alert_low_taper_threshold (OVERLORD_ALERT_LOW_TAPER_THRESHOLD): {} is outside 1..=1000000 tapers",
+                self.low_taper_threshold
+            ));
+        }
+        let t = &self.tuning;
+        if t.idle_check_every.is_zero() || t.max_attempts == 0 || t.request_timeout.is_zero() {
+            return Err("alert tuning: idle_check_every, max_attempts and request_timeout must be above zero".into());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn idle_after(&self) -> Duration {
+        self.tuning.idle_after.unwrap_or(Duration::from_secs(u64::from(self.idle_minutes) * 60))
+    }
+}
+
+fn webhook_of(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A webhook must be https (Discord's are `https://discord.com/api/webhooks/<id>/<token>`);
+/// plain http is accepted only to a loopback host, where tests run a stand-in server,
+/// because over a network it would expose the token.
+fn validate_webhook_url(url: &str) -> Result<(), String> {
+    if url.len() > MAX_WEBHOOK_URL_BYTES {
+        return Err(format!("longer than {MAX_WEBHOOK_URL_BYTES} bytes; paste the webhook URL from Discord"));
+    }
+    let uri: hyper::Uri =
+        url.parse().map_err(|_| "is not a URL; expected https://discord.com/api/webhooks/<id>/<token>".to_string())?;
+    let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
+        return Err("has no host; expected https://discord.com/api/webhooks/<id>/<token>".into());
+    };
+    match uri.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") if is_loopback_host(host) => Ok(()),
+        Some("http") => Err(format!(
+            "plain http to {host} would send the webhook token in clear text; use https:// (http:// is only accepted for 127.0.0.1/localhost)"
+        )),
+        _ => Err("must start with https:// (e.g. https://discord.com/api/webhooks/<id>/<token>)".into()),
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(kind: AlertKind, url: &str) -> AlertConfig {
+        let mut c = AlertConfig::default();
+        match kind {
+            AlertKind::Rare => c.rare_webhook = Some(url.into()),
+            AlertKind::Death => c.death_webhook = Some(url.into()),
+            AlertKind::Idle => c.idle_webhook = Some(url.into()),
+            AlertKind::Tapers => c.tapers_webhook = Some(url.into()),
+            AlertKind::Chat => c.chat_webhook = Some(url.into()),
+        }
+        c
+    }
+
+    #[test]
+    fn no_webhook_means_disabled_and_valid() {
+        let c = AlertConfig { rare_webhook: Some("  ".into()), ..AlertConfig::default() };
+        assert!(!c.is_enabled());
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn discord_https_and_loopback_http_are_accepted() {
+        assert!(with(AlertKind::Rare, "https://discord.com/api/webhooks/123/abcDEF-_").validate().is_ok());
+        assert!(with(AlertKind::Chat, "http://127.0.0.1:9999/api/webhooks/1/t").validate().is_ok());
+        assert!(with(AlertKind::Chat, "http://localhost:9999/hook").validate().is_ok());
+        assert!(with(AlertKind::Chat, "http://[::1]:9999/hook").validate().is_ok());
+    }
+
+    #[test]
+    fn bad_webhook_errors_name_the_setting_and_hide_the_token() {
+        let e = with(AlertKind::Death, "http://discord.com/api/webhooks/123/SECRETTOKEN").validate().unwrap_err();
+        assert!(e.starts_with("alert_death_webhook (OVERLORD_ALERT_DEATH_WEBHOOK)"), "{e}");
+        assert!(!e.contains("SECRETTOKEN"), "{e}");
+        let e = with(AlertKind::Tapers, "ftp://x/y").validate().unwrap_err();
+        assert!(e.starts_with("alert_tapers_webhook"), "{e}");
+        let e = with(AlertKind::Idle, "not a url").validate().unwrap_err();
+        assert!(e.starts_with("alert_idle_webhook"), "{e}");
+        let long = format!("https://discord.com/{}", "a".repeat(MAX_WEBHOOK_URL_BYTES));
+        assert!(with(AlertKind::Rare, &long).validate().unwrap_err().contains("longer than"));
+    }
+
+    #[test]
+    fn numeric_settings_are_range_checked() {
+        let c = AlertConfig { idle_minutes: 0, ..with(AlertKind::Idle, "https://discord.com/api/webhooks/1/t") };
+        assert!(c.validate().unwrap_err().starts_with("alert_idle_minutes"));
+        let c = AlertConfig { low_taper_threshold: 0, ..AlertConfig::default() };
+        assert!(c.validate().unwrap_err().starts_with("alert_low_taper_threshold"));
+    }
+
+    #[test]
+    fn debug_output_redacts_tokens() {
+        let c = with(AlertKind::Rare, "https://discord.com/api/webhooks/123/SECRETTOKEN");
+        let d = format!("{c:?}");
+        assert!(!d.contains("SECRETTOKEN"), "{d}");
+        assert!(d.contains("discord.com/api/webhooks/123/"), "{d}");
+    }
+}
