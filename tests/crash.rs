@@ -1,0 +1,202 @@
+//! Crash and copy safety against the real binary: `kill -9` under sustained load, and
+//! `cp -r` of the data directory while ingest runs. After every kill, each character's
+//! stored telemetry is a gap-free prefix of what it sent and holds at least everything the
+//! server had committed before the kill; every hot copy passes `restore-check` and holds
+//! everything committed before the copy began.
+//!
+//! `OVERLORD_SOAK=1` runs 100 kills instead of 20.
+
+mod common;
+use common::{SECRET, telemetry};
+use futures_util::SinkExt;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const CLIENTS: usize = 4;
+
+struct Server {
+    child: Child,
+    base: String,
+    ws: String,
+}
+
+fn start(dir: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_overlord"))
+        .args(["serve", "--data-dir"])
+        .arg(dir)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("OVERLORD_PLUGIN_SECRET", SECRET)
+        .env("OVERLORD_PLUGIN_RATE_PER_S", "10000")
+        .env("OVERLORD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the overlord binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    assert!(!addr.is_empty(), "no listening line: {line:?}");
+    Server { child, base: format!("http://{addr}"), ws: format!("ws://{addr}") }
+}
+
+async fn committed(server: &Server) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+    text.lines()
+        .find(|l| l.starts_with("overlord_writer_committed_events "))
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0) as u64
+}
+
+/// Plugin clients that send numbered telemetry as fast as the server takes it, or paced to
+/// about `per_client_rate` frames/s.
+fn load(
+    server: &Server,
+    prefix: &str,
+    stop: Arc<AtomicBool>,
+    per_client_rate: Option<u32>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..CLIENTS)
+        .map(|k| {
+            let url = format!("{}/ws/position", server.ws);
+            let name = format!("{prefix} {}", char::from(b'a' + k as u8));
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let mut req = url.into_client_request().unwrap();
+                req.headers_mut().insert("X-Plugin-Secret", SECRET.parse().unwrap());
+                let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else { return };
+                let mut i = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    let frame = telemetry(&name, 10.0 + f64::from(i % 1000) * 0.001, 20.0, i).to_string();
+                    if ws.send(Message::Text(frame.into())).await.is_err() {
+                        return;
+                    }
+                    i += 1;
+                    if let Some(rate) = per_client_rate
+                        && i.is_multiple_of(50)
+                    {
+                        tokio::time::sleep(Duration::from_millis(50_000 / u64::from(rate.max(1)))).await;
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+async fn stored_kills(server: &Server, name: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!(
+            "{}/api/events?type=telemetry&character={}&from=0&limit=10000",
+            server.base,
+            name.replace(' ', "%20")
+        );
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let v: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        out.extend(v["events"].as_array().unwrap().iter().map(|e| e["kills"].as_u64().unwrap()));
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
+fn kill9(server: &mut Server) {
+    // SIGKILL: no flush, no checkpoint, no clean marker.
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_nine_under_load_loses_nothing_committed() {
+    let rounds = if std::env::var("OVERLORD_SOAK").is_ok_and(|v| v == "1") { 100 } else { 20 };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut previous: Option<(String, u64)> = None;
+    for round in 0..rounds {
+        let mut server = start(tmp.path());
+        if let Some((prefix, committed_before_kill)) = previous.take() {
+            let mut total = 0u64;
+            for k in 0..CLIENTS {
+                let name = format!("{prefix} {}", char::from(b'a' + k as u8));
+                let kills = stored_kills(&server, &name).await;
+                let expected: Vec<u64> = (0..kills.len() as u64).collect();
+                assert_eq!(kills, expected, "round {round}: {name} has gaps or duplicates");
+                total += kills.len() as u64;
+            }
+            assert!(
+                total >= committed_before_kill,
+                "round {round}: {total} stored < {committed_before_kill} committed before the kill"
+            );
+        }
+        let prefix = format!("Crash {}", roman(round));
+        let stop = Arc::new(AtomicBool::new(false));
+        let clients = load(&server, &prefix, stop.clone(), None);
+        tokio::time::sleep(Duration::from_millis(300 + (round as u64 * 137) % 900)).await;
+        let c = committed(&server).await;
+        kill9(&mut server);
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            let _ = c.await;
+        }
+        assert!(c > 0, "round {round}: nothing was committed under load");
+        previous = Some((prefix, c));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hot_copy_under_load_restores_everything_committed_before_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut server = start(&data);
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients = load(&server, "Copied", stop.clone(), Some(5_000));
+    for i in 0..3 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let before = committed(&server).await;
+        let copy = tmp.path().join(format!("copy{i}"));
+        let status = Command::new("cp").arg("-r").arg(&data).arg(&copy).status().unwrap();
+        assert!(status.success(), "cp -r failed");
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_overlord")).args(["restore-check", "--json"]).arg(&copy).output().unwrap();
+        assert!(out.status.success(), "restore-check failed: {}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let held = report["telemetry_events"].as_u64().unwrap();
+        assert!(held >= before, "copy {i} holds {held} events, but {before} were committed before it began: {report}");
+        // The copy also opens as a server and serves what it holds.
+        let _ = std::fs::remove_file(copy.join("index").join(".tantivy-writer.lock"));
+        let mut restored = start(&copy);
+        let mut total = 0;
+        for k in 0..CLIENTS {
+            let name = format!("Copied {}", char::from(b'a' + k as u8));
+            total += stored_kills(&restored, &name).await.len() as u64;
+        }
+        assert!(total >= before, "restored copy {i} serves {total} < {before}");
+        kill9(&mut restored);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        let _ = c.await;
+    }
+    kill9(&mut server);
+}
+
+/// Character names may hold only letters: number the rounds in letters.
+fn roman(n: usize) -> String {
+    let mut s = String::new();
+    let mut n = n + 1;
+    while n > 0 {
+        s.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+    }
+    s
+}
