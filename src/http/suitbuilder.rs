@@ -253,6 +253,12 @@ async fn create_job(
         let outcome = solver::solve(&problem, &mut sink, &job.cancel);
         let (status, name, data) = match outcome {
             Ok(o) => {
+                // A final progress report, so even a search that ends before the first
+                // periodic tick streams its figures before `done`.
+                let best = o.suits.first().map(|s| s.score);
+                let last = json!({"nodes": o.stats.nodes, "nodes_per_s": o.stats.nodes_per_s, "best_score": best,
+                    "upper_bound": o.stats.upper_bound, "elapsed_ms": o.stats.elapsed_ms});
+                job.emit("progress", last.to_string());
                 let v = serde_json::to_value(&o).unwrap_or_default();
                 let status = if job.cancel.load(Ordering::Relaxed) { JobStatus::Cancelled } else { JobStatus::Done };
                 job.lock().result = Some(v.clone());

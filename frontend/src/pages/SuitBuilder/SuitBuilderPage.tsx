@@ -356,7 +356,7 @@ export default function SuitBuilderPage() {
           </div>
         )}
         {run.phase === 'cancelled' && <p role="status">Cancelled.</p>}
-        {(running || progress) && (
+        {(running || progress || run.phase === 'done') && (
           <div className="progress" data-testid="suit-progress" data-events={events} role="status" aria-live="polite">
             <div className="progress-bar" aria-hidden="true">
               <div className="progress-fill" style={{ width: `${Math.round((ratio ?? 0) * 100)}%` }} />
