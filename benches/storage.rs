@@ -40,7 +40,7 @@ fn event(name: &str, t: i64, i: u32) -> JournalEntry {
             level: Some(275),
             total_xp: Some(191_226_310_247 + i64::from(i) * 4_000),
             luminance: Some(1_250_000 + i64::from(i)),
-            vt_state: Some(if i % 11 == 0 { "Looting" } else { "Combat" }.into()),
+            vt_state: Some(if i.is_multiple_of(11) { "Looting" } else { "Combat" }.into()),
         }),
     }
 }
