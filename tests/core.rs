@@ -311,3 +311,40 @@ async fn frames_over_the_per_socket_rate_are_dropped_and_counted() {
     assert!(dropped >= 150.0, "{dropped} dropped");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn static_paths_never_escape_the_embedded_assets() {
+    let mut server = TestServer::start().await;
+    for path in [
+        "/..%2f..%2fetc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/..%2f..%2f..%2fCargo.toml",
+        "/..\\..\\etc\\passwd",
+    ] {
+        let r = reqwest::get(format!("{}{}", server.base, path)).await.unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("root:") && !body.contains("[package]"), "{path} leaked a file: {status}");
+    }
+    let (s, _) = server.get("/api/nope").await;
+    assert_eq!(s, 404, "unknown API paths are 404, not the app shell");
+    let r = reqwest::get(format!("{}/characters/Mossy%20Tank", server.base)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "client-side routes get index.html");
+    assert!(r.text().await.unwrap().contains("<html"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_operator_map_image_origin_is_allowed_by_the_csp() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = settings_for(tmp.path());
+    s.map_image_url = Some("https://maps.example.org/dereth.png".into());
+    s.map_image_bounds = Some([-102.0, -102.0, 102.0, 102.0]);
+    let mut server = TestServer::start_in(tmp.path(), s).await;
+    let r = reqwest::get(format!("{}/", server.base)).await.unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("img-src 'self' data: blob: https://maps.example.org"), "{csp}");
+    let (_, v) = server.get("/api/version").await;
+    assert_eq!(v["map_image"]["url"], "https://maps.example.org/dereth.png");
+    server.stop().await;
+}

@@ -85,11 +85,44 @@ pub fn router(app: AppState) -> Router {
         .merge(auth::router())
         .merge(protected)
         .fallback(assets::serve)
+        .layer(axum::middleware::from_fn_with_state(app.clone(), map_image_csp))
         .layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::csrf_guard))
         .layer(axum::middleware::from_fn(auth::security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_API_BODY_BYTES))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(app)
+}
+
+/// The dashboard's CSP allows images from this server only; an operator-supplied map image
+/// (`map_image_url`, never bundled) may live elsewhere, so its origin is added to `img-src`.
+async fn map_image_csp(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(req).await;
+    if let Some(origin) = app.settings.map_image_url.as_deref().and_then(url_origin) {
+        let csp = auth::CONTENT_SECURITY_POLICY.replacen(
+            "img-src 'self' data: blob:",
+            &format!("img-src 'self' data: blob: {origin}"),
+            1,
+        );
+        if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
+            response.headers_mut().insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    response
+}
+
+/// `https://maps.example.org:8443/dereth.png` → `https://maps.example.org:8443`.
+fn url_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    let ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    ok.then(|| format!("{scheme}://{host}"))
 }
 
 pub fn now_ms() -> i64 {
