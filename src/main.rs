@@ -138,22 +138,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// Settings and `state.redb` for the commands that work on a stopped server's data.
+fn open_offline(data_dir: Option<PathBuf>) -> Result<(Settings, std::sync::Arc<redb::Database>), ExitCode> {
+    let flags = Overrides { data_dir, ..Default::default() };
+    let settings = Settings::load(&flags).map_err(|ConfigError(msg)| {
+        eprintln!("overlord: invalid configuration: {msg}");
+        ExitCode::from(2)
+    })?;
+    let db = overlord::server::open_state_db(&settings.data_dir).map_err(|e| {
+        eprintln!("overlord: {e}");
+        ExitCode::FAILURE
+    })?;
+    Ok((settings, db))
+}
+
 fn user_command(data_dir: Option<PathBuf>, action: UserAction) -> ExitCode {
     use overlord::auth::{PasswordHashing, Role, cli};
-    let flags = Overrides { data_dir, ..Default::default() };
-    let settings = match Settings::load(&flags) {
-        Ok(s) => s,
-        Err(ConfigError(msg)) => {
-            eprintln!("overlord: invalid configuration: {msg}");
-            return ExitCode::from(2);
-        }
-    };
-    let db = match overlord::server::open_state_db(&settings.data_dir) {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!("overlord: {e}");
-            return ExitCode::FAILURE;
-        }
+    let (_, db) = match open_offline(data_dir) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     let hashing = PasswordHashing::default();
     let role = |r: &str| r.parse::<Role>().map_err(|e| e.to_string());
@@ -303,20 +306,9 @@ async fn backup(dest: PathBuf, url: String) -> Result<(), String> {
 
 fn reindex(data_dir: Option<PathBuf>) -> ExitCode {
     use std::io::Write;
-    let flags = Overrides { data_dir, ..Default::default() };
-    let settings = match Settings::load(&flags) {
-        Ok(s) => s,
-        Err(ConfigError(msg)) => {
-            eprintln!("overlord: invalid configuration: {msg}");
-            return ExitCode::from(2);
-        }
-    };
-    let db = match overlord::server::open_state_db(&settings.data_dir) {
-        Ok(db) => db,
-        Err(e) => {
-            eprintln!("overlord: {e}");
-            return ExitCode::FAILURE;
-        }
+    let (settings, db) = match open_offline(data_dir) {
+        Ok(v) => v,
+        Err(code) => return code,
     };
     let dir = settings.data_dir.join("index");
     let started = std::time::Instant::now();

@@ -384,7 +384,7 @@ pub fn wield_subject_name(kind: u32, skill_id: u32) -> Option<&'static str> {
 }
 
 /// ACE `EquipMask` bit names (ValidLocations [9], CurrentWieldedLocation [10]).
-const EQUIP_BITS: &[(u32, &str)] = &[
+pub const EQUIP_BITS: &[(u32, &str)] = &[
     (0x1, "HeadWear"),
     (0x2, "ChestWear"),
     (0x4, "AbdomenWear"),
@@ -419,7 +419,7 @@ const EQUIP_BITS: &[(u32, &str)] = &[
 ];
 
 /// ACE `CoverageMask` bit names (ClothingPriority [4]).
-const COVERAGE_BITS: &[(u32, &str)] = &[
+pub const COVERAGE_BITS: &[(u32, &str)] = &[
     (0x2, "UnderwearUpperLegs"),
     (0x4, "UnderwearLowerLegs"),
     (0x8, "UnderwearChest"),

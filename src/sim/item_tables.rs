@@ -5,61 +5,8 @@
 //! where it does not (most wcids and spell ids), a template carries `None` or an id that is
 //! marked illustrative, never a guess dressed up as world data.
 
-/// Bit masks of protocol.md §5 *EquipMask* (ValidLocations), with the names the server
-/// decodes them to.
-pub const EQUIP_MASK_NAMES: &[(u32, &str)] = &[
-    (0x1, "HeadWear"),
-    (0x2, "ChestWear"),
-    (0x4, "AbdomenWear"),
-    (0x8, "UpperArmWear"),
-    (0x10, "LowerArmWear"),
-    (0x20, "HandWear"),
-    (0x40, "UpperLegWear"),
-    (0x80, "LowerLegWear"),
-    (0x100, "FootWear"),
-    (0x200, "ChestArmor"),
-    (0x400, "AbdomenArmor"),
-    (0x800, "UpperArmArmor"),
-    (0x1000, "LowerArmArmor"),
-    (0x2000, "UpperLegArmor"),
-    (0x4000, "LowerLegArmor"),
-    (0x8000, "NeckWear"),
-    (0x10000, "WristWearLeft"),
-    (0x20000, "WristWearRight"),
-    (0x40000, "FingerWearLeft"),
-    (0x80000, "FingerWearRight"),
-    (0x100000, "MeleeWeapon"),
-    (0x200000, "Shield"),
-    (0x400000, "MissileWeapon"),
-    (0x800000, "MissileAmmo"),
-    (0x1000000, "Held"),
-    (0x2000000, "TwoHanded"),
-    (0x4000000, "TrinketOne"),
-    (0x8000000, "Cloak"),
-    (0x10000000, "SigilOne"),
-    (0x20000000, "SigilTwo"),
-    (0x40000000, "SigilThree"),
-];
-
-/// Bit masks of protocol.md §5 *CoverageMask* (ClothingPriority).
-pub const COVERAGE_NAMES: &[(u32, &str)] = &[
-    (0x2, "UnderwearUpperLegs"),
-    (0x4, "UnderwearLowerLegs"),
-    (0x8, "UnderwearChest"),
-    (0x10, "UnderwearAbdomen"),
-    (0x20, "UnderwearUpperArms"),
-    (0x40, "UnderwearLowerArms"),
-    (0x100, "OuterwearUpperLegs"),
-    (0x200, "OuterwearLowerLegs"),
-    (0x400, "OuterwearChest"),
-    (0x800, "OuterwearAbdomen"),
-    (0x1000, "OuterwearUpperArms"),
-    (0x2000, "OuterwearLowerArms"),
-    (0x4000, "Head"),
-    (0x8000, "Hands"),
-    (0x10000, "Feet"),
-    (0x20000, "Cloak"),
-];
+// Mask names are the inventory module's own tables, shared rather than copied.
+pub use crate::inventory::tables::{COVERAGE_BITS as COVERAGE_NAMES, EQUIP_BITS as EQUIP_MASK_NAMES};
 
 /// *ImbuedEffect* bits.
 pub const IMBUE_NAMES: &[(u32, &str)] = &[
