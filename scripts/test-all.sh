@@ -16,8 +16,8 @@ cargo fmt --all -- --check
 step "cargo clippy (deny warnings)"
 cargo clippy --all-targets -- -D warnings
 
-step "cargo test (unit + integration)"
-cargo test --all-targets
+step "cargo test (unit + integration; benches are compiled by clippy above, run with cargo bench)"
+cargo test
 
 step "release build (used by the crash, hot-copy and browser tests)"
 cargo build --release
