@@ -123,3 +123,17 @@ async fn items_survive_a_restart_and_a_deleted_index_is_rebuilt() {
     search_until(&server, "q=relic", |v| v["total"] == json!(50)).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn repeated_and_encoded_query_parameters_reach_the_search() {
+    let mut server = TestServer::start().await;
+    let mut a = plugin(&server).await;
+    let mut b = plugin(&server).await;
+    send(&mut a, &dump("Alpha One", vec![item(1001, "Alpha Helm", json!({}))])).await;
+    send(&mut b, &dump("Bravo One", vec![item(2001, "Bravo Helm", json!({}))])).await;
+    search_until(&server, "q=helm", |v| v["total"] == json!(2)).await;
+    // Repeated `owner`, a `+` for a space and a percent-encoded space both decode.
+    search_until(&server, "owner=Alpha+One&owner=Bravo%20One&q=helm", |v| v["total"] == json!(2)).await;
+    search_until(&server, "owner=Bravo%20One", |v| v["total"] == json!(1)).await;
+    server.stop().await;
+}

@@ -24,41 +24,9 @@ impl From<crate::search::QueryError> for ApiError {
     }
 }
 
+/// Query-string pairs with repeated keys kept (api.md: `owner`, `slot`, `cantrip` repeat).
 fn pairs(raw: Option<String>) -> Vec<(String, String)> {
-    let raw = raw.unwrap_or_default();
-    form_urlencoded_pairs(&raw)
-}
-
-/// Query-string pairs, repeated keys kept (api.md: `owner`, `slot`, `cantrip` repeat).
-fn form_urlencoded_pairs(raw: &str) -> Vec<(String, String)> {
-    serde_urlencoded_pairs(raw).unwrap_or_default()
-}
-
-fn serde_urlencoded_pairs(raw: &str) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for part in raw.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = part.split_once('=').unwrap_or((part, ""));
-        out.push((decode(k)?, decode(v)?));
-    }
-    Some(out)
-}
-
-fn decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
+    form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect()
 }
 
 async fn search(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {

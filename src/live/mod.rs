@@ -8,7 +8,7 @@
 
 pub mod render;
 
-use crate::protocol::{self, PluginEvent, PluginFrame, Telemetry, Vitals, name_key};
+use crate::protocol::{PluginEvent, PluginFrame, Telemetry, Vitals, name_key};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -459,9 +459,4 @@ fn prune_dedup<K: std::hash::Hash + Eq + Copy>(
             seen.remove(&k);
         }
     }
-}
-
-/// Map coordinates as the dashboard shows them.
-pub fn coords_label(t: &Telemetry) -> String {
-    protocol::format_coords(t.ew, t.ns)
 }
