@@ -52,10 +52,16 @@ fn main() {
     let data = tmp.path();
     let state = Arc::new(redb::Database::create(data.join("state.redb")).expect("state.redb"));
     let chars = Characters::open(state.clone()).expect("registry");
-    let days = DayFiles::new(&data.join("telemetry")).expect("day files");
-    let (handle, join, _) =
-        writer::start(&data.join("journal"), days.clone(), state, chars.clone(), Arc::new(AtomicU64::new(u64::MAX)))
-            .expect("writer");
+    let days = DayFiles::open(data).expect("day files");
+    let (handle, join, _) = writer::start(
+        &data.join("journal"),
+        days.clone(),
+        state,
+        chars.clone(),
+        Arc::new(AtomicU64::new(u64::MAX)),
+        writer::Retention::forever(),
+    )
+    .expect("writer");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
 
     // 1. Throughput: every event through journal (fdatasync'd group commits) and redb.
@@ -86,13 +92,14 @@ fn main() {
     let tmp2 = tempfile::tempdir().expect("temp dir");
     let state2 = Arc::new(redb::Database::create(tmp2.path().join("state.redb")).expect("state"));
     let chars2 = Characters::open(state2.clone()).expect("registry");
-    let days2 = DayFiles::new(&tmp2.path().join("telemetry")).expect("days");
+    let days2 = DayFiles::open(tmp2.path()).expect("days");
     let (h2, j2, _) = writer::start(
         &tmp2.path().join("journal"),
         days2.clone(),
         state2,
         chars2.clone(),
         Arc::new(AtomicU64::new(u64::MAX)),
+        writer::Retention::forever(),
     )
     .expect("writer");
     let end = now;

@@ -71,6 +71,13 @@ pub async fn online_backup(
         summary.files += 1;
     }
     progress(format!("copied {} closed day files", closed.len()));
+    // rollups.redb is replaced by rename, never written in place: a plain copy is whole.
+    let archive = days.archive().path().to_path_buf();
+    if archive.exists() {
+        summary.bytes += copy_synced(&archive, &dest.join(crate::telemetry::rollups::FILE_NAME))
+            .map_err(|e| format!("{}: {e}", archive.display()))?;
+        summary.files += 1;
+    }
 
     progress(format!("copying {} open day files with ingest paused", open.len()));
     let dest_tel = dest.join("telemetry");
@@ -147,6 +154,10 @@ pub struct CheckReport {
     pub other_events: u64,
     pub first_event_ms: Option<i64>,
     pub last_event_ms: Option<i64>,
+    /// Days whose hourly rollups are in `rollups.redb` (kept past retention).
+    pub archived_days: usize,
+    pub rollup_hours: u64,
+    pub first_archived_day: Option<String>,
 }
 
 /// Verifies a copy of a data directory: copies it privately, runs the same recovery the
@@ -184,12 +195,18 @@ fn check_copy(copy: &Path) -> Result<CheckReport, StoreError> {
     report.state_note = note;
     let state = Arc::new(state);
     let characters = Characters::open(state.clone())?;
-    let days = DayFiles::new(&copy.join("telemetry"))?;
+    let days = DayFiles::open(copy)?;
     let all = days.days().len();
     report.rebuilt_days = days.verify_recent_days(all)?.into_iter().map(store::day_name).collect();
     let keep = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
-    let (handle, join, recovery) =
-        writer::start(&copy.join("journal"), days.clone(), state.clone(), characters.clone(), keep)?;
+    let (handle, join, recovery) = writer::start(
+        &copy.join("journal"),
+        days.clone(),
+        state.clone(),
+        characters.clone(),
+        keep,
+        writer::Retention::forever(),
+    )?;
     report.replayed = recovery.replayed;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async {
@@ -197,6 +214,11 @@ fn check_copy(copy: &Path) -> Result<CheckReport, StoreError> {
     });
     let _ = join.join();
     report.characters = characters.all().len();
+    let archive = days.archive().view();
+    let (archived, hours, _) = archive.counts()?;
+    report.archived_days = archived;
+    report.rollup_hours = hours;
+    report.first_archived_day = archive.days().keys().next().map(|d| store::day_name(*d));
     for day in days.days() {
         report.day_files += 1;
         for c in characters.all() {

@@ -358,6 +358,12 @@ fn restore_check(dir: &std::path::Path, json: bool) -> ExitCode {
                 println!("  telemetry events:  {}", r.telemetry_events);
                 println!("  other events:      {}", r.other_events);
                 println!("  covers:            {} .. {}", t(r.first_event_ms), t(r.last_event_ms));
+                println!(
+                    "  rollup archive:    {} days, {} hourly rows{}",
+                    r.archived_days,
+                    r.rollup_hours,
+                    r.first_archived_day.as_ref().map(|d| format!(", from {d}")).unwrap_or_default()
+                );
                 if let Some(note) = &r.state_note {
                     println!("  state:             {note}");
                 }

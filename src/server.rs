@@ -60,7 +60,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     }
     let state_db = Arc::new(state_db);
     let characters = Characters::open(state_db.clone()).map_err(|e| StartError(format!("state.redb: {e}")))?;
-    let days = DayFiles::new(&data.join("telemetry")).map_err(|e| StartError(format!("telemetry/: {e}")))?;
+    let days = DayFiles::open(&data).map_err(|e| StartError(format!("telemetry/ or rollups.redb: {e}")))?;
     let started = Instant::now();
     if !clean {
         tracing::info!("the last run did not stop cleanly: checking the files it was writing");
@@ -70,9 +70,15 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         }
     }
     let snapshot_seq = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
-    let (writer, writer_join, report) =
-        writer::start(&data.join("journal"), days.clone(), state_db.clone(), characters.clone(), snapshot_seq.clone())
-            .map_err(|e| StartError(format!("recovery failed: {e}")))?;
+    let (writer, writer_join, report) = writer::start(
+        &data.join("journal"),
+        days.clone(),
+        state_db.clone(),
+        characters.clone(),
+        snapshot_seq.clone(),
+        writer::Retention::days(settings.retention_days),
+    )
+    .map_err(|e| StartError(format!("recovery failed: {e}")))?;
     // Inventory: replay the state journal, then open (or rebuild) the search index.
     let inventory_keep = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
     let (state_journal, _) = crate::inventory::writer::recover(&data.join("journal").join("state"), &state_db)

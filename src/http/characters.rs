@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// Trail points returned at most (api.md: default 5,000, at most 100,000).
 pub const TRAIL_DEFAULT_POINTS: usize = 5_000;
@@ -181,7 +182,7 @@ async fn trail(
     let max_points = clamp_limit(q.max_points, TRAIL_DEFAULT_POINTS, TRAIL_MAX_POINTS);
     let rows = tokio::task::spawn_blocking({
         let app = app.clone();
-        move || app.days.trail(info.id, from, to)
+        move || thin_trail(&app.days, info.id, from, to, max_points)
     })
     .await
     .map_err(ApiError::internal)?
@@ -190,15 +191,104 @@ async fn trail(
     Ok(Json(json!({"character_name": info.name, "points": points, "segments": segments})))
 }
 
-/// Splits rows into segments at teleports and dungeon changes, then down-samples each
+/// The fields of a telemetry row a trail needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrailPoint {
+    pub t: i64,
+    pub ew: f64,
+    pub ns: f64,
+    pub z: Option<f64>,
+    pub landcell: Option<u32>,
+    pub is_dungeon: bool,
+}
+
+impl TrailPoint {
+    pub fn of(r: &Row) -> TrailPoint {
+        TrailPoint {
+            t: r.t,
+            ew: r.tel.ew,
+            ns: r.tel.ns,
+            z: r.tel.z,
+            landcell: r.tel.landcell,
+            is_dungeon: r.tel.is_dungeon,
+        }
+    }
+}
+
+/// A teleport or a dungeon change between consecutive fixes starts a new segment.
+fn is_break(a: &TrailPoint, b: &TrailPoint) -> bool {
+    let jump = ((a.ew - b.ew).powi(2) + (a.ns - b.ns).powi(2)).sqrt();
+    jump > TELEPORT_UNITS || a.is_dungeon != b.is_dungeon
+}
+
+/// Reads a trail in bounded memory, however long the range. Every fix is kept until more
+/// than `4 × max_points` are held; then the kept fixes are thinned to a minimum time gap
+/// (doubled each time the budget fills again), except the two fixes around each segment
+/// break, which are pinned, so the down-sampling that follows still sees every segment
+/// whole. (A year at one fix a second is 31 M rows; this holds ≤ 4 × max plus the breaks.)
+pub fn thin_trail(
+    days: &crate::telemetry::DayFiles,
+    id: u32,
+    from: i64,
+    to: i64,
+    max_points: usize,
+) -> Result<Vec<TrailPoint>, crate::telemetry::StoreError> {
+    let budget = max_points.saturating_mul(4).max(16);
+    let mut gap = 0i64;
+    // (fix, pinned)
+    let mut kept: Vec<(TrailPoint, bool)> = Vec::new();
+    let mut prev: Option<(TrailPoint, bool)> = None;
+    days.trail_for_each(id, from, to, |r| {
+        let p = TrailPoint::of(&r);
+        let broke = prev.as_ref().is_some_and(|(q, _)| is_break(q, &p));
+        if broke {
+            match prev.take() {
+                Some((q, false)) => kept.push((q, true)),
+                Some((_, true)) => {
+                    if let Some(last) = kept.last_mut() {
+                        last.1 = true;
+                    }
+                }
+                None => {}
+            }
+        }
+        let keep = broke || kept.last().is_none_or(|(k, _)| p.t - k.t >= gap);
+        if keep {
+            kept.push((p.clone(), broke));
+        }
+        prev = Some((p, keep));
+        if kept.len() > budget {
+            gap = (gap * 2).max((to - from) / budget as i64).max(1);
+            let mut last_t = i64::MIN;
+            kept.retain(|(k, pinned)| {
+                let stay = *pinned || k.t.saturating_sub(last_t) >= gap;
+                if stay {
+                    last_t = k.t;
+                }
+                stay
+            });
+            // The newest fix may have been thinned away; the next keep test uses what is left.
+            if let Some((q, kept_it)) = prev.as_mut() {
+                *kept_it = kept.last().is_some_and(|(k, _)| k.t == q.t);
+            }
+        }
+        true
+    })?;
+    if let Some((q, false)) = prev {
+        kept.push((q, false));
+    }
+    let mut out: Vec<TrailPoint> = kept.into_iter().map(|(p, _)| p).collect();
+    out.sort_by_key(|p| p.t);
+    Ok(out)
+}
+
+/// Splits fixes into segments at teleports and dungeon changes, then down-samples each
 /// segment evenly, always keeping its first and last point so the shape survives.
-pub fn trail_points(rows: &[Row], max_points: usize) -> (Vec<Value>, Vec<[usize; 2]>) {
+pub fn trail_points(rows: &[TrailPoint], max_points: usize) -> (Vec<Value>, Vec<[usize; 2]>) {
     let mut bounds = Vec::new();
     let mut start = 0;
     for i in 1..rows.len() {
-        let (a, b) = (&rows[i - 1].tel, &rows[i].tel);
-        let jump = ((a.ew - b.ew).powi(2) + (a.ns - b.ns).powi(2)).sqrt();
-        if jump > TELEPORT_UNITS || a.is_dungeon != b.is_dungeon {
+        if is_break(&rows[i - 1], &rows[i]) {
             bounds.push((start, i - 1));
             start = i;
         }
@@ -223,7 +313,9 @@ pub fn trail_points(rows: &[Row], max_points: usize) -> (Vec<Value>, Vec<[usize;
         };
         for i in picks {
             let r = &rows[i];
-            points.push(json!({"t": r.t, "ew": r.tel.ew, "ns": r.tel.ns, "z": r.tel.z, "landcell": r.tel.landcell, "is_dungeon": r.tel.is_dungeon}));
+            points.push(
+                json!({"t": r.t, "ew": r.ew, "ns": r.ns, "z": r.z, "landcell": r.landcell, "is_dungeon": r.is_dungeon}),
+            );
         }
         segments.push([first_index, points.len() - 1]);
     }
@@ -240,6 +332,47 @@ struct SeriesQuery {
 
 const SERIES_METRICS: &[&str] =
     &["kills", "kills_per_hour", "deaths", "xp_per_hour", "total_xp", "level", "luminance", "prismatic_taper_count"];
+
+/// Steps of an hour or more answer the two rates from the hourly rollups — kills or XP per
+/// hour online in each step — so long-range charts stay cheap and outlive the day files
+/// that retention deletes. Everything else is the last reported value in each step, read
+/// block by block so memory holds one value per step.
+fn series_points(
+    days: &crate::telemetry::DayFiles,
+    id: u32,
+    metric: &str,
+    from: i64,
+    to: i64,
+    step_ms: i64,
+) -> Result<Vec<(i64, f64)>, crate::telemetry::StoreError> {
+    let bucket_of = |t: i64| from + (t - from).div_euclid(step_ms) * step_ms;
+    if step_ms >= 3_600_000 && (metric == "kills_per_hour" || metric == "xp_per_hour") {
+        let first_hour = from - from.rem_euclid(3_600_000);
+        let mut sums: BTreeMap<i64, (f64, u64)> = BTreeMap::new();
+        for (hour, r) in days.rollup_hours(id, first_hour, to)? {
+            let e = sums.entry(bucket_of(hour.max(from))).or_default();
+            e.0 += if metric == "kills_per_hour" { r.kills as f64 } else { r.xp as f64 };
+            e.1 += r.online_s;
+        }
+        // Under a minute online says nothing about a rate.
+        return Ok(sums
+            .into_iter()
+            .filter(|(_, (_, online))| *online >= 60)
+            .map(|(b, (n, online))| (b, (n * 3600.0 / online as f64).round()))
+            .collect());
+    }
+    let mut last: BTreeMap<i64, (i64, f64)> = BTreeMap::new();
+    days.trail_for_each(id, from, to, |r| {
+        if let Some(v) = metric_value(&r, metric) {
+            let e = last.entry(bucket_of(r.t)).or_insert((r.t, v));
+            if r.t >= e.0 {
+                *e = (r.t, v);
+            }
+        }
+        true
+    })?;
+    Ok(last.into_iter().map(|(b, (_, v))| (b, v)).collect())
+}
 
 fn metric_value(r: &Row, metric: &str) -> Option<f64> {
     let t = &r.tel;
@@ -275,23 +408,15 @@ async fn series(
     }
     let span_s = ((to - from) / 1000).max(1);
     let step_s = q.step_s.unwrap_or((span_s / 300).max(10)).max(1).max(span_s / SERIES_MAX_BUCKETS);
-    let rows = tokio::task::spawn_blocking({
+    let step_ms = step_s * 1000;
+    let metric = q.metric.clone();
+    let points = tokio::task::spawn_blocking({
         let app = app.clone();
-        move || app.days.trail(info.id, from, to)
+        move || series_points(&app.days, info.id, &metric, from, to, step_ms)
     })
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
-    let step_ms = step_s * 1000;
-    let mut points: Vec<(i64, f64)> = Vec::new();
-    for r in &rows {
-        let Some(v) = metric_value(r, &q.metric) else { continue };
-        let bucket = from + (r.t - from) / step_ms * step_ms;
-        match points.last_mut() {
-            Some(last) if last.0 == bucket => last.1 = v,
-            _ => points.push((bucket, v)),
-        }
-    }
     let points: Vec<Value> = points.into_iter().map(|(t, v)| json!([t, v])).collect();
     Ok(Json(json!({"metric": q.metric, "step_s": step_s, "points": points})))
 }

@@ -217,7 +217,25 @@ async fn events(State(app): State<AppState>, Query(q): Query<EventsQuery>) -> Re
         let mut rows = Vec::new();
         if kind_name == "telemetry" {
             let id = id.ok_or_else(|| ApiError::BadRequest("telemetry export needs 'character'".into()))?;
-            for r in app2.days.trail(id, from, to).map_err(ApiError::internal)? {
+            // Read only as far as one page needs (plus the rest of its last millisecond),
+            // so an export of a long range never holds more than a page.
+            let after_t = after.map_or(i64::MIN, |a| a.0);
+            let mut past_cursor = 0;
+            let mut raw = Vec::new();
+            app2.days
+                .trail_for_each(id, from, to, |r| {
+                    if past_cursor > limit && raw.last().is_some_and(|l: &crate::telemetry::block::Row| l.t != r.t) {
+                        return false;
+                    }
+                    if r.t > after_t {
+                        past_cursor += 1;
+                    }
+                    raw.push(r);
+                    true
+                })
+                .map_err(ApiError::internal)?;
+            raw.sort_by_key(|r| r.t);
+            for r in raw {
                 let mut v = crate::live::render::telemetry_body(&r.tel);
                 if let Value::Object(m) = &mut v {
                     m.insert("client_time_ms".into(), r.client_time_ms.into());

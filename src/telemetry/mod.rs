@@ -8,9 +8,10 @@
 pub mod block;
 pub mod characters;
 pub mod portals;
+pub mod rollups;
 pub mod store;
 pub mod writer;
 
 pub use characters::{CharacterInfo, Characters};
 pub use store::{DayFiles, EventKind, Rollup, StoreError};
-pub use writer::{JournalEntry, Persisted, WriterHandle};
+pub use writer::{JournalEntry, Persisted, Retention, WriterHandle};

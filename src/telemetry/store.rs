@@ -6,6 +6,7 @@
 //! this file durably). Readers open read transactions and never block the writer.
 
 use super::block::{self, Row};
+use super::rollups::{self, DayRollups, RollupArchive};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -69,6 +70,18 @@ pub struct Rollup {
     pub events: u64,
 }
 
+impl Rollup {
+    pub fn merge(&mut self, b: &Rollup) {
+        self.kills += b.kills;
+        self.deaths += b.deaths;
+        self.xp += b.xp;
+        self.rares += b.rares;
+        self.distance_m += b.distance_m;
+        self.online_s += b.online_s;
+        self.events += b.events;
+    }
+}
+
 #[derive(Debug)]
 pub struct StoreError(pub String);
 
@@ -94,10 +107,12 @@ store_err!(
 );
 
 /// The open day files, shared by the writer and readers (redb allows one handle per file
-/// per process, so this registry is the only place that opens them).
+/// per process, so this registry is the only place that opens them), and the rollup
+/// archive that answers for days already archived.
 #[derive(Clone)]
 pub struct DayFiles {
     dir: PathBuf,
+    archive: Arc<RollupArchive>,
     open: Arc<RwLock<BTreeMap<i64, Arc<Database>>>>,
     /// Days moved aside by `verify_recent_days`, to be rebuilt by a full journal replay.
     damaged: Arc<std::sync::Mutex<Vec<i64>>>,
@@ -120,10 +135,13 @@ fn parse_day_name(name: &str) -> Option<i64> {
 }
 
 impl DayFiles {
-    pub fn new(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)?;
+    /// The day files in `data_dir/telemetry/` and the archive `data_dir/rollups.redb`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let dir = data_dir.join("telemetry");
+        std::fs::create_dir_all(&dir)?;
         Ok(DayFiles {
-            dir: dir.to_path_buf(),
+            dir,
+            archive: Arc::new(RollupArchive::open(data_dir)?),
             open: Arc::new(RwLock::new(BTreeMap::new())),
             damaged: Arc::new(std::sync::Mutex::new(Vec::new())),
         })
@@ -131,6 +149,10 @@ impl DayFiles {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    pub fn archive(&self) -> &RollupArchive {
+        &self.archive
     }
 
     /// Days that have a file, ascending.
@@ -158,12 +180,19 @@ impl DayFiles {
         if let Some(db) = open.get(&day) {
             return Ok(Some(db.clone()));
         }
-        let db = Arc::new(
-            redb::Builder::new()
-                .set_cache_size(DAY_CACHE_BYTES)
-                .create(&path)
-                .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?,
-        );
+        let mut builder = redb::Builder::new();
+        builder.set_cache_size(DAY_CACHE_BYTES);
+        // Readers open, never create: a file retention just deleted must not come back empty.
+        let opened = if create { builder.create(&path) } else { builder.open(&path) };
+        let db = match opened {
+            Ok(db) => Arc::new(db),
+            Err(redb::DatabaseError::Storage(redb::StorageError::Io(e)))
+                if !create && e.kind() == std::io::ErrorKind::NotFound =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(StoreError(format!("opening {}: {e}", path.display()))),
+        };
         if create {
             let txn = db.begin_write()?;
             {
@@ -222,11 +251,36 @@ impl DayFiles {
         self.dir.join(format!("{}.redb", day_name(day)))
     }
 
-    /// Closes a day's handle (retention deletes the file afterwards).
-    pub fn forget(&self, day: i64) {
+    /// Retention: closes a day's handle and deletes its file. Readers still holding the
+    /// handle finish their reads; the file is gone for everyone after.
+    pub fn delete_day(&self, day: i64) -> Result<(), StoreError> {
         if let Ok(mut open) = self.open.write() {
             open.remove(&day);
         }
+        match std::fs::remove_file(self.path_of(day)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        crate::snapshot::sync_dir(&self.dir);
+        Ok(())
+    }
+
+    /// A day file's hourly rollup rows, for the archive.
+    pub fn day_rollups(&self, day: i64) -> Result<DayRollups, StoreError> {
+        let Some(db) = self.get(day, false)? else { return Ok(Vec::new()) };
+        let txn = db.begin_read()?;
+        let table = match txn.open_table(ROLLUPS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut rows = Vec::new();
+        for entry in table.iter()? {
+            let (k, v) = entry?;
+            rows.push((k.value(), rollups::decode(v.value())?));
+        }
+        Ok(rows)
     }
 
     /// Days overlapping `[from, to]` that exist on disk.
@@ -235,9 +289,28 @@ impl DayFiles {
         self.days().into_iter().filter(|d| *d >= a && *d <= b).collect()
     }
 
-    /// Telemetry rows of one character in `[from, to]`, ascending.
+    /// Telemetry rows of one character in `[from, to]`, ascending. Collects them all: for
+    /// ranges that may be long, use `trail_for_each`.
     pub fn trail(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<Row>, StoreError> {
         let mut out = Vec::new();
+        self.trail_for_each(character_id, from, to, |r| {
+            out.push(r);
+            true
+        })?;
+        out.sort_by_key(|r| r.t);
+        Ok(out)
+    }
+
+    /// Visits one character's telemetry rows in `[from, to]` one block at a time, in block
+    /// order (ascending, save across a server clock step), until `visit` returns false.
+    /// Memory stays at one block however long the range.
+    pub fn trail_for_each(
+        &self,
+        character_id: u32,
+        from: i64,
+        to: i64,
+        mut visit: impl FnMut(Row) -> bool,
+    ) -> Result<(), StoreError> {
         for day in self.days_in(from - MAX_BLOCK_SPAN_MS, to) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
@@ -251,11 +324,14 @@ impl DayFiles {
             for entry in table.range(start..=end)? {
                 let (_, value) = entry?;
                 let rows = block::decode(value.value()).map_err(|e| StoreError(e.to_string()))?;
-                out.extend(rows.into_iter().filter(|r| r.t >= from && r.t <= to));
+                for row in rows.into_iter().filter(|r| r.t >= from && r.t <= to) {
+                    if !visit(row) {
+                        return Ok(());
+                    }
+                }
             }
         }
-        out.sort_by_key(|r| r.t);
-        Ok(out)
+        Ok(())
     }
 
     /// Events of one kind in `[from, to]`, optionally for one character, ascending, at most
@@ -325,10 +401,13 @@ impl DayFiles {
         Ok(None)
     }
 
-    /// Hourly rollups in `[from, to]`, summed per character.
+    /// Hourly rollups overlapping `[from, to]`, summed per character: archived days from
+    /// the archive, the others (the open days, normally one or two) from their day files.
     pub fn rollup_totals(&self, from: i64, to: i64) -> Result<BTreeMap<u32, Rollup>, StoreError> {
         let mut totals: BTreeMap<u32, Rollup> = BTreeMap::new();
-        for day in self.days_in(from, to) {
+        let archived = self.archive.view();
+        archived.add_totals(from, to, &mut totals)?;
+        for day in self.days_in(from, to).into_iter().filter(|d| !archived.holds(*d)) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
             let table = match txn.open_table(ROLLUPS) {
@@ -342,21 +421,35 @@ impl DayFiles {
                 if hour + 3_600_000 <= from || hour > to {
                     continue;
                 }
-                let Ok((r, _)) = bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard())
-                else {
-                    continue;
-                };
-                let t = totals.entry(id).or_default();
-                t.kills += r.kills;
-                t.deaths += r.deaths;
-                t.xp += r.xp;
-                t.rares += r.rares;
-                t.distance_m += r.distance_m;
-                t.online_s += r.online_s;
-                t.events += r.events;
+                let Ok(r) = rollups::decode(v.value()) else { continue };
+                totals.entry(id).or_default().merge(&r);
             }
         }
         Ok(totals)
+    }
+
+    /// One character's hourly rollups with hour starts in `[from, to]`, ascending, from the
+    /// archive and the day files alike (long-range charts outlive the day files).
+    pub fn rollup_hours(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<(i64, Rollup)>, StoreError> {
+        let archived = self.archive.view();
+        let mut out = archived.hours(character_id, from, to)?;
+        for day in self.days_in(from, to).into_iter().filter(|d| !archived.holds(*d)) {
+            let Some(db) = self.get(day, false)? else { continue };
+            let txn = db.begin_read()?;
+            let table = match txn.open_table(ROLLUPS) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            for entry in table.range((character_id, from)..=(character_id, to))? {
+                let (k, v) = entry?;
+                if let Ok(r) = rollups::decode(v.value()) {
+                    out.push((k.value().1, r));
+                }
+            }
+        }
+        out.sort_by_key(|(h, _)| *h);
+        Ok(out)
     }
 
     /// Storage figures for benches and restore-check: (files, bytes, telemetry rows, blocks).

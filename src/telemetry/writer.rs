@@ -44,6 +44,38 @@ pub const CLOSE_GRACE_MS: i64 = 15 * 60 * 1000;
 /// copied the day file just before it closed still finds the records to rebuild it.
 pub const JOURNAL_KEEP_AFTER_CLOSE_MS: i64 = 60 * 60 * 1000;
 
+/// Closing days, archiving their rollups and retention run at least this often, even
+/// with no events arriving.
+const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(60);
+/// Retention deletes a day file no sooner than this after its rollups were archived, so a
+/// `cp -r` that copied the archive just before that day was added still finds the day file.
+pub const DELETE_AFTER_ARCHIVE_MS: i64 = 60 * 60 * 1000;
+
+/// What housekeeping keeps, and the clock it reads (tests move the clock).
+#[derive(Clone, Copy)]
+pub struct Retention {
+    /// Whole days kept before today's; `None` keeps every day file.
+    pub days: Option<u32>,
+    /// Unix ms now: days close, archive and expire by this clock.
+    pub clock: fn() -> i64,
+}
+
+impl Retention {
+    /// Day files deleted `days` whole days after today's.
+    pub fn days(days: u32) -> Self {
+        Retention { days: Some(days), clock: system_now }
+    }
+
+    /// Nothing deleted (restore-check's private copy, benches).
+    pub fn forever() -> Self {
+        Retention { days: None, clock: system_now }
+    }
+}
+
+fn system_now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// One persisted event as it goes into the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalEntry {
@@ -184,11 +216,13 @@ pub fn start(
     state: Arc<Database>,
     characters: Characters,
     state_snapshot_seq: Arc<AtomicU64>,
+    retention: Retention,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>, RecoveryReport), StoreError> {
     let (journal, open_report) = Journal::open(journal_dir).map_err(|e| StoreError(e.to_string()))?;
     portals::ensure_tables(&state)?;
     let mut writer = Writer::new(journal, days, state, characters);
     writer.state_snapshot_seq = state_snapshot_seq;
+    writer.retention = retention;
     let mut report = RecoveryReport {
         torn_bytes_dropped: open_report.torn_bytes_dropped,
         last_seq: open_report.last_seq,
@@ -215,6 +249,8 @@ struct RollupCursor {
     ew: f64,
     ns: f64,
     is_dungeon: bool,
+    /// Online time not yet counted in whole seconds.
+    online_carry_ms: u64,
 }
 
 struct OpenBlock {
@@ -241,6 +277,10 @@ struct Writer {
     day_info: BTreeMap<i64, store::DayMeta>,
     /// The journal must also be kept back to this seq for the newest state snapshots.
     state_snapshot_seq: Arc<AtomicU64>,
+    retention: Retention,
+    last_housekeeping: Option<Instant>,
+    /// Days whose damaged file was moved aside at start: the replay rebuilds them.
+    rebuilding: HashSet<i64>,
 }
 
 impl Writer {
@@ -259,6 +299,9 @@ impl Writer {
             last_applied: 0,
             day_info: BTreeMap::new(),
             state_snapshot_seq: Arc::new(AtomicU64::new(u64::MAX)),
+            retention: Retention::forever(),
+            last_housekeeping: None,
+            rebuilding: HashSet::new(),
         }
     }
 
@@ -273,7 +316,8 @@ impl Writer {
         }
         self.load_cursors()?;
         let mut min_cp = self.checkpoints.values().copied().chain([self.state_checkpoint]).min().unwrap_or(0);
-        if !self.days.take_damaged().is_empty() {
+        self.rebuilding = self.days.take_damaged().into_iter().collect();
+        if !self.rebuilding.is_empty() {
             // A day file was moved aside: rebuild it from every record the journal holds.
             min_cp = 0;
         }
@@ -475,7 +519,13 @@ impl Writer {
         let mut portal_updates = Vec::new();
         let mut day_done = Vec::new();
         let mut new_first_seqs = Vec::new();
+        let archived = self.days.archive().view();
         for (day, items) in &by_day {
+            if archived.holds(*day) && !self.rebuilding.contains(day) && !self.days.path_of(*day).exists() {
+                // Only a replay reaches here: the day was archived and retention deleted its
+                // file. Writing it would bring back a file retention removed.
+                continue;
+            }
             let db = self.days.get(*day, true)?.ok_or_else(|| StoreError("day file vanished".into()))?;
             let cp = match self.checkpoints.get(day) {
                 Some(cp) => *cp,
@@ -575,7 +625,7 @@ impl Writer {
                         })
                         .map(|(r, _)| r)
                         .unwrap_or_default();
-                    merge_rollup(&mut current, &delta);
+                    current.merge(&delta);
                     let bytes = bincode::serde::encode_to_vec(&current, bincode::config::standard())
                         .map_err(|e| StoreError(e.to_string()))?;
                     rollups_t.insert((id, hour), bytes.as_slice())?;
@@ -622,6 +672,9 @@ impl Writer {
     /// Returns whether anything was checkpointed.
     fn checkpoint(&mut self) -> Result<bool, StoreError> {
         if self.dirty_days.is_empty() && self.state_dirty.is_none() {
+            if self.last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_INTERVAL) {
+                self.housekeeping()?;
+            }
             return Ok(false);
         }
         let dirty = std::mem::take(&mut self.dirty_days);
@@ -646,14 +699,72 @@ impl Writer {
         portals::checkpoint_commit(&self.state, state_seq, &self.characters)?;
         self.state_checkpoint = state_seq;
         self.state_dirty = None;
-        self.close_finished_days()?;
-        self.trim_journal()?;
+        self.housekeeping()?;
         Ok(true)
+    }
+
+    /// Closing finished days, archiving their rollups, retention, journal trim: each is
+    /// cheap when there is nothing to do.
+    fn housekeeping(&mut self) -> Result<(), StoreError> {
+        self.last_housekeeping = Some(Instant::now());
+        self.close_finished_days()?;
+        self.archive_closed_days()?;
+        self.enforce_retention()?;
+        self.trim_journal()
+    }
+
+    /// Copies closed days' hourly rollups into `rollups.redb`, where they outlive the day
+    /// files. A crash between closing and archiving is repaired by the next pass.
+    fn archive_closed_days(&mut self) -> Result<(), StoreError> {
+        let archived = self.days.archive().view();
+        let due: Vec<i64> =
+            self.day_info.iter().filter(|(day, m)| m.closed && !archived.holds(**day)).map(|(d, _)| *d).collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(due.len());
+        for day in &due {
+            rows.push((*day, self.days.day_rollups(*day)?));
+        }
+        let hours: usize = rows.iter().map(|(_, r)| r.len()).sum();
+        let n = self.days.archive().archive_days(rows, (self.retention.clock)())?;
+        tracing::info!(days = n, hourly_rows = hours, "closed days' rollups archived in rollups.redb (kept forever)");
+        Ok(())
+    }
+
+    /// The first day retention keeps (`retention_days` whole days before today's).
+    fn retention_cutoff(&self) -> Option<i64> {
+        self.retention.days.map(|keep| store::day_of((self.retention.clock)()) - i64::from(keep))
+    }
+
+    /// Deletes day files older than the retention window once their rollups are archived
+    /// (and have been for `DELETE_AFTER_ARCHIVE_MS`).
+    fn enforce_retention(&mut self) -> Result<(), StoreError> {
+        let Some(cutoff) = self.retention_cutoff() else { return Ok(()) };
+        let now = (self.retention.clock)();
+        let archived = self.days.archive().view();
+        let expired: Vec<i64> = self
+            .days
+            .days()
+            .into_iter()
+            .filter(|day| *day < cutoff)
+            .filter(|day| archived.days().get(day).is_some_and(|at| now - at >= DELETE_AFTER_ARCHIVE_MS))
+            .collect();
+        for day in expired {
+            self.days.delete_day(day)?;
+            self.day_info.remove(&day);
+            self.checkpoints.remove(&day);
+            self.dirty_days.remove(&day);
+            self.open_blocks.retain(|(d, _), _| *d != day);
+            tracing::info!(day = %store::day_name(day), retention_days = self.retention.days,
+                "day file past retention deleted; its hourly rollups stay in rollups.redb");
+        }
+        Ok(())
     }
 
     /// Marks days past their grace period closed (durably); they are never written again.
     fn close_finished_days(&mut self) -> Result<(), StoreError> {
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = (self.retention.clock)();
         let due: Vec<i64> = self
             .day_info
             .iter()
@@ -684,7 +795,7 @@ impl Writer {
     /// the journal still covers (a) every day not closed, or closed within the last hour,
     /// so a torn copy of such a day file can be rebuilt, and (b) the newest state snapshot.
     fn trim_journal(&mut self) -> Result<(), StoreError> {
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = (self.retention.clock)();
         let mut keep_from = self.last_applied + 1;
         for m in self.day_info.values() {
             let still_needed = !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS;
@@ -704,17 +815,7 @@ struct Delta {
     deaths: u64,
     xp: i64,
     distance_m: f64,
-    online_ms: u64,
-}
-
-fn merge_rollup(a: &mut Rollup, b: &Rollup) {
-    a.kills += b.kills;
-    a.deaths += b.deaths;
-    a.xp += b.xp;
-    a.rares += b.rares;
-    a.distance_m += b.distance_m;
-    a.online_s += b.online_s;
-    a.events += b.events;
+    online_s: u64,
 }
 
 fn add_rollup(r: &mut Rollup, d: &Delta) {
@@ -722,7 +823,7 @@ fn add_rollup(r: &mut Rollup, d: &Delta) {
     r.deaths += d.deaths;
     r.xp += d.xp;
     r.distance_m += d.distance_m;
-    r.online_s += d.online_ms / 1000;
+    r.online_s += d.online_s;
     r.events += 1;
 }
 
@@ -740,7 +841,10 @@ fn rollup_step(c: &mut RollupCursor, t: i64, tel: &Telemetry) -> Delta {
     }
     let gap = t - c.t;
     if c.t > 0 && (0..=120_000).contains(&gap) {
-        d.online_ms = gap as u64;
+        // Sub-second gaps add up through the carry instead of rounding to nothing.
+        c.online_carry_ms += gap as u64;
+        d.online_s = c.online_carry_ms / 1000;
+        c.online_carry_ms %= 1000;
         let jump = ((tel.ew - c.ew).powi(2) + (tel.ns - c.ns).powi(2)).sqrt();
         if jump <= 1.0 && tel.is_dungeon == c.is_dungeon && !tel.is_dungeon {
             d.distance_m = jump * 240.0;
