@@ -114,3 +114,54 @@ async fn redb_without_its_last_commits_catches_up_by_replay() {
     assert_eq!(kills.len(), 150, "{kills:?}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_day_file_is_rebuilt_from_the_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut server = TestServer::start_in(tmp.path(), fast_settings(tmp.path())).await;
+    ingest(&server, "Cut Short", 300).await;
+    server.stop().await;
+    let file = day_files(tmp.path()).pop().unwrap();
+    let len = std::fs::metadata(&file).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&file).unwrap().set_len(len / 3).unwrap();
+    std::fs::remove_file(tmp.path().join("CLEAN_SHUTDOWN")).unwrap();
+
+    let mut server = TestServer::start_in(tmp.path(), fast_settings(tmp.path())).await;
+    assert_eq!(stored_kills(&server, "Cut Short").await, (0..300).collect::<Vec<u64>>());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_state_file_is_restored_from_its_snapshot_and_the_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+    ingest(&server, "State Keeper", 200).await;
+    // The first snapshot of state.redb is taken about 10 s after start.
+    let snapshots = dir.join("snapshots");
+    for _ in 0..400 {
+        if std::fs::read_dir(&snapshots)
+            .is_ok_and(|d| d.flatten().any(|e| e.path().extension().is_some_and(|x| x == "redb")))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A character first seen after the snapshot exists only in the journal.
+    ingest(&server, "After Snapshot", 50).await;
+    server.stop().await;
+    let state = dir.join("state.redb");
+    let len = std::fs::metadata(&state).unwrap().len();
+    std::fs::OpenOptions::new().write(true).open(&state).unwrap().set_len(len / 2).unwrap();
+    std::fs::remove_file(dir.join("CLEAN_SHUTDOWN")).unwrap();
+
+    let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+    assert_eq!(stored_kills(&server, "State Keeper").await, (0..200).collect::<Vec<u64>>());
+    assert_eq!(stored_kills(&server, "After Snapshot").await, (0..50).collect::<Vec<u64>>());
+    let aside = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("state.redb.damaged"));
+    assert!(aside, "the truncated state file is kept aside");
+    server.stop().await;
+}

@@ -519,6 +519,17 @@ impl Writer {
         let mut portal_updates = Vec::new();
         let mut day_done = Vec::new();
         let mut new_first_seqs = Vec::new();
+        // Characters and portals live in state.redb, whose checkpoint can lag the day files'
+        // (a state.redb restored from a snapshot). Register them in journal order, whatever
+        // day they fall on, so a replay hands out the same ids as the first run did.
+        for (seq, e) in batch {
+            if *seq > self.state_checkpoint {
+                self.characters.ensure(&e.character, e.recv_ms)?;
+                if let Persisted::Portal(p) = &e.event {
+                    portal_updates.push((p.clone(), e.character.clone(), e.recv_ms));
+                }
+            }
+        }
         let archived = self.days.archive().view();
         for (day, items) in &by_day {
             if archived.holds(*day) && !self.rebuilding.contains(day) && !self.days.path_of(*day).exists() {
@@ -591,12 +602,7 @@ impl Writer {
                                     rollups.entry((id, hour)).or_default().rares += 1;
                                     (EventKind::Rare, serde_json::to_vec(r))
                                 }
-                                Persisted::Portal(p) => {
-                                    if *seq > self.state_checkpoint {
-                                        portal_updates.push((p.clone(), e.character.clone(), e.recv_ms));
-                                    }
-                                    (EventKind::Portal, serde_json::to_vec(p))
-                                }
+                                Persisted::Portal(p) => (EventKind::Portal, serde_json::to_vec(p)),
                                 Persisted::CharacterStats(s) => (EventKind::CharacterStats, Ok(s.as_bytes().to_vec())),
                                 Persisted::CombatStats(s) => (EventKind::CombatStats, Ok(s.as_bytes().to_vec())),
                                 Persisted::Telemetry(_) => continue,
