@@ -19,9 +19,20 @@ cargo clippy --all-targets -- -D warnings
 step "cargo test (unit + integration; benches are compiled by clippy above, run with cargo bench)"
 cargo test
 
-step "release build (used by the crash, hot-copy and browser tests)"
-cargo build --release
-export OVERLORD_BIN="$PWD/target/release/overlord"
+step "release build, statically linked like the Dockerfile's (used by the crash, hot-copy and browser tests)"
+# RUSTFLAGS with --target applies to the binary only, not to build scripts and proc-macros.
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --target x86_64-unknown-linux-gnu
+export OVERLORD_BIN="$PWD/target/x86_64-unknown-linux-gnu/release/overlord"
+file "$OVERLORD_BIN"
+if ! file "$OVERLORD_BIN" | grep -Eq 'statically linked|static-pie linked'; then
+  echo "the release binary is not statically linked" >&2
+  exit 1
+fi
+if ldd "$OVERLORD_BIN" 2>&1 | grep -q '=>'; then
+  echo "ldd lists shared libraries for the release binary:" >&2
+  ldd "$OVERLORD_BIN" >&2
+  exit 1
+fi
 
 if [ -x scripts/ops-tests.sh ]; then
   step "operations: kill -9 under load, hot copy, restore-check"
