@@ -348,3 +348,53 @@ async fn an_operator_map_image_origin_is_allowed_by_the_csp() {
     assert_eq!(v["map_image"]["url"], "https://maps.example.org/dereth.png");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_export_pages_through_every_character_in_time_order() {
+    let mut server = TestServer::start().await;
+    let mut a = plugin(&server).await;
+    let mut b = plugin(&server).await;
+    let mut sent = Vec::new();
+    for i in 0..8 {
+        let (ws, name) = if i % 2 == 0 { (&mut a, "Page Alpha") } else { (&mut b, "Page Beta") };
+        let spawn = json!({"type":"spawn","character_name":name,"monster_name":format!("Drudge {i}"),
+            "object_id": 1000 + i,"ew":1.0,"ns":2.0,"z":0.0,"landcell":"0xA9B70038","is_dungeon":false});
+        send(ws, &spawn).await;
+        sent.push(format!("Drudge {i}"));
+        tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+    }
+    for _ in 0..200 {
+        server.flush().await;
+        let (_, all) = server.get("/api/events?type=spawn&limit=100").await;
+        if all["events"].as_array().is_some_and(|e| e.len() == 8) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let mut got = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10 {
+        let q = match &cursor {
+            Some(c) => format!("/api/events?type=spawn&limit=3&cursor={c}"),
+            None => "/api/events?type=spawn&limit=3".to_string(),
+        };
+        let (s, page) = server.get(&q).await;
+        assert_eq!(s, 200, "{page}");
+        got.extend(
+            page["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| (e["t"].as_i64().unwrap(), e["monster_name"].as_str().unwrap().to_string())),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "ascending in time across characters: {got:?}");
+    let mut names: Vec<String> = got.into_iter().map(|(_, n)| n).collect();
+    names.sort();
+    assert_eq!(names, sent, "every event exactly once");
+    server.stop().await;
+}

@@ -255,14 +255,35 @@ async fn events(State(app): State<AppState>, Query(q): Query<EventsQuery>) -> Re
         let kind = EventKind::parse(&kind_name).ok_or_else(|| {
             ApiError::BadRequest(format!("parameter 'type': '{kind_name}' is not one of telemetry, spawn, rare, portal, character_stats, combat_stats"))
         })?;
-        app2.days
-            .events(kind, id, from, to, SCAN_CAP, |(cid, t, seq), bytes| {
-                if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
-                    rows.push(((t, cid, seq), v));
-                }
-                true
-            })
-            .map_err(ApiError::internal)?;
+        // Day by day, keep the page's `limit + 1` earliest events after the cursor (a
+        // bounded max-heap: tables are ordered by character, not time), and stop at the
+        // first day that fills it — later days only hold later events.
+        let mut page: std::collections::BinaryHeap<((i64, u32, u32), Vec<u8>)> = Default::default();
+        let mut day = from.div_euclid(DAY);
+        while day * DAY <= to && page.len() <= limit {
+            let (a, b) = ((day * DAY).max(from), ((day + 1) * DAY - 1).min(to));
+            app2.days
+                .events(kind, id, a, b, usize::MAX, |(cid, t, seq), bytes| {
+                    let key = (t, cid, seq);
+                    if after.is_some_and(|c| key <= c) {
+                        return true;
+                    }
+                    if page.len() <= limit {
+                        page.push((key, bytes.to_vec()));
+                    } else if page.peek().is_some_and(|(top, _)| key < *top) {
+                        page.pop();
+                        page.push((key, bytes.to_vec()));
+                    }
+                    true
+                })
+                .map_err(ApiError::internal)?;
+            day += 1;
+        }
+        for (key, bytes) in page {
+            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+                rows.push((key, v));
+            }
+        }
         Ok(rows)
     })
     .await
