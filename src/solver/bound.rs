@@ -19,16 +19,22 @@
 //!   sigils on aetheria) form separate components, each a knapsack with only its own
 //!   positions as capacity: one shared capacity let two loot sets both "complete" on
 //!   nine armor parts, which was most of the old 4 % root gap.
+//! - Items: an item with several coverage options (a reducible piece) may show up as
+//!   the maximum at several parts at once. For prices `μ ≥ 0` per such item,
+//!   `Σ_i μ_i (1 − uses_i) ≥ 0` in every completion (an item is worn at most once, and
+//!   an option over `n` parts uses `1/n` of it at each), so each option's priced value
+//!   loses `μ_item` (shared over its parts) and the bound gains `Σ μ_i` over the priced
+//!   items that still have an open option.
 //! - Each option's priced value `x_o + π·new bits + ρ·units` is shared over the parts it
 //!   covers, so `Σ_P max_o value/parts` bounds the priced sum of any completion.
 //!
-//! `UB(π, ρ) = cur + U_π + K_ρ + Σ_P max_o value_o/parts_o` is admissible for every price
+//! `UB(π, ρ, μ) = cur + U_π + K_ρ + Σ μ + Σ_P max_o value_o/parts_o` is admissible for every price
 //! vector. We keep two: no prices (the plain per-position bound) and tuned prices, which
 //! each node improves by one subgradient step for its children (Polyak step toward the
 //! incumbent). Shares use the fixed-point factor `SCALE = lcm(1..=15)`, exact for any
 //! part count.
 
-use super::engine::{Engine, Gain, LAYERS, MASK_SETS, NO_SET, SCALE, SOpt, State};
+use super::engine::{Engine, Gain, LAYERS, MASK_SETS, NO_MU, NO_SET, SCALE, SOpt, State};
 
 /// Price vectors kept per node: 0 = none, 1 = tuned.
 pub const NC: usize = 2;
@@ -42,12 +48,17 @@ pub const ROOT_PRICE_ITERATIONS: usize = 2000;
 pub const TASK_PRICE_ITERATIONS: usize = 20;
 /// Fraction of the Polyak step taken (below 1 damps oscillation).
 const STEP_FRACTION: f64 = 0.45;
+/// Words of the open-priced-items bit set: the engine prices at most `64 × MU_WORDS`
+/// items (more reducible items simply go unpriced, which is still admissible).
+pub const MU_WORDS: usize = 64;
 
 /// Prices: `pi[f][t]` per wanted family and tier layer, `rho[s]` per set unit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Prices {
     pub pi: Vec<[i64; LAYERS]>,
     pub rho: Vec<i64>,
+    /// `mu[m]`: price of one use of item `Engine::mu_items[m]` (see the module doc).
+    pub mu: Vec<i64>,
 }
 
 impl Prices {
@@ -56,12 +67,14 @@ impl Prices {
         Prices {
             pi: vec![[eng.p.spell_weight / 2; LAYERS]; eng.p.wanted.len()],
             rho: eng.alpha.iter().map(|a| a.first().copied().unwrap_or(0) / 2).collect(),
+            mu: vec![0; eng.mu_items.len()],
         }
     }
 
     pub fn copy_from(&mut self, other: &Prices) {
         self.pi.clone_from(&other.pi);
         self.rho.clone_from(&other.rho);
+        self.mu.clone_from(&other.mu);
     }
 }
 
@@ -80,6 +93,8 @@ pub struct NodeBound {
     pub k: [i64; NC],
     /// Set units the tuned knapsack used (for the subgradient).
     pub knap_units: [u32; MASK_SETS],
+    /// Priced items (bit per `Engine::mu_items` index) with an option still open.
+    pub mu_open: [u64; MU_WORDS],
 }
 
 impl NodeBound {
@@ -133,7 +148,18 @@ impl Engine<'_> {
         let o = &self.opts[oi as usize];
         let priced = self.priced_spells(st, o, pr);
         let rho_u = if o.set == NO_SET { 0 } else { pr.rho[o.set as usize] * i64::from(o.units) };
-        ([gain.spell, gain.spell - priced], [gain.set, gain.set - rho_u])
+        // The child wears the item: its price leaves the bound's Σ μ.
+        let mu = self.mu_of(oi, pr);
+        ([gain.spell, gain.spell - priced], [gain.set, gain.set - rho_u + mu])
+    }
+
+    /// The use price of option `oi`'s item (0 when it has none).
+    #[inline]
+    pub fn mu_of(&self, oi: u32, pr: &Prices) -> i64 {
+        match self.opt_mu[oi as usize] {
+            NO_MU => 0,
+            m => pr.mu[m as usize],
+        }
     }
 
     /// The node's bound under no prices and under `pr`.
@@ -148,6 +174,7 @@ impl Engine<'_> {
             u: [0; NC],
             k: [0; NC],
             knap_units: [0; MASK_SETS],
+            mu_open: [0; MU_WORDS],
         };
         let step = st.step;
         let mut pos_masks: [u64; 32] = [0; 32];
@@ -170,7 +197,14 @@ impl Engine<'_> {
                     best[0] = v0;
                 }
                 let rho = if o.set == NO_SET { 0 } else { pr.rho[o.set as usize] * i64::from(o.units) };
-                let v1 = (2 * (x + self.priced_spells(st, o, pr) + rho)).saturating_mul(o.share_mul);
+                let m = self.opt_mu[oi as usize];
+                let mu = if m == NO_MU {
+                    0
+                } else {
+                    nb.mu_open[(m / 64) as usize] |= 1 << (m % 64);
+                    pr.mu[m as usize]
+                };
+                let v1 = (2 * (x + self.priced_spells(st, o, pr) + rho - mu)).saturating_mul(o.share_mul);
                 if v1 > best[1] {
                     best[1] = v1;
                     arg = oi;
@@ -261,6 +295,15 @@ impl Engine<'_> {
         } else {
             let masks = &pos_masks[..npos];
             nb.k = self.set_knapsack(st, masks, &pr.rho, &mut nb.knap_units);
+        }
+        // Σ μ over the priced items still open (the others cannot be worn any more).
+        for (w, &word) in nb.mu_open.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let m = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                nb.k[1] = nb.k[1].saturating_add(pr.mu[m]);
+            }
         }
         nb
     }
@@ -487,8 +530,32 @@ impl Engine<'_> {
                 *gr -= f64::from(nb.knap_units[s]);
             }
         }
-        let norm2: f64 =
-            g_pi.iter().flat_map(|l| l.iter()).map(|x| x * x).sum::<f64>() + g_rho.iter().map(|x| x * x).sum::<f64>();
+        // Item prices: ∂/∂μ_i = 1 − uses_i, uses counted in part shares of the maxima.
+        let mut g_mu: Vec<(usize, f64)> = Vec::new();
+        for &a in &nb.arg_part {
+            if a == NO_ARG || self.opt_mu[a as usize] == NO_MU {
+                continue;
+            }
+            let m = self.opt_mu[a as usize] as usize;
+            let share = 1.0 / f64::from(self.opts[a as usize].parts);
+            match g_mu.iter_mut().find(|e| e.0 == m) {
+                Some(e) => e.1 += share,
+                None => g_mu.push((m, share)),
+            }
+        }
+        for e in &mut g_mu {
+            e.1 = 1.0 - e.1;
+        }
+        for (m, &mu) in pr.mu.iter().enumerate() {
+            if mu > 0 && nb.mu_open[m / 64] & (1 << (m % 64)) != 0 && !g_mu.iter().any(|e| e.0 == m) {
+                g_mu.push((m, 1.0));
+            }
+        }
+        // Projected step: a zero price that would fall stays where it is.
+        g_mu.retain(|e| e.1 < 0.0 || pr.mu[e.0] > 0);
+        let norm2: f64 = g_pi.iter().flat_map(|l| l.iter()).map(|x| x * x).sum::<f64>()
+            + g_rho.iter().map(|x| x * x).sum::<f64>()
+            + g_mu.iter().map(|e| e.1 * e.1).sum::<f64>();
         if norm2 < 1e-9 {
             return;
         }
@@ -506,6 +573,9 @@ impl Engine<'_> {
                 let cap = self.alpha[s].first().copied().unwrap_or(0) as f64;
                 *r = ((*r as f64) - theta * g).clamp(0.0, cap).round() as i64;
             }
+        }
+        for (m, g) in g_mu {
+            pr.mu[m] = ((pr.mu[m] as f64) - theta * g).max(0.0).round() as i64;
         }
     }
 

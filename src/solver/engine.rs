@@ -125,7 +125,33 @@ pub struct Engine<'p> {
     /// search enumerates that tail directly), and the group.
     pub tail_from: usize,
     pub tail_group: u8,
+    /// Items with several coverage options (reductions): the bound prices their use so
+    /// one item is not counted at several parts. `mu_items[m]` is the item of price `m`.
+    pub mu_items: Vec<u32>,
+    /// Per option: its item's price index, or [`NO_MU`].
+    pub opt_mu: Vec<u32>,
+    /// Per step: whether the search may memoise completions there, and what their
+    /// gains depend on (see [`MemoPoint`] and `search`).
+    pub memo: Vec<Option<MemoPoint>>,
 }
+
+/// A step where every completion of a state is determined by a short key: the options
+/// from this step on ("tail options") and their gains depend only on the key's parts.
+#[derive(Clone, Debug)]
+pub struct MemoPoint {
+    /// Coverage bits of the parts decided from this step on.
+    pub tail_bits: u32,
+    /// Items with options both before and from this step (their use is in the key).
+    pub spanning: Vec<u32>,
+    /// Sets of the tail options (their counts are in the key).
+    pub sets: Vec<u16>,
+}
+
+/// Most items whose use a memo key records (one 64-bit word).
+const MAX_SPANNING: usize = 64;
+
+/// Marks an option whose item has no use price.
+pub const NO_MU: u32 = u32::MAX;
 
 /// The search state: a partial suit and where the search stands.
 #[derive(Clone, Debug)]
@@ -267,6 +293,19 @@ impl<'p> Engine<'p> {
             opts.iter().map(|o| by_item[o.item as usize].iter().map(|&j| opts[j as usize].bits).collect()).collect();
         let only_group: Vec<bool> =
             opts.iter().map(|o| by_item[o.item as usize].iter().all(|&j| opts[j as usize].group == o.group)).collect();
+        let mut mu_items = Vec::new();
+        let mut item_mu = vec![NO_MU; p.items.len()];
+        for (item, list) in by_item.iter().enumerate() {
+            if list.iter().filter(|&&j| opts[j as usize].group == NO_GROUP).count() >= 2
+                && mu_items.len() < 64 * super::bound::MU_WORDS
+            {
+                item_mu[item] = mu_items.len() as u32;
+                mu_items.push(item as u32);
+            }
+        }
+        let opt_mu: Vec<u32> =
+            opts.iter().map(|o| if o.group == NO_GROUP { item_mu[o.item as usize] } else { NO_MU }).collect();
+        let memo = memo_points(p, &steps, &opts, &by_item, &part_step);
         let monotone: Vec<bool> = p.sets.iter().map(|t| t.is_monotone()).collect();
         let weighted: Vec<usize> = (0..NUM_RATINGS).filter(|&r| p.rating_weights[r] > 0).collect();
         let uncapped: Vec<usize> =
@@ -294,7 +333,53 @@ impl<'p> Engine<'p> {
             uncapped,
             tail_from,
             tail_group,
+            mu_items,
+            opt_mu,
+            memo,
         }
+    }
+
+    /// The memo key of a state at memo step `s`: everything the tail options and their
+    /// gains depend on — the step, the wanted spell bits the tail could add that the
+    /// suit already has, which tail parts are already covered, which spanning items are
+    /// worn, the counts of the tail's sets and the capped ratings. (The tail's slot
+    /// groups are all empty there: a memo point is a part step or a group's first step,
+    /// and no locked item has a tail option.)
+    pub fn memo_key(&self, st: &State, s: usize, m: &MemoPoint, key: &mut Vec<u64>) {
+        key.clear();
+        key.push(s as u64);
+        let su = &self.suffix_union[s];
+        key.extend((0..LAYERS).map(|t| st.spell[t] & su[t]));
+        key.push(u64::from(st.used_bits & m.tail_bits));
+        let mut worn = 0u64;
+        for (i, &item) in m.spanning.iter().enumerate() {
+            if self.item_used(st, item) {
+                worn |= 1 << i;
+            }
+        }
+        key.push(worn);
+        // Counts past a table's last entry are all worth the same; counts that fit a
+        // byte are packed eight to a word (keys stay short: the memo's memory is capped
+        // by entry count).
+        let mut packed = 0u64;
+        let mut lanes = 0;
+        for &set in &m.sets {
+            let max = self.set_values[set as usize].len() - 1;
+            let c = (st.set_units[set as usize] as usize).min(max) as u64;
+            if max <= usize::from(u8::MAX) {
+                packed |= c << (8 * lanes);
+                lanes += 1;
+                if lanes == 8 {
+                    key.push(packed);
+                    packed = 0;
+                    lanes = 0;
+                }
+            } else {
+                key.push(c);
+            }
+        }
+        key.push(packed);
+        key.extend(self.capped.iter().map(|&r| st.ratings[r] as u64));
     }
 
     /// Whether at least `need` options of distinct unused items dominate option `v` at
@@ -547,6 +632,53 @@ impl<'p> Engine<'p> {
     pub fn orig_options(&self, st: &State) -> Vec<u32> {
         st.chosen.iter().map(|&o| self.opts[o as usize].orig).collect()
     }
+}
+
+/// The memo points: steps up to the first slot-group step, and the first step of each
+/// slot group, where no locked item has an option from that step on and at most
+/// [`MAX_SPANNING`] items span the step.
+fn memo_points(
+    p: &Problem,
+    steps: &[Step],
+    opts: &[SOpt],
+    by_item: &[Vec<u32>],
+    part_step: &[u16; 15],
+) -> Vec<Option<MemoPoint>> {
+    let first_group = steps.iter().position(|s| matches!(s, Step::Group(_))).unwrap_or(steps.len());
+    let locked_first =
+        p.locked_items.iter().flat_map(|&i| by_item[i as usize].iter().map(|&j| opts[j as usize].until as usize)).max();
+    (0..steps.len())
+        .map(|s| {
+            // Slot groups before `s` are done with and those from `s` on untouched only
+            // at a group's first step.
+            let group_start = s <= first_group || steps[s] != steps[s - 1];
+            if s == 0 || !group_start || locked_first.is_some_and(|l| l >= s) {
+                return None;
+            }
+            let mut tail_bits = 0u32;
+            for part in Part::ALL {
+                if part_step[part as usize] as usize >= s {
+                    tail_bits |= part.bit();
+                }
+            }
+            let mut spanning = Vec::new();
+            for (item, list) in by_item.iter().enumerate() {
+                let before = list.iter().any(|&j| (opts[j as usize].first_step as usize) < s);
+                let after = list.iter().any(|&j| (opts[j as usize].first_step as usize) >= s);
+                if before && after {
+                    spanning.push(item as u32);
+                }
+            }
+            if spanning.len() > MAX_SPANNING {
+                return None;
+            }
+            let mut sets: Vec<u16> =
+                opts.iter().filter(|o| o.first_step as usize >= s && o.set != NO_SET).map(|o| o.set).collect();
+            sets.sort_unstable();
+            sets.dedup();
+            Some(MemoPoint { tail_bits, spanning, sets })
+        })
+        .collect()
 }
 
 /// α*(c) = max over c' ≥ c and j ≥ 1 of ⌈(v(c'+j) − v(c'))/j⌉: a per-unit value no set

@@ -14,6 +14,16 @@
 //!   − 1` options of distinct unused items beat it in every completion, spells counted
 //!   relative to the suit so far (an item whose new bits another also brings, with no
 //!   less armor, ratings or set value, is dominated once the rest is covered).
+//! - Memoised completions ([`Engine::memo_key`], `Worker::memo_node`): at a part step,
+//!   or the first step of a slot group, what any completion can add depends only on a
+//!   short key (spell bits the rest could add, parts already covered, items straddling
+//!   the step, set counts, capped ratings). A subtree searched under threshold `T`
+//!   bounds every later state with that key by `max(best gain found, T − 1 − score)`;
+//!   many armor choices share a key, so most of their slot-group and under-layer
+//!   subtrees are pruned after the first. Exact: whatever a search did not reach scored
+//!   below the threshold then, and the threshold only rises.
+//! - Price refinement: each branching node takes one more subgradient step on its own
+//!   prices before branching and keeps them when the bound tightens.
 //! - Work sharing: a worker that finds another idle hands its remaining sibling subtrees
 //!   (shallow nodes only) to a queue; open handed-over subtrees count in the reported
 //!   upper bound, which is also capped by the root's own bound.
@@ -22,6 +32,8 @@
 //! is unique, and a completed search finds exactly it whatever the order subtrees finish
 //! in. Threads only change which pruning happens when, never the result.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
@@ -30,7 +42,7 @@ use super::SolverError;
 use super::bound::{BOUND_FACTOR, NC, Prices, ROOT_PRICE_ITERATIONS, TASK_PRICE_ITERATIONS};
 use super::dominance::surviving_options;
 use super::eligibility::Problem;
-use super::engine::{Engine, State, Step};
+use super::engine::{Engine, MemoPoint, State, Step};
 use super::incumbent::incumbents;
 use super::score::{SolveOutcome, SolveStats, SolverEvent, StopReason, explain};
 
@@ -55,6 +67,10 @@ const INCUMBENT_CAP: Duration = Duration::from_millis(150);
 const MAX_SHARE_DEPTH: usize = 12;
 /// Pause of an idle worker between looks at the queue.
 const IDLE_POLL: Duration = Duration::from_micros(200);
+/// Most memoised completions: a key is about ten words, so an entry costs about
+/// 150 bytes and the memo at most about 20 MB per solve. When full, nothing more is
+/// memoised (the search stays exact, it just prunes less).
+const MAX_MEMO_ENTRIES: usize = 1 << 17;
 /// Marks the "leave empty / close the group" child.
 const NONE: u32 = u32::MAX;
 
@@ -122,6 +138,36 @@ struct Shared<'a> {
     shared_tasks: Mutex<SharedTasks>,
     /// Length of `shared_tasks.queue`, readable without the lock.
     queued: AtomicUsize,
+    /// Slot-group completions already searched: memo key → an upper bound on the gain
+    /// any completion of such a state can add (see `Worker::node`).
+    memo: Mutex<HashMap<Vec<u64>, i64, BuildHasherDefault<WordHasher>>>,
+}
+
+/// A fast hasher for memo keys (words of search state, not outside input: no need for
+/// SipHash's flooding resistance). Multiply-rotate per word, as in rustc's FxHasher.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
 }
 
 /// Subtrees busy workers handed over: each with its scaled bound and whether it is
@@ -177,6 +223,13 @@ struct Worker<'e, 'p, 's> {
     found: Vec<u32>,
     /// Scratch for the tail enumeration: (upper bound of the gain, option).
     tail_buf: Vec<(i64, u32)>,
+    /// Best leaf score reached since the innermost memoised node began.
+    best_leaf: i64,
+    /// Times this worker handed subtrees over (a memoised node that handed some over
+    /// did not search its whole subtree itself).
+    shares: u64,
+    /// Scratch for memo keys.
+    key_buf: Vec<u64>,
 }
 
 /// A subtree to search: its root state, scaled bound, depth and prices.
@@ -203,6 +256,7 @@ impl Worker<'_, '_, '_> {
     }
 
     fn leaf(&mut self, st: &State) {
+        self.best_leaf = self.best_leaf.max(st.score);
         if st.score < self.sh.threshold.load(Ordering::Relaxed) {
             return;
         }
@@ -293,12 +347,64 @@ impl Worker<'_, '_, '_> {
             st.step += 1;
         }
         self.count_node();
+        if self.collect_depth.is_none()
+            && let Some(m) = &eng.memo[st.step as usize]
+        {
+            self.memo_node(st, depth, saved_step, m);
+            return;
+        }
+        self.node_body(st, depth, saved_step);
+    }
+
+    /// A node at the first slot-group step, memoised. Its completions (slot-group
+    /// items only) and their gains depend only on the memo key, so a subtree searched
+    /// once under threshold `T` tells every later state with that key: no completion
+    /// gains more than `max(best gain found, T − 1 − score)` — any completion not
+    /// reached was pruned (or dropped as dominated by one at least as good) below the
+    /// threshold then, and the threshold never falls. A later node whose score plus
+    /// that bound is below the threshold is pruned, the same strict rule as any bound.
+    fn memo_node(&mut self, st: &mut State, depth: usize, saved_step: u16, m: &MemoPoint) {
+        let eng = self.eng;
+        let mut key = std::mem::take(&mut self.key_buf);
+        eng.memo_key(st, st.step as usize, m, &mut key);
+        let thr = self.sh.threshold.load(Ordering::Relaxed);
+        let known = self.sh.memo.lock().ok().and_then(|m| m.get(key.as_slice()).copied());
+        if let Some(g) = known
+            && st.score.saturating_add(g) < thr
+        {
+            st.step = saved_step;
+            self.key_buf = key;
+            return;
+        }
+        let outer_best = self.best_leaf;
+        self.best_leaf = i64::MIN;
+        let shares = self.shares;
+        self.node_body(st, depth, saved_step);
+        if !self.stopped && self.shares == shares {
+            let t_end = self.sh.threshold.load(Ordering::Relaxed);
+            let found = if self.best_leaf == i64::MIN { i64::MIN } else { self.best_leaf - st.score };
+            let g = found.max(t_end.saturating_sub(1).saturating_sub(st.score));
+            if let Ok(mut m) = self.sh.memo.lock() {
+                if let Some(e) = m.get_mut(key.as_slice()) {
+                    *e = (*e).min(g);
+                } else if m.len() < MAX_MEMO_ENTRIES {
+                    m.insert(key.clone(), g);
+                }
+            }
+        }
+        self.best_leaf = self.best_leaf.max(outer_best);
+        self.key_buf = key;
+    }
+
+    /// The node's search once its step is known (see [`Self::node`]).
+    fn node_body(&mut self, st: &mut State, depth: usize, saved_step: u16) {
+        let eng = self.eng;
         if st.step as usize >= eng.tail_from && self.collect_depth.is_none() {
             self.tail(st, eng.tail_group as usize);
             st.step = saved_step;
             return;
         }
-        let nb = eng.bound(st, &self.prices[depth]);
+        let mut nb = eng.bound(st, &self.prices[depth]);
         let ub = nb.ub(st.score);
         if self.stopped || ub < self.thr_scaled() {
             st.step = saved_step;
@@ -315,6 +421,24 @@ impl Worker<'_, '_, '_> {
         if self.prices.len() <= depth + 1 {
             let p = self.prices[depth].clone();
             self.prices.resize(depth + 2, p);
+        }
+        // One more subgradient step here before branching: the inherited prices were
+        // tuned for the parent. Kept (for this node and its later siblings) only when it
+        // tightens the bound; any prices give a valid bound.
+        let target = self.sh.threshold.load(Ordering::Relaxed);
+        if target > i64::MIN {
+            let (lo, hi) = self.prices.split_at_mut(depth + 1);
+            hi[0].copy_from(&lo[depth]);
+            eng.price_step(st, &nb, &mut hi[0], target);
+            let refined = eng.bound(st, &hi[0]);
+            if refined.ub(st.score) < ub {
+                std::mem::swap(&mut lo[depth], &mut hi[0]);
+                nb = refined;
+                if nb.ub(st.score) < self.thr_scaled() {
+                    st.step = saved_step;
+                    return;
+                }
+            }
         }
         {
             let (lo, hi) = self.prices.split_at_mut(depth + 1);
@@ -464,6 +588,7 @@ impl Worker<'_, '_, '_> {
             }
             new_tasks.push((child, q, depth + 1, pr.clone()));
         }
+        self.shares += 1;
         let Ok(mut sh) = self.sh.shared_tasks.lock() else { return };
         for t in new_tasks {
             let i = sh.tasks.len();
@@ -522,6 +647,7 @@ pub fn run(
         idle: AtomicUsize::new(0),
         shared_tasks: Mutex::new(SharedTasks::default()),
         queued: AtomicUsize::new(0),
+        memo: Mutex::new(HashMap::default()),
     };
     let offer_state = |st: &State| {
         let mut pairs: Vec<(u32, u32)> =
@@ -572,6 +698,9 @@ pub fn run(
             prices: vec![root_prices.clone()],
             found: Vec::new(),
             tail_buf: Vec::new(),
+            best_leaf: i64::MIN,
+            shares: 0,
+            key_buf: Vec::new(),
         };
         for root in &roots {
             let mut st = root.clone();
@@ -644,6 +773,9 @@ pub fn run(
                     prices: Vec::new(),
                     found: Vec::new(),
                     tail_buf: Vec::new(),
+                    best_leaf: i64::MIN,
+                    shares: 0,
+                    key_buf: Vec::new(),
                 };
                 // Fixed tasks first, then subtrees others hand over; a worker leaves
                 // once every worker is idle and nothing is queued.
