@@ -434,3 +434,80 @@ fn items_in_the_index_but_gone_from_the_store_are_skipped() {
     let result = index.search(&query(&[("q", "ring")])).expect("search");
     assert_eq!(result.items.len(), 1, "the deleted item is not returned before the index catches up");
 }
+
+/// Owner display name → items, straight from the store.
+fn owner_counts(env: &Env) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for (_, item) in env.all_items() {
+        *counts.entry(item.owner).or_default() += 1;
+    }
+    counts
+}
+
+/// The no-filter search (served from cached per-segment counts and name order) must answer
+/// exactly like the same search with a filter that matches everything (`min_damage=0`:
+/// absent ratings are 0), which runs the generic collector.
+fn assert_match_all_equals_generic_path(env: &Env, index: &SearchIndex, label: &str) {
+    let facets = "owner,set,object_class,slot,cantrip";
+    for sort in ["relevance", "name", "name:desc", "value"] {
+        for (limit, offset) in [("20", "0"), ("200", "150"), ("0", "0"), ("7", "10000")] {
+            let base = [("facets", facets), ("sort", sort), ("limit", limit), ("offset", offset)];
+            let all = index.search(&query(&base)).expect("search");
+            let mut filtered = base.to_vec();
+            filtered.push(("min_damage", "0"));
+            let generic = index.search(&query(&filtered)).expect("search");
+            let what = format!("{label}: sort={sort} limit={limit} offset={offset}");
+            assert_eq!(all.total, env.all_items().len() as u64, "{what}");
+            assert_eq!(all.total, generic.total, "{what}");
+            assert_eq!(keys_in_order(&all.items), keys_in_order(&generic.items), "{what}");
+            assert_eq!(all.facets, generic.facets, "{what}");
+        }
+    }
+    let result = index.search(&query(&[("facets", "owner"), ("limit", "0")])).expect("search");
+    let got: BTreeMap<String, u64> = result.facets[0].1.iter().cloned().collect();
+    assert_eq!(got, owner_counts(env), "{label}: owner facet counts every stored item");
+}
+
+fn keys_in_order(items: &[Item]) -> Vec<(String, u32)> {
+    items.iter().map(|i| (i.owner.to_lowercase(), i.object_id)).collect()
+}
+
+#[test]
+fn facets_and_order_over_all_items_stay_exact_after_commits_change_them() {
+    let (env, index) = populated(9);
+    assert_match_all_equals_generic_path(&env, &index, "fresh index");
+    // A delta adds, updates and removes items of one owner: a new segment, and deletes in
+    // the old one, so cached counts of the old segment must be corrected, not reused.
+    let owner = ItemGen::character_name(1);
+    let stored: Vec<Item> =
+        env.all_items().into_iter().filter(|(o, _)| *o == owner.to_lowercase()).map(|(_, i)| i).collect();
+    let removed: Vec<Value> = stored.iter().take(5).map(|i| json!(i.object_id)).collect();
+    let updated: Vec<Value> = stored
+        .iter()
+        .skip(5)
+        .take(5)
+        .map(|i| json!({"object_id": i.object_id, "name": "Aardvark Helm", "set_id": 14, "coverage_mask": 0x4000}))
+        .collect();
+    let added = [json!({"object_id": 77, "name": "Zebra Ring", "equip_mask": 0xC0000})];
+    let r = env.delta(&owner, &added, &updated, &removed, 5_000);
+    index.apply(&r).expect("apply");
+    index.flush().expect("flush");
+    assert_match_all_equals_generic_path(&env, &index, "after a delta");
+    let names: Vec<String> =
+        index.search(&query(&[("limit", "5")])).expect("search").items.into_iter().map(|i| i.name).collect();
+    assert_eq!(names[0], "Aardvark Helm", "the renamed items sort first by name");
+    // A full dump replaces another owner's items entirely.
+    let mut generator = ItemGen::new(7);
+    let r = env.full(&ItemGen::character_name(4), &generator.character_dump(CharacterKind::Mule), 6_000);
+    index.apply(&r).expect("apply");
+    index.flush().expect("flush");
+    assert_match_all_equals_generic_path(&env, &index, "after a full dump");
+    // A new owner shows up in the owner facet; after a rebuild everything still agrees.
+    let r = env.full("Brand New", &generator.character_dump(CharacterKind::Hunter), 7_000);
+    index.apply(&r).expect("apply");
+    index.flush().expect("flush");
+    assert!(owner_counts(&env).contains_key("Brand New"));
+    assert_match_all_equals_generic_path(&env, &index, "after a new owner");
+    index.rebuild(|_, _| {}).expect("rebuild");
+    assert_match_all_equals_generic_path(&env, &index, "after a rebuild");
+}

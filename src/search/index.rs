@@ -30,6 +30,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::inventory::store::{ApplyReport, InventoryStore, ItemKey, StoreError};
 use crate::search::schema::{Fields, SCHEMA_VERSION};
+use crate::search::segment_cache::SegmentCache;
 
 /// Messages the writer thread may hold queued; each carries one report's keys (a full dump
 /// is at most `MAX_ITEMS_PER_DUMP` keys), so this bounds memory to a few MB.
@@ -123,6 +124,8 @@ pub struct SearchIndex {
     pub(crate) reader: IndexReader,
     pub(crate) db: Arc<Database>,
     pub(crate) store: InventoryStore,
+    /// Per-segment dictionaries and facet counts (see `segment_cache`).
+    pub(crate) cache: SegmentCache,
     tx: Option<SyncSender<Msg>>,
     worker: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
@@ -225,7 +228,17 @@ impl SearchIndex {
             .name("search-index-writer".to_string())
             .spawn(move || run_writer(worker, rx, thread_shared))
             .ok();
-        SearchIndex { fields, reader, db, store, tx: Some(tx), worker: handle, shared, dir: dir.to_path_buf() }
+        SearchIndex {
+            fields,
+            reader,
+            db,
+            store,
+            cache: SegmentCache::default(),
+            tx: Some(tx),
+            worker: handle,
+            shared,
+            dir: dir.to_path_buf(),
+        }
     }
 
     /// Queues the keys an `apply_full`/`apply_delta` changed; call after the commit that

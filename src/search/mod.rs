@@ -10,6 +10,8 @@ pub mod exec;
 pub mod index;
 pub mod query;
 pub mod schema;
+pub mod segment_cache;
+pub mod text_query;
 
 pub use exec::SearchResult;
 pub use index::{OpenOutcome, SearchError, SearchIndex};
