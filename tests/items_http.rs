@@ -137,3 +137,37 @@ async fn repeated_and_encoded_query_parameters_reach_the_search() {
     search_until(&server, "owner=Bravo%20One", |v| v["total"] == json!(1)).await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_index_directory_deleted_while_running_is_rebuilt_and_search_keeps_answering() {
+    let mut server = TestServer::start().await;
+    let mut p = plugin(&server).await;
+    send(&mut p, &dump("Index Keeper", vec![item(101, "Gold Ring", json!({})), item(102, "Iron Helm", json!({}))]))
+        .await;
+    search_until(&server, "q=ring", |v| v["total"] == json!(1)).await;
+
+    std::fs::remove_dir_all(server.dir.join("index")).unwrap();
+    // Searches keep answering from what is open while the index heals itself.
+    let (s, v) = server.get("/api/items/search?q=helm").await;
+    assert_eq!(s, 200, "{v}");
+    send(
+        &mut p,
+        &json!({"type":"inventory_delta","character_name":"Index Keeper",
+        "added":[item(103, "Silver Bracelet", json!({}))], "removed":[101]}),
+    )
+    .await;
+    search_until(&server, "q=bracelet", |v| v["total"] == json!(1)).await;
+    search_until(&server, "q=ring", |v| v["total"] == json!(0)).await;
+    search_until(&server, "q=helm", |v| v["total"] == json!(1)).await;
+    assert!(server.dir.join("index").join("meta.json").exists(), "the index directory is back");
+    let (_, stats) = server.get("/api/items/stats").await;
+    assert_eq!(stats["items_total"], json!(2));
+    server.stop().await;
+
+    // The healed index opens as current at the next start.
+    let dir = server.dir.clone();
+    let mut again = TestServer::start_in(&dir, settings_for(&dir)).await;
+    let (_, v) = again.get("/api/items/search?q=bracelet").await;
+    assert_eq!(v["total"], json!(1), "{v}");
+    again.stop().await;
+}

@@ -49,6 +49,8 @@ pub const WRITER_THREADS: usize = 2;
 pub const PROGRESS_EVERY: u64 = 10_000;
 
 const MARKER_FILE: &str = "overlord-index.json";
+/// While the index cannot be rebuilt after a failed commit, it is retried this often.
+const HEAL_RETRY: Duration = Duration::from_secs(30);
 
 /// Search-side failures. Messages are for logs and operators.
 #[derive(Debug)]
@@ -165,7 +167,14 @@ impl SearchIndex {
             }
         };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let mut worker = Worker { fields: fields.clone(), writer, reader: reader.clone(), db: db.clone(), store };
+        let mut worker = Worker {
+            fields: fields.clone(),
+            writer,
+            reader: reader.clone(),
+            db: db.clone(),
+            store,
+            dir: dir.to_path_buf(),
+        };
         let outcome = match broken {
             Some(why) => {
                 worker.rebuild(&mut progress)?;
@@ -324,9 +333,36 @@ struct Worker {
     reader: IndexReader,
     db: Arc<Database>,
     store: InventoryStore,
+    dir: PathBuf,
 }
 
 impl Worker {
+    /// After a failed commit — the directory deleted under a running server, or a disk
+    /// error — recreates the directory and rebuilds every document from the store into it,
+    /// with the same index and reader, so searches switch to the rebuilt index at its
+    /// commit and keep answering from the old segments (still mapped) until then.
+    fn heal(&mut self) -> Result<u64, SearchError> {
+        let io = |e: std::io::Error| SearchError::Index(format!("{}: {e}", self.dir.display()));
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        if !self.dir.join("meta.json").exists() {
+            // An empty index's metadata, so the writer below can open; the rebuild's commit
+            // replaces it, and the open index picks that up at its reload.
+            drop(Index::create_in_dir(&self.dir, self.fields.schema.clone())?);
+        }
+        let marker = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq: 0 })
+            .map_err(|e| SearchError::Index(e.to_string()))?;
+        std::fs::write(self.dir.join(MARKER_FILE), marker).map_err(io)?;
+        // The failed commit took the writer's indexing threads with it, so the writer is
+        // replaced. Its directory lock goes first (the directory may still be there): it is
+        // swapped for a writer on a throwaway in-memory index, then dropped.
+        let index = self.writer.index().clone();
+        let placeholder = Index::create_in_ram(self.fields.schema.clone()).writer_with_num_threads(1, 15_000_000)?;
+        drop(std::mem::replace(&mut self.writer, placeholder));
+        self.writer = new_writer(&index)?;
+        let (_, seq) = self.rebuild(&mut |_, _| {})?;
+        Ok(seq)
+    }
+
     /// Re-reads `keys` from the store and replaces their documents, then commits with
     /// `seq` and reloads the reader.
     fn sync(&mut self, keys: BTreeSet<ItemKey>, seq: u64) -> Result<(), SearchError> {
@@ -451,15 +487,63 @@ fn run_writer(mut worker: Worker, rx: Receiver<Msg>, shared: Arc<Shared>) {
             }
         };
         if let Err(e) = result {
-            // A failed commit leaves the index behind the store; the next open catches up
-            // or rebuilds. Stop accepting work so callers see the failure.
-            if let Ok(mut f) = shared.failure.lock() {
-                *f = Some(e);
+            tracing::error!(error = %e, dir = %worker.dir.display(),
+                "search index commit failed; rebuilding the index from the item store");
+            deadline = None;
+            pending.clear();
+            if let Some(seq) = heal_until_it_works(&mut worker, &rx, &shared, e) {
+                pending_seq = pending_seq.max(seq);
+                last_commit = Instant::now();
+            } else {
+                return;
             }
-            return;
         }
     }
     let _ = commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit);
+}
+
+/// Rebuilds the index after a failed commit, retrying every `HEAL_RETRY` while it keeps
+/// failing (a full disk). Meanwhile queued changes are dropped — the rebuild reads the
+/// store, which has them all — so the state writer never blocks on this queue, and
+/// flushes are answered with the failure. Returns the store seq the index covers, or
+/// `None` when the channel closed (shutdown).
+fn heal_until_it_works(worker: &mut Worker, rx: &Receiver<Msg>, shared: &Shared, first: String) -> Option<u64> {
+    let mut why = first;
+    loop {
+        match worker.heal() {
+            Ok(seq) => {
+                shared.committed_seq.store(seq, Ordering::SeqCst);
+                shared.oldest_pending_ms.store(0, Ordering::SeqCst);
+                if let Ok(mut f) = shared.failure.lock() {
+                    *f = None;
+                }
+                tracing::info!(seq, "search index rebuilt after a failed commit");
+                return Some(seq);
+            }
+            Err(e) => {
+                why = format!("{why}; rebuilding it failed too: {e}");
+                tracing::error!(error = %why, retry_s = HEAL_RETRY.as_secs(), "search index unavailable for updates");
+                if let Ok(mut f) = shared.failure.lock() {
+                    *f = Some(why.clone());
+                }
+            }
+        }
+        let retry_at = Instant::now() + HEAL_RETRY;
+        loop {
+            match rx.recv_timeout(retry_at.saturating_duration_since(Instant::now())) {
+                Ok(Msg::Sync { .. }) => {}
+                Ok(Msg::Flush(reply)) => {
+                    let _ = reply.send(Err(why.clone()));
+                }
+                Ok(Msg::Rebuild(_, reply)) => {
+                    let _ = reply.send(Err(format!("{why}; retrying")));
+                    break;
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
 }
 
 /// Commits the pending keys (if anything is pending) and records what the index covers.
