@@ -3,7 +3,8 @@
 //! typical query (8–12 wanted cantrips, two loot sets valued highly). Each run also
 //! prints nodes, nodes/s and whether the optimum was proven within the time limit.
 //!
-//! Run: `cargo bench --bench solver`.
+//! Run: `cargo bench --bench solver`. Other pools: `OVERLORD_BENCH_SEEDS=0-100` (a range or
+//! a comma list) surveys those seeds instead of the default three.
 
 use std::sync::atomic::AtomicBool;
 
@@ -14,26 +15,39 @@ fn main() {
     divan::main();
 }
 
-/// Seeds averaged per size (different pools and queries).
+/// Seeds run per size (different pools and queries) unless `OVERLORD_BENCH_SEEDS` names others.
 const SEEDS: [u64; 3] = [0, 1, 2];
+
+fn seeds() -> Vec<u64> {
+    let Ok(spec) = std::env::var("OVERLORD_BENCH_SEEDS") else { return SEEDS.to_vec() };
+    spec.split(',')
+        .flat_map(|part| match part.trim().split_once('-') {
+            Some((a, b)) => match (a.parse::<u64>(), b.parse::<u64>()) {
+                (Ok(a), Ok(b)) => (a..=b).collect(),
+                _ => Vec::new(),
+            },
+            None => part.trim().parse().ok().into_iter().collect(),
+        })
+        .collect()
+}
 /// Per-solve time limit: long enough to prove most optima, short enough to keep the
 /// bench bounded when one is not proven.
 const TIME_LIMIT_MS: u64 = 20_000;
 
-fn problems(n: usize, threads: usize) -> Vec<Problem> {
-    SEEDS
-        .iter()
-        .map(|&seed| {
+fn problems(n: usize, threads: usize) -> Vec<(u64, Problem)> {
+    seeds()
+        .into_iter()
+        .map(|seed| {
             let mut req = typical_request(seed);
             req.threads = Some(threads);
             req.time_limit_ms = Some(TIME_LIMIT_MS);
-            Problem::new(&req, loot_pool(seed, n), None).expect("generated problem is valid")
+            (seed, Problem::new(&req, loot_pool(seed, n), None).expect("generated problem is valid"))
         })
         .collect()
 }
 
-fn run(problems: &[Problem], label: &str) {
-    for (seed, p) in SEEDS.iter().zip(problems) {
+fn run(problems: &[(u64, Problem)], label: &str) {
+    for (seed, p) in problems {
         let out = solve(p, &mut |_| {}, &AtomicBool::new(false)).expect("solve");
         eprintln!(
             "{label} seed {seed}: optimal={} score={} elapsed={} ms nodes={} nodes/s={} options={}/{} gap={}",
