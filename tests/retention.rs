@@ -150,8 +150,14 @@ async fn a_full_journal_replay_does_not_bring_back_deleted_days() {
     assert_eq!(day_file_count(dir), 3);
     // Damage today's file as a crash might: start-up then replays the whole journal, which
     // still holds records of the deleted days.
-    let today = overlord::telemetry::store::day_name(now().div_euclid(DAY_MS));
-    let file = dir.join("telemetry").join(format!("{today}.redb"));
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("telemetry"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "redb"))
+        .collect();
+    files.sort();
+    let file = files.pop().unwrap();
     let mut bytes = std::fs::read(&file).unwrap();
     let half = bytes.len() / 2;
     bytes.truncate(half);
