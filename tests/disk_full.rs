@@ -85,7 +85,12 @@ async fn a_full_disk_stops_ingest_clearly_and_it_resumes_when_space_returns() {
         send(&mut ws, &telemetry(NAME, 10.0 + f64::from(i) * 0.001, 20.0, i)).await;
     }
     wait_online(&server, NAME).await;
-    server.flush().await;
+    // The socket task may still be reading the last frames: wait until all are stored.
+    wait_for(|| async {
+        server.flush().await;
+        stored(&server).await == 200
+    })
+    .await;
     assert_eq!(stored(&server).await, 200);
     assert_eq!(health(&server).await.0, 200);
 
@@ -138,7 +143,11 @@ async fn a_full_disk_stops_ingest_clearly_and_it_resumes_when_space_returns() {
     }
     assert!(recovered, "healthz is ok again once space returns: {}", health(&server).await.1);
     send(&mut ws, &telemetry(NAME, 11.5, 20.0, 401)).await;
-    wait_for(|| async { stored(&server).await == 402 }).await;
+    wait_for(|| async {
+        server.flush().await;
+        stored(&server).await == 402
+    })
+    .await;
     assert_eq!(stored(&server).await, 402, "every frame accepted before, during and after is stored");
 
     // And it all survives a restart, and the directory verifies.
