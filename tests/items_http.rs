@@ -77,14 +77,20 @@ async fn a_full_dump_is_searchable_and_deltas_show_within_a_second() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_full_dump_for_one_owner_never_touches_another() {
-    let mut server = TestServer::start().await;
+/// A server where "Alpha One" and "Bravo One" each hold one helm, both searchable.
+async fn two_owners_with_a_helm() -> (TestServer, Ws, Ws) {
+    let server = TestServer::start().await;
     let mut a = plugin(&server).await;
     let mut b = plugin(&server).await;
     send(&mut a, &dump("Alpha One", vec![item(1001, "Alpha Helm", json!({}))])).await;
     send(&mut b, &dump("Bravo One", vec![item(2001, "Bravo Helm", json!({}))])).await;
     search_until(&server, "q=helm", |v| v["total"] == json!(2)).await;
+    (server, a, b)
+}
+
+#[tokio::test]
+async fn a_full_dump_for_one_owner_never_touches_another() {
+    let (mut server, mut a, _b) = two_owners_with_a_helm().await;
     send(&mut a, &dump("Alpha One", vec![])).await;
     let (v, _) = search_until(&server, "q=helm", |v| v["total"] == json!(1)).await;
     assert_eq!(v["items"][0]["owner"], "Bravo One");
@@ -126,12 +132,7 @@ async fn items_survive_a_restart_and_a_deleted_index_is_rebuilt() {
 
 #[tokio::test]
 async fn repeated_and_encoded_query_parameters_reach_the_search() {
-    let mut server = TestServer::start().await;
-    let mut a = plugin(&server).await;
-    let mut b = plugin(&server).await;
-    send(&mut a, &dump("Alpha One", vec![item(1001, "Alpha Helm", json!({}))])).await;
-    send(&mut b, &dump("Bravo One", vec![item(2001, "Bravo Helm", json!({}))])).await;
-    search_until(&server, "q=helm", |v| v["total"] == json!(2)).await;
+    let (mut server, _a, _b) = two_owners_with_a_helm().await;
     // Repeated `owner`, a `+` for a space and a percent-encoded space both decode.
     search_until(&server, "owner=Alpha+One&owner=Bravo%20One&q=helm", |v| v["total"] == json!(2)).await;
     search_until(&server, "owner=Bravo%20One", |v| v["total"] == json!(1)).await;

@@ -259,8 +259,11 @@ async fn events(State(app): State<AppState>, Query(q): Query<EventsQuery>) -> Re
         // bounded max-heap: tables are ordered by character, not time), and stop at the
         // first day that fills it — later days only hold later events.
         let mut page: std::collections::BinaryHeap<((i64, u32, u32), Vec<u8>)> = Default::default();
-        let mut day = from.div_euclid(DAY);
-        while day * DAY <= to && page.len() <= limit {
+        let existing = app2.days.days();
+        for day in existing.into_iter().filter(|d| (from.div_euclid(DAY)..=to.div_euclid(DAY)).contains(d)) {
+            if page.len() > limit {
+                break;
+            }
             let (a, b) = ((day * DAY).max(from), ((day + 1) * DAY - 1).min(to));
             app2.days
                 .events(kind, id, a, b, usize::MAX, |(cid, t, seq), bytes| {
@@ -277,7 +280,6 @@ async fn events(State(app): State<AppState>, Query(q): Query<EventsQuery>) -> Re
                     true
                 })
                 .map_err(ApiError::internal)?;
-            day += 1;
         }
         for (key, bytes) in page {
             if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {

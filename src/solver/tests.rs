@@ -352,19 +352,19 @@ fn a_time_limited_search_reports_its_gap() {
     assert!(out.stats.elapsed_ms < 1_500);
 }
 
+/// Solves a generated pool for its top `top_k` suits with `threads` threads.
+fn solve_pool(seed: u64, items: usize, top_k: usize, threads: usize) -> SolveOutcome {
+    let mut req = typical_request(seed);
+    req.top_k = top_k;
+    req.threads = Some(threads);
+    let p = Problem::new(&req, loot_pool(seed, items), None).expect("problem");
+    solve(&p, &mut |_| {}, &AtomicBool::new(false)).expect("solve")
+}
+
 #[test]
 fn thread_count_does_not_change_the_result() {
-    let items = loot_pool(11, 150);
-    let mut req = typical_request(11);
-    req.top_k = 3;
-    let run = |threads: usize| {
-        let mut r = req.clone();
-        r.threads = Some(threads);
-        let p = Problem::new(&r, items.clone(), None).expect("problem");
-        solve(&p, &mut |_| {}, &AtomicBool::new(false)).expect("solve")
-    };
-    let one = run(1);
-    let four = run(4);
+    let one = solve_pool(11, 150, 3, 1);
+    let four = solve_pool(11, 150, 3, 4);
     assert!(one.optimal && four.optimal);
     assert_eq!(one.suits, four.suits);
 }
@@ -422,17 +422,8 @@ fn protocol_example_items_decode() {
 fn work_sharing_between_threads_does_not_change_the_result() {
     // Pools large enough that idle workers take subtrees over from busy ones.
     for seed in [3u64, 4] {
-        let items = loot_pool(seed, 300);
-        let mut req = typical_request(seed);
-        req.top_k = 2;
-        let run = |threads: usize| {
-            let mut r = req.clone();
-            r.threads = Some(threads);
-            let p = Problem::new(&r, items.clone(), None).expect("problem");
-            solve(&p, &mut |_| {}, &AtomicBool::new(false)).expect("solve")
-        };
-        let one = run(1);
-        let three = run(3);
+        let one = solve_pool(seed, 300, 2, 1);
+        let three = solve_pool(seed, 300, 2, 3);
         assert!(one.optimal && three.optimal, "seed {seed}");
         assert_eq!(one.suits, three.suits, "seed {seed}");
     }

@@ -268,19 +268,31 @@ impl DayFiles {
 
     /// A day file's hourly rollup rows, for the archive.
     pub fn day_rollups(&self, day: i64) -> Result<DayRollups, StoreError> {
-        let Some(db) = self.get(day, false)? else { return Ok(Vec::new()) };
+        let rows = self.read_day_table(day, ROLLUPS, |table| {
+            let mut rows = Vec::new();
+            for entry in table.iter()? {
+                let (k, v) = entry?;
+                rows.push((k.value(), rollups::decode(v.value())?));
+            }
+            Ok(rows)
+        })?;
+        Ok(rows.unwrap_or_default())
+    }
+
+    /// Runs `read` over one table of a day file; a missing file or table reads as nothing.
+    fn read_day_table<K: redb::Key + 'static, V: redb::Value + 'static, R>(
+        &self,
+        day: i64,
+        def: TableDefinition<K, V>,
+        read: impl FnOnce(redb::ReadOnlyTable<K, V>) -> Result<R, StoreError>,
+    ) -> Result<Option<R>, StoreError> {
+        let Some(db) = self.get(day, false)? else { return Ok(None) };
         let txn = db.begin_read()?;
-        let table = match txn.open_table(ROLLUPS) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
-        };
-        let mut rows = Vec::new();
-        for entry in table.iter()? {
-            let (k, v) = entry?;
-            rows.push((k.value(), rollups::decode(v.value())?));
+        match txn.open_table(def) {
+            Ok(table) => read(table).map(Some),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(e.into()),
         }
-        Ok(rows)
     }
 
     /// Days overlapping `[from, to]` that exist on disk.
@@ -408,22 +420,18 @@ impl DayFiles {
         let archived = self.archive.view();
         archived.add_totals(from, to, &mut totals)?;
         for day in self.days_in(from, to).into_iter().filter(|d| !archived.holds(*d)) {
-            let Some(db) = self.get(day, false)? else { continue };
-            let txn = db.begin_read()?;
-            let table = match txn.open_table(ROLLUPS) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            for entry in table.iter()? {
-                let (k, v) = entry?;
-                let (id, hour) = k.value();
-                if hour + 3_600_000 <= from || hour > to {
-                    continue;
+            self.read_day_table(day, ROLLUPS, |table| {
+                for entry in table.iter()? {
+                    let (k, v) = entry?;
+                    let (id, hour) = k.value();
+                    if hour + 3_600_000 <= from || hour > to {
+                        continue;
+                    }
+                    let Ok(r) = rollups::decode(v.value()) else { continue };
+                    totals.entry(id).or_default().merge(&r);
                 }
-                let Ok(r) = rollups::decode(v.value()) else { continue };
-                totals.entry(id).or_default().merge(&r);
-            }
+                Ok(())
+            })?;
         }
         Ok(totals)
     }
@@ -434,19 +442,15 @@ impl DayFiles {
         let archived = self.archive.view();
         let mut out = archived.hours(character_id, from, to)?;
         for day in self.days_in(from, to).into_iter().filter(|d| !archived.holds(*d)) {
-            let Some(db) = self.get(day, false)? else { continue };
-            let txn = db.begin_read()?;
-            let table = match txn.open_table(ROLLUPS) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            for entry in table.range((character_id, from)..=(character_id, to))? {
-                let (k, v) = entry?;
-                if let Ok(r) = rollups::decode(v.value()) {
-                    out.push((k.value().1, r));
+            self.read_day_table(day, ROLLUPS, |table| {
+                for entry in table.range((character_id, from)..=(character_id, to))? {
+                    let (k, v) = entry?;
+                    if let Ok(r) = rollups::decode(v.value()) {
+                        out.push((k.value().1, r));
+                    }
                 }
-            }
+                Ok(())
+            })?;
         }
         out.sort_by_key(|(h, _)| *h);
         Ok(out)

@@ -433,12 +433,15 @@ impl Writer {
                 }
                 if let Some(done) = stop {
                     rx.close();
+                    // Leave closed days closed and archived, whenever the last pass ran.
+                    self.last_housekeeping = None;
                     self.checkpoint_or_degrade(&stats).await;
                     tracing::info!(last_seq = self.last_applied, "writer stopped after a final checkpoint");
                     let _ = done.send(());
                     return;
                 }
             }
+            self.last_housekeeping = None;
             self.checkpoint_or_degrade(&stats).await;
             tracing::info!(last_seq = self.last_applied, "writer stopped after a final checkpoint");
         });
@@ -522,12 +525,13 @@ impl Writer {
         // Characters and portals live in state.redb, whose checkpoint can lag the day files'
         // (a state.redb restored from a snapshot). Register them in journal order, whatever
         // day they fall on, so a replay hands out the same ids as the first run did.
+        let mut ids = HashMap::with_capacity(batch.len());
         for (seq, e) in batch {
-            if *seq > self.state_checkpoint {
-                self.characters.ensure(&e.character, e.recv_ms)?;
-                if let Persisted::Portal(p) = &e.event {
-                    portal_updates.push((p.clone(), e.character.clone(), e.recv_ms));
-                }
+            ids.insert(*seq, self.characters.ensure(&e.character, e.recv_ms)?);
+            if *seq > self.state_checkpoint
+                && let Persisted::Portal(p) = &e.event
+            {
+                portal_updates.push((p.clone(), e.character.clone(), e.recv_ms));
             }
         }
         let archived = self.days.archive().view();
@@ -562,7 +566,7 @@ impl Writer {
                         continue;
                     }
                     max_seq = *seq;
-                    let id = self.characters.ensure(&e.character, e.recv_ms)?;
+                    let Some(&id) = ids.get(seq) else { continue };
                     let hour = e.recv_ms - e.recv_ms.rem_euclid(3_600_000);
                     match &e.event {
                         Persisted::Telemetry(t) => {
@@ -678,9 +682,7 @@ impl Writer {
     /// Returns whether anything was checkpointed.
     fn checkpoint(&mut self) -> Result<bool, StoreError> {
         if self.dirty_days.is_empty() && self.state_dirty.is_none() {
-            if self.last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_INTERVAL) {
-                self.housekeeping()?;
-            }
+            self.housekeeping()?;
             return Ok(false);
         }
         let dirty = std::mem::take(&mut self.dirty_days);
@@ -709,13 +711,16 @@ impl Writer {
         Ok(true)
     }
 
-    /// Closing finished days, archiving their rollups, retention, journal trim: each is
-    /// cheap when there is nothing to do.
+    /// Closing finished days, archiving their rollups and retention, at most once per
+    /// `HOUSEKEEPING_INTERVAL` (days change at midnight, not every checkpoint); then the
+    /// journal trim, which a checkpoint may have made possible.
     fn housekeeping(&mut self) -> Result<(), StoreError> {
-        self.last_housekeeping = Some(Instant::now());
-        self.close_finished_days()?;
-        self.archive_closed_days()?;
-        self.enforce_retention()?;
+        if self.last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_INTERVAL) {
+            self.last_housekeeping = Some(Instant::now());
+            self.close_finished_days()?;
+            self.archive_closed_days()?;
+            self.enforce_retention()?;
+        }
         self.trim_journal()
     }
 
@@ -750,9 +755,9 @@ impl Writer {
         let now = (self.retention.clock)();
         let archived = self.days.archive().view();
         let expired: Vec<i64> = self
-            .days
-            .days()
-            .into_iter()
+            .day_info
+            .keys()
+            .copied()
             .filter(|day| *day < cutoff)
             .filter(|day| archived.days().get(day).is_some_and(|at| now - at >= DELETE_AFTER_ARCHIVE_MS))
             .collect();
