@@ -199,6 +199,31 @@ async function heading(text) {
   await page.getByRole('heading', { level: 1, name: text }).first().waitFor({ timeout: UI_TIMEOUT_MS })
 }
 
+/** Every input, select and textarea on the page has an accessible name (a label, aria-label or aria-labelledby). */
+async function unlabelledInputs() {
+  return page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
+    els
+      .filter((e) => !(e.labels && e.labels.length > 0) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+      .map((e) => e.outerHTML.slice(0, 120)),
+  )
+}
+
+function boxesOverlap(a, b) {
+  return a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+/** Pairs of map labels (SVG) or axis labels (canvas) that overlap; [] when none do. */
+async function labelCollisions() {
+  const labels = await page.$$eval('[data-testid=map-label]', (els) => els.map((e) => [e.textContent, ...(e.getAttribute('data-box') ?? '').split(',').map(Number)]))
+  const axis = JSON.parse((await page.getAttribute('.dmap-canvas', 'data-axis-labels')) ?? '[]').map((b) => ['axis', ...b])
+  const out = []
+  for (const group of [labels, axis]) {
+    for (let i = 0; i < group.length; i++)
+      for (let j = i + 1; j < group.length; j++) if (boxesOverlap(group[i].slice(1), group[j].slice(1))) out.push(`${group[i][0]} × ${group[j][0]}`)
+  }
+  return out
+}
+
 async function markerPositions() {
   return page.$$eval('[data-testid=char-marker]', (els) =>
     Object.fromEntries(els.map((e) => [e.getAttribute('data-name'), `${e.getAttribute('data-ew')},${e.getAttribute('data-ns')}`])),
@@ -259,12 +284,41 @@ async function run() {
       await shot('setup-done')
     })
 
+    await test('overview is the landing page: online, attention, recent, rates, no stale setup banner', async () => {
+      await goto('/')
+      await heading('Overview')
+      await eventually('online characters counted', async () => Number((await page.textContent('[data-testid=ov-online] .stat-value')) ?? '0') > 0, DATA_TIMEOUT_MS, 1000)
+      await eventually('group kills/h', async () => /\d/.test((await page.textContent('[data-testid=ov-kph] .stat-value')) ?? ''))
+      if ((await page.$$('.banner')).length > 0) throw new Error('the first-run banner is still shown after setup')
+      // Stuck/disconnected come from GET /api/attention; without it the page says so honestly.
+      const attention = await page.evaluate(async () => (await fetch('/api/attention')).status)
+      if (attention === 404) {
+        await page.waitForSelector('[data-testid=ov-stuck] [data-state=unavailable]', { timeout: UI_TIMEOUT_MS })
+        await page.waitForSelector('[data-testid=ov-disconnected] [data-state=unavailable]', { timeout: UI_TIMEOUT_MS })
+      } else {
+        await eventually('the stuck section to load', async () => (await page.$$('[data-testid=ov-stuck] .state-loading')).length === 0)
+        if ((await page.$$('[data-testid=ov-stuck] [data-state=unavailable]')).length > 0) throw new Error('attention exists but the page says not available')
+      }
+      await page.waitForSelector('[data-testid=ov-online-list] tbody tr', { timeout: UI_TIMEOUT_MS })
+      await page.waitForSelector('[data-testid=ov-recent] h3', { timeout: UI_TIMEOUT_MS })
+      await page.waitForSelector('[data-testid=ov-alerts] .stat-value', { timeout: UI_TIMEOUT_MS })
+      await shot('overview')
+    })
+
     await test('map shows the simulated characters and they move', async () => {
       await goto('/map')
       await heading('Map')
       await page.waitForSelector('[data-testid=char-marker]', { timeout: DATA_TIMEOUT_MS })
       const before = await markerPositions()
       firstCharacter = Object.keys(before)[0] ?? null
+      // Landmarks and labels: towns and regions are drawn, and no two labels overlap.
+      await eventually('town labels', async () => (await page.$$('[data-testid=map-label]')).length >= 5)
+      await page.waitForSelector('[data-testid=map-legend]', { timeout: UI_TIMEOUT_MS })
+      const collisions = await labelCollisions()
+      if (collisions.length > 0) throw new Error(`overlapping map labels: ${collisions.slice(0, 5).join('; ')}`)
+      // Hover card with vitals and activity.
+      await page.hover('[data-testid=char-marker] .marker-hit')
+      await page.waitForSelector('[data-testid=marker-card]', { timeout: UI_TIMEOUT_MS })
       await shot('map')
       await eventually(
         'a character marker to move',
@@ -282,17 +336,67 @@ async function run() {
       await page.keyboard.press('+')
       const scale1 = await page.getAttribute('.dmap-view', 'data-scale')
       if (!(Number(scale1) > Number(scale0))) throw new Error(`zoom did not change the scale (${scale0} → ${scale1})`)
+      for (let i = 0; i < 4; i++) {
+        await page.click('button[aria-label="Zoom in"]')
+        const c = await labelCollisions()
+        if (c.length > 0) throw new Error(`overlapping labels after zooming in: ${c.slice(0, 5).join('; ')}`)
+      }
     })
 
-    await test('map replays a past hour from stored trails', async () => {
+    await test('admin sets a map image by upload, drags its reference points, and removes it', async () => {
+      await goto('/map')
+      await heading('Map')
+      await page.waitForSelector('[data-testid=map-image-panel]', { timeout: UI_TIMEOUT_MS })
+      if ((await page.inputValue('[data-testid=bounds-west]')) !== '-102') throw new Error('bounds are not pre-filled for the full-Dereth map')
+      // A 1×1 PNG.
+      const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
+      await page.setInputFiles('[data-testid=map-image-file]', { name: 'dereth.png', mimeType: 'image/png', buffer: png })
+      await page.click('[data-testid=map-image-upload]')
+      await page.waitForSelector('[data-testid=map-image-status]:text("Image uploaded")', { timeout: UI_TIMEOUT_MS })
+      const src = await eventually('the map image on the map', async () => page.getAttribute('img.dmap-image', 'src'))
+      const served = await page.evaluate(async (u) => {
+        const r = await fetch(u)
+        return { status: r.status, type: r.headers.get('content-type'), cache: r.headers.get('cache-control') }
+      }, src)
+      if (served.status !== 200 || served.type !== 'image/png' || !/immutable/.test(served.cache ?? '')) throw new Error(`uploaded image served as ${JSON.stringify(served)}`)
+      const refused = await page.evaluate(async () => (await fetch('/api/admin/map-image', { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body: '<svg/>' })).status)
+      if (refused !== 422) throw new Error(`a non-image upload answered ${refused}, not 422`)
+      await page.click('[data-testid=map-image-adjust]')
+      const handle = await page.waitForSelector('[data-testid=bounds-handle-nw]', { timeout: UI_TIMEOUT_MS })
+      const hb = await handle.boundingBox()
+      await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2)
+      await page.mouse.down()
+      await page.mouse.move(hb.x + hb.width / 2 + 30, hb.y + hb.height / 2 + 20, { steps: 5 })
+      await page.mouse.up()
+      const west = Number(await page.inputValue('[data-testid=bounds-west]'))
+      if (!(west > -102)) throw new Error(`dragging the north-west point did not move the west bound (${west})`)
+      await page.click('[data-testid=map-image-save-bounds]')
+      await page.waitForSelector('[data-testid=map-image-status]:text("Bounds saved")', { timeout: UI_TIMEOUT_MS })
+      await shot('map-image-adjust')
+      await page.getByRole('button', { name: 'Remove image' }).click()
+      await page.waitForSelector('[data-testid=map-image-status]:text("Image removed")', { timeout: UI_TIMEOUT_MS })
+      await eventually('the image to go', async () => (await page.$$('img.dmap-image')).length === 0)
+    })
+
+    await test('map replay opens on the newest hour with data and shows which hours have data', async () => {
       await goto('/map')
       await heading('Map')
       await page.getByRole('radio', { name: 'Replay' }).click()
+      await eventually('an hour with data in the strip', async () => (await page.$$('[data-testid=hour-strip] [data-has-data=true]')).length > 0, DATA_TIMEOUT_MS, 1000)
+      // It loads the newest hour with data on its own (no click on "Load").
+      await page.waitForSelector('[data-testid=replay-play]', { timeout: DATA_TIMEOUT_MS })
+      const value = await page.inputValue('[data-testid=replay-start]')
+      if (!/^\d{4}-\d{2}-\d{2} \d{2}:00$/.test(value)) throw new Error(`replay start is not a 24 h hour: ${value}`)
+      const controls = (await page.textContent('.replay-controls')) ?? ''
+      if (/\b(AM|PM)\b/.test(controls)) throw new Error('12 h time shown in the replay controls')
+      if (!/24 h, /.test(controls)) throw new Error('the replay controls do not name the time zone')
+      const count = (await page.textContent('[data-testid=replay-count]')) ?? ''
+      if (/^0 characters/.test(count)) throw new Error('replay opened on an hour without characters')
       // A window that started 30 minutes ago holds everything the demo stored since start.
       const start = await page.evaluate(() => {
         const d = new Date(Date.now() - 30 * 60_000)
         const p = (n) => String(n).padStart(2, '0')
-        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
       })
       await page.fill('[data-testid=replay-start]', start)
       await page.click('[data-testid=replay-load]')
@@ -314,6 +418,18 @@ async function run() {
       if (!firstCharacter) throw new Error('no character seen on the map')
       await goto(`/characters/${encodeURIComponent(firstCharacter)}`)
       await heading(firstCharacter)
+      // The default range fits the data (not a fixed 6 h), the axes name units, integers stay integers.
+      await page.getByRole('radio', { name: 'fit' }).waitFor({ timeout: UI_TIMEOUT_MS })
+      if ((await page.getAttribute('[role=radio]:text-is("fit")', 'aria-checked')) !== 'true') throw new Error('the chart range does not default to fit')
+      const captions = await page.$$eval('figure.chart figcaption', (els) => els.map((e) => e.textContent ?? ''))
+      if (!captions.some((c) => c.includes('(kills/h)')) || !captions.some((c) => c.includes('(deaths)'))) throw new Error(`chart units missing: ${captions.join(' | ')}`)
+      await eventually('a fitted chart with data', async () => (await page.$$eval('figure.chart', (els) => els.filter((e) => Number(e.getAttribute('data-points')) > 0 && e.querySelector('canvas')).length)) > 0, DATA_TIMEOUT_MS, 1000)
+      // Hover crosshair with a value readout.
+      const plotBox = await (await page.$("figure.chart:has(.u-over) .u-over")).boundingBox()
+      await page.mouse.move(plotBox.x + plotBox.width * 0.9, plotBox.y + plotBox.height / 2)
+      await eventually('the hover readout', async () => /·/.test((await page.textContent("figure.chart:has(.u-over) [data-testid=chart-readout]")) ?? ''))
+      // One definition of lifetime deaths: no second, contradicting "Deaths (life)".
+      if ((await page.$$('dt:text-is("Deaths (life)")')).length > 0) throw new Error('"Deaths (life)" is still shown beside the Lifetime card')
       await page.getByRole('radio', { name: '1h' }).click()
       let reloads = 0
       await eventually(
@@ -359,8 +475,28 @@ async function run() {
         const rows = await page.$$eval('[data-testid=item-results] tbody tr th button', (els) => els.map((e) => e.textContent ?? ''))
         return /\d+ results/.test(status) && rows.length > 0 && rows.some((r) => r.toLowerCase().includes(word.toLowerCase()))
       })
-      // Narrow by the first facet value and open an item.
-      await page.click('[data-testid=facets] fieldset.facet input[type=checkbox]')
+      // The search box spans the results column.
+      const boxW = (await (await page.$('[data-testid=item-search]')).boundingBox()).width
+      const resultsW = (await (await page.$('.results')).boundingBox()).width
+      if (boxW < resultsW * 0.6) throw new Error(`the search box is ${boxW}px wide beside ${resultsW}px of results`)
+      const slotsText = await page.$$eval('[data-testid=item-results] tbody td.small', (els) => els.map((e) => e.textContent ?? '').join(' '))
+      if (/Wear(Left|Right)|Armor\b|main_pack/.test(slotsText)) throw new Error(`internal names shown: ${slotsText.slice(0, 200)}`)
+      // Multi-select: ticking one owner keeps the other owners listed, and a second one adds to the results.
+      await page.fill('[data-testid=item-search]', '')
+      const owners = () => page.$$eval('[data-testid=facet-owner] label.check', (els) => els.map((e) => e.querySelector('.facet-value')?.textContent ?? ''))
+      const allOwners = await eventually('owner facet values', async () => {
+        const o = await owners()
+        return o.length > 0 ? o : null
+      })
+      await page.click('[data-testid=facet-owner] label.check >> nth=0 >> input')
+      if (allOwners.length > 1) {
+        await eventually('other owners still listed after ticking one', async () => (await owners()).length >= Math.min(allOwners.length, 12))
+        await page.click('[data-testid=facet-owner] label.check >> nth=1 >> input')
+        await eventually('results from both ticked owners', async () => {
+          const shown = new Set(await page.$$eval('[data-testid=item-results] tbody tr td:nth-child(2)', (els) => els.map((e) => e.textContent)))
+          return shown.size >= 2
+        })
+      }
       await eventually('results after choosing a facet', async () => (await page.$$('[data-testid=item-results] tbody tr')).length > 0)
       await page.click('[data-testid=item-results] tbody tr th button')
       await page.waitForSelector('[data-testid=item-detail]', { timeout: UI_TIMEOUT_MS })
@@ -385,6 +521,9 @@ async function run() {
       if (!(events > 0)) throw new Error('no progress or best-so-far event was streamed before the result')
       const items = Number(await page.getAttribute('[data-testid=suit] >> nth=0', 'data-items'))
       if (!(items > 0)) throw new Error('the suit has no items')
+      // The score part says it counts wanted spells only, so "0" beside a spell list is explained.
+      await page.waitForSelector('[data-testid=suit] dt:text-is("Wanted spells")', { timeout: UI_TIMEOUT_MS })
+      if ((await page.$$('[data-testid=suit] dt:text-is("Spells")')).length > 0) throw new Error('the ambiguous "Spells" score label is back')
       await shot('suits')
     })
 
@@ -454,13 +593,94 @@ async function run() {
       await shot('notes')
     })
 
+    await test('chat keeps recent lines on the server and a line can be sent through a character', async () => {
+      if (!plugin) throw new Error('the command test did not open the plugin socket')
+      const line = `e2e history line ${Date.now()}`
+      plugin.ws.send(JSON.stringify({ type: 'chat', character_name: TESTER, channel: 'allegiance', chat_type: 18, sender: 'E Two E Sender', text: line }))
+      await sleep(500)
+      // Opened after the line was said: it still shows, from the server's memory.
+      await goto('/chat')
+      await heading('Chat')
+      await page.waitForSelector(`[data-testid=chat-log] >> text=${line}`, { timeout: UI_TIMEOUT_MS })
+      const keepAlive = setInterval(() => plugin.sendTelemetry(), 3_000)
+      try {
+        plugin.sendTelemetry()
+        await eventually('the tester in the character picker', async () => (await page.$$eval('[data-testid=chat-send-character] option', (els) => els.map((e) => e.value))).includes(TESTER))
+        await page.selectOption('[data-testid=chat-send-character]', TESTER)
+        await page.fill('[data-testid=chat-send-text]', '/a hello from the dashboard')
+        await page.click('[data-testid=chat-send-button]')
+        await eventually('the chat command on the plugin socket', async () => plugin.inbox.find((m) => m.type === 'command' && m.command === '/a hello from the dashboard'), 15_000, 200)
+        await page.waitForSelector('[data-testid=chat-send-status][data-status=sent]', { timeout: UI_TIMEOUT_MS })
+      } finally {
+        clearInterval(keepAlive)
+      }
+      await shot('chat')
+    })
+
+    await test('leaderboards show gains per period with rank change', async () => {
+      await goto('/leaderboards')
+      await heading('Leaderboards')
+      await page.getByRole('radio', { name: 'Day' }).click()
+      await eventually('gains rows', async () => (await page.$$('[data-testid=gains-table] tbody tr')).length > 0, DATA_TIMEOUT_MS, 2000)
+      const change = (await page.textContent('[data-testid=rank-change]')) ?? ''
+      if (!/new|▲|▼|–/.test(change)) throw new Error(`rank change cell reads "${change}"`)
+      await page.getByRole('radio', { name: 'XP' }).click()
+      await page.getByRole('radio', { name: 'Week' }).click()
+      await eventually('gains rows for the week', async () => (await page.$$('[data-testid=gains-table] tbody tr')).length > 0)
+      await shot('leaderboards')
+    })
+
+    await test('heatmap bins follow the zoom, with a legend', async () => {
+      await goto('/spawns')
+      await heading('Spawn heatmap')
+      await page.waitForSelector('[data-testid=heat-legend]', { timeout: UI_TIMEOUT_MS })
+      const cellAt = async () => {
+        const t = (await page.textContent('[data-testid=heat-cell] option[value="0"]')) ?? ''
+        return Number(/now ([\d.]+)/.exec(t)?.[1] ?? NaN)
+      }
+      const c0 = await eventually('an automatic cell size', async () => {
+        const c = await cellAt()
+        return Number.isFinite(c) ? c : null
+      })
+      const s0 = Number(await page.getAttribute('.dmap-view', 'data-scale'))
+      if (c0 * s0 < 6.9) throw new Error(`cells are ${c0 * s0}px at full view`)
+      for (let i = 0; i < 5; i++) await page.click('button[aria-label="Zoom in"]')
+      await eventually('a finer cell when zoomed in', async () => (await cellAt()) < c0, 10_000)
+      await shot('spawns')
+    })
+
+    await test('every input is labelled and disabled buttons look disabled', async () => {
+      for (const path of ['/', '/map', '/items', '/suits', '/chat', '/notes', '/users', '/spawns', '/leaderboards', '/rares', '/portals', '/characters']) {
+        await goto(path)
+        await page.waitForSelector('h1', { timeout: UI_TIMEOUT_MS })
+        await sleep(400)
+        const bad = await unlabelledInputs()
+        if (bad.length > 0) throw new Error(`${path}: inputs without a label: ${bad.join(' | ')}`)
+      }
+      await goto('/chat')
+      await heading('Chat')
+      const style = await page.$eval('[data-testid=chat-send-button]', (b) => {
+        const c = getComputedStyle(b)
+        return { disabled: b.disabled, border: c.borderStyle, image: c.backgroundImage }
+      })
+      if (!style.disabled || style.border !== 'dashed' || !style.image.includes('gradient')) throw new Error(`disabled button style: ${JSON.stringify(style)}`)
+    })
+
+    await test('loopback mode explains itself instead of offering Sign out', async () => {
+      await page.context().clearCookies()
+      await goto('/')
+      await heading('Overview')
+      await page.waitForSelector('[data-testid=loopback-note]', { timeout: UI_TIMEOUT_MS })
+      if (await page.getByRole('button', { name: 'Sign out' }).isVisible().catch(() => false)) throw new Error('Sign out offered under loopback trust')
+    })
+
     const simplePages = [
       ['rares', '/rares', 'Rares'],
       ['portals', '/portals', 'Portals'],
       ['spawns', '/spawns', 'Spawn heatmap'],
-      ['leaderboards', '/leaderboards', 'Leaderboards'],
-      ['chat', '/chat', 'Chat'],
       ['users', '/users', 'Users'],
+      ['tokens', '/tokens', 'API tokens'],
+      ['backups', '/backups', 'Backups'],
     ]
     for (const [name, path, title] of simplePages) {
       await test(`${name} page renders`, async () => {
@@ -484,6 +704,28 @@ async function run() {
       await form.getByRole('button', { name: 'Create user' }).click()
       await page.waitForSelector(`[data-testid=users-table] th:text-is("${MEMBER.username}")`, { timeout: UI_TIMEOUT_MS })
       await shot('users-created')
+    })
+
+    await test('an admin creates, uses and revokes an API token on the Tokens page', async () => {
+      await goto('/tokens')
+      await heading('API tokens')
+      const form = page.getByRole('form', { name: 'Create token' })
+      await form.getByLabel('Name').fill('e2e bot')
+      await form.getByRole('button', { name: 'Create token' }).click()
+      const shown = await page.waitForSelector('[data-testid=new-token] code', { timeout: UI_TIMEOUT_MS })
+      const token = (await shown.textContent()) ?? ''
+      if (!token.startsWith('ovl_')) throw new Error(`no token shown: ${token}`)
+      await page.waitForSelector('[data-testid=tokens-table] th:text-is("e2e bot")', { timeout: UI_TIMEOUT_MS })
+      // The token is a bearer credential: with X-Forwarded-For the loopback rule does not apply.
+      const call = () => fetch(`${base}/api/live`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': '203.0.113.9' } })
+      const ok = await call()
+      if (ok.status !== 200) throw new Error(`bearer token refused: ${ok.status}`)
+      await shot('tokens-created')
+      page.once('dialog', (d) => void d.accept())
+      await page.getByRole('button', { name: 'Revoke' }).click()
+      await eventually('the token to leave the list', async () => (await page.$$('[data-testid=tokens-table] th:text-is("e2e bot")')).length === 0)
+      const gone = await call()
+      if (gone.status !== 401) throw new Error(`revoked token still accepted: ${gone.status}`)
     })
 
     await test('an untrusted visitor is sent to Login and signs in', async () => {
@@ -536,6 +778,59 @@ async function run() {
       await page.getByRole('link', { name: 'Characters' }).click()
       await heading('Characters')
       await shot('characters-phone')
+      await goto('/map')
+      await heading('Map')
+      await page.waitForSelector('.dmap-canvas[data-axis-labels]', { timeout: UI_TIMEOUT_MS })
+      for (let i = 0; i < 3; i++) {
+        const c = await labelCollisions()
+        if (c.length > 0) throw new Error(`phone map labels collide: ${c.slice(0, 5).join('; ')}`)
+        await page.click('button[aria-label="Zoom in"]')
+      }
+      // Items on a phone: results first, filters folded behind a button.
+      await goto('/items')
+      await heading('Items')
+      await page.waitForSelector('[data-testid=filters-toggle]', { state: 'visible', timeout: UI_TIMEOUT_MS })
+      if (await page.isVisible('[data-testid=facets]')) throw new Error('filters shown before results on a phone')
+      await page.click('[data-testid=filters-toggle]')
+      await page.waitForSelector('[data-testid=facets]', { state: 'visible', timeout: UI_TIMEOUT_MS })
+      const width = await page.evaluate(() => document.documentElement.scrollWidth)
+      if (width > 392) throw new Error(`the items page is ${width}px wide on a 390px phone`)
+      await page.setViewportSize({ width: 1280, height: 720 })
+    })
+
+    await test('screenshots of every page at 1440×900 and 390×844', async () => {
+      // Signed in as the admin again (the member test signed out).
+      const pages = [
+        ['overview', '/'],
+        ['map', '/map'],
+        ['characters', '/characters'],
+        ['character', `/characters/${encodeURIComponent(firstCharacter ?? TESTER)}`],
+        ['rares', '/rares'],
+        ['portals', '/portals'],
+        ['spawns', '/spawns'],
+        ['leaderboards', '/leaderboards'],
+        ['chat', '/chat'],
+        ['notes', '/notes'],
+        ['items', '/items'],
+        ['suits', '/suits'],
+        ['users', '/users'],
+        ['login', '/login'],
+      ]
+      for (const [w, h, tag] of [
+        [1440, 900, 'desktop'],
+        [390, 844, 'mobile'],
+      ]) {
+        await page.setViewportSize({ width: w, height: h })
+        for (const [name, path] of pages) {
+          await goto(path)
+          await page.waitForSelector('h1', { timeout: UI_TIMEOUT_MS })
+          await eventually('the page to settle', async () => (await page.$$('.state-loading')).length === 0, 15_000).catch(() => undefined)
+          await sleep(600)
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+          if (overflow > 2) throw new Error(`${path} is ${overflow}px wider than the ${tag} viewport`)
+          await shot(`page-${name}-${tag}`)
+        }
+      }
       await page.setViewportSize({ width: 1280, height: 720 })
     })
   } finally {

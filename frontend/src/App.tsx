@@ -13,6 +13,7 @@ import { withQuery, type RouteName } from './lib/routes'
 import { LoginPage } from './pages/Login/LoginPage'
 import { SetupPage } from './pages/Setup/SetupPage'
 
+const OverviewPage = lazy(() => import('./pages/Overview/OverviewPage'))
 const MapPage = lazy(() => import('./pages/Map/MapPage'))
 const CharactersPage = lazy(() => import('./pages/Characters/CharactersPage'))
 const CharacterPage = lazy(() => import('./pages/Character/CharacterPage'))
@@ -25,6 +26,8 @@ const NotesPage = lazy(() => import('./pages/Notes/NotesPage'))
 const ItemsPage = lazy(() => import('./pages/Items/ItemsPage'))
 const SuitBuilderPage = lazy(() => import('./pages/SuitBuilder/SuitBuilderPage'))
 const UsersPage = lazy(() => import('./pages/Users/UsersPage'))
+const TokensPage = lazy(() => import('./pages/Tokens/TokensPage'))
+const BackupsPage = lazy(() => import('./pages/Backups/BackupsPage'))
 const NotFoundPage = lazy(() => import('./pages/NotFound/NotFoundPage'))
 
 export function App() {
@@ -55,7 +58,10 @@ function Shell() {
     return () => setUnauthorizedHandler(null)
   }, [navigate])
 
-  // First run: no user exists yet. Servers without the endpoint simply answer an error.
+  // First run: no user exists yet. Asked again whenever who is signed in changes, so the
+  // banner goes away as soon as setup has created the first admin. Servers without the
+  // endpoint simply answer an error.
+  const whoKey = user ? `${user.username}/${user.via ?? ''}` : ''
   useEffect(() => {
     const ctrl = new AbortController()
     api
@@ -63,7 +69,7 @@ function Shell() {
       .then((s) => setSetupNeeded(s.needed))
       .catch(() => setSetupNeeded(false))
     return () => ctrl.abort()
-  }, [])
+  }, [whoKey, route.name])
 
   const isPublic = PUBLIC_ROUTES.includes(route.name)
   useEffect(() => {
@@ -100,6 +106,8 @@ function Shell() {
 
 function page(name: RouteName, params: Record<string, string>): ReactNode {
   switch (name) {
+    case 'overview':
+      return <OverviewPage />
     case 'map':
       return <MapPage />
     case 'characters':
@@ -124,6 +132,10 @@ function page(name: RouteName, params: Record<string, string>): ReactNode {
       return <SuitBuilderPage />
     case 'users':
       return <UsersPage />
+    case 'tokens':
+      return <TokensPage />
+    case 'backups':
+      return <BackupsPage />
     default:
       return <NotFoundPage />
   }

@@ -8,6 +8,11 @@
  * decides whether to try again.
  */
 import type {
+  AttentionResponse,
+  GainsResponse,
+  MapImageResponse,
+  OverviewResponse,
+  ReplayHours,
   CharacterDetail,
   CharacterSummary,
   EventsResponse,
@@ -124,6 +129,8 @@ function isErrorBody(v: unknown): v is { error: { code: string; message: string 
 export interface RequestOptions {
   query?: Record<string, QueryValue>
   body?: unknown
+  /** A raw body (an uploaded file) sent as-is with its own content type instead of JSON. */
+  raw?: Blob
   signal?: AbortSignal
   timeoutMs?: number
   /** Do not call the unauthorized handler on 401 (login form, session probe). */
@@ -157,7 +164,10 @@ export function createApi(options: ApiOptions = {}) {
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
     const headers: Record<string, string> = { Accept: 'application/json' }
     const init: RequestInit = { method, headers, signal, credentials: 'same-origin' }
-    if (opts.body !== undefined) {
+    if (opts.raw !== undefined) {
+      headers['Content-Type'] = opts.raw.type || 'application/octet-stream'
+      init.body = opts.raw
+    } else if (opts.body !== undefined) {
       headers['Content-Type'] = 'application/json'
       init.body = JSON.stringify(opts.body)
     }
@@ -285,6 +295,22 @@ export function createApi(options: ApiOptions = {}) {
     updateNote: (id: Note['id'], patch: { title?: string; body?: string; state?: NoteState }) =>
       request<Note>('PATCH', `/api/notes/${enc(String(id))}`, { body: patch }),
     deleteNote: (id: Note['id']) => request<void>('DELETE', `/api/notes/${enc(String(id))}`),
+
+    // ---- dashboard additions: gains, replay hours, map image, attention
+    gains: (metric: LeaderboardMetric, period: Exclude<LeaderboardPeriod, 'all'>, signal?: AbortSignal) =>
+      get<GainsResponse>('/api/leaderboard/gains', { signal, query: { metric, period } }),
+    replayHours: (p: { from?: number; to?: number } = {}, signal?: AbortSignal) =>
+      get<ReplayHours>('/api/replay/hours', { signal, query: p }),
+    mapImage: (signal?: AbortSignal) => get<MapImageResponse>('/api/map-image', { signal }),
+    uploadMapImage: (file: Blob, bounds?: readonly number[]) =>
+      request<MapImageResponse>('PUT', '/api/admin/map-image', { raw: file, query: { bounds: bounds?.join(',') }, timeoutMs: 60_000 }),
+    setMapImageUrl: (url: string, bounds?: readonly number[]) =>
+      request<MapImageResponse>('PUT', '/api/admin/map-image/url', { body: { url, bounds } }),
+    setMapImageBounds: (bounds: readonly number[]) =>
+      request<MapImageResponse>('PUT', '/api/admin/map-image/bounds', { body: { bounds } }),
+    clearMapImage: () => request<void>('DELETE', '/api/admin/map-image'),
+    overview: (signal?: AbortSignal) => get<OverviewResponse>('/api/overview', { signal }),
+    attention: (signal?: AbortSignal) => get<AttentionResponse>('/api/attention', { signal }),
   }
 }
 

@@ -5,7 +5,7 @@
  * are optional here, so pages must handle their absence; nothing here is ever `any`.
  */
 
-export type Role = 'admin' | 'member'
+export type Role = 'admin' | 'member' | 'viewer'
 
 export interface ErrorBody {
   error: { code: string; message: string }
@@ -37,6 +37,8 @@ export interface Health {
 export interface User {
   username: string
   role: Role
+  /** How the server knows the caller: a session cookie, or the loopback trust rule (no session to end). */
+  via?: 'session' | 'loopback'
 }
 
 export interface UserRow extends User {
@@ -512,4 +514,68 @@ export interface Note {
   state: NoteState
   created_ms: number
   updated_ms: number
+}
+
+// ---------------------------------------------------------------- dashboard additions (issue 15)
+
+/** GET /api/leaderboard/gains: what each character gained in the period, with rank change. */
+export interface GainRow {
+  character_name: string
+  rank: number
+  previous_rank: number | null
+  /** previous_rank − rank: positive means the character climbed; null when new this period. */
+  rank_change: number | null
+  kills: number
+  xp: number
+  rares: number
+  deaths: number
+  online_s: number
+}
+
+export interface GainsResponse {
+  metric: string
+  period: string
+  from_ms: number
+  to_ms: number
+  rows: GainRow[]
+}
+
+/** GET /api/replay/hours: hours that hold stored telemetry. */
+export interface ReplayHours {
+  from_ms: number
+  to_ms: number
+  latest_hour_ms: number | null
+  hours: { hour_ms: number; characters: number; events: number }[]
+}
+
+/** GET /api/map-image: the effective map image (what an admin set, else the config's URL). */
+export interface MapImageInfo {
+  source: 'upload' | 'url' | 'config'
+  url: string
+  bounds: [number, number, number, number] | null
+  content_type?: string
+  bytes?: number
+  updated_ms?: number
+}
+
+export interface MapImageResponse {
+  map_image: MapImageInfo | null
+  default_bounds: [number, number, number, number]
+}
+
+/** GET /api/attention (helper `share`'s contract): the single stuck/disconnected detection. */
+export interface AttentionResponse {
+  stuck: { name: string; since_ms: number; ew: number; ns: number }[]
+  disconnected: { name: string; since_ms: number }[]
+  generated_ms: number
+}
+
+/** GET /api/overview: recent deaths and level-ups from stored telemetry, and what the alerts sent. */
+export interface OverviewResponse {
+  from_ms: number
+  to_ms: number
+  deaths: { t: number; character_name: string; value: number }[]
+  level_ups: { t: number; character_name: string; value: number }[]
+  partial: boolean
+  alerts: { active: boolean; sent: number; raised: number; failures: number }
 }

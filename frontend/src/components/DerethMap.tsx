@@ -11,7 +11,8 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, 
 import type { HeatBin, MapImageConfig } from '../api/types'
 import { formatCoords, landblockEdge, MAP_MAX, MAP_MIN, type MapPoint } from '../lib/coords'
 import { heatColor } from '../lib/heat'
-import { TOWNS } from '../lib/towns'
+import { dotBox, placeLabels, type Box, type LabelCandidate } from '../lib/labels'
+import { REGIONS, TOWNS } from '../lib/towns'
 import {
   centerOn,
   clampViewport,
@@ -41,6 +42,8 @@ export interface MapMarker {
   /** Drawn faded: offline, stale or in a dungeon (shown at the last outdoor fix). */
   dim?: boolean
   note?: string
+  /** Hover card: vitals and current activity, shown on pointer hover or keyboard focus. */
+  card?: { lines: string[]; vitals?: { label: string; ratio: number; color: string }[] }
 }
 
 export interface MapTrail {
@@ -74,7 +77,13 @@ export interface DerethMapProps {
   focus?: (MapPoint & { scale?: number }) | null
   label: string
   className?: string
+  /** Told the zoom (px per map unit) whenever it changes (the heatmap picks its cell size from it). */
+  onScaleChange?: (scale: number) => void
+  /** Image placement: two draggable reference points at the image's north-west and south-east corners. */
+  editImageBounds?: (bounds: MapImageConfig['bounds']) => void
 }
+
+type Bounds = MapImageConfig['bounds']
 
 const PAN_STEP_PX = 80
 const ZOOM_STEP = 1.5
@@ -84,8 +93,13 @@ const CLICK_SLOP_PX = 5
 /** Show marker names once the map is at least this many px per unit, or with few markers. */
 const MARKER_LABEL_MIN_SCALE = 6
 const MARKER_LABEL_MAX_COUNT = 40
-/** Town names appear from this zoom; starters and capitals a little earlier. */
-const TOWN_LABEL_MIN_SCALE = 5
+/** Region names show while zoomed out past this (they would only cover towns further in). */
+const REGION_LABEL_MAX_SCALE = 9
+/** Label priorities: characters first, then towns by rank, regions, then pins. */
+const PRIORITY = { marker: 100, starter: 60, capital: 55, town: 45, outpost: 40, region: 20, pin: 10 } as const
+/** The left column and top row the grid's axis labels use; map labels keep out of them. */
+const AXIS_LEFT_PX = 44
+const AXIS_TOP_PX = 20
 
 export function DerethMap({
   markers = [],
@@ -98,6 +112,8 @@ export function DerethMap({
   focus = null,
   label,
   className,
+  onScaleChange,
+  editImageBounds,
 }: DerethMapProps) {
   const root = useRef<HTMLDivElement>(null)
   const canvas = useRef<HTMLCanvasElement>(null)
@@ -105,6 +121,11 @@ export function DerethMap({
   const [vp, setVp] = useState<Viewport | null>(null)
   const [cursor, setCursor] = useState<MapPoint | null>(null)
   const [imageFailed, setImageFailed] = useState(false)
+  const [hovered, setHovered] = useState<string | null>(null)
+  const scale = vp?.scale
+  useEffect(() => {
+    if (scale !== undefined) onScaleChange?.(scale)
+  }, [scale, onScaleChange])
 
   // Follow the container size; the first size sets the fit-all view.
   useEffect(() => {
@@ -257,7 +278,9 @@ export function DerethMap({
     const ctx = c.getContext('2d')
     if (!ctx) return
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0)
-    drawCanvas(ctx, size, vp, trails, heat, image !== null && !imageFailed)
+    const axisLabels = drawCanvas(ctx, size, vp, trails, heat, image !== null && !imageFailed)
+    // The drawn axis-label boxes, for the browser tests' no-collision check.
+    c.dataset.axisLabels = JSON.stringify(axisLabels.map((b) => [Math.round(b.x), Math.round(b.y), Math.round(b.w), Math.round(b.h)]))
   }, [size, vp, trails, heat, image, imageFailed])
 
   // ---------------------------------------------------------------- SVG overlay
@@ -267,8 +290,31 @@ export function DerethMap({
     const margin = 2 / vp.scale + 0.5
     const inView = (p: MapPoint) => p.ew >= b.minEw - margin && p.ew <= b.maxEw + margin && p.ns >= b.minNs - margin && p.ns <= b.maxNs + margin
     const showNames = vp.scale >= MARKER_LABEL_MIN_SCALE || markers.length <= MARKER_LABEL_MAX_COUNT
-    return { inView, showNames }
-  }, [size, vp, markers.length])
+    const towns = TOWNS.filter(inView)
+    const shownMarkers = markers.filter(inView)
+    const shownPins = pins.filter(inView)
+    const reserved: Box[] = [
+      ...shownMarkers.map((m) => {
+        const p = toScreen(vp, size, m)
+        return dotBox(p.x, p.y, 9)
+      }),
+      ...towns.map((t) => {
+        const p = toScreen(vp, size, t)
+        return dotBox(p.x, p.y, 5)
+      }),
+      // The zoom buttons (top right) and the coordinate readout (bottom left).
+      { x: size.width - 48, y: 0, w: 48, h: 120 },
+      { x: 0, y: size.height - 26, w: 190, h: 26 },
+    ]
+    const candidates: LabelCandidate[] = []
+    if (showNames) for (const m of shownMarkers) candidates.push({ id: `m:${m.id}`, ...toScreen(vp, size, m), text: m.name, priority: PRIORITY.marker + (m.dim ? -5 : 0) })
+    for (const t of towns) candidates.push({ id: `t:${t.name}`, ...toScreen(vp, size, t), text: t.name, priority: PRIORITY[t.kind] })
+    if (vp.scale < REGION_LABEL_MAX_SCALE)
+      for (const r of REGIONS.filter(inView)) candidates.push({ id: `r:${r.name}`, ...toScreen(vp, size, r), text: r.name, priority: PRIORITY.region, size: 13, centred: true })
+    for (const p of shownPins) candidates.push({ id: `p:${p.id}`, ...toScreen(vp, size, p), text: p.label, priority: PRIORITY.pin, size: 10 })
+    const placed = placeLabels(candidates, reserved, { x: AXIS_LEFT_PX, y: AXIS_TOP_PX, w: size.width - AXIS_LEFT_PX, h: size.height - AXIS_TOP_PX })
+    return { inView, showNames, towns, shownMarkers, shownPins, placed }
+  }, [size, vp, markers, pins])
 
   const imgStyle = useMemo(() => {
     if (!image || !size || !vp) return null
@@ -302,25 +348,18 @@ export function DerethMap({
         {size && vp && overlay && (
           <svg className="dmap-svg" width={size.width} height={size.height}>
             <g className="dmap-towns">
-              {TOWNS.filter(overlay.inView).map((t) => {
+              {overlay.towns.map((t) => {
                 const s = toScreen(vp, size, t)
-                const major = t.kind === 'starter' || t.kind === 'capital'
-                const showLabel = vp.scale >= TOWN_LABEL_MIN_SCALE || (major && vp.scale >= TOWN_LABEL_MIN_SCALE * 0.6)
                 return (
-                  <g key={t.name} transform={`translate(${s.x},${s.y})`} className={`town town-${t.kind}`}>
-                    <title>{`${t.name} (${t.heritage}) ${formatCoords(t)}`}</title>
+                  <g key={t.name} transform={`translate(${s.x},${s.y})`} className={`town town-${t.kind}`} data-testid="town">
+                    <title>{`${t.name} — ${t.kind === 'outpost' ? 'outpost' : `${t.heritage} ${t.kind === 'town' ? 'town' : t.kind}`}, lifestone in town, ${formatCoords(t)}`}</title>
                     <rect x={-3.5} y={-3.5} width={7} height={7} transform="rotate(45)" />
-                    {showLabel && (
-                      <text x={7} y={-6} className="town-label">
-                        {t.name}
-                      </text>
-                    )}
                   </g>
                 )
               })}
             </g>
             <g className="dmap-pins">
-              {pins.filter(overlay.inView).map((p) => {
+              {overlay.shownPins.map((p) => {
                 const s = toScreen(vp, size, p)
                 return (
                   <g
@@ -340,7 +379,7 @@ export function DerethMap({
               })}
             </g>
             <g className="dmap-markers">
-              {markers.filter(overlay.inView).map((m) => {
+              {overlay.shownMarkers.map((m) => {
                 const s = toScreen(vp, size, m)
                 const color = m.color ?? '#ffb347'
                 return (
@@ -359,24 +398,36 @@ export function DerethMap({
                     onKeyDown={(e) => {
                       if (e.key === 'Enter') onMarkerActivate?.(m.id)
                     }}
+                    onPointerEnter={() => setHovered(m.id)}
+                    onPointerLeave={() => setHovered((h) => (h === m.id ? null : h))}
+                    onFocus={() => setHovered(m.id)}
+                    onBlur={() => setHovered((h) => (h === m.id ? null : h))}
                   >
-                    <title>{`${m.name} — ${formatCoords(m)}${m.note ? ` (${m.note})` : ''}`}</title>
                     {typeof m.heading === 'number' && (
                       <path d="M0,-15 L5,-6 L-5,-6 Z" transform={`rotate(${m.heading})`} fill={color} className="marker-heading" />
                     )}
                     <circle r={6} fill={color} className="marker-dot" />
                     <circle r={11} className="marker-hit" />
-                    {overlay.showNames && (
-                      <text x={10} y={4} className="marker-label">
-                        {m.name}
-                      </text>
-                    )}
                   </g>
                 )
               })}
             </g>
+            <g className="dmap-labels" aria-hidden="true">
+              {overlay.placed.map((l) => (
+                <text key={l.id} x={l.x} y={l.y} className={`map-label map-label-${l.id.slice(0, 1)}`} data-testid="map-label" data-box={`${l.box.x.toFixed(1)},${l.box.y.toFixed(1)},${l.box.w.toFixed(1)},${l.box.h.toFixed(1)}`}>
+                  {l.text}
+                </text>
+              ))}
+            </g>
+            {image && imgStyle && editImageBounds && (
+              <g className="dmap-handles">
+                <BoundsHandle corner="nw" at={{ x: imgStyle.left, y: imgStyle.top }} vp={vp} size={size} root={root} bounds={image.bounds} onChange={editImageBounds} />
+                <BoundsHandle corner="se" at={{ x: imgStyle.left + imgStyle.width, y: imgStyle.top + imgStyle.height }} vp={vp} size={size} root={root} bounds={image.bounds} onChange={editImageBounds} />
+              </g>
+            )}
           </svg>
         )}
+        {hoverCard(hovered, markers, vp, size)}
       </div>
       <div className="dmap-controls" role="group" aria-label="Map controls">
         <button type="button" onClick={() => zoomBy(ZOOM_STEP)} aria-label="Zoom in" title="Zoom in (+)">
@@ -394,6 +445,90 @@ export function DerethMap({
         {image && imageFailed ? ' · map image failed to load' : ''}
       </div>
     </div>
+  )
+}
+
+/** The hover card of the hovered (or focused) marker, beside it and kept inside the view. */
+function hoverCard(id: string | null, markers: readonly MapMarker[], vp: Viewport | null, size: Size | null) {
+  if (!id || !vp || !size) return null
+  const m = markers.find((x) => x.id === id)
+  if (!m) return null
+  const p = toScreen(vp, size, m)
+  const width = 220
+  const left = p.x + 16 + width > size.width ? Math.max(4, p.x - 16 - width) : p.x + 16
+  const top = Math.min(Math.max(4, p.y - 20), Math.max(4, size.height - 150))
+  return (
+    <div className="dmap-card" style={{ left, top, width }} role="tooltip" data-testid="marker-card">
+      <strong>{m.name}</strong>
+      <div className="muted small">{formatCoords(m)}</div>
+      {m.card?.vitals?.map((v) => (
+        <div key={v.label} className="card-vital">
+          <span className="small">{v.label}</span>
+          <span className="card-bar">
+            <span style={{ width: `${Math.round(Math.max(0, Math.min(1, v.ratio)) * 100)}%`, background: v.color }} />
+          </span>
+          <span className="small num">{Math.round(v.ratio * 100)}%</span>
+        </div>
+      ))}
+      {m.card?.lines.map((l) => (
+        <div key={l} className="small">
+          {l}
+        </div>
+      ))}
+      {m.note && <div className="small muted">{m.note}</div>}
+    </div>
+  )
+}
+
+/** One draggable reference point of the map image (north-west or south-east corner). */
+function BoundsHandle({
+  corner,
+  at,
+  vp,
+  size,
+  root,
+  bounds,
+  onChange,
+}: {
+  corner: 'nw' | 'se'
+  at: { x: number; y: number }
+  vp: Viewport
+  size: Size
+  root: { current: HTMLDivElement | null }
+  bounds: Bounds
+  onChange: (b: Bounds) => void
+}) {
+  const move = (e: ReactPointerEvent<SVGGElement>) => {
+    if (!e.currentTarget.hasPointerCapture(e.pointerId)) return
+    const rect = root.current?.getBoundingClientRect()
+    if (!rect) return
+    const p = toMap(vp, size, { x: e.clientX - rect.left, y: e.clientY - rect.top })
+    const r = (v: number) => Math.round(v * 100) / 100
+    if (corner === 'nw' && p.ew < bounds.east && p.ns > bounds.south) onChange({ ...bounds, west: r(p.ew), north: r(p.ns) })
+    if (corner === 'se' && p.ew > bounds.west && p.ns < bounds.north) onChange({ ...bounds, east: r(p.ew), south: r(p.ns) })
+  }
+  return (
+    <g
+      className="bounds-handle"
+      transform={`translate(${at.x},${at.y})`}
+      data-testid={`bounds-handle-${corner}`}
+      onPointerDown={(e) => {
+        e.stopPropagation()
+        e.currentTarget.setPointerCapture(e.pointerId)
+      }}
+      onPointerMove={(e) => {
+        e.stopPropagation()
+        move(e)
+      }}
+      onPointerUp={(e) => {
+        e.stopPropagation()
+        e.currentTarget.releasePointerCapture(e.pointerId)
+      }}
+    >
+      <title>{corner === 'nw' ? 'Drag: the image\'s north-west corner' : 'Drag: the image\'s south-east corner'}</title>
+      <circle r={12} />
+      <path d="M-7,0 H7 M0,-7 V7" />
+    </g>
   )
 }
 
@@ -417,7 +552,8 @@ function drawCanvas(
   trails: readonly MapTrail[],
   heat: HeatLayer | null,
   hasImage: boolean,
-): void {
+): Box[] {
+  const axisBoxes: Box[] = []
   ctx.clearRect(0, 0, size.width, size.height)
   const tl = toScreen(vp, size, { ew: MAP_MIN, ns: MAP_MAX })
   const br = toScreen(vp, size, { ew: MAP_MAX, ns: MAP_MIN })
@@ -525,27 +661,35 @@ function drawCanvas(
   const ewEvery = labelEvery(vp.scale, step, 40)
   const nsEvery = labelEvery(vp.scale, step, 20)
   const isMultiple = (v: number, k: number) => Math.abs(v / k - Math.round(v / k)) < 1e-6
+  // The NS labels own the left column and the EW labels the top row: an EW label reaching
+  // into the column, or an NS label reaching into the row, is skipped (no "100W" over "100N").
+  let nsColumnRight = leftX
+  for (const v of nsVals) if (isMultiple(v, nsEvery)) nsColumnRight = Math.max(nsColumnRight, leftX + ctx.measureText(gridLabel(v, 'ns')).width + 6)
   for (const v of ewVals) {
     if (!isMultiple(v, ewEvery)) continue
     const x = toScreen(vp, size, { ew: v, ns: 0 }).x
     const text = gridLabel(v, 'ew')
     const w = ctx.measureText(text).width
+    if (x - w / 2 - 3 < nsColumnRight + 2 || x + w / 2 + 3 > size.width) continue
     ctx.fillStyle = COLORS.labelBg
     ctx.fillRect(x - w / 2 - 3, topY - 8, w + 6, 16)
+    axisBoxes.push({ x: x - w / 2 - 3, y: topY - 8, w: w + 6, h: 16 })
     ctx.fillStyle = COLORS.label
     ctx.fillText(text, x - w / 2, topY)
   }
   for (const v of nsVals) {
     if (!isMultiple(v, nsEvery)) continue
     const y = toScreen(vp, size, { ew: 0, ns: v }).y
-    if (y < 24) continue
+    if (y - 8 < topY + 9 || y + 8 > size.height) continue
     const text = gridLabel(v, 'ns')
     const w = ctx.measureText(text).width
     ctx.fillStyle = COLORS.labelBg
     ctx.fillRect(leftX - 3, y - 8, w + 6, 16)
+    axisBoxes.push({ x: leftX - 3, y: y - 8, w: w + 6, h: 16 })
     ctx.fillStyle = COLORS.label
     ctx.fillText(text, leftX, y)
   }
+  return axisBoxes
 }
 
 function hex2(n: number): string {
@@ -558,6 +702,8 @@ function drawHeat(ctx: CanvasRenderingContext2D, size: Size, vp: Viewport, heat:
   for (const b of heat.bins) if (b.count > max) max = b.count
   const logMax = Math.log1p(max)
   const px = Math.max(2, heat.cell * vp.scale)
+  // Semi-transparent, so towns and the grid stay readable under hot cells.
+  ctx.globalAlpha = 0.6
   for (const b of heat.bins) {
     const s = toScreen(vp, size, { ew: b.ew - heat.cell / 2, ns: b.ns + heat.cell / 2 })
     if (s.x + px < 0 || s.y + px < 0 || s.x > size.width || s.y > size.height) continue
@@ -565,4 +711,5 @@ function drawHeat(ctx: CanvasRenderingContext2D, size: Size, vp: Viewport, heat:
     ctx.fillStyle = heatColor(f)
     ctx.fillRect(s.x, s.y, px, px)
   }
+  ctx.globalAlpha = 1
 }

@@ -2,6 +2,7 @@
  * One item, in full: GET /api/items/{owner}/{object_id} rendered as readable groups
  * (protocol.md §5 normalized item), with the raw property maps folded away.
  */
+import { equipSlotsText, locationLabel } from '../lib/itemNames'
 import { useEffect, useRef, type ReactNode } from 'react'
 import { api } from '../api/client'
 import type { Item } from '../api/types'
@@ -31,9 +32,9 @@ export function ItemFacts({ item }: { item: Item }) {
       </h3>
       <dl className="kv">
         <Row label="Owner">{item.owner}</Row>
-        <Row label="Where">{item.location ?? '—'}</Row>
+        <Row label="Where">{locationLabel(item.location)}</Row>
         <Row label="Class">{item.object_class?.name ?? item.object_class?.id ?? '—'}</Row>
-        {item.slots && item.slots.length > 0 && <Row label="Slots">{item.slots.join(', ')}</Row>}
+        {item.slots && item.slots.length > 0 && <Row label="Slots">{equipSlotsText(item.slots)}</Row>}
         {item.coverage && item.coverage.length > 0 && <Row label="Covers">{item.coverage.join(', ')}</Row>}
         {typeof item.armor_level === 'number' && <Row label="Armor level">{formatInt(item.armor_level)}</Row>}
         {item.set_name && <Row label="Set">{item.set_name}</Row>}

@@ -18,6 +18,7 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
+  { to: '/', label: 'Overview', route: 'overview' },
   { to: '/map', label: 'Map', route: 'map' },
   { to: '/characters', label: 'Characters', route: 'characters' },
   { to: '/rares', label: 'Rares', route: 'rares' },
@@ -29,6 +30,8 @@ const NAV: NavItem[] = [
   { to: '/items', label: 'Items', route: 'items' },
   { to: '/suits', label: 'Suit builder', route: 'suits' },
   { to: '/users', label: 'Users', route: 'users', adminOnly: true },
+  { to: '/tokens', label: 'API tokens', route: 'tokens' },
+  { to: '/backups', label: 'Backups', route: 'backups', adminOnly: true },
 ]
 
 function ConnectionBadge() {
@@ -50,7 +53,7 @@ function ConnectionBadge() {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
-  const { route } = useRouter()
+  const { route, navigate } = useRouter()
   const { user, logout } = useAuth()
   const [open, setOpen] = useState(false)
   const [version, setVersion] = useState<VersionInfo | null>(null)
@@ -109,9 +112,21 @@ export function Layout({ children }: { children: ReactNode }) {
               <span>
                 {user.username} <span className="muted">({user.role})</span>
               </span>
-              <button type="button" className="link-btn" onClick={() => void logout()}>
-                Sign out
-              </button>
+              {user.via === 'loopback' ? (
+                <span className="muted small" data-testid="loopback-note" title="Requests from this machine (loopback) are trusted as admin without a session, so there is nothing to sign out of. Open the dashboard from another machine, or put it behind a proxy, to use accounts.">
+                  Trusted: this machine (loopback), no session to sign out of
+                </span>
+              ) : (
+                <button
+                  type="button"
+                  className="link-btn"
+                  onClick={() => {
+                    void logout().finally(() => navigate('/login', { replace: true }))
+                  }}
+                >
+                  Sign out
+                </button>
+              )}
             </div>
           )}
           <div className="muted small" data-testid="build-version">

@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
+import { INTEGER_INCRS, integerRange } from '../lib/chartScale'
 import { formatCompact, formatDateTime } from '../lib/format'
 import { Empty } from './States'
 
@@ -22,10 +23,15 @@ export interface TimeChartProps {
   stepped?: boolean
   /** The time range asked for (unix ms): the x axis spans it even when data is sparse. */
   range?: { from: number; to: number }
+  /** What the values count ("kills/h"): the y axis label and the hover readout say it. */
+  unit?: string
+  /** Whole-number series: ticks only at integers and a scale of at least 0–1. */
+  integer?: boolean
 }
 
-export function TimeChart({ title, points, color = '#5fb3ff', height = 180, format = formatCompact, testId, stepped, range }: TimeChartProps) {
+export function TimeChart({ title, points, color = '#5fb3ff', height = 130, format = formatCompact, testId, stepped, range, unit, integer }: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null)
+  const readout = useRef<HTMLDivElement>(null)
   const plot = useRef<uPlot | null>(null)
   // Read by uPlot's range callback on every redraw, so a new range needs no re-create.
   const rangeRef = useRef(range)
@@ -53,19 +59,38 @@ export function TimeChart({ title, points, color = '#5fb3ff', height = 180, form
       width: Math.max(200, el.clientWidth),
       height,
       legend: { show: false },
-      cursor: { drag: { x: false, y: false } },
+      // A crosshair follows the pointer; the readout above the plot names the time and value.
+      cursor: { drag: { x: false, y: false }, x: true, y: true, points: { size: 7 } },
       scales: {
         x: rangeRef.current
           ? { time: true, range: () => [(rangeRef.current?.from ?? 0) / 1000, (rangeRef.current?.to ?? 0) / 1000] }
           : { time: true },
+        ...(integer ? { y: { range: (_u: uPlot, min: number | null, max: number | null) => integerRange(min, max) } } : {}),
+      },
+      hooks: {
+        setCursor: [
+          (u) => {
+            const el = readout.current
+            if (!el) return
+            const i = u.cursor.idx
+            const x = i == null ? undefined : u.data[0][i]
+            const y = i == null ? undefined : u.data[1]?.[i]
+            el.textContent = x == null ? '' : `${formatDateTime(x * 1000)} · ${y == null ? 'no value' : `${format(y)}${unit ? ` ${unit}` : ''}`}`
+          },
+        ],
       },
       axes: [
-        { stroke: '#9fb0c0', grid: { stroke: 'rgba(255,255,255,0.06)' }, ticks: { stroke: 'rgba(255,255,255,0.1)' } },
+        { stroke: '#9fb0c0', font: '12px system-ui, sans-serif', grid: { stroke: 'rgba(255,255,255,0.06)' }, ticks: { stroke: 'rgba(255,255,255,0.1)' } },
         {
           stroke: '#9fb0c0',
           grid: { stroke: 'rgba(255,255,255,0.06)' },
           ticks: { stroke: 'rgba(255,255,255,0.1)' },
           size: 60,
+          label: unit,
+          labelSize: unit ? 16 : 0,
+          labelFont: '12px system-ui, sans-serif',
+          font: '12px system-ui, sans-serif',
+          ...(integer ? { incrs: INTEGER_INCRS } : {}),
           values: (_u, vals) => vals.map((v) => format(v)),
         },
       ],
@@ -95,7 +120,7 @@ export function TimeChart({ title, points, color = '#5fb3ff', height = 180, form
     }
     // Re-create only when the look changes; data updates go through setData below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [hasData, height, color, title, stepped])
+  }, [hasData, height, color, title, stepped, unit, integer])
 
   useEffect(() => {
     plot.current?.setData(data)
@@ -103,9 +128,13 @@ export function TimeChart({ title, points, color = '#5fb3ff', height = 180, form
 
   return (
     <figure className="chart" data-testid={testId} data-points={points.length}>
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        {title}
+        {unit ? <span className="muted small"> ({unit})</span> : null}
+        <span ref={readout} className="chart-readout small" aria-hidden="true" data-testid="chart-readout" />
+      </figcaption>
       {hasData ? (
-        <div ref={box} className="chart-box" role="img" aria-label={`${title}: ${summary}`} />
+        <div ref={box} className="chart-box" role="img" aria-label={`${title}${unit ? ` (${unit})` : ''}: ${summary}`} />
       ) : (
         <Empty>No data in this range yet.</Empty>
       )}

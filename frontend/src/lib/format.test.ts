@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
   compassPoint,
+  formatHour,
+  formatRankChange,
+  parseLocalDateTime,
+  timeZoneLabel,
   formatBytes,
   formatCompact,
   formatDecimal,
@@ -63,5 +67,26 @@ describe('durations and times', () => {
     expect(compassPoint(271.5)).toBe('W')
     expect(compassPoint(359)).toBe('N')
     expect(compassPoint(135)).toBe('SE')
+  })
+})
+
+describe('24 h times with the zone named', () => {
+  it('parses local 24 h date-times with a space or a T and refuses others', () => {
+    const ms = parseLocalDateTime('2025-06-01 18:05')
+    expect(ms).toBe(new Date(2025, 5, 1, 18, 5).getTime())
+    expect(parseLocalDateTime('2025-06-01T18:05')).toBe(ms)
+    expect(parseLocalDateTime('2025-06-01 2:00 PM')).toBeNull()
+    expect(parseLocalDateTime('2025-02-30 10:00')).toBeNull()
+    expect(parseLocalDateTime('2025-06-01 24:00')).toBeNull()
+  })
+  it('formats hours in 24 h and names a zone', () => {
+    expect(formatHour(new Date(2025, 5, 1, 14, 0).getTime())).toBe('2025-06-01 14:00')
+    expect(timeZoneLabel().length).toBeGreaterThan(0)
+  })
+  it('writes rank changes with direction', () => {
+    expect(formatRankChange(2)).toBe('▲ 2')
+    expect(formatRankChange(-1)).toBe('▼ 1')
+    expect(formatRankChange(0)).toBe('–')
+    expect(formatRankChange(null)).toBe('new')
   })
 })

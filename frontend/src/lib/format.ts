@@ -132,3 +132,38 @@ export function formatBytes(bytes: number | null | undefined): string {
   }
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`
 }
+
+/** The browser's time zone as shown beside times ("UTC", "CET", "GMT+2"): the dashboard shows local 24 h times and names the zone. */
+export function timeZoneLabel(at: number = Date.now()): string {
+  try {
+    const part = new Intl.DateTimeFormat('en-GB', { timeZoneName: 'short' }).formatToParts(new Date(at)).find((p) => p.type === 'timeZoneName')
+    return part?.value ?? 'local time'
+  } catch {
+    return 'local time'
+  }
+}
+
+/** Local "2025-06-01 18:00" (24 h), for hour buckets. */
+export function formatHour(ms: number | null | undefined): string {
+  if (!isNum(ms)) return NO_VALUE
+  const d = new Date(ms)
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`
+}
+
+/** A rank change as text: "▲ 2", "▼ 1", "–" (unchanged) or "new". */
+export function formatRankChange(change: number | null | undefined): string {
+  if (change === null || change === undefined) return 'new'
+  if (change > 0) return `▲ ${change}`
+  if (change < 0) return `▼ ${-change}`
+  return '–'
+}
+
+/** Parses "2025-06-01 18:00" or "2025-06-01T18:00" (local time, 24 h); null if it is not one. */
+export function parseLocalDateTime(value: string): number | null {
+  const m = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})\s*$/.exec(value)
+  if (!m) return null
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number]
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59) return null
+  const t = new Date(y, mo - 1, d, h, mi, 0, 0)
+  return t.getMonth() === mo - 1 && t.getDate() === d ? t.getTime() : null
+}

@@ -12,3 +12,20 @@ export function heatColor(f: number): string {
   const a = (0.35 + 0.6 * t).toFixed(2)
   return `rgba(${r},${g},${b},${a})`
 }
+
+/** Cell sizes (map units) the heatmap chooses from; 0.1 is one land cell (24 m). */
+export const HEAT_CELLS = [0.1, 0.2, 0.5, 1, 2, 4] as const
+/** A heatmap cell should be at least this many pixels wide to be visible. */
+export const HEAT_CELL_MIN_PX = 7
+
+/** The smallest cell that is still HEAT_CELL_MIN_PX wide at `scale` px per unit. */
+export function cellForScale(scale: number): number {
+  for (const c of HEAT_CELLS) if (c * scale >= HEAT_CELL_MIN_PX) return c
+  return HEAT_CELLS[HEAT_CELLS.length - 1] ?? 4
+}
+
+/** A CSS gradient of the colour ramp, for the legend. */
+export function heatGradient(): string {
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((f) => `${heatColor(f)} ${f * 100}%`)
+  return `linear-gradient(to right, ${stops.join(', ')})`
+}

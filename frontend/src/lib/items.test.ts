@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildQuery, itemSearchQuery } from '../api/client'
-import { EMPTY_FILTERS, filtersToParams, ratingsText, toggle, topFacet, wieldLevel } from './items'
+import { EMPTY_FILTERS, facetActive, facetValues, filtersToParams, ratingsText, toggle, topFacet, wieldLevel, withoutFacet } from './items'
 
 describe('item helpers', () => {
   it('reads the level requirement (type 7)', () => {
@@ -48,5 +48,21 @@ describe('filtersToParams', () => {
     expect(buildQuery(itemSearchQuery(p))).toBe(
       '?q=koujia&owner=Mossy+Tank&slot=chest&set=Adept%27s&cantrip=Legendary+Willpower&min_armor_level=500&max_wield_level=180&equipped=false&sort=armor_level%3Adesc&limit=50&offset=50&facets=owner%2Cset%2Cobject_class%2Cslot%2Ccantrip&min_crit_damage=1',
     )
+  })
+})
+
+describe('disjunctive facets', () => {
+  it('drops only the asked group and keeps selected values listed', () => {
+    const f = { ...EMPTY_FILTERS, owners: ['A'], slots: ['head'], set: 'Soldier', cantrips: ['Strength'] }
+    expect(withoutFacet(f, 'owner')).toEqual({ ...f, owners: [] })
+    expect(withoutFacet(f, 'set').set).toBeNull()
+    expect(facetActive(f, 'object_class')).toBe(false)
+    expect(facetActive(f, 'slot')).toBe(true)
+    expect(facetValues({ A: 5, B: 9, C: 1 }, ['C', 'Z'], 2)).toEqual([
+      ['B', 9],
+      ['A', 5],
+      ['C', 1],
+      ['Z', 0],
+    ])
   })
 })

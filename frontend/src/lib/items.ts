@@ -129,3 +129,47 @@ export function topFacet(counts: Record<string, number> | undefined, limit: numb
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, limit)
 }
+
+/**
+ * Facet groups whose values are alternatives (any of, or a single choice): their counts must
+ * ignore the group's own selection, so ticking one owner keeps the other owners listed with
+ * the counts they would add (disjunctive faceting). Cantrips are "all of": their counts come
+ * from the current results, which is exactly what adding one more would leave.
+ */
+export const DISJUNCTIVE_FACETS = ['owner', 'slot', 'set', 'object_class'] as const
+export type DisjunctiveFacet = (typeof DISJUNCTIVE_FACETS)[number]
+
+/** The filters without one group's own selection. */
+export function withoutFacet(f: ItemFilters, name: DisjunctiveFacet): ItemFilters {
+  switch (name) {
+    case 'owner':
+      return { ...f, owners: [] }
+    case 'slot':
+      return { ...f, slots: [] }
+    case 'set':
+      return { ...f, set: null }
+    case 'object_class':
+      return { ...f, objectClass: null }
+  }
+}
+
+/** Whether a group has a selection. */
+export function facetActive(f: ItemFilters, name: DisjunctiveFacet): boolean {
+  switch (name) {
+    case 'owner':
+      return f.owners.length > 0
+    case 'slot':
+      return f.slots.length > 0
+    case 'set':
+      return f.set !== null
+    case 'object_class':
+      return f.objectClass !== null
+  }
+}
+
+/** Facet values to show: the top ones by count, plus every selected value (even at zero). */
+export function facetValues(counts: Record<string, number> | undefined, selected: readonly string[], limit: number): [string, number][] {
+  const top = topFacet(counts, limit)
+  for (const s of selected) if (!top.some(([v]) => v === s)) top.push([s, counts?.[s] ?? 0])
+  return top
+}

@@ -26,3 +26,11 @@ export function mapImageOf(raw: unknown): MapImageConfig | null {
   if (!(bounds.east > bounds.west && bounds.north > bounds.south)) return null
   return { url: r.url, bounds }
 }
+
+/** The usual full-Dereth map image runs edge to edge over this box (the server's default too). */
+export const DEFAULT_BOUNDS: MapImageConfig['bounds'] = { west: MAP_MIN, south: MAP_MIN, east: MAP_MAX, north: MAP_MAX }
+
+/** Bounds as the API's `[west, south, east, north]`. */
+export function boundsArray(b: MapImageConfig['bounds']): [number, number, number, number] {
+  return [b.west, b.south, b.east, b.north]
+}

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { characterPath, matchRoute, safeNextPath, withQuery } from './routes'
 
 describe('matchRoute', () => {
-  it('maps / and /map to the map page', () => {
-    expect(matchRoute('/').name).toBe('map')
+  it('maps / to the overview and /map to the map page', () => {
+    expect(matchRoute('/').name).toBe('overview')
     expect(matchRoute('/map').name).toBe('map')
   })
   it('captures and decodes a character name', () => {

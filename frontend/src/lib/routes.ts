@@ -6,6 +6,7 @@
  */
 
 export type RouteName =
+  | 'overview'
   | 'map'
   | 'characters'
   | 'character'
@@ -18,6 +19,8 @@ export type RouteName =
   | 'items'
   | 'suits'
   | 'users'
+  | 'tokens'
+  | 'backups'
   | 'login'
   | 'setup'
   | 'not_found'
@@ -34,7 +37,8 @@ interface RouteDef {
 }
 
 const ROUTES: RouteDef[] = [
-  { name: 'map', segments: [] },
+  { name: 'overview', segments: [] },
+  { name: 'overview', segments: ['overview'] },
   { name: 'map', segments: ['map'] },
   { name: 'characters', segments: ['characters'] },
   { name: 'character', segments: ['characters', ':name'] },
@@ -47,6 +51,8 @@ const ROUTES: RouteDef[] = [
   { name: 'items', segments: ['items'] },
   { name: 'suits', segments: ['suits'] },
   { name: 'users', segments: ['users'] },
+  { name: 'tokens', segments: ['tokens'] },
+  { name: 'backups', segments: ['backups'] },
   { name: 'login', segments: ['login'] },
   { name: 'setup', segments: ['setup'] },
 ]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { presetById, RANGE_PRESETS, startOfHour, stepForRange, TARGET_CHART_POINTS } from './timeRange'
+import { FIT_MAX_MS, FIT_MIN_MS, fitRange, presetById, RANGE_PRESETS, startOfHour, stepForRange, TARGET_CHART_POINTS } from './timeRange'
 
 describe('chart steps', () => {
   it('keeps every preset at or under the target point count with a round step', () => {
@@ -20,5 +20,20 @@ describe('chart steps', () => {
   it('truncates to the hour', () => {
     const ms = new Date(2025, 0, 1, 13, 47, 12).getTime()
     expect(startOfHour(ms)).toBe(new Date(2025, 0, 1, 13, 0, 0).getTime())
+  })
+})
+
+describe('fitRange', () => {
+  const now = 1_000_000_000_000
+  it('fits a short session with a little room, never under ten minutes', () => {
+    const r = fitRange({ sessionSeconds: 3600, firstSeenMs: now - 86_400_000 * 3, nowMs: now })
+    expect(r.to).toBe(now)
+    expect(now - r.from).toBe(3600_000 * 1.05)
+    expect(now - fitRange({ sessionSeconds: 180, nowMs: now }).from).toBe(FIT_MIN_MS)
+  })
+  it('falls back to the first sighting, capped at thirty days', () => {
+    expect(now - fitRange({ firstSeenMs: now - 86_400_000 * 365, nowMs: now }).from).toBe(FIT_MAX_MS)
+    expect(now - fitRange({ sessionSeconds: 0, firstSeenMs: now - 86_400_000, nowMs: now }).from).toBe(86_400_000 * 1.05)
+    expect(now - fitRange({ nowMs: now }).from).toBe(FIT_MIN_MS)
   })
 })

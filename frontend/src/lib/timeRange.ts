@@ -48,3 +48,23 @@ export function startOfHour(ms: number): number {
   d.setMinutes(0, 0, 0)
   return d.getTime()
 }
+
+/** The shortest span a fitted range shows, so a brand-new session is not a single point. */
+export const FIT_MIN_MS = 10 * 60_000
+/** The longest span a fitted range shows (the longest preset). */
+export const FIT_MAX_MS = 30 * 86_400_000
+
+/**
+ * The range that fits the data that exists: from where the character's data starts (the
+ * current session when one is running, else the first time Overlord saw them) to now, with
+ * a little room before the first point; never shorter than FIT_MIN_MS nor longer than
+ * FIT_MAX_MS. So a 3-minute session fills the chart instead of hugging its right edge.
+ */
+export function fitRange(p: { sessionSeconds?: number | null; firstSeenMs?: number | null; nowMs: number }): { from: number; to: number } {
+  const { nowMs } = p
+  let start: number | null = null
+  if (typeof p.sessionSeconds === 'number' && p.sessionSeconds > 0) start = nowMs - p.sessionSeconds * 1000
+  else if (typeof p.firstSeenMs === 'number' && p.firstSeenMs > 0) start = p.firstSeenMs
+  const span = start === null ? FIT_MIN_MS : Math.min(FIT_MAX_MS, Math.max(FIT_MIN_MS, (nowMs - start) * 1.05))
+  return { from: nowMs - span, to: nowMs }
+}

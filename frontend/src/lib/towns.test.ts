@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { landcellToMap, mapToLandcell } from './coords'
-import { nearestTown, TOWNS } from './towns'
+import { nearestTown, REGIONS, TOWNS } from './towns'
 
 describe('town table', () => {
   it('holds the 25 towns of the contract', () => {
@@ -19,5 +19,15 @@ describe('town table', () => {
   })
   it('finds the nearest town', () => {
     expect(nearestTown({ ew: 33.0, ns: 42.0 })?.town.name).toBe('Holtburg')
+  })
+})
+
+describe('regions', () => {
+  it('places each heritage region among its own towns', () => {
+    const sho = REGIONS.find((r) => r.name === 'Sho lands')
+    expect(sho).toBeDefined()
+    expect(sho!.ew).toBeGreaterThan(55)
+    expect(sho!.ns).toBeLessThan(-25)
+    expect(REGIONS.map((r) => r.name)).toContain('Aluvian lands')
   })
 })

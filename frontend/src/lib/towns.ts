@@ -52,3 +52,28 @@ export function nearestTown(p: MapPoint): { town: Town; distance: number } | nul
   }
   return best
 }
+
+/** A named region drawn as a large faint label when the map is zoomed out. */
+export interface Region extends MapPoint {
+  name: string
+}
+
+/**
+ * Heritage lands, placed at the centre of their towns in the table above (so they follow the
+ * contract's checked coordinates rather than a guessed outline).
+ */
+export const REGIONS: readonly Region[] = (() => {
+  const groups: [string, string, number][] = [
+    ['Aluvian', 'Aluvian lands', 0],
+    ["Gharu'ndim", "Gharu'ndim lands", 0],
+    ['Sho', 'Sho lands', 0],
+    ['Viamontian', 'Viamontian lands', 6],
+  ]
+  const out: Region[] = []
+  for (const [heritage, name, northOffset] of groups) {
+    const ts = TOWNS.filter((t) => t.heritage === heritage && t.kind !== 'outpost' && Math.abs(t.ew) < 80)
+    if (ts.length === 0) continue
+    out.push({ name, ew: ts.reduce((s, t) => s + t.ew, 0) / ts.length, ns: ts.reduce((s, t) => s + t.ns, 0) / ts.length + northOffset })
+  }
+  return out
+})()

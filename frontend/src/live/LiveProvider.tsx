@@ -6,7 +6,7 @@
  * snapshot lacks session counters). Pages read state through the hooks below and never open
  * the global socket themselves; a character page opens its own for its heavy topics.
  */
-import { createContext, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react'
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react'
 import { api, isAbortError } from '../api/client'
 import { LiveClient, type ConnectionStatus } from './client'
 import { GLOBAL_TOPICS } from './messages'
@@ -16,7 +16,14 @@ interface LiveContextValue {
   store: LiveStore
   status: ConnectionStatus
   liveError: unknown
+  /** Sends a chat command to a character's plugin over the app-wide socket. */
+  sendCommand: (playerName: string, command: string) => { ok: true; requestId: string } | { ok: false; error: string }
+  /** The server's command_ack status per request id (the newest few). */
+  acks: ReadonlyMap<string, string>
 }
+
+/** Command acknowledgements kept for display. */
+const MAX_ACKS = 20
 
 const LiveContext = createContext<LiveContextValue | null>(null)
 
@@ -27,6 +34,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const store = useMemo(() => new LiveStore(), [])
   const [status, setStatus] = useState<ConnectionStatus>({ state: 'connecting', attempt: 0 })
   const [liveError, setLiveError] = useState<unknown>(null)
+  const [client, setClient] = useState<LiveClient | null>(null)
+  const [acks, setAcks] = useState<ReadonlyMap<string, string>>(new Map())
 
   useEffect(() => {
     const ctrl = new AbortController()
@@ -44,7 +53,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     refresh()
     const client = new LiveClient({
       subscription: { topics: GLOBAL_TOPICS, characters: '*' },
-      onMessage: (m) => store.apply(m),
+      onMessage: (m) => {
+        if (m.type === 'command_ack' && typeof m.request_id === 'string') {
+          const id = m.request_id
+          setAcks((prev) => new Map([...prev, [id, m.status] as const].slice(-MAX_ACKS)))
+        }
+        store.apply(m)
+      },
       onStatus: (s) => {
         setStatus(s)
         if (s.state === 'open' && s.attempt > 0) refresh()
@@ -52,13 +67,19 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       },
     })
     client.start()
+    setClient(client)
     return () => {
       ctrl.abort()
       client.stop()
+      setClient(null)
     }
   }, [store])
 
-  const value = useMemo(() => ({ store, status, liveError }), [store, status, liveError])
+  const sendCommand = useCallback(
+    (playerName: string, command: string) => client?.sendCommand(playerName, command) ?? { ok: false as const, error: 'not connected to the server yet' },
+    [client],
+  )
+  const value = useMemo(() => ({ store, status, liveError, sendCommand, acks }), [store, status, liveError, sendCommand, acks])
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>
 }
 
@@ -76,4 +97,10 @@ export function useLiveState(): LiveState {
 export function useLiveStatus(): { status: ConnectionStatus; liveError: unknown } {
   const { status, liveError } = useLiveContext()
   return { status, liveError }
+}
+
+/** Sending commands over the app-wide socket, and the server's acknowledgements. */
+export function useLiveCommands(): Pick<LiveContextValue, 'sendCommand' | 'acks'> {
+  const { sendCommand, acks } = useLiveContext()
+  return { sendCommand, acks }
 }

@@ -232,8 +232,15 @@ export interface OtherMessage {
   data: Record<string, unknown>
 }
 
+/** The recent chat the server keeps in memory, sent once right after the snapshot on connect. */
+export interface ChatHistoryMessage {
+  type: 'chat_history'
+  lines: ChatMessage[]
+}
+
 export type LiveMessage =
   | SnapshotMessage
+  | ChatHistoryMessage
   | TelemetryMessage
   | TelemetryBatchMessage
   | VitalsMessage
@@ -304,6 +311,16 @@ function classify(v: Record<string, unknown>): LiveMessage | null {
       return named && typeof named.online === 'boolean' ? (named as unknown as OnlineMessage) : null
     case 'chat':
       return named && typeof named.text === 'string' ? (named as unknown as ChatMessage) : null
+    case 'chat_history': {
+      if (!Array.isArray(v.lines)) return null
+      const lines: ChatMessage[] = []
+      for (const l of v.lines) {
+        if (!isRecord(l)) continue
+        const n = withName(l)
+        if (n && typeof n.text === 'string') lines.push({ ...n, type: 'chat' } as unknown as ChatMessage)
+      }
+      return { type: 'chat_history', lines }
+    }
     case 'rare':
       return named && typeof named.rare_name === 'string' ? (named as unknown as RareMessage) : null
     case 'portal':

@@ -204,6 +204,12 @@ export function reduce(state: LiveState, msg: LiveMessage, nowMs: number): LiveS
       chars.set(k, { ...prev, online: msg.online, lastSeenMs: msg.online ? (num(msg.received_at) ?? nowMs) : prev.lastSeenMs })
       return { ...state, characters: capCharacters(chars) }
     }
+    case 'chat_history': {
+      // Sent on every (re)connect: it replaces what this page had, so a reconnect does not
+      // duplicate lines, and a page opened late still shows the recent conversation.
+      const chat = msg.lines.slice(-CHAT_LIMIT).map((m) => ({ t: num(m.received_at) ?? nowMs, id: ++feedSeq, msg: m }))
+      return { ...state, chat }
+    }
     case 'chat':
       return { ...state, chat: pushBounded(state.chat, { t: num(msg.received_at) ?? nowMs, id: ++feedSeq, msg }, CHAT_LIMIT) }
     case 'rare':

@@ -16,7 +16,7 @@ import { ErrorBox, Loading } from '../../components/States'
 import { VitalsBars } from '../../components/VitalsBar'
 import { useLiveState } from '../../live/LiveProvider'
 import { keyOf } from '../../live/store'
-import { cantripSummaryOf, enchantmentsOf, lifetimeOf, LOW_TAPER_COUNT, questsOf } from '../../lib/characterDetail'
+import { cantripSummaryOf, enchantmentsOf, lifetimeDeaths, lifetimeOf, LOW_TAPER_COUNT, questsOf } from '../../lib/characterDetail'
 import { formatCoords, formatLandcell, parseLandcell } from '../../lib/coords'
 import { compassPoint, formatCompact, formatDecimal, formatDuration, formatInt, formatRelative } from '../../lib/format'
 import { withQuery } from '../../lib/routes'
@@ -179,13 +179,11 @@ export default function CharacterPage({ name }: { name: string }) {
               {formatInt(tapers)}
               {typeof tapers === 'number' && tapers < LOW_TAPER_COUNT ? ' (low)' : ''}
             </dd>
-            <dt>Deaths (life)</dt>
-            <dd>{formatInt(telemetry.total_deaths ?? lifetime.deaths)}</dd>
           </dl>
         </section>
       </div>
 
-      {Object.keys(lifetime).length > 0 && (
+      {(Object.keys(lifetime).length > 0 || typeof telemetry.total_deaths === 'number') && (
         <section className="card" aria-labelledby="life-title">
           <h2 id="life-title">Lifetime</h2>
           <dl className="kv kv-inline" data-testid="lifetime">
@@ -195,7 +193,7 @@ export default function CharacterPage({ name }: { name: string }) {
             </div>
             <div>
               <dt>Deaths</dt>
-              <dd>{formatInt(lifetime.deaths)}</dd>
+              <dd data-testid="lifetime-deaths">{formatInt(lifetimeDeaths(telemetry, lifetime))}</dd>
             </div>
             <div>
               <dt>XP earned</dt>
@@ -218,7 +216,7 @@ export default function CharacterPage({ name }: { name: string }) {
       )}
 
       <CommandBox name={displayName} live={sock} />
-      <CharacterCharts name={displayName} />
+      <CharacterCharts name={displayName} sessionSeconds={session.session_seconds} firstSeenMs={d?.first_seen_ms} />
 
       <section className="card">
         <div role="tablist" aria-label="Character details" className="tabs" onKeyDown={onTabKey}>

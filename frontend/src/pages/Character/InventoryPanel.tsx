@@ -2,6 +2,7 @@
  * The character's items (GET /api/characters/{name}/inventory), filterable by location and
  * name, with an item detail on click.
  */
+import { locationLabel } from '../../lib/itemNames'
 import { useMemo, useState } from 'react'
 import { api } from '../../api/client'
 import { ItemDetail } from '../../components/ItemDetail'
@@ -76,7 +77,7 @@ export function InventoryPanel({ name }: { name: string }) {
                           {i.name}
                         </button>
                       </th>
-                      <td>{i.location ?? '—'}</td>
+                      <td>{locationLabel(i.location)}</td>
                       <td className="num">{formatInt(i.armor_level)}</td>
                       <td>{i.set_name ?? ''}</td>
                       <td className="small">{(i.cantrips ?? []).join(', ')}</td>

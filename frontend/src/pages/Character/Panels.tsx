@@ -34,7 +34,10 @@ export function CombatPanel({ stats }: { stats: CombatStats | null | undefined }
   const elements = new Set([...Object.keys(stats.given?.by_element ?? {}), ...Object.keys(stats.received?.by_element ?? {})])
   return (
     <div>
-      <p className="muted small">Session {formatDuration(stats.session_seconds)} · kills {formatInt(stats.given?.kills)}</p>
+      <p className="muted small" data-testid="combat-as-of">
+        Snapshot taken {formatDuration(stats.session_seconds)} into the session (the plugin sends one a minute while fighting): {formatInt(stats.given?.kills)} kills by
+        then. The Session card shows the live count.
+      </p>
       <div className="table-wrap">
         <table className="table compact">
           <thead>

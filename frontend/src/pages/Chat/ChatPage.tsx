@@ -1,16 +1,92 @@
 /**
- * Chat: the allegiance chat as it arrives over the live socket (the server de-duplicates the
- * copies every member's plugin sends). Chat is not stored, so the page shows lines received
- * since the dashboard was opened.
+ * Chat: the allegiance chat over the live socket (the server de-duplicates the copies every
+ * member's plugin sends, and keeps the last few hundred lines in memory: they arrive on
+ * connect, so the page is not empty when opened), and a box to send a chat command through a
+ * chosen character's plugin.
  */
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
 import { useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
 import { Empty } from '../../components/States'
-import { useLiveState } from '../../live/LiveProvider'
+import { useLiveCommands, useLiveState, useLiveStatus } from '../../live/LiveProvider'
+import { MAX_COMMAND_CHARS } from '../../live/messages'
 import { CHAT_LIMIT } from '../../live/store'
-import { formatClock, formatDateTime } from '../../lib/format'
+import { formatClock, formatDateTime, timeZoneLabel } from '../../lib/format'
 import { matchesFilter } from '../../lib/sort'
+
+const ACK_TEXT: Record<string, string> = {
+  sent: 'sent to the plugin',
+  not_connected: 'not delivered: that character is not connected',
+  rate_limited: 'refused: too many commands, wait a moment',
+  forbidden: 'refused: you may not send commands',
+}
+
+function SendBox() {
+  const live = useLiveState()
+  const { status } = useLiveStatus()
+  const { sendCommand, acks } = useLiveCommands()
+  const online = useMemo(() => [...live.characters.values()].filter((c) => c.online).map((c) => c.name).sort((a, b) => a.localeCompare(b)), [live.characters])
+  const [who, setWho] = useState('')
+  const [text, setText] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [sent, setSent] = useState<{ requestId: string; text: string; who: string } | null>(null)
+  const target = who || online[0] || ''
+  const connected = status.state === 'open'
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault()
+    const r = sendCommand(target, text)
+    if (!r.ok) {
+      setError(r.error)
+      return
+    }
+    setError(null)
+    setSent({ requestId: r.requestId, text: text.trim(), who: target })
+    setText('')
+  }
+  const ack = sent ? acks.get(sent.requestId) : undefined
+  return (
+    <form className="chat-send" onSubmit={submit} aria-label="Send a chat command" data-testid="chat-send">
+      <label>
+        Character
+        <select value={target} onChange={(e) => setWho(e.target.value)} data-testid="chat-send-character" disabled={online.length === 0}>
+          {online.length === 0 && <option value="">nobody online</option>}
+          {online.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="grow">
+        Command or chat line
+        <input
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="/a Heading to the Marketplace"
+          maxLength={MAX_COMMAND_CHARS}
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="chat-send-text"
+        />
+      </label>
+      <button type="submit" className="primary" disabled={!connected || !target || !text.trim()} data-testid="chat-send-button">
+        Send
+      </button>
+      <div className="chat-send-status small" aria-live="polite">
+        {error ? (
+          <span className="form-error">{error}</span>
+        ) : sent ? (
+          <span data-testid="chat-send-status" data-status={ack ?? 'waiting'}>
+            “{sent.text}” as {sent.who}: {ack ? (ACK_TEXT[ack] ?? ack) : 'waiting for the server…'}
+          </span>
+        ) : (
+          <span className="muted">Runs in that character's game client as if typed there (e.g. /a for allegiance chat).</span>
+        )}
+      </div>
+    </form>
+  )
+}
 
 export default function ChatPage() {
   useTitle('Chat')
@@ -30,7 +106,7 @@ export default function ChatPage() {
 
   return (
     <div className="chat-page">
-      <PageHeader title="Chat" sub={`Allegiance chat since you opened the dashboard (last ${CHAT_LIMIT} lines)`} />
+      <PageHeader title="Chat" sub={`Allegiance chat: the server keeps the last few hundred lines (this page shows up to ${CHAT_LIMIT}). Times in ${timeZoneLabel()}, 24 h.`} />
       <div className="toolbar">
         <label>
           Filter
@@ -55,6 +131,7 @@ export default function ChatPage() {
           ))}
         </ol>
       )}
+      <SendBox />
     </div>
   )
 }

@@ -11,7 +11,8 @@ import { PageHeader } from '../../components/Layout'
 import { useSearchParams } from '../../components/Router'
 import { Empty, ErrorBox, Loading } from '../../components/States'
 import { formatInt } from '../../lib/format'
-import { EMPTY_FILTERS, filtersToParams, GEAR_RATINGS, ITEM_SORTS, ratingLabel, ratingsText, toggle, topFacet, wieldLevel, type ItemFilters, type Tri } from '../../lib/items'
+import { DISJUNCTIVE_FACETS, EMPTY_FILTERS, facetActive, facetValues, filtersToParams, GEAR_RATINGS, ITEM_SORTS, ratingLabel, ratingsText, toggle, wieldLevel, withoutFacet, type ItemFilters, type Tri } from '../../lib/items'
+import { equipSlotsText, positionLabel } from '../../lib/itemNames'
 
 /** Results per page. */
 const PAGE_SIZE = 50
@@ -56,8 +57,40 @@ export default function ItemsPage() {
   const stats = useAsync((s) => api.itemStats(s), [])
   const set = <K extends keyof ItemFilters>(k: K, v: ItemFilters[K]) => setFilters((f) => ({ ...f, [k]: v }))
   const data = search.data
-  const facets = data?.facets ?? {}
+  // Disjunctive facets: for each group with a selection, its counts come from the same
+  // search without that group's own filter, so the other values stay listed with counts.
+  const activeGroups = DISJUNCTIVE_FACETS.filter((g) => facetActive(effective, g))
+  const others = useAsync(
+    async (s) => {
+      const out: Partial<Record<FacetName, Record<string, number>>> = {}
+      await Promise.all(
+        activeGroups.map(async (g) => {
+          const p = filtersToParams(withoutFacet(effective, g), { limit: 1, offset: 0 })
+          const r = await api.searchItems({ ...p, facets: [g] }, s)
+          out[g] = r.facets?.[g] ?? {}
+        }),
+      )
+      return out
+    },
+    [key],
+  )
+  const facets = { ...(data?.facets ?? {}), ...(others.data ?? {}) }
+  const [filtersOpen, setFiltersOpen] = useState(false)
 
+  const selectedOf = (name: FacetName): string[] => {
+    switch (name) {
+      case 'owner':
+        return filters.owners
+      case 'slot':
+        return filters.slots
+      case 'cantrip':
+        return filters.cantrips
+      case 'set':
+        return filters.set ? [filters.set] : []
+      case 'object_class':
+        return filters.objectClass ? [filters.objectClass] : []
+    }
+  }
   const facetChecked = (name: FacetName, value: string): boolean => {
     switch (name) {
       case 'owner':
@@ -123,8 +156,19 @@ export default function ItemsPage() {
         {search.loading ? 'Searching…' : data ? `${formatInt(data.total)} results${typeof data.took_ms === 'number' ? ` in ${data.took_ms.toFixed(1)} ms` : ''}` : ''}
       </div>
 
-      <div className="items-layout">
-        <aside className="facets" aria-label="Filters" data-testid="facets">
+      <button
+        type="button"
+        className="filters-toggle"
+        aria-expanded={filtersOpen}
+        aria-controls="item-filters"
+        onClick={() => setFiltersOpen((o) => !o)}
+        data-testid="filters-toggle"
+      >
+        {filtersOpen ? 'Hide filters' : 'Show filters'}
+        {active ? ' (active)' : ''}
+      </button>
+      <div className={`items-layout${filtersOpen ? ' filters-open' : ''}`}>
+        <aside className="facets" id="item-filters" aria-label="Filters" data-testid="facets">
           <fieldset className="filters">
             <legend>Filters</legend>
             <label>
@@ -167,7 +211,7 @@ export default function ItemsPage() {
             )}
           </fieldset>
           {(Object.keys(FACET_LABELS) as FacetName[]).map((name) => {
-            const values = topFacet(facets[name], FACET_SHOWN)
+            const values = facetValues(facets[name], selectedOf(name), FACET_SHOWN)
             if (values.length === 0) return null
             return (
               <fieldset key={name} className="facet" data-testid={`facet-${name}`}>
@@ -175,7 +219,9 @@ export default function ItemsPage() {
                 {values.map(([value, count]) => (
                   <label key={value} className="check">
                     <input type="checkbox" checked={facetChecked(name, value)} onChange={() => facetToggle(name, value)} />
-                    <span className="facet-value">{value}</span>
+                    <span className="facet-value" title={value}>
+                      {name === 'slot' ? positionLabel(value) : value}
+                    </span>
                     <span className="muted small">{formatInt(count)}</span>
                   </label>
                 ))}
@@ -223,7 +269,7 @@ export default function ItemsPage() {
                             {i.location === 'equipped' && <span className="pill small">worn</span>}
                           </th>
                           <td>{i.owner}</td>
-                          <td className="small">{(i.slots ?? []).join(', ')}</td>
+                          <td className="small">{equipSlotsText(i.slots ?? [])}</td>
                           <td className="num">{formatInt(i.armor_level)}</td>
                           <td>{i.set_name ?? ''}</td>
                           <td className="small">{(i.cantrips ?? []).join(', ')}</td>

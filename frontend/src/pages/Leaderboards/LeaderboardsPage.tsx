@@ -1,26 +1,32 @@
 /**
- * Leaderboards: kills, rares, deaths and XP for a chosen period (GET /api/leaderboard).
+ * Leaderboards: gains per period (GET /api/leaderboard/gains) — kills, XP, rares and deaths
+ * each character gained today, this week or this month, ranked by one of them, with the rank
+ * change against the previous period — and the all-time totals (GET /api/leaderboard).
  */
 import { useState } from 'react'
 import { api } from '../../api/client'
-import type { LeaderboardMetric, LeaderboardPeriod } from '../../api/types'
+import type { GainRow, LeaderboardMetric, LeaderboardPeriod } from '../../api/types'
 import { useAsync, useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
 import { Link } from '../../components/Router'
 import { AsyncView } from '../../components/States'
-import { formatCompact, formatInt } from '../../lib/format'
+import { formatCompact, formatDuration, formatInt, formatRankChange } from '../../lib/format'
 import { characterPath } from '../../lib/routes'
 
+type GainPeriod = Exclude<LeaderboardPeriod, 'all'>
+
 const PERIODS: { id: LeaderboardPeriod; label: string }[] = [
-  { id: 'day', label: 'Today' },
-  { id: 'week', label: 'This week' },
-  { id: 'month', label: 'This month' },
+  { id: 'day', label: 'Day' },
+  { id: 'week', label: 'Week' },
+  { id: 'month', label: 'Month' },
   { id: 'all', label: 'All time' },
 ]
 
+const PERIOD_TEXT: Record<GainPeriod, string> = { day: 'the last 24 h', week: 'the last 7 days', month: 'the last 30 days' }
+
 const METRICS: { id: LeaderboardMetric; label: string; format: (v: number) => string }[] = [
   { id: 'kills', label: 'Kills', format: formatInt },
-  { id: 'xp', label: 'XP earned', format: formatCompact },
+  { id: 'xp', label: 'XP', format: formatCompact },
   { id: 'rares', label: 'Rares', format: formatInt },
   { id: 'deaths', label: 'Deaths', format: formatInt },
 ]
@@ -28,12 +34,12 @@ const METRICS: { id: LeaderboardMetric; label: string; format: (v: number) => st
 /** Rows shown per board. */
 const BOARD_ROWS = 25
 
-function Board({ metric, period }: { metric: (typeof METRICS)[number]; period: LeaderboardPeriod }) {
-  const state = useAsync((s) => api.leaderboard(metric.id, period, s), [metric.id, period])
+function Board({ metric }: { metric: (typeof METRICS)[number] }) {
+  const state = useAsync((s) => api.leaderboard(metric.id, 'all', s), [metric.id])
   return (
     <section className="card" aria-labelledby={`lb-${metric.id}`}>
       <h2 id={`lb-${metric.id}`}>{metric.label}</h2>
-      <AsyncView state={state} isEmpty={(d) => d.rows.length === 0} empty="No data for this period.">
+      <AsyncView state={state} isEmpty={(d) => d.rows.length === 0} empty="No data yet.">
         {(d) => (
           <ol className="board" data-testid={`board-${metric.id}`}>
             {d.rows.slice(0, BOARD_ROWS).map((r, i) => (
@@ -50,12 +56,71 @@ function Board({ metric, period }: { metric: (typeof METRICS)[number]; period: L
   )
 }
 
+function changeClass(c: number | null): string {
+  if (c === null) return 'rank-new'
+  return c > 0 ? 'rank-up' : c < 0 ? 'rank-down' : 'rank-same'
+}
+
+function GainsTable({ period, metric }: { period: GainPeriod; metric: LeaderboardMetric }) {
+  const state = useAsync((s) => api.gains(metric, period, s), [metric, period])
+  return (
+    <AsyncView state={state} isEmpty={(d) => d.rows.length === 0} empty={`Nobody gained any ${metric} in ${PERIOD_TEXT[period]}.`}>
+      {(d) => (
+        <div className="table-wrap">
+          <table className="table gains" data-testid="gains-table">
+            <caption className="sr-only">
+              Gains in {PERIOD_TEXT[period]}, ranked by {metric}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col" className="num">
+                  Rank
+                </th>
+                <th scope="col">Change</th>
+                <th scope="col">Character</th>
+                {METRICS.map((m) => (
+                  <th key={m.id} scope="col" className={`num${m.id === metric ? ' sorted' : ''}`} aria-sort={m.id === metric ? 'descending' : undefined}>
+                    {m.label}
+                  </th>
+                ))}
+                <th scope="col" className="num">
+                  Online
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.rows.map((r: GainRow) => (
+                <tr key={r.character_name}>
+                  <td className="num">{r.rank}</td>
+                  <td className={changeClass(r.rank_change)} data-testid="rank-change" title={r.previous_rank ? `Rank ${r.previous_rank} in the previous period` : 'No gain in the previous period'}>
+                    {formatRankChange(r.rank_change)}
+                  </td>
+                  <th scope="row">
+                    <Link to={characterPath(r.character_name)}>{r.character_name}</Link>
+                  </th>
+                  {METRICS.map((m) => (
+                    <td key={m.id} className="num">
+                      {m.id === 'xp' || r[m.id] === 0 ? m.format(r[m.id]) : `+${m.format(r[m.id])}`}
+                    </td>
+                  ))}
+                  <td className="num">{formatDuration(r.online_s)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </AsyncView>
+  )
+}
+
 export default function LeaderboardsPage() {
   useTitle('Leaderboards')
-  const [period, setPeriod] = useState<LeaderboardPeriod>('week')
+  const [period, setPeriod] = useState<LeaderboardPeriod>('day')
+  const [metric, setMetric] = useState<LeaderboardMetric>('kills')
   return (
     <div>
-      <PageHeader title="Leaderboards">
+      <PageHeader title="Leaderboards" sub={period === 'all' ? 'Totals since the first stored day' : `Gains in ${PERIOD_TEXT[period]}; change is against the ${PERIOD_TEXT[period].replace('the last', 'previous')}`}>
         <div className="seg" role="radiogroup" aria-label="Period">
           {PERIODS.map((p) => (
             <button key={p.id} type="button" role="radio" aria-checked={period === p.id} className={period === p.id ? 'on' : ''} onClick={() => setPeriod(p.id)}>
@@ -63,12 +128,25 @@ export default function LeaderboardsPage() {
             </button>
           ))}
         </div>
+        {period !== 'all' && (
+          <div className="seg" role="radiogroup" aria-label="Rank by">
+            {METRICS.map((m) => (
+              <button key={m.id} type="button" role="radio" aria-checked={metric === m.id} className={metric === m.id ? 'on' : ''} onClick={() => setMetric(m.id)}>
+                {m.label}
+              </button>
+            ))}
+          </div>
+        )}
       </PageHeader>
-      <div className="grid-4">
-        {METRICS.map((m) => (
-          <Board key={m.id} metric={m} period={period} />
-        ))}
-      </div>
+      {period === 'all' ? (
+        <div className="grid-4">
+          {METRICS.map((m) => (
+            <Board key={m.id} metric={m} />
+          ))}
+        </div>
+      ) : (
+        <GainsTable period={period} metric={metric} />
+      )}
     </div>
   )
 }

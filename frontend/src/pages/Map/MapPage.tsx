@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react'
 import { api, isAbortError } from '../../api/client'
-import type { TrailResponse } from '../../api/types'
+import type { ReplayHours, TrailResponse } from '../../api/types'
 import { DerethMap, type MapMarker, type MapTrail } from '../../components/DerethMap'
 import { useAsync, useInterval, useNow, useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
@@ -15,13 +15,15 @@ import { useLiveState } from '../../live/LiveProvider'
 import { keyOf, type CharacterState } from '../../live/store'
 import { colorFor } from '../../lib/colors'
 import { formatCoords, parseCoords, type MapPoint } from '../../lib/coords'
-import { mapImageOf } from '../../lib/mapImage'
-import { formatClock, formatDateTime, formatRelative, fromDateTimeLocal, toDateTimeLocal } from '../../lib/format'
+import { DEFAULT_BOUNDS, mapImageOf } from '../../lib/mapImage'
+import { formatClock, formatDateTime, formatHour, formatRelative, parseLocalDateTime, timeZoneLabel } from '../../lib/format'
 import { mapLimit } from '../../lib/pool'
 import { characterPath } from '../../lib/routes'
 import { startOfHour } from '../../lib/timeRange'
 import { trailPolylines, type TrailFix } from '../../lib/trails'
 import { REPLAY_WINDOW_MS, useReplay } from './useReplay'
+import { MapImagePanel } from './MapImagePanel'
+import { useAuth } from '../../components/Auth'
 
 const TRAIL_CHOICES = [0, 5, 15, 30, 60]
 /** Stored trails are re-read this often; live fixes fill in between. */
@@ -72,7 +74,26 @@ function liveMarker(c: CharacterState, nowMs: number): MapMarker | null {
     color: colorFor(c.name),
     dim: !c.online || c.inDungeon,
     note: c.inDungeon ? 'in a dungeon (last outdoor position)' : !c.online ? `offline, seen ${formatRelative(c.lastSeenMs, nowMs)}` : undefined,
+    card: markerCard(c),
   }
+}
+
+/** Vitals and what the character is doing now, for the marker's hover card. */
+function markerCard(c: CharacterState): MapMarker['card'] {
+  const v = c.vitals
+  const vitals: NonNullable<MapMarker['card']>['vitals'] = []
+  const add = (label: string, cur: number | null | undefined, max: number | null | undefined, color: string) => {
+    if (typeof cur === 'number' && typeof max === 'number' && max > 0) vitals.push({ label, ratio: cur / max, color })
+  }
+  add('Health', v?.health, v?.health_max, '#ff6b81')
+  add('Stamina', v?.stamina, v?.stamina_max, '#ffd166')
+  add('Mana', v?.mana, v?.mana_max, '#5fb3ff')
+  const t = c.telemetry
+  const lines: string[] = []
+  if (t.vt_state) lines.push(`Doing: ${t.vt_state}`)
+  if (typeof t.kills_per_hour === 'number') lines.push(`${Math.round(t.kills_per_hour)} kills/h${typeof t.level === 'number' ? ` · level ${t.level}` : ''}`)
+  if (typeof t.prismatic_taper_count === 'number') lines.push(`${t.prismatic_taper_count} tapers`)
+  return { lines, vitals }
 }
 
 function focusFromParams(params: URLSearchParams): MapPoint | null {
@@ -95,7 +116,15 @@ export default function MapPage() {
   const [showOffline, setShowOffline] = useState(false)
   const [focus, setFocus] = useState<(MapPoint & { scale?: number }) | null>(() => focusFromParams(params))
   const version = useAsync((s) => api.version(s), [])
-  const image = useMemo(() => mapImageOf(version.data?.map_image), [version.data])
+  const saved = useMemo(() => mapImageOf(version.data?.map_image), [version.data])
+  const { user } = useAuth()
+  const [draft, setDraft] = useState(DEFAULT_BOUNDS)
+  const [adjusting, setAdjusting] = useState(false)
+  useEffect(() => {
+    if (saved) setDraft(saved.bounds)
+  }, [saved])
+  // While adjusting, the map shows the image at the draft bounds.
+  const image = useMemo(() => (saved && adjusting ? { ...saved, bounds: draft } : saved), [saved, adjusting, draft])
 
   const characters = useMemo(() => [...live.characters.values()].sort((a, b) => a.name.localeCompare(b.name)), [live.characters])
   const shown = characters.filter((c) => c.online || showOffline)
@@ -139,7 +168,7 @@ export default function MapPage() {
     <div className="map-page">
       <PageHeader
         title="Map"
-        sub={mode === 'live' ? `${onlineCount} online · ${live.loaded ? 'live' : 'loading…'}` : `Replay of ${formatDateTime(replay.from)} + 1 h`}
+        sub={mode === 'live' ? `${onlineCount} online · ${live.loaded ? 'live' : 'loading…'}` : `Replay of ${formatHour(replay.from)}–${formatHour(replay.from + REPLAY_WINDOW_MS).slice(11)} ${timeZoneLabel(replay.from)}`}
       >
         <div className="seg" role="radiogroup" aria-label="Map mode">
           <button type="button" role="radio" aria-checked={mode === 'live'} className={mode === 'live' ? 'on' : ''} onClick={() => setMode('live')}>
@@ -186,6 +215,7 @@ export default function MapPage() {
           image={image}
           focus={focus}
           onMarkerActivate={(id) => navigate(characterPath(id))}
+          editImageBounds={adjusting ? setDraft : undefined}
         />
         <aside className="map-list" aria-label="Characters on the map">
           <h2>{mode === 'live' ? 'Online' : 'In replay'}</h2>
@@ -206,74 +236,183 @@ export default function MapPage() {
           </ul>
         </aside>
       </div>
+      <MapLegend />
+      {user?.role === 'admin' && (
+        <MapImagePanel current={saved} draft={draft} setDraft={setDraft} adjusting={adjusting} setAdjusting={setAdjusting} onSaved={version.reload} />
+      )}
+    </div>
+  )
+}
+
+/** What the map's symbols mean. */
+function MapLegend() {
+  return (
+    <ul className="map-legend" aria-label="Map legend" data-testid="map-legend">
+      <li>
+        <svg width="14" height="14" aria-hidden="true">
+          <circle cx="7" cy="7" r="5" fill="#ffb347" stroke="#0e141a" strokeWidth="2" />
+        </svg>
+        Character (arrow: heading; faded: offline or in a dungeon)
+      </li>
+      <li>
+        <svg width="14" height="14" aria-hidden="true">
+          <rect x="3.5" y="3.5" width="7" height="7" transform="rotate(45 7 7)" fill="#ffe3a3" stroke="#0e141a" />
+        </svg>
+        Starter town or capital (with lifestone)
+      </li>
+      <li>
+        <svg width="14" height="14" aria-hidden="true">
+          <rect x="3.5" y="3.5" width="7" height="7" transform="rotate(45 7 7)" fill="#c8d4df" stroke="#0e141a" />
+        </svg>
+        Town or outpost
+      </li>
+      <li>
+        <span className="legend-region">Sho lands</span> Region
+      </li>
+      <li>
+        <svg width="14" height="14" aria-hidden="true">
+          <line x1="1" y1="12" x2="13" y2="2" stroke="#5fb3ff" strokeWidth="2" />
+        </svg>
+        Trail
+      </li>
+    </ul>
+  )
+}
+
+/** Hours shown in the "hours with data" strip. */
+const STRIP_HOURS = 48
+const HOUR_MS = 3_600_000
+
+/** The last STRIP_HOURS hours, marking those with stored data; a click loads that hour. */
+function HourStrip({ hours, selected, onPick, now }: { hours: ReplayHours | undefined; selected: number; onPick: (ms: number) => void; now: number }) {
+  const byHour = new Map((hours?.hours ?? []).map((h) => [h.hour_ms, h]))
+  const last = startOfHour(now)
+  const cells: number[] = []
+  for (let i = STRIP_HOURS - 1; i >= 0; i--) cells.push(last - i * HOUR_MS)
+  return (
+    <div className="hour-strip" role="group" aria-label={`Hours with stored data, last ${STRIP_HOURS} h (${timeZoneLabel(now)})`} data-testid="hour-strip">
+      {cells.map((h) => {
+        const info = byHour.get(h)
+        const label = `${formatHour(h)}: ${info ? `${info.characters} character${info.characters === 1 ? '' : 's'}` : 'no data'}`
+        return (
+          <button
+            key={h}
+            type="button"
+            className={`hour-cell${info ? ' has-data' : ''}${h === selected ? ' on' : ''}`}
+            title={label}
+            aria-label={label}
+            aria-pressed={h === selected}
+            data-has-data={info ? 'true' : 'false'}
+            onClick={() => onPick(h)}
+          >
+            {new Date(h).getHours() % 6 === 0 ? <span className="hour-tick">{String(new Date(h).getHours()).padStart(2, '0')}</span> : null}
+          </button>
+        )
+      })}
     </div>
   )
 }
 
 function ReplayControls({ replay }: { replay: ReturnType<typeof useReplay> }) {
-  const [hour, setHour] = useState(() => toDateTimeLocal(replay.from))
-  const [latest] = useState(() => toDateTimeLocal(Date.now()))
+  const [hour, setHour] = useState(() => formatHour(replay.from))
+  const [bad, setBad] = useState(false)
+  const now = useNow(60_000)
+  const hours = useAsync((s) => api.replayHours({ from: startOfHour(Date.now()) - STRIP_HOURS * HOUR_MS }, s), [])
+  const zone = timeZoneLabel(now)
+  // Open on the most recent hour that holds data (not the previous, often empty, hour).
+  const latest = hours.data?.latest_hour_ms ?? null
+  const [opened, setOpened] = useState(false)
+  useEffect(() => {
+    if (opened || hours.data === undefined) return
+    setOpened(true)
+    if (latest !== null) {
+      setHour(formatHour(latest))
+      replay.load(latest)
+    }
+  }, [opened, hours.data, latest, replay])
   const end = replay.from + REPLAY_WINDOW_MS
+  const pick = (ms: number) => {
+    setHour(formatHour(ms))
+    setBad(false)
+    replay.load(ms)
+  }
   return (
-    <div className="toolbar replay" aria-label="Replay controls">
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault()
-          const ms = fromDateTimeLocal(hour)
-          if (ms !== null) replay.load(ms)
-        }}
-      >
-        <label>
-          Hour starting
-          <input type="datetime-local" value={hour} step={60} data-testid="replay-start" onChange={(e) => setHour(e.target.value)} max={latest} />
-        </label>
-        <button type="submit" disabled={replay.loading} data-testid="replay-load">
-          {replay.loading ? 'Loading…' : replay.loaded ? 'Reload' : 'Load trails'}
-        </button>
-      </form>
-      {replay.error ? <ErrorBox error={replay.error} onRetry={() => replay.load(replay.from)} /> : null}
-      {replay.loaded && (
-        <>
-          <button
-            type="button"
-            onClick={() => {
-              if (replay.t >= end) replay.setT(replay.from)
-              replay.setPlaying(!replay.playing)
-            }}
-            aria-label={replay.playing ? 'Pause replay' : 'Play replay'}
-            data-testid="replay-play"
-          >
-            {replay.playing ? '❚❚ Pause' : '▶ Play'}
-          </button>
-          <label className="grow">
-            <span className="sr-only">Replay time</span>
+    <div className="replay-controls">
+      <HourStrip hours={hours.data} selected={replay.loaded || replay.loading ? replay.from : -1} onPick={pick} now={now} />
+      {hours.data && latest === null && <p className="muted small">No stored positions in the last {STRIP_HOURS} hours: pick an older hour below.</p>}
+      <div className="toolbar replay" aria-label="Replay controls">
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault()
+            const ms = parseLocalDateTime(hour)
+            setBad(ms === null)
+            if (ms !== null) replay.load(ms)
+          }}
+        >
+          <label>
+            Hour starting (24 h, {zone})
             <input
-              type="range"
-              min={replay.from}
-              max={end}
-              step={1000}
-              value={replay.t}
-              onChange={(e) => replay.setT(Number(e.target.value))}
-              aria-valuetext={formatDateTime(replay.t)}
+              type="text"
+              inputMode="numeric"
+              value={hour}
+              placeholder="2026-01-31 14:00"
+              pattern="\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}"
+              data-testid="replay-start"
+              aria-invalid={bad}
+              onChange={(e) => setHour(e.target.value)}
             />
           </label>
-          <output className="mono">{formatClock(replay.t)}</output>
-          <label>
-            Speed
-            <select value={replay.speed} onChange={(e) => replay.setSpeed(Number(e.target.value))} data-testid="replay-speed">
-              {SPEEDS.map((s) => (
-                <option key={s} value={s}>
-                  {s}×
-                </option>
-              ))}
-            </select>
-          </label>
-          <span className="muted small">
-            {replay.trails.length} characters{replay.failed > 0 ? `, ${replay.failed} trails failed to load` : ''}
-          </span>
-        </>
-      )}
+          <button type="submit" disabled={replay.loading} data-testid="replay-load">
+            {replay.loading ? 'Loading…' : replay.loaded ? 'Reload' : 'Load trails'}
+          </button>
+          {bad && <span className="form-error">Write the hour as YYYY-MM-DD HH:MM (24 h).</span>}
+        </form>
+        {replay.error ? <ErrorBox error={replay.error} onRetry={() => replay.load(replay.from)} /> : null}
+        {replay.loaded && (
+          <>
+            <button
+              type="button"
+              onClick={() => {
+                if (replay.t >= end) replay.setT(replay.from)
+                replay.setPlaying(!replay.playing)
+              }}
+              aria-label={replay.playing ? 'Pause replay' : 'Play replay'}
+              data-testid="replay-play"
+            >
+              {replay.playing ? '❚❚ Pause' : '▶ Play'}
+            </button>
+            <label className="grow">
+              <span className="sr-only">Replay time</span>
+              <input
+                type="range"
+                min={replay.from}
+                max={end}
+                step={1000}
+                value={replay.t}
+                onChange={(e) => replay.setT(Number(e.target.value))}
+                aria-valuetext={`${formatDateTime(replay.t)} ${zone}`}
+              />
+            </label>
+            <output className="mono">
+              {formatClock(replay.t)} {zone}
+            </output>
+            <label>
+              Speed
+              <select value={replay.speed} onChange={(e) => replay.setSpeed(Number(e.target.value))} data-testid="replay-speed">
+                {SPEEDS.map((s) => (
+                  <option key={s} value={s}>
+                    {s}×
+                  </option>
+                ))}
+              </select>
+            </label>
+            <span className="muted small" data-testid="replay-count">
+              {replay.trails.length} characters{replay.failed > 0 ? `, ${replay.failed} trails failed to load` : ''}
+            </span>
+          </>
+        )}
+      </div>
     </div>
   )
 }

@@ -11,20 +11,29 @@ import { ErrorBox } from '../../components/States'
 import { useLiveState } from '../../live/LiveProvider'
 import { formatCoords } from '../../lib/coords'
 import { formatClock, formatInt } from '../../lib/format'
+import { cellForScale, HEAT_CELLS, heatGradient } from '../../lib/heat'
 import { presetById, RANGE_PRESETS } from '../../lib/timeRange'
 
-/** Bin sizes offered, in map units (the API's minimum is 0.05). */
-const CELLS = [0.1, 0.2, 0.5, 1, 2]
+/** "auto" follows the zoom (lib/heat cellForScale); fixed sizes stay offered. */
+const AUTO = 0
 
 export default function SpawnsPage() {
   useTitle('Spawn heatmap')
   const live = useLiveState()
   const [rangeId, setRangeId] = useState('7d')
   const [monster, setMonster] = useState('')
-  const [cell, setCell] = useState(0.5)
+  const [choice, setChoice] = useState(AUTO)
+  const [scale, setScale] = useState<number | null>(null)
+  // Bins follow the zoom: visible at full view, fine when zoomed in (debounced while zooming).
+  const autoCell = useDebounced(scale === null ? null : cellForScale(scale), 250)
+  const cell = choice === AUTO ? autoCell : choice
   const who = useDebounced(monster.trim(), 300)
   const preset = presetById(rangeId)
-  const heat = useAsync((s) => api.spawnHeatmap({ from: Date.now() - preset.ms, monster: who || undefined, cell }, s), [rangeId, who, cell])
+  const heat = useAsync(
+    (s) => (cell === null ? new Promise<never>(() => undefined) : api.spawnHeatmap({ from: Date.now() - preset.ms, monster: who || undefined, cell }, s)),
+    [rangeId, who, cell],
+  )
+  const maxCount = useMemo(() => (heat.data?.bins ?? []).reduce((a, b) => Math.max(a, b.count), 0), [heat.data])
   const total = useMemo(() => (heat.data?.bins ?? []).reduce((a, b) => a + b.count, 0), [heat.data])
   const recent = live.spawns.slice(-15).reverse()
 
@@ -47,11 +56,12 @@ export default function SpawnsPage() {
           <input type="search" value={monster} onChange={(e) => setMonster(e.target.value)} placeholder="all monsters" />
         </label>
         <label>
-          Cell
-          <select value={cell} onChange={(e) => setCell(Number(e.target.value))}>
-            {CELLS.map((c) => (
+          Cell size
+          <select value={choice} onChange={(e) => setChoice(Number(e.target.value))} data-testid="heat-cell">
+            <option value={AUTO}>follow zoom{autoCell !== null ? ` (now ${autoCell})` : ''}</option>
+            {HEAT_CELLS.map((c) => (
               <option key={c} value={c}>
-                {c} unit{c === 1 ? '' : 's'}
+                {c} unit{c === 1 ? '' : 's'} ({Math.round(c * 240)} m)
               </option>
             ))}
           </select>
@@ -60,8 +70,15 @@ export default function SpawnsPage() {
         {heat.data && heat.data.bins.length === 0 && !heat.loading && <span className="muted">No spawns in this period.</span>}
       </div>
       {heat.error ? <ErrorBox error={heat.error} onRetry={heat.reload} title="The heatmap could not be loaded" /> : null}
+      <div className="heat-legend" data-testid="heat-legend">
+        <span>Spawns per cell</span>
+        <span>1</span>
+        <span className="heat-ramp" style={{ background: heatGradient() }} aria-hidden="true" />
+        <span data-testid="heat-max">{formatInt(Math.max(1, maxCount))}</span>
+        <span>(log scale) · cell {heat.data?.cell ?? cell ?? '…'} unit{heat.data?.cell === 1 ? '' : 's'} ≈ {Math.round((heat.data?.cell ?? cell ?? 0) * 240)} m square</span>
+      </div>
       <div className="map-layout">
-        <DerethMap label="Spawn heatmap over the map of Dereth" heat={heat.data ? { cell: heat.data.cell || cell, bins: heat.data.bins } : null} />
+        <DerethMap label="Spawn heatmap over the map of Dereth" heat={heat.data ? { cell: heat.data.cell || (cell ?? 1), bins: heat.data.bins } : null} onScaleChange={setScale} />
         <aside className="map-list" aria-label="Latest spawns">
           <h2>Latest spawns</h2>
           {recent.length === 0 ? (

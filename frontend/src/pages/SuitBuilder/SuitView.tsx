@@ -20,7 +20,7 @@ export function SuitView({ suit, title, testId }: { suit: Suit; title: string; t
       {c && (
         <dl className="score-parts" aria-label="Score breakdown">
           <div>
-            <dt>Spells</dt>
+            <dt title="Only the spell families you asked for score (solver.md: spells = Σ wanted families × weight × tier points)">Wanted spells</dt>
             <dd>{formatInt(c.spells)}</dd>
           </div>
           <div>
@@ -66,7 +66,10 @@ export function SuitView({ suit, title, testId }: { suit: Suit; title: string; t
       <div className="suit-facts">
         {suit.spells && suit.spells.length > 0 && (
           <div>
-            <h4>Spells</h4>
+            <h4>
+              Spells on the suit ({suit.spells.length}){' '}
+              <span className="muted small">{c && c.spells === 0 ? '— none of them is a wanted family, so they add nothing to the score' : ''}</span>
+            </h4>
             <ul className="chips">
               {suit.spells.map((s) => (
                 <li key={s.family} className={`chip tier-${s.tier.toLowerCase()}`}>

@@ -36,7 +36,7 @@ export default function UsersPage() {
 
   return (
     <div>
-      <PageHeader title="Users" sub="Admins do everything; members everything but user administration" />
+      <PageHeader title="Users" sub="Admins do everything; members everything but administration; viewers read everything and change nothing" />
       <CreateUser onCreate={(u, p, r) => act(() => api.createUser(u, p, r), `Created ${u}.`)} />
       {error && (
         <div className="form-error" role="alert">
@@ -85,6 +85,7 @@ function UserRowView({ u, now, act }: { u: UserRow; now: number; act: (fn: () =>
           <select value={u.role} onChange={(e) => void act(() => api.updateUser(u.username, { role: e.target.value as Role }), `${u.username} is now ${e.target.value}.`)}>
             <option value="admin">admin</option>
             <option value="member">member</option>
+            <option value="viewer">viewer</option>
           </select>
         </label>
       </td>
@@ -146,6 +147,7 @@ function CreateUser({ onCreate }: { onCreate: (u: string, p: string, r: Role) =>
         Role
         <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
           <option value="member">member</option>
+          <option value="viewer">viewer</option>
           <option value="admin">admin</option>
         </select>
       </label>
