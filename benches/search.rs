@@ -11,19 +11,22 @@ use std::time::{Duration, Instant};
 use overlord::inventory::InventoryStore;
 use overlord::inventory::testkit::{CharacterKind, ItemGen};
 use overlord::search::{SearchIndex, SearchQuery};
-use redb::{Database, Durability};
+use redb::Durability;
 
 /// Characters written per write transaction while loading (the lead's writer batches too).
 const CHARACTERS_PER_TXN: usize = 50;
 
 fn main() {
+    overlord::memory::tune_allocator();
     let sizes: Vec<usize> = std::env::var("OVERLORD_BENCH_ITEMS")
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![100_000, 750_000]);
     let runs: usize = std::env::var("OVERLORD_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
-    println!("| items | store load | index build (rebuild) | build rate | RSS after build | index size |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| items | store load | index build (rebuild) | build rate | peak RSS during rebuild | RSS after build | index size |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     let mut latency_tables = Vec::new();
     for size in sizes {
         let (summary, latencies) = bench_size(size, runs);
@@ -43,7 +46,8 @@ fn main() {
 
 fn bench_size(size: usize, runs: usize) -> (String, Vec<String>) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = Arc::new(Database::create(dir.path().join("state.redb")).expect("state.redb"));
+    let state_path = dir.path().join("state.redb");
+    let db = Arc::new(overlord::memory::create_state_db(&state_path).expect("state.redb"));
     let store = InventoryStore::new();
     let mut generator = ItemGen::new(size as u64);
 
@@ -73,11 +77,23 @@ fn bench_size(size: usize, runs: usize) -> (String, Vec<String>) {
     txn.set_durability(Durability::Immediate).expect("durability");
     txn.commit().expect("commit");
     let load = started.elapsed();
+    // The rebuild starts as `overlord reindex` does: state.redb freshly opened (an empty
+    // cache), with the loading's garbage returned to the OS, and the peak RSS counter reset.
+    drop(db);
+    let db = Arc::new(overlord::memory::create_state_db(&state_path).expect("reopen state.redb"));
+    overlord::memory::trim();
+    let before_rebuild_mib = status_kib("VmRSS:") as f64 / 1024.0;
+    let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
 
     let started = Instant::now();
     let (index, _) = SearchIndex::open_or_rebuild(&dir.path().join("index"), db.clone(), |_, _| {}).expect("index");
     let build = started.elapsed();
     let rss_mib = status_kib("VmRSS:") as f64 / 1024.0;
+    let rebuild_peak = if peak_reset {
+        format!("{:.0} MiB (from {before_rebuild_mib:.0})", status_kib("VmHWM:") as f64 / 1024.0)
+    } else {
+        "n/a".to_string()
+    };
     let index_mib = dir_size(&dir.path().join("index")) as f64 / (1024.0 * 1024.0);
 
     let owner = owners[owners.len() / 2].clone();
@@ -122,7 +138,7 @@ fn bench_size(size: usize, runs: usize) -> (String, Vec<String>) {
     all.sort();
     rows.push(format!("| **all queries mixed** | | **{:.2}** | **{:.2}** |", ms(pct(&all, 50)), ms(pct(&all, 99))));
     let summary = format!(
-        "| {size} | {:.1} s ({:.0} items/s) | {:.1} s | {:.0} items/s | {rss_mib:.0} MiB | {index_mib:.0} MiB |",
+        "| {size} | {:.1} s ({:.0} items/s) | {:.1} s | {:.0} items/s | {rebuild_peak} | {rss_mib:.0} MiB | {index_mib:.0} MiB |",
         load.as_secs_f64(),
         size as f64 / load.as_secs_f64(),
         build.as_secs_f64(),

@@ -46,11 +46,13 @@ fn event(name: &str, t: i64, i: u32) -> JournalEntry {
 }
 
 fn main() {
+    // The server's allocator settings, so the figures are the server's.
+    overlord::memory::tune_allocator();
     let events = env_num("OVERLORD_BENCH_EVENTS", 1_000_000);
     let characters = env_num("OVERLORD_BENCH_CHARACTERS", 500);
     let tmp = tempfile::tempdir().expect("temp dir");
     let data = tmp.path();
-    let state = Arc::new(redb::Database::create(data.join("state.redb")).expect("state.redb"));
+    let state = Arc::new(overlord::memory::create_state_db(&data.join("state.redb")).expect("state.redb"));
     let chars = Characters::open(state.clone()).expect("registry");
     let days = DayFiles::open(data).expect("day files");
     let (handle, join, _) = writer::start(
@@ -90,7 +92,7 @@ fn main() {
 
     // 2. A 24-hour trail: one character at one fix every 3 s for a day (28,800 events).
     let tmp2 = tempfile::tempdir().expect("temp dir");
-    let state2 = Arc::new(redb::Database::create(tmp2.path().join("state.redb")).expect("state"));
+    let state2 = Arc::new(overlord::memory::create_state_db(&tmp2.path().join("state.redb")).expect("state"));
     let chars2 = Characters::open(state2.clone()).expect("registry");
     let days2 = DayFiles::open(tmp2.path()).expect("days");
     let (h2, j2, _) = writer::start(

@@ -16,6 +16,12 @@ cargo fmt --all -- --check
 step "cargo clippy (deny warnings)"
 cargo clippy --all-targets -- -D warnings
 
+step "promtool (Debian's prometheus) for the /metrics lint test"
+if ! command -v promtool >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+promtool --version | head -1
+
 step "cargo test (unit + integration; benches are compiled by clippy above, run with cargo bench)"
 cargo test
 

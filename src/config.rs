@@ -28,6 +28,9 @@ pub struct Settings {
     /// `/api/live` lists characters seen within this many seconds.
     pub live_window_s: u64,
     pub retention_days: u32,
+    /// Seconds of records the journals hold (steady state); copy safety beyond it comes
+    /// from day-file snapshots. At least 30.
+    pub journal_window_s: u64,
     pub trust_loopback: bool,
     /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (IPs or CIDRs).
     pub trusted_proxies: Vec<String>,
@@ -36,6 +39,8 @@ pub struct Settings {
     pub demo_characters: usize,
     pub max_plugin_connections: usize,
     pub max_browser_connections: usize,
+    /// Open TCP connections per client address (IPv6: per /64); trusted proxies are exempt.
+    pub max_connections_per_address: usize,
     /// Sustained plugin frames per second per socket (protocol.md §1: about 50).
     pub plugin_rate_per_s: u32,
     /// Optional operator-supplied map image (never bundled: protocol.md §6).
@@ -50,6 +55,12 @@ pub struct Settings {
     pub login_window_s: u64,
     /// Discord webhooks and thresholds (its Debug hides the webhook tokens).
     pub alerts: crate::alerts::AlertConfig,
+    /// Anonymous visitors may see `public_pages` (default off).
+    pub public_view: bool,
+    /// Pages the public view opens (default all four).
+    pub public_pages: Vec<crate::auth::PublicPage>,
+    /// Scheduled backups (`backup_dir` + `backup_schedule` + `backup_keep`); `None` = off.
+    pub backups: Option<crate::backup_schedule::BackupSettings>,
 }
 
 impl Default for Settings {
@@ -60,6 +71,7 @@ impl Default for Settings {
             plugin_secret: None,
             live_window_s: 600,
             retention_days: 180,
+            journal_window_s: 600,
             trust_loopback: true,
             trusted_proxies: Vec::new(),
             log_format: LogFormat::Human,
@@ -67,6 +79,7 @@ impl Default for Settings {
             demo_characters: 8,
             max_plugin_connections: 2_000,
             max_browser_connections: 500,
+            max_connections_per_address: 256,
             plugin_rate_per_s: 50,
             map_image_url: None,
             map_image_bounds: None,
@@ -75,6 +88,9 @@ impl Default for Settings {
             login_max_failures: 10,
             login_window_s: 300,
             alerts: crate::alerts::AlertConfig::default(),
+            public_view: false,
+            public_pages: crate::auth::PublicPage::ALL.to_vec(),
+            backups: None,
         }
     }
 }
@@ -99,12 +115,14 @@ struct FileSettings {
     plugin_secret: Option<String>,
     live_window_s: Option<u64>,
     retention_days: Option<u32>,
+    journal_window_s: Option<u64>,
     trust_loopback: Option<bool>,
     trusted_proxies: Option<Vec<String>>,
     log_format: Option<String>,
     demo_characters: Option<usize>,
     max_plugin_connections: Option<usize>,
     max_browser_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
     plugin_rate_per_s: Option<u32>,
     map_image_url: Option<String>,
     map_image_bounds: Option<[f64; 4]>,
@@ -119,6 +137,21 @@ struct FileSettings {
     alert_chat_webhook: Option<String>,
     alert_idle_minutes: Option<u32>,
     alert_low_taper_threshold: Option<u32>,
+    alert_stuck_minutes: Option<u32>,
+    public_view: Option<bool>,
+    public_pages: Option<Vec<String>>,
+    backup_dir: Option<String>,
+    backup_schedule: Option<String>,
+    backup_keep: Option<u32>,
+    alert_stuck_webhook: Option<String>,
+    alert_disconnected_webhook: Option<String>,
+    alert_levelup_webhook: Option<String>,
+    alert_backup_webhook: Option<String>,
+    /// `[alert_webhooks]`: kind → more webhook URLs.
+    alert_webhooks: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// `[alert_templates]`: kind → message template.
+    alert_templates: Option<std::collections::BTreeMap<String, String>>,
+    alert_disconnected_minutes: Option<u32>,
 }
 
 /// Values given on the command line (highest precedence).
@@ -155,6 +188,7 @@ impl Settings {
         s.plugin_secret = file.plugin_secret.or(s.plugin_secret);
         s.live_window_s = file.live_window_s.unwrap_or(s.live_window_s);
         s.retention_days = file.retention_days.unwrap_or(s.retention_days);
+        s.journal_window_s = file.journal_window_s.unwrap_or(s.journal_window_s);
         s.trust_loopback = file.trust_loopback.unwrap_or(s.trust_loopback);
         s.trusted_proxies = file.trusted_proxies.unwrap_or(s.trusted_proxies);
         if let Some(v) = file.log_format {
@@ -163,6 +197,7 @@ impl Settings {
         s.demo_characters = file.demo_characters.unwrap_or(s.demo_characters);
         s.max_plugin_connections = file.max_plugin_connections.unwrap_or(s.max_plugin_connections);
         s.max_browser_connections = file.max_browser_connections.unwrap_or(s.max_browser_connections);
+        s.max_connections_per_address = file.max_connections_per_address.unwrap_or(s.max_connections_per_address);
         s.plugin_rate_per_s = file.plugin_rate_per_s.unwrap_or(s.plugin_rate_per_s);
         s.map_image_url = file.map_image_url.or(s.map_image_url);
         s.map_image_bounds = file.map_image_bounds.or(s.map_image_bounds);
@@ -178,6 +213,43 @@ impl Settings {
         s.alerts.chat_webhook = blank_is_unset(file.alert_chat_webhook);
         s.alerts.idle_minutes = file.alert_idle_minutes.unwrap_or(s.alerts.idle_minutes);
         s.alerts.low_taper_threshold = file.alert_low_taper_threshold.unwrap_or(s.alerts.low_taper_threshold);
+        let (mut backup_dir, mut backup_schedule, mut backup_keep) = (
+            file.backup_dir.map(|d| (d, from_file.to_string())),
+            file.backup_schedule.map(|d| (d, from_file.to_string())),
+            file.backup_keep,
+        );
+        s.public_view = file.public_view.unwrap_or(s.public_view);
+        if let Some(pages) = file.public_pages {
+            s.public_pages = crate::auth::PublicPage::parse_list(&pages.join(","))
+                .map_err(|e| ConfigError(format!("{from_file}: public_pages: {e}")))?;
+        }
+        let kind_of = |k: &str, table: &str| {
+            crate::alerts::AlertKind::from_name(k).ok_or_else(|| {
+                ConfigError(format!(
+                    "{from_file}: [{table}] '{k}' is not an alert kind: use rare, death, idle, tapers, chat, stuck, disconnected, levelup or backup"
+                ))
+            })
+        };
+        use crate::alerts::AlertKind as K;
+        for (kind, v) in [
+            (K::Stuck, file.alert_stuck_webhook),
+            (K::Disconnected, file.alert_disconnected_webhook),
+            (K::Levelup, file.alert_levelup_webhook),
+            (K::Backup, file.alert_backup_webhook),
+        ] {
+            if let Some(url) = blank_is_unset(v) {
+                s.alerts.extra_webhooks.push((kind, url));
+            }
+        }
+        for (k, urls) in file.alert_webhooks.unwrap_or_default() {
+            let kind = kind_of(&k, "alert_webhooks")?;
+            s.alerts.extra_webhooks.extend(urls.into_iter().filter(|u| !u.trim().is_empty()).map(|u| (kind, u)));
+        }
+        for (k, t) in file.alert_templates.unwrap_or_default() {
+            s.alerts.templates.push((kind_of(&k, "alert_templates")?, t));
+        }
+        s.alerts.stuck_minutes = file.alert_stuck_minutes.unwrap_or(s.alerts.stuck_minutes);
+        s.alerts.disconnected_minutes = file.alert_disconnected_minutes.unwrap_or(s.alerts.disconnected_minutes);
 
         for (key, value) in env {
             let what = key.as_str();
@@ -187,6 +259,7 @@ impl Settings {
                 "OVERLORD_PLUGIN_SECRET" => s.plugin_secret = Some(value.clone()),
                 "OVERLORD_LIVE_WINDOW_S" => s.live_window_s = parse_num(value, what)?,
                 "OVERLORD_RETENTION_DAYS" => s.retention_days = parse_num(value, what)?,
+                "OVERLORD_JOURNAL_WINDOW_S" => s.journal_window_s = parse_num(value, what)?,
                 "OVERLORD_TRUST_LOOPBACK" => s.trust_loopback = parse_bool(value, what)?,
                 "OVERLORD_TRUSTED_PROXIES" => {
                     s.trusted_proxies =
@@ -196,6 +269,7 @@ impl Settings {
                 "OVERLORD_DEMO_CHARACTERS" => s.demo_characters = parse_num(value, what)?,
                 "OVERLORD_MAX_PLUGIN_CONNECTIONS" => s.max_plugin_connections = parse_num(value, what)?,
                 "OVERLORD_MAX_BROWSER_CONNECTIONS" => s.max_browser_connections = parse_num(value, what)?,
+                "OVERLORD_MAX_CONNECTIONS_PER_ADDRESS" => s.max_connections_per_address = parse_num(value, what)?,
                 "OVERLORD_PLUGIN_RATE_PER_S" => s.plugin_rate_per_s = parse_num(value, what)?,
                 "OVERLORD_MAP_IMAGE_URL" => s.map_image_url = Some(value.clone()),
                 "OVERLORD_SESSION_TTL_S" => s.session_ttl_s = parse_num(value, what)?,
@@ -219,6 +293,29 @@ impl Settings {
                 }
                 "OVERLORD_ALERT_IDLE_MINUTES" => s.alerts.idle_minutes = parse_num(value, what)?,
                 "OVERLORD_ALERT_LOW_TAPER_THRESHOLD" => s.alerts.low_taper_threshold = parse_num(value, what)?,
+                "OVERLORD_BACKUP_DIR" => backup_dir = Some((value.clone(), what.to_string())),
+                "OVERLORD_BACKUP_SCHEDULE" => backup_schedule = Some((value.clone(), what.to_string())),
+                "OVERLORD_BACKUP_KEEP" => backup_keep = Some(parse_num(value, what)?),
+                "OVERLORD_PUBLIC_VIEW" => s.public_view = parse_bool(value, what)?,
+                "OVERLORD_PUBLIC_PAGES" => {
+                    s.public_pages =
+                        crate::auth::PublicPage::parse_list(value).map_err(|e| ConfigError(format!("{what}: {e}")))?
+                }
+                "OVERLORD_ALERT_STUCK_WEBHOOK"
+                | "OVERLORD_ALERT_DISCONNECTED_WEBHOOK"
+                | "OVERLORD_ALERT_LEVELUP_WEBHOOK"
+                | "OVERLORD_ALERT_BACKUP_WEBHOOK" => {
+                    let kind = crate::alerts::AlertKind::ALL.into_iter().find(|k| k.env_key() == what);
+                    if let Some(kind) = kind {
+                        // The environment wins: it replaces what the file set for this key.
+                        s.alerts.extra_webhooks.retain(|(k, _)| *k != kind);
+                        if !value.trim().is_empty() {
+                            s.alerts.extra_webhooks.push((kind, value.clone()));
+                        }
+                    }
+                }
+                "OVERLORD_ALERT_STUCK_MINUTES" => s.alerts.stuck_minutes = parse_num(value, what)?,
+                "OVERLORD_ALERT_DISCONNECTED_MINUTES" => s.alerts.disconnected_minutes = parse_num(value, what)?,
                 // Other OVERLORD_* names belong to other tools (tests, the e2e runner).
                 _ => {}
             }
@@ -230,6 +327,7 @@ impl Settings {
         if let Some(v) = &flags.log_format {
             s.log_format = parse_log_format(v, "--log-format")?;
         }
+        s.backups = backup_settings(backup_dir, backup_schedule, backup_keep)?;
         s.demo = flags.demo;
         s.validate()?;
         Ok(s)
@@ -250,6 +348,12 @@ impl Settings {
         if !(1..=36_500).contains(&self.retention_days) {
             return Err(ConfigError(format!("retention_days: {} is outside 1..=36500", self.retention_days)));
         }
+        if !(30..=86_400).contains(&self.journal_window_s) {
+            return Err(ConfigError(format!(
+                "journal_window_s: {} is outside 30..=86400 seconds",
+                self.journal_window_s
+            )));
+        }
         if !(1..=10_000).contains(&self.plugin_rate_per_s) {
             return Err(ConfigError(format!("plugin_rate_per_s: {} is outside 1..=10000", self.plugin_rate_per_s)));
         }
@@ -258,6 +362,9 @@ impl Settings {
         }
         if self.max_plugin_connections == 0 || self.max_browser_connections == 0 {
             return Err(ConfigError("max_plugin_connections and max_browser_connections must be at least 1".into()));
+        }
+        if self.max_connections_per_address == 0 {
+            return Err(ConfigError("max_connections_per_address must be at least 1 (default 256)".into()));
         }
         self.auth_config()?;
         self.alerts.validate().map_err(ConfigError)?;
@@ -288,10 +395,44 @@ impl Settings {
             public_origin: self.public_origin.clone(),
             login_max_failures: self.login_max_failures,
             login_window: std::time::Duration::from_secs(self.login_window_s),
+            public_pages: if self.public_view { self.public_pages.clone() } else { Vec::new() },
             ..crate::auth::AuthConfig::default()
         };
         cfg.validate().map_err(ConfigError)?;
         Ok(cfg)
+    }
+}
+
+/// `backup_dir` and `backup_schedule` together turn scheduled backups on; one without the
+/// other is an error (a schedule with nowhere to write is a mistake, not "off").
+fn backup_settings(
+    dir: Option<(String, String)>,
+    schedule: Option<(String, String)>,
+    keep: Option<u32>,
+) -> Result<Option<crate::backup_schedule::BackupSettings>, ConfigError> {
+    let dir = dir.filter(|(d, _)| !d.trim().is_empty());
+    let schedule = schedule.filter(|(d, _)| !d.trim().is_empty());
+    let keep = keep.unwrap_or(7);
+    if !(1..=crate::backup_schedule::MAX_KEEP).contains(&keep) {
+        return Err(ConfigError(format!("backup_keep: {keep} is outside 1..={}", crate::backup_schedule::MAX_KEEP)));
+    }
+    match (dir, schedule) {
+        (None, None) => Ok(None),
+        (Some((_, from)), None) => {
+            Err(ConfigError(format!("{from}: backup_dir is set but backup_schedule is not (e.g. \"daily 03:30\")")))
+        }
+        (None, Some((_, from))) => {
+            Err(ConfigError(format!("{from}: backup_schedule is set but backup_dir is not (an absolute path)")))
+        }
+        (Some((d, dfrom)), Some((sch, sfrom))) => {
+            let dir = PathBuf::from(d.trim());
+            if !dir.is_absolute() {
+                return Err(ConfigError(format!("{dfrom}: backup_dir '{d}' must be an absolute path")));
+            }
+            let schedule = crate::backup_schedule::Schedule::parse(&sch)
+                .map_err(|e| ConfigError(format!("{sfrom}: backup_schedule {e}")))?;
+            Ok(Some(crate::backup_schedule::BackupSettings { dir, schedule, keep }))
+        }
     }
 }
 

@@ -7,13 +7,24 @@
 //!
 //! Layout: `DIR/<first_seq:020>.seg`, each a run of records
 //! `[len: u32 LE][crc32: u32 LE][seq: u64 LE][payload: len bytes]`, where the CRC covers
-//! the seq and the payload. Sequence numbers are global, start at 1 and never repeat.
-//! Owns: segment files, checksums, torn-tail repair, replay, trimming. Never interprets
-//! payloads.
+//! the seq and the payload. Sequence numbers are global, start at 1 and never repeat, and
+//! never go backwards relative to what the journal fed: the caller passes the highest seq
+//! its files have applied (`JournalOptions::floor_seq`) and numbering continues past it,
+//! in a fresh segment, when the journal itself ends earlier (deleted, truncated, or copied
+//! before the files it fed). A segment holds consecutive seqs; segments may have gaps
+//! between them. Segments also roll by age (`roll_after`) so trimming frees whole files
+//! at the granularity a short journal window needs, and a fully covered current segment
+//! is rolled away by `trim_before`, leaving an empty segment whose name keeps the numbering.
+//! Owns: segment files, checksums, torn-tail repair, replay, trimming, and the size and
+//! age span figures of `/metrics`. Never interprets payloads.
 
+use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
 
 /// A segment is closed and a new one started past this size, so trimming frees space in
 /// steps small enough to matter and replay can skip whole files.
@@ -54,8 +65,70 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OpenReport {
     pub segments: usize,
+    /// The last seq the journal itself held (0 when it held none).
     pub last_seq: u64,
     pub torn_bytes_dropped: u64,
+    /// Set when the journal ended before `floor_seq`: the first seq new records get
+    /// (`floor_seq + 1`). The seqs after `last_seq` up to the floor exist only in the files.
+    pub numbered_past: Option<u64>,
+}
+
+/// How a journal is opened.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JournalOptions {
+    /// The highest seq anything the journal fed has applied (day-file and state
+    /// checkpoints, snapshot coverage). New records are numbered past it whatever the
+    /// journal holds, so a record is never skipped as "already applied".
+    pub floor_seq: u64,
+    /// Start a new segment once the current one's oldest record is this old (whole
+    /// segments are the unit of trimming). `None`: roll by size only.
+    pub roll_after: Option<Duration>,
+}
+
+/// Live figures for `/metrics`: bytes on disk and the write-time span of the records held.
+#[derive(Debug, Default)]
+pub struct JournalGauge {
+    pub bytes: AtomicU64,
+    pub segments: AtomicU64,
+    /// Unix ms the oldest held record was written (0 = the journal holds no record).
+    pub oldest_ms: AtomicI64,
+    /// Unix ms the newest held record was written (0 = none).
+    pub newest_ms: AtomicI64,
+    /// At open, how many seqs the files it fed had applied past the journal's end (the
+    /// journal was shorter than its files); 0 when it was not.
+    pub short_seqs: AtomicU64,
+    /// At open, how many seqs the files still needed that the journal no longer held
+    /// (set by the owner, which knows the files' checkpoints).
+    pub missing_seqs: AtomicU64,
+}
+
+impl JournalGauge {
+    /// Seconds between now and the oldest record held (0 when empty).
+    pub fn oldest_age_s(&self, now_ms: i64) -> f64 {
+        match self.oldest_ms.load(Ordering::Relaxed) {
+            0 => 0.0,
+            t => (now_ms - t).max(0) as f64 / 1000.0,
+        }
+    }
+
+    /// Seconds between now and the newest record held (0 when empty).
+    pub fn newest_age_s(&self, now_ms: i64) -> f64 {
+        match self.newest_ms.load(Ordering::Relaxed) {
+            0 => 0.0,
+            t => (now_ms - t).max(0) as f64 / 1000.0,
+        }
+    }
+}
+
+/// One segment as the open journal tracks it.
+#[derive(Debug, Clone)]
+struct SegMeta {
+    first_seq: u64,
+    path: PathBuf,
+    bytes: u64,
+    /// Write times (unix ms) of its oldest and newest record; `None` while empty.
+    oldest_ms: Option<i64>,
+    newest_ms: Option<i64>,
 }
 
 pub struct Journal {
@@ -66,12 +139,31 @@ pub struct Journal {
     good_len: u64,
     next_seq: u64,
     buf: Vec<u8>,
+    /// Every segment on disk, oldest first; the last is the current one.
+    segs: VecDeque<SegMeta>,
+    roll_after: Option<Duration>,
+    gauge: Arc<JournalGauge>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn mtime_ms(path: &Path) -> Option<i64> {
+    let modified = fs::metadata(path).ok()?.modified().ok()?;
+    let d = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(d.as_millis() as i64)
 }
 
 impl Journal {
     /// Opens (creating if needed) the journal in `dir`, cutting off a torn tail of the
     /// newest segment so appends continue after the last whole record.
     pub fn open(dir: &Path) -> Result<(Journal, OpenReport), JournalError> {
+        Journal::open_with(dir, JournalOptions::default())
+    }
+
+    /// Opens the journal numbering past `opts.floor_seq` (see [`JournalOptions`]).
+    pub fn open_with(dir: &Path, opts: JournalOptions) -> Result<(Journal, OpenReport), JournalError> {
         fs::create_dir_all(dir).map_err(io_err(dir))?;
         let segments = list_segments(dir)?;
         let mut report = OpenReport { segments: segments.len(), ..OpenReport::default() };
@@ -99,15 +191,64 @@ impl Journal {
         if segments.is_empty() {
             sync_dir(dir);
         }
-        let journal = Journal {
+        // What each segment holds, for trimming and the gauge. Write times are not in the
+        // format: a segment's records were written after the previous segment's last write
+        // and up to its own (file modification times).
+        let mut segs = VecDeque::new();
+        let listed: Vec<(u64, PathBuf)> =
+            if segments.is_empty() { vec![(first_seq, path.clone())] } else { segments.clone() };
+        let mut prev_mtime = None;
+        for (i, (first, p)) in listed.iter().enumerate() {
+            let bytes =
+                if i + 1 == listed.len() { scan.good_len } else { fs::metadata(p).map(|m| m.len()).unwrap_or(0) };
+            let mtime = mtime_ms(p);
+            let (oldest_ms, newest_ms) = if bytes == 0 { (None, None) } else { (prev_mtime.or(mtime), mtime) };
+            prev_mtime = mtime.or(prev_mtime);
+            segs.push_back(SegMeta { first_seq: *first, path: p.clone(), bytes, oldest_ms, newest_ms });
+        }
+        let mut journal = Journal {
             dir: dir.to_path_buf(),
             file,
             path,
             good_len: scan.good_len,
             next_seq: last_seq + 1,
             buf: Vec::new(),
+            segs,
+            roll_after: opts.roll_after,
+            gauge: Arc::new(JournalGauge::default()),
         };
+        if opts.floor_seq > last_seq {
+            // The journal ends before what its files applied: continue numbering past them in
+            // a fresh segment (a segment holds consecutive seqs only).
+            journal.next_seq = opts.floor_seq + 1;
+            journal.roll_segment()?;
+            report.numbered_past = Some(journal.next_seq);
+            journal.gauge.short_seqs.store(opts.floor_seq - last_seq, Ordering::Relaxed);
+        }
+        journal.publish();
         Ok((journal, report))
+    }
+
+    /// The figures `/metrics` shows; updated by every append, roll and trim.
+    pub fn gauge(&self) -> Arc<JournalGauge> {
+        self.gauge.clone()
+    }
+
+    /// The first seq a record held on disk has, if any.
+    pub fn first_held_seq(&self) -> Option<u64> {
+        self.segs.iter().find(|s| s.bytes > 0).map(|s| s.first_seq)
+    }
+
+    fn publish(&self) {
+        let g = &self.gauge;
+        g.bytes.store(self.segs.iter().map(|s| s.bytes).sum(), Ordering::Relaxed);
+        g.segments.store(self.segs.len() as u64, Ordering::Relaxed);
+        g.oldest_ms.store(self.segs.iter().find_map(|s| s.oldest_ms).unwrap_or(0), Ordering::Relaxed);
+        g.newest_ms.store(self.segs.iter().rev().find_map(|s| s.newest_ms).unwrap_or(0), Ordering::Relaxed);
+    }
+
+    fn current_meta(&mut self) -> Option<&mut SegMeta> {
+        self.segs.back_mut()
     }
 
     /// The sequence number the next appended record gets.
@@ -119,7 +260,12 @@ impl Journal {
     /// the first one. On failure nothing of the batch counts: the segment is cut back to
     /// its last whole record, so a retry after the disk frees up appends cleanly.
     pub fn append_batch<P: AsRef<[u8]>>(&mut self, payloads: &[P]) -> Result<u64, JournalError> {
-        if self.good_len >= SEGMENT_MAX_BYTES {
+        let now = now_ms();
+        let aged = match (self.roll_after, self.segs.back().and_then(|s| s.oldest_ms)) {
+            (Some(after), Some(oldest)) => now - oldest >= after.as_millis() as i64,
+            _ => false,
+        };
+        if self.good_len >= SEGMENT_MAX_BYTES || (aged && self.good_len > 0) {
             self.roll_segment()?;
         }
         let first = self.next_seq;
@@ -147,9 +293,16 @@ impl Journal {
         }
         self.good_len += self.buf.len() as u64;
         self.next_seq += payloads.len() as u64;
+        let added = self.buf.len() as u64;
+        if let Some(cur) = self.current_meta() {
+            cur.bytes += added;
+            cur.oldest_ms.get_or_insert(now);
+            cur.newest_ms = Some(now);
+        }
         if self.buf.capacity() > 4 * SEGMENT_MAX_BYTES as usize / 16 {
             self.buf = Vec::new();
         }
+        self.publish();
         Ok(first)
     }
 
@@ -159,26 +312,44 @@ impl Journal {
             OpenOptions::new().create(true).read(true).write(true).truncate(true).open(&path).map_err(io_err(&path))?;
         sync_dir(&self.dir);
         self.file = file;
-        self.path = path;
+        self.path = path.clone();
         self.good_len = 0;
+        // Re-rolling onto the same name (an empty segment) replaces its entry.
+        if self.segs.back().is_some_and(|s| s.path == path) {
+            self.segs.pop_back();
+        }
+        self.segs.push_back(SegMeta { first_seq: self.next_seq, path, bytes: 0, oldest_ms: None, newest_ms: None });
         Ok(())
     }
 
     /// Deletes whole segments all of whose records have `seq < keep_from` (they are
-    /// covered by a durable checkpoint). The current segment is never deleted.
+    /// covered by a durable checkpoint). When every record is covered, the current segment
+    /// is rolled first (an empty segment named for the next seq stays, so numbering
+    /// survives a restart) and deleted too.
     pub fn trim_before(&mut self, keep_from: u64) -> Result<usize, JournalError> {
-        let segments = list_segments(&self.dir)?;
+        if self.good_len > 0 && self.next_seq <= keep_from {
+            self.roll_segment()?;
+        }
         let mut removed = 0;
-        for pair in segments.windows(2) {
-            let (_, path) = &pair[0];
-            let (next_first, _) = pair[1];
-            if next_first <= keep_from && *path != self.path {
-                fs::remove_file(path).map_err(io_err(path))?;
-                removed += 1;
+        while self.segs.len() >= 2 {
+            let next_first = self.segs[1].first_seq;
+            if next_first > keep_from {
+                break;
             }
+            let Some(old) = self.segs.pop_front() else { break };
+            match fs::remove_file(&old.path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    self.segs.push_front(old.clone());
+                    return Err(JournalError::Io { path: old.path, source: e });
+                }
+            }
+            removed += 1;
         }
         if removed > 0 {
             sync_dir(&self.dir);
+            self.publish();
         }
         Ok(removed)
     }
@@ -378,5 +549,61 @@ mod tests {
         let left = collect(tmp.path(), 0);
         assert!(left.first().unwrap().0 <= 65);
         assert_eq!(left.last().unwrap().0, 70);
+    }
+
+    #[test]
+    fn numbering_continues_past_the_floor_when_the_journal_ends_before_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (mut j, _) = Journal::open(tmp.path()).unwrap();
+        j.append_batch(&[b"a", b"b", b"c"]).unwrap();
+        drop(j);
+        // The files it fed had applied up to 10: the journal lost 4..=10 (or never held them).
+        let opts = JournalOptions { floor_seq: 10, roll_after: None };
+        let (mut j, report) = Journal::open_with(tmp.path(), opts).unwrap();
+        assert_eq!(report.last_seq, 3);
+        assert_eq!(report.numbered_past, Some(11));
+        assert_eq!(j.gauge().short_seqs.load(Ordering::Relaxed), 7);
+        assert_eq!(j.append_batch(&[b"d"]).unwrap(), 11);
+        drop(j);
+        let seqs: Vec<u64> = collect(tmp.path(), 0).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(seqs, vec![1, 2, 3, 11], "both segments replay, across the gap");
+        let (j, report) = Journal::open(tmp.path()).unwrap();
+        assert_eq!((report.last_seq, j.next_seq()), (11, 12));
+    }
+
+    #[test]
+    fn an_empty_or_deleted_journal_still_numbers_past_the_floor() {
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = JournalOptions { floor_seq: 150, roll_after: None };
+        let (mut j, report) = Journal::open_with(tmp.path(), opts).unwrap();
+        assert_eq!(report.numbered_past, Some(151));
+        assert_eq!(j.append_batch(&[b"x"]).unwrap(), 151);
+        // Fully trimmed: the empty segment left behind keeps the numbering without a floor.
+        j.trim_before(152).unwrap();
+        assert_eq!(collect(tmp.path(), 0).len(), 0);
+        assert_eq!(j.gauge().bytes.load(Ordering::Relaxed), 0);
+        assert_eq!(j.gauge().oldest_ms.load(Ordering::Relaxed), 0);
+        drop(j);
+        let (mut j, _) = Journal::open(tmp.path()).unwrap();
+        assert_eq!(j.append_batch(&[b"y"]).unwrap(), 152);
+    }
+
+    #[test]
+    fn segments_roll_by_age_and_the_gauge_tracks_size_and_span() {
+        let tmp = tempfile::tempdir().unwrap();
+        let opts = JournalOptions { floor_seq: 0, roll_after: Some(Duration::from_millis(50)) };
+        let (mut j, _) = Journal::open_with(tmp.path(), opts).unwrap();
+        j.append_batch(&[b"one"]).unwrap();
+        std::thread::sleep(Duration::from_millis(80));
+        j.append_batch(&[b"two"]).unwrap();
+        assert_eq!(list_segments(tmp.path()).unwrap().len(), 2, "the aged segment rolled");
+        let g = j.gauge();
+        assert_eq!(g.bytes.load(Ordering::Relaxed), 2 * (HEADER_BYTES as u64 + 3));
+        let (old, new) = (g.oldest_ms.load(Ordering::Relaxed), g.newest_ms.load(Ordering::Relaxed));
+        assert!(new - old >= 80, "span {old}..{new}");
+        j.trim_before(2).unwrap();
+        assert_eq!(list_segments(tmp.path()).unwrap().len(), 1);
+        assert_eq!(g.bytes.load(Ordering::Relaxed), HEADER_BYTES as u64 + 3);
+        assert_eq!(collect(tmp.path(), 0), vec![(2, b"two".to_vec())]);
     }
 }

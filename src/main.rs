@@ -80,6 +80,20 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Import a group's history from the old Mosswart Overlord stack (stop the server first).
+    Import {
+        /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+        /// Read and decode everything, report what would be imported, write nothing.
+        #[arg(long, global = true)]
+        dry_run: bool,
+        /// No progress display (the report is still printed).
+        #[arg(long, global = true)]
+        quiet: bool,
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Manage dashboard accounts (opens state.redb directly: stop the server first).
     User {
         /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
@@ -87,6 +101,32 @@ enum Command {
         data_dir: Option<PathBuf>,
         #[command(subcommand)]
         action: UserAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportSource {
+    /// From the old PostgreSQL databases (and the issue board file).
+    Seed {
+        /// The tracker's database, e.g. postgres://user:pass@127.0.0.1:5432/dereth or
+        /// postgres://user@%2Fvar%2Frun%2Fpostgresql/dereth (Unix socket).
+        #[arg(long)]
+        telemetry_db: String,
+        /// The inventory service's database (inventory_db).
+        #[arg(long)]
+        inventory_db: Option<String>,
+        /// The issue board file (static/openissues.json).
+        #[arg(long)]
+        issues: Option<PathBuf>,
+    },
+    /// From JSON Lines dumps of one old table (row_to_json output; `-` reads stdin).
+    Jsonl {
+        /// The old table the lines come from (telemetry_events, spawn_events, rare_events,
+        /// portals, character_stats, combat_stats, users, items, openissues).
+        #[arg(long)]
+        table: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -113,6 +153,8 @@ enum UserAction {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: the allocator settings only apply cleanly then.
+    overlord::memory::tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { data_dir, listen, demo, log_format } => {
@@ -128,6 +170,7 @@ fn main() -> ExitCode {
             run_async(serve(settings))
         }
         Command::User { data_dir, action } => user_command(data_dir, action),
+        Command::Import { data_dir, dry_run, quiet, source } => import_command(data_dir, dry_run, quiet, source),
         Command::Backup { dest, url } => run_async(backup(dest, url)),
         Command::Reindex { data_dir } => reindex(data_dir),
         Command::RestoreCheck { dir, json } => restore_check(&dir, json),
@@ -193,6 +236,54 @@ fn user_command(data_dir: Option<PathBuf>, action: UserAction) -> ExitCode {
     }
 }
 
+fn import_command(data_dir: Option<PathBuf>, dry_run: bool, quiet: bool, source: ImportSource) -> ExitCode {
+    let flags = Overrides { data_dir, ..Default::default() };
+    let settings = match Settings::load(&flags) {
+        Ok(s) => s,
+        Err(ConfigError(msg)) => {
+            eprintln!("overlord: invalid configuration: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&settings.log_format);
+    let (data_dir, retention_days) = (settings.data_dir.clone(), settings.retention_days);
+    let result = match source {
+        ImportSource::Seed { telemetry_db, inventory_db, issues } => {
+            let opts = overlord::import::SeedOptions {
+                telemetry_db,
+                inventory_db,
+                issues,
+                data_dir,
+                retention_days,
+                dry_run,
+                quiet,
+            };
+            match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+                Ok(rt) => rt.block_on(overlord::import::seed(opts)),
+                Err(e) => Err(overlord::import::ImportError::Internal(e.to_string())),
+            }
+        }
+        ImportSource::Jsonl { table, files } => overlord::import::jsonl(overlord::import::JsonlOptions {
+            table,
+            files,
+            data_dir,
+            retention_days,
+            dry_run,
+            quiet,
+        }),
+    };
+    match result {
+        Ok(report) => {
+            print!("{}", report.render());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("overlord: import: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn run_async(fut: impl std::future::Future<Output = Result<(), String>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -220,6 +311,7 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
     }
     let demo = settings.demo.then(|| (settings.plugin_secret.clone().unwrap_or_default(), settings.demo_characters));
     let running = overlord::server::start(settings).await.map_err(|e| e.to_string())?;
+    overlord::memory::spawn_trimmer().map_err(|e| format!("cannot start the memory trim thread: {e}"))?;
     // One line on stdout, for scripts and the e2e runner, once the socket is bound.
     println!("overlord listening on http://{}", running.addr);
     tracing::info!(addr = %running.addr, "listening");

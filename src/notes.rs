@@ -1,6 +1,7 @@
 //! The group's notes board: short titled notes, open or done, in `state.redb`.
 //!
-//! Owns validation (title ≤ 200 chars, body ≤ 10,000) and storage. Never does HTTP.
+//! Owns validation (title ≤ 200 chars, body ≤ 10,000), who may change a note (its
+//! author, or an admin), and storage. Never does HTTP.
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -29,9 +30,24 @@ pub enum NoteState {
     Done,
 }
 
+/// Who is changing a note. Members edit and delete the notes they wrote; admins any note.
+#[derive(Debug, Clone, Copy)]
+pub struct Editor<'a> {
+    pub username: &'a str,
+    pub is_admin: bool,
+}
+
+impl Editor<'_> {
+    fn may_change(&self, note: &Note) -> bool {
+        self.is_admin || note.author.to_lowercase() == self.username.to_lowercase()
+    }
+}
+
 #[derive(Debug, PartialEq)]
 pub enum NoteError {
     Invalid(String),
+    /// The editor is neither the note's author nor an admin.
+    Forbidden(u64),
     NotFound(u64),
     Full,
     Storage(String),
@@ -42,6 +58,9 @@ impl std::fmt::Display for NoteError {
         match self {
             NoteError::Invalid(m) => f.write_str(m),
             NoteError::NotFound(id) => write!(f, "no note with id {id}"),
+            NoteError::Forbidden(id) => {
+                write!(f, "note {id} was written by another member: only its author or an admin may change it")
+            }
             NoteError::Full => write!(f, "the board holds {MAX_NOTES} notes; delete some first"),
             NoteError::Storage(m) => write!(f, "storage: {m}"),
         }
@@ -129,6 +148,7 @@ pub fn get(db: &Database, id: u64) -> Result<Note, NoteError> {
 pub fn update(
     db: &Database,
     id: u64,
+    editor: Editor<'_>,
     title: Option<&str>,
     body: Option<&str>,
     state: Option<NoteState>,
@@ -140,6 +160,9 @@ pub fn update(
             Some(v) => serde_json::from_slice(v.value()).map_err(storage)?,
             None => return Err(NoteError::NotFound(id)),
         };
+        if !editor.may_change(&note) {
+            return Err(NoteError::Forbidden(id));
+        }
         if let Some(x) = title {
             note.title = x.trim().to_string();
         }
@@ -155,10 +178,17 @@ pub fn update(
     })
 }
 
-pub fn delete(db: &Database, id: u64) -> Result<Note, NoteError> {
-    write(db, |t| match t.remove(id).map_err(storage)? {
-        Some(v) => serde_json::from_slice(v.value()).map_err(storage),
-        None => Err(NoteError::NotFound(id)),
+pub fn delete(db: &Database, id: u64, editor: Editor<'_>) -> Result<Note, NoteError> {
+    write(db, |t| {
+        let note: Note = match t.get(id).map_err(storage)? {
+            Some(v) => serde_json::from_slice(v.value()).map_err(storage)?,
+            None => return Err(NoteError::NotFound(id)),
+        };
+        if !editor.may_change(&note) {
+            return Err(NoteError::Forbidden(id));
+        }
+        t.remove(id).map_err(storage)?;
+        Ok(note)
     })
 }
 
@@ -173,11 +203,29 @@ mod tests {
         let a = create(&db, "Gaerlan run", "Saturday", "alice", 1).unwrap();
         let b = create(&db, "Buy tapers", "", "bob", 2).unwrap();
         assert_eq!((a.id, b.id), (1, 2));
-        update(&db, a.id, None, None, Some(NoteState::Done), 3).unwrap();
+        update(&db, a.id, ALICE, None, None, Some(NoteState::Done), 3).unwrap();
         assert_eq!(list(&db, Some(NoteState::Open)).unwrap(), vec![b.clone()]);
         assert_eq!(list(&db, None).unwrap().len(), 2);
-        delete(&db, b.id).unwrap();
-        assert_eq!(delete(&db, b.id), Err(NoteError::NotFound(2)));
+        delete(&db, b.id, ADMIN).unwrap();
+        assert_eq!(delete(&db, b.id, ADMIN), Err(NoteError::NotFound(2)));
+    }
+
+    const ALICE: Editor = Editor { username: "alice", is_admin: false };
+    const ADMIN: Editor = Editor { username: "root", is_admin: true };
+
+    #[test]
+    fn members_change_only_their_own_notes_and_admins_any() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = Database::create(tmp.path().join("s.redb")).unwrap();
+        let bobs = create(&db, "Bob's plan", "", "bob", 1).unwrap();
+        let alices = create(&db, "Alice's plan", "", "alice", 1).unwrap();
+        assert_eq!(update(&db, bobs.id, ALICE, Some("mine now"), None, None, 2), Err(NoteError::Forbidden(bobs.id)));
+        assert_eq!(delete(&db, bobs.id, ALICE), Err(NoteError::Forbidden(bobs.id)));
+        assert_eq!(get(&db, bobs.id).unwrap().title, "Bob's plan");
+        let upper = Editor { username: "ALICE", is_admin: false };
+        assert_eq!(update(&db, alices.id, upper, Some("renamed"), None, None, 2).unwrap().title, "renamed");
+        assert_eq!(update(&db, bobs.id, ADMIN, None, None, Some(NoteState::Done), 3).unwrap().state, NoteState::Done);
+        delete(&db, bobs.id, ADMIN).unwrap();
     }
 
     #[test]

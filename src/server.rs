@@ -40,7 +40,7 @@ pub fn open_state_db(data_dir: &Path) -> Result<Arc<redb::Database>, StartError>
     std::fs::create_dir_all(data_dir)
         .map_err(|e| StartError(format!("cannot create the data directory {}: {e}", data_dir.display())))?;
     let path = data_dir.join("state.redb");
-    redb::Database::create(&path).map(Arc::new).map_err(|e| match e {
+    crate::memory::create_state_db(&path).map(Arc::new).map_err(|e| match e {
         redb::DatabaseError::DatabaseAlreadyOpen => {
             StartError(format!("{} is in use: another overlord is running on this data directory", path.display()))
         }
@@ -70,19 +70,21 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         }
     }
     let snapshot_seq = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
+    let journal_window = std::time::Duration::from_secs(settings.journal_window_s);
     let (writer, writer_join, report) = writer::start(
         &data.join("journal"),
         days.clone(),
         state_db.clone(),
         characters.clone(),
         snapshot_seq.clone(),
-        writer::Retention::days(settings.retention_days),
+        writer::Retention::days(settings.retention_days).with_journal_window(journal_window),
     )
     .map_err(|e| StartError(format!("recovery failed: {e}")))?;
     // Inventory: replay the state journal, then open (or rebuild) the search index.
     let inventory_keep = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
-    let (state_journal, _) = crate::inventory::writer::recover(&data.join("journal").join("state"), &state_db)
-        .map_err(|e| StartError(format!("inventory recovery failed: {e}")))?;
+    let (state_journal, _) =
+        crate::inventory::writer::recover(&data.join("journal").join("state"), &state_db, journal_window)
+            .map_err(|e| StartError(format!("inventory recovery failed: {e}")))?;
     let index = open_index(&data, state_db.clone()).await?;
     let (inventory, inventory_join) =
         crate::inventory::writer::start(state_journal, state_db.clone(), index.clone(), inventory_keep.clone())
@@ -91,7 +93,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let snapshotter = crate::snapshot::spawn_snapshotter(
         state_db.clone(),
         data.clone(),
-        crate::snapshot::SNAPSHOT_INTERVAL,
+        // Two kept snapshots pin the journals back two intervals: a third of the window each.
+        crate::snapshot::SNAPSHOT_INTERVAL.min(journal_window / 3),
         snapshot_seq,
         inventory_keep,
         stop_snapshots.clone(),
@@ -112,6 +115,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
+    let attention =
+        Arc::new(crate::alerts::Attention::new(settings.alerts.stuck_minutes, settings.alerts.disconnected_minutes));
     let app = Arc::new(App {
         settings: settings.clone(),
         hub: Hub::new(),
@@ -125,11 +130,25 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         jobs: Default::default(),
         inventory,
         index,
-        alerts: crate::alerts::Alerts::start(settings.alerts.clone()),
+        map_image: crate::map_image::MapImageStore::open(&settings.data_dir)
+            .map_err(|e| StartError(format!("map image: {e}")))?,
+        alerts: crate::alerts::Alerts::start_with(settings.alerts.clone(), attention.clone()),
+        attention,
+        backups: Arc::new(crate::backup_schedule::Backups::new(settings.backups.as_ref())),
     });
+    let (stop_backups, stop_backups_rx) = tokio::sync::watch::channel(false);
+    let backup_task = settings.backups.clone().map(|cfg| {
+        tracing::info!(dir = %cfg.dir.display(), schedule = %cfg.schedule.describe(), keep = cfg.keep, "scheduled backups on");
+        tokio::spawn(app.backups.clone().run_schedule(app.clone(), cfg, stop_backups_rx))
+    });
+    let _ = app.writer.stats.commit_histogram.set(app.metrics.commit_seconds());
     auth.log_setup_url(&format!("http://{addr}"));
     let sweeper = auth.spawn_session_sweeper(std::time::Duration::from_secs(3600));
     let router = http::router(app.clone());
+    let limits = http::listener::ConnectionLimits::from_descriptor_limit(
+        settings.max_connections_per_address,
+        auth.config().trusted_proxies.clone(),
+    );
     let (shutdown, mut shutdown_rx) = tokio::sync::watch::channel(false);
     let app_for_task = app.clone();
     let data_for_task = data.clone();
@@ -137,10 +156,11 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         let signal = async move {
             let _ = shutdown_rx.wait_for(|v| *v).await;
         };
-        let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(signal);
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "HTTP server failed");
+        http::listener::serve(listener, router, limits, app_for_task.clone(), signal).await;
+        let _ = stop_backups.send(true);
+        if let Some(t) = backup_task {
+            // A backup in progress finishes first: its copy must not be cut off.
+            let _ = t.await;
         }
         app_for_task.hub.close_all_plugins("server shutting down");
         app_for_task.alerts.shutdown().await;

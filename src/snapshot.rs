@@ -53,50 +53,100 @@ pub fn write_clean_marker(data_dir: &Path) {
     }
 }
 
-/// Opens `state.redb`. After an unclean stop the open runs redb's integrity check; a file
-/// that fails it is moved aside and replaced by the newest intact snapshot (the journal
-/// replay that follows brings it forward). Returns the database and what was done.
+/// The first bytes of every redb file (redb's `MAGICNUMBER`).
+const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
+
+/// Opens `state.redb`. A file that exists but is empty or not a redb database is damaged
+/// whatever the clean-shutdown marker says; after an unclean stop the open also runs redb's
+/// integrity check. A damaged file is moved aside and replaced by the newest intact
+/// snapshot (the journal replay that follows brings it forward); with no intact snapshot
+/// the start is refused with the file left untouched, never silently replaced by an empty
+/// database. A missing file with snapshots present is restored the same way. Returns the
+/// database and what was done.
 pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<String>), StoreError> {
     let path = data_dir.join("state.redb");
-    if clean || !path.exists() {
-        return Ok((Database::create(&path).map_err(|e| open_error(&path, e))?, None));
+    if !path.exists() {
+        if list_snapshots(data_dir).is_empty() {
+            return Ok((crate::memory::create_state_db(&path).map_err(|e| open_error(&path, e))?, None));
+        }
+        return restore_newest_snapshot(data_dir, &path, "state.redb is missing", None);
     }
-    match redb::Builder::new().set_check_integrity_on_open(true).open(&path) {
+    if let Some(why) = not_a_database(&path)? {
+        return restore_newest_snapshot(data_dir, &path, &why, Some(&path));
+    }
+    if clean {
+        return Ok((crate::memory::create_state_db(&path).map_err(|e| open_error(&path, e))?, None));
+    }
+    match crate::memory::state_db_builder().set_check_integrity_on_open(true).open(&path) {
         Ok(db) => Ok((db, None)),
         Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
             Err(open_error(&path, redb::DatabaseError::DatabaseAlreadyOpen))
         }
         Err(e) => {
-            let aside = path.with_extension(format!("redb.damaged-{}", chrono::Utc::now().timestamp_millis()));
-            fs::rename(&path, &aside)?;
-            for snap in list_snapshots(data_dir) {
-                let tmp = path.with_extension("redb.restoring");
-                fs::copy(&snap, &tmp)?;
-                match redb::Builder::new().set_check_integrity_on_open(true).open(&tmp) {
-                    Ok(db) => {
-                        drop(db);
-                        fs::rename(&tmp, &path)?;
-                        sync_dir(data_dir);
-                        let db = Database::create(&path).map_err(|e| open_error(&path, e))?;
-                        let note = format!(
-                            "state.redb failed its integrity check ({e}); moved to {} and restored from {}",
-                            aside.display(),
-                            snap.display()
-                        );
-                        return Ok((db, Some(note)));
-                    }
-                    Err(_) => {
-                        let _ = fs::remove_file(&tmp);
-                    }
-                }
-            }
-            let note = format!(
-                "state.redb failed its integrity check ({e}) and no intact snapshot exists; starting with an empty state (moved the damaged file to {})",
-                aside.display()
-            );
-            Ok((Database::create(&path).map_err(|e| open_error(&path, e))?, Some(note)))
+            restore_newest_snapshot(data_dir, &path, &format!("it failed its integrity check ({e})"), Some(&path))
         }
     }
+}
+
+/// `Some(reason)` when the file at `path` cannot be a redb database (empty, shorter than a
+/// header, or without redb's magic bytes).
+fn not_a_database(path: &Path) -> Result<Option<String>, StoreError> {
+    use std::io::Read;
+    let mut head = [0u8; REDB_MAGIC.len()];
+    let mut f = fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(Some("it is empty (0 bytes)".into()));
+    }
+    if len < head.len() as u64 {
+        return Ok(Some(format!("it is {len} bytes long, shorter than a redb header")));
+    }
+    f.read_exact(&mut head)?;
+    Ok((head != REDB_MAGIC).then(|| "it is not a redb database (wrong magic bytes)".to_string()))
+}
+
+/// Replaces `path` by the newest snapshot that passes redb's integrity check, moving the
+/// damaged file (if any) aside first. With none, refuses and leaves everything as it was.
+fn restore_newest_snapshot(
+    data_dir: &Path,
+    path: &Path,
+    why: &str,
+    damaged: Option<&Path>,
+) -> Result<(Database, Option<String>), StoreError> {
+    let tmp = path.with_extension("redb.restoring");
+    for snap in list_snapshots(data_dir) {
+        fs::copy(&snap, &tmp)?;
+        match crate::memory::state_db_builder().set_check_integrity_on_open(true).open(&tmp) {
+            Ok(db) => {
+                drop(db);
+                let aside = match damaged {
+                    Some(d) => {
+                        let aside = d.with_extension(format!("redb.damaged-{}", chrono::Utc::now().timestamp_millis()));
+                        fs::rename(d, &aside)?;
+                        format!("moved to {} and ", aside.display())
+                    }
+                    None => String::new(),
+                };
+                fs::rename(&tmp, path)?;
+                sync_dir(data_dir);
+                let db = crate::memory::create_state_db(path).map_err(|e| open_error(path, e))?;
+                let note = format!(
+                    "{} was damaged: {why}; {aside}restored from {} (the journal brings it forward)",
+                    path.display(),
+                    snap.display()
+                );
+                return Ok((db, Some(note)));
+            }
+            Err(_) => {
+                let _ = fs::remove_file(&tmp);
+            }
+        }
+    }
+    Err(StoreError(format!(
+        "{} is damaged: {why}, and no intact snapshot exists in {}; refusing to start rather than lose every user, item and note (restore a backup, or move the file away to start empty)",
+        path.display(),
+        data_dir.join("snapshots").display()
+    )))
 }
 
 fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
@@ -125,6 +175,16 @@ fn snapshot_covers(path: &Path) -> Option<Covers> {
     let stem = path.file_name()?.to_str()?.strip_prefix("state-")?.strip_suffix(".redb")?;
     let (t, i) = stem.split_once('-')?;
     Some(Covers { telemetry_seq: t.parse().ok()?, inventory_seq: i.parse().ok()? })
+}
+
+/// The newest positions any kept snapshot covers (zero without snapshots): the journals
+/// number past them, so a replay from a snapshot never meets a reused seq.
+pub fn max_covers(data_dir: &Path) -> Covers {
+    let all: Vec<Covers> = list_snapshots(data_dir).iter().filter_map(|p| snapshot_covers(p)).collect();
+    Covers {
+        telemetry_seq: all.iter().map(|c| c.telemetry_seq).max().unwrap_or(0),
+        inventory_seq: all.iter().map(|c| c.inventory_seq).max().unwrap_or(0),
+    }
 }
 
 /// The oldest positions any kept snapshot needs (the journals are kept back to them).
@@ -192,6 +252,11 @@ pub fn spawn_snapshotter(
     keep_inventory_seq: Arc<AtomicU64>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    // The very first start takes one at once: until a snapshot exists, a damaged
+    // state.redb could only be refused, not restored.
+    if list_snapshots(&data_dir).is_empty() {
+        snapshot_state(&db, &data_dir).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
     // Existing snapshots already pin the journals.
     if let Some(oldest) = oldest_covers(&data_dir) {
         keep_seq.store(oldest.telemetry_seq, Ordering::Relaxed);

@@ -4,7 +4,12 @@
 //! server had committed before the kill; every hot copy passes `restore-check` and holds
 //! everything committed before the copy began.
 //!
-//! `OVERLORD_SOAK=1` runs 100 kills instead of 20.
+//! Both run with a short journal window (`OVERLORD_JOURNAL_WINDOW_S=30`), so the journal is
+//! trimmed while they run and copy safety rests on the day-file snapshots; hot copies are
+//! taken as `cp -r` and as slow copies that reach `telemetry/` and `journal/` seconds
+//! apart, in both orders.
+//!
+//! `OVERLORD_SOAK=1` runs 100 kills instead of 20 and 24 hot copies instead of 6.
 
 mod common;
 use common::{SECRET, telemetry};
@@ -20,6 +25,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const CLIENTS: usize = 4;
+/// The journal window these tests run with: short, so trimming happens while they run.
+const WINDOW_S: u64 = 30;
+
+fn soak() -> bool {
+    std::env::var("OVERLORD_SOAK").is_ok_and(|v| v == "1")
+}
 
 struct Server {
     child: Child,
@@ -34,6 +45,7 @@ fn start(dir: &Path) -> Server {
         .args(["--listen", "127.0.0.1:0"])
         .env("OVERLORD_PLUGIN_SECRET", SECRET)
         .env("OVERLORD_PLUGIN_RATE_PER_S", "10000")
+        .env("OVERLORD_JOURNAL_WINDOW_S", WINDOW_S.to_string())
         .env("OVERLORD_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -46,13 +58,17 @@ fn start(dir: &Path) -> Server {
     Server { child, base: format!("http://{addr}"), ws: format!("ws://{addr}") }
 }
 
-async fn committed(server: &Server) -> u64 {
+async fn metric(server: &Server, name: &str) -> f64 {
     let text = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
     text.lines()
-        .find(|l| l.starts_with("overlord_writer_committed_events "))
+        .find(|l| l.split(' ').next() == Some(name))
         .and_then(|l| l.split(' ').nth(1))
         .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0) as u64
+        .unwrap_or(0.0)
+}
+
+async fn committed(server: &Server) -> u64 {
+    metric(server, "overlord_writer_committed_events_total").await as u64
 }
 
 /// Plugin clients that send numbered telemetry as fast as the server takes it, or paced to
@@ -119,7 +135,7 @@ fn kill9(server: &mut Server) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_nine_under_load_loses_nothing_committed() {
-    let rounds = if std::env::var("OVERLORD_SOAK").is_ok_and(|v| v == "1") { 100 } else { 20 };
+    let rounds = if soak() { 100 } else { 20 };
     let tmp = tempfile::tempdir().unwrap();
     let mut previous: Option<(String, u64)> = None;
     for round in 0..rounds {
@@ -153,35 +169,104 @@ async fn kill_nine_under_load_loses_nothing_committed() {
     }
 }
 
+/// How a copy walks the data directory.
+#[derive(Debug, Clone, Copy)]
+enum CopyKind {
+    /// `cp -r`, in whatever order readdir gives.
+    CpR,
+    /// Everything but `journal/` first, then `journal/` this long after (a slow copy).
+    JournalLast(Duration),
+    /// `journal/` first, then the rest this long after.
+    JournalFirst(Duration),
+}
+
+fn cp_r(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg("-r").arg(from).arg(to).status().unwrap();
+    assert!(status.success(), "cp -r {} failed", from.display());
+}
+
+/// Copies `data` into `copy` as `kind` says; each part with `cp -r`.
+async fn take_copy(data: &Path, copy: &Path, kind: CopyKind) {
+    std::fs::create_dir_all(copy).unwrap();
+    let parts = |journal: bool| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(data)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| (p.file_name().unwrap() == "journal") == journal)
+            .collect()
+    };
+    match kind {
+        CopyKind::CpR => {
+            std::fs::remove_dir(copy).unwrap();
+            cp_r(data, copy);
+        }
+        CopyKind::JournalLast(gap) => {
+            for p in parts(false) {
+                cp_r(&p, &copy.join(p.file_name().unwrap()));
+            }
+            tokio::time::sleep(gap).await;
+            cp_r(&data.join("journal"), &copy.join("journal"));
+        }
+        CopyKind::JournalFirst(gap) => {
+            cp_r(&data.join("journal"), &copy.join("journal"));
+            tokio::time::sleep(gap).await;
+            for p in parts(false) {
+                cp_r(&p, &copy.join(p.file_name().unwrap()));
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hot_copy_under_load_restores_everything_committed_before_it() {
+async fn hot_copies_under_load_restore_everything_committed_before_them() {
+    let copies = if soak() { 24 } else { 6 };
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let mut server = start(&data);
     let stop = Arc::new(AtomicBool::new(false));
-    let clients = load(&server, "Copied", stop.clone(), Some(5_000));
-    for i in 0..3 {
-        tokio::time::sleep(Duration::from_millis(400)).await;
+    let clients = load(&server, "Copied", stop.clone(), Some(1_000));
+    // Past one window, the journal has been trimmed: copies rest on the day snapshots.
+    tokio::time::sleep(Duration::from_secs(WINDOW_S + 5)).await;
+    let age = metric(&server, "overlord_journal_oldest_record_age_seconds").await;
+    assert!(age > 0.0 && age <= WINDOW_S as f64, "the journal holds {age} s of records, window {WINDOW_S} s");
+    assert!(metric(&server, "overlord_day_snapshots_total").await >= 1.0, "day files were snapshotted");
+    let gap = Duration::from_secs(4);
+    for i in 0..copies {
+        let kind = match i % 3 {
+            0 => CopyKind::CpR,
+            1 => CopyKind::JournalLast(gap),
+            _ => CopyKind::JournalFirst(gap),
+        };
         let before = committed(&server).await;
         let copy = tmp.path().join(format!("copy{i}"));
-        let status = Command::new("cp").arg("-r").arg(&data).arg(&copy).status().unwrap();
-        assert!(status.success(), "cp -r failed");
+        take_copy(&data, &copy, kind).await;
         let out =
             Command::new(env!("CARGO_BIN_EXE_overlord")).args(["restore-check", "--json"]).arg(&copy).output().unwrap();
-        assert!(out.status.success(), "restore-check failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "copy {i} ({kind:?}): restore-check failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         let held = report["telemetry_events"].as_u64().unwrap();
-        assert!(held >= before, "copy {i} holds {held} events, but {before} were committed before it began: {report}");
-        // The copy also opens as a server and serves what it holds.
-        let _ = std::fs::remove_file(copy.join("index").join(".tantivy-writer.lock"));
-        let mut restored = start(&copy);
-        let mut total = 0;
-        for k in 0..CLIENTS {
-            let name = format!("Copied {}", char::from(b'a' + k as u8));
-            total += stored_kills(&restored, &name).await.len() as u64;
+        assert!(
+            held >= before,
+            "copy {i} ({kind:?}) holds {held} events, but {before} were committed before it began: {report}"
+        );
+        if i < 3 {
+            // The copy also opens as a server and serves what it holds, and stores new events.
+            let _ = std::fs::remove_file(copy.join("index").join(".tantivy-writer.lock"));
+            let mut restored = start(&copy);
+            let mut total = 0;
+            for k in 0..CLIENTS {
+                let name = format!("Copied {}", char::from(b'a' + k as u8));
+                total += stored_kills(&restored, &name).await.len() as u64;
+            }
+            assert!(total >= before, "restored copy {i} ({kind:?}) serves {total} < {before}");
+            kill9(&mut restored);
         }
-        assert!(total >= before, "restored copy {i} serves {total} < {before}");
-        kill9(&mut restored);
+        std::fs::remove_dir_all(&copy).unwrap();
     }
     stop.store(true, Ordering::Relaxed);
     for c in clients {

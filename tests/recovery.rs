@@ -165,3 +165,142 @@ async fn a_truncated_state_file_is_restored_from_its_snapshot_and_the_journal() 
     assert!(aside, "the truncated state file is kept aside");
     server.stop().await;
 }
+
+/// A gauge or counter's value on `/metrics`.
+async fn metric(server: &TestServer, name: &str) -> f64 {
+    let (_, text) = server.get("/metrics").await;
+    let text = text.as_str().unwrap_or_default().to_string();
+    text.lines()
+        .find(|l| l.split(' ').next() == Some(name))
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{name} is not on /metrics"))
+}
+
+fn segments(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut segs: Vec<_> = std::fs::read_dir(dir.join("journal"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .collect();
+    segs.sort();
+    segs
+}
+
+/// Issue 13, 4 (a): the journal deleted after a clean stop. New events were numbered from 1,
+/// at or below the day file's checkpoint, and silently skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_journal_numbers_past_the_day_files_and_stores_new_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+    ingest(&server, "Before Loss", 150).await;
+    server.stop().await;
+    std::fs::remove_dir_all(dir.join("journal")).unwrap();
+
+    let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+    assert!(metric(&server, "overlord_journal_short_seqs").await >= 150.0, "the short journal is reported");
+    ingest(&server, "After Loss", 60).await;
+    assert_eq!(stored_kills(&server, "After Loss").await, (0..60).collect::<Vec<u64>>());
+    assert_eq!(stored_kills(&server, "Before Loss").await, (0..150).collect::<Vec<u64>>());
+    server.stop().await;
+    // And after an unclean stop: the replay does not lose them either.
+    std::fs::remove_file(dir.join("CLEAN_SHUTDOWN")).unwrap();
+    let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+    assert_eq!(stored_kills(&server, "After Loss").await, (0..60).collect::<Vec<u64>>());
+    ingest(&server, "After Loss", 10).await;
+    assert_eq!(stored_kills(&server, "After Loss").await.len(), 70);
+    server.stop().await;
+}
+
+/// Issue 13, 4 (b): a journal segment cut to half, to 5 bytes, or replaced by garbage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_journal_numbers_past_the_day_files_and_stores_new_events() {
+    for (round, damage) in ["half", "five bytes", "garbage"].into_iter().enumerate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+        ingest(&server, "Old Guard", 150).await;
+        server.stop().await;
+        for seg in segments(dir) {
+            let len = std::fs::metadata(&seg).unwrap().len();
+            if len == 0 {
+                continue;
+            }
+            match damage {
+                "half" => std::fs::OpenOptions::new().write(true).open(&seg).unwrap().set_len(len / 2).unwrap(),
+                "five bytes" => std::fs::OpenOptions::new().write(true).open(&seg).unwrap().set_len(5).unwrap(),
+                _ => std::fs::write(&seg, vec![0x5Au8; len as usize]).unwrap(),
+            }
+        }
+        let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+        assert!(metric(&server, "overlord_journal_short_seqs").await > 0.0, "{damage}: reported");
+        ingest(&server, "New Blood", 60).await;
+        assert_eq!(stored_kills(&server, "New Blood").await, (0..60).collect::<Vec<u64>>(), "{damage}");
+        assert_eq!(stored_kills(&server, "Old Guard").await, (0..150).collect::<Vec<u64>>(), "{damage}");
+        server.stop().await;
+        std::fs::remove_file(dir.join("CLEAN_SHUTDOWN")).unwrap();
+        let mut server = TestServer::start_in(dir, fast_settings(dir)).await;
+        assert_eq!(stored_kills(&server, "New Blood").await.len(), 60, "round {round}: {damage} after restart");
+        assert_eq!(stored_kills(&server, "Old Guard").await.len(), 150, "round {round}: {damage} after restart");
+        server.stop().await;
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            // Files renamed away mid-copy are skipped, as `cp` would report and go on.
+            let _ = std::fs::copy(entry.path(), &target);
+        }
+    }
+}
+
+/// Issue 13, 4 (c): a copy that reached `journal/` before the day files (a slow `cp -r`).
+/// The restored copy's journal ends before its day files' checkpoints; new events on it
+/// must still be stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_that_took_the_journal_before_the_day_files_stores_new_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let copy = tmp.path().join("copy");
+    let mut server = TestServer::start_in(&data, fast_settings(&data)).await;
+    ingest(&server, "Copy Before", 150).await;
+    // The copy reaches journal/ first...
+    copy_dir(&data.join("journal"), &copy.join("journal"));
+    // ...then, while it copies something big, the server keeps committing and checkpointing...
+    ingest(&server, "Copy Middle", 100).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    // ...and the rest of the directory comes later.
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        let name = entry.file_name();
+        if name == "journal" || name == "index" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &copy.join(&name));
+        } else {
+            std::fs::copy(entry.path(), copy.join(&name)).unwrap();
+        }
+    }
+    server.stop().await;
+
+    let check = copy.clone();
+    let report = tokio::task::spawn_blocking(move || overlord::backup::restore_check(&check)).await.unwrap().unwrap();
+    assert!(report.telemetry_events >= 150, "{report:?}");
+    let mut restored = TestServer::start_in(&copy, fast_settings(&copy)).await;
+    assert_eq!(stored_kills(&restored, "Copy Before").await, (0..150).collect::<Vec<u64>>());
+    assert!(metric(&restored, "overlord_journal_short_seqs").await > 0.0, "the short journal is reported");
+    ingest(&restored, "Copy After", 100).await;
+    assert_eq!(stored_kills(&restored, "Copy After").await, (0..100).collect::<Vec<u64>>());
+    restored.stop().await;
+    std::fs::remove_file(copy.join("CLEAN_SHUTDOWN")).unwrap();
+    let mut restored = TestServer::start_in(&copy, fast_settings(&copy)).await;
+    assert_eq!(stored_kills(&restored, "Copy After").await.len(), 100, "after an unclean restart too");
+    restored.stop().await;
+}

@@ -46,7 +46,7 @@ async fn write_history(dir: &Path) -> u64 {
     let state = Arc::new(redb::Database::create(dir.join("state.redb")).unwrap());
     let characters = Characters::open(state.clone()).unwrap();
     let days = DayFiles::open(dir).unwrap();
-    let keep = Retention { days: None, clock: two_hours_ago };
+    let keep = Retention { days: None, clock: two_hours_ago, journal_window: writer::DEFAULT_JOURNAL_WINDOW };
     let (w, join, _) =
         writer::start(&dir.join("journal"), days, state, characters, Arc::new(AtomicU64::new(u64::MAX)), keep).unwrap();
     let today = now().div_euclid(DAY_MS);

@@ -7,6 +7,9 @@ use super::{
     RETRY_BACKOFF_CAP,
 };
 use super::{MAX_WEBHOOK_URL_BYTES, format::redact_webhook_url};
+
+/// Webhooks one kind may post to (each is its own worker and Discord rate limit).
+pub const MAX_WEBHOOKS_PER_KIND: usize = 8;
 use std::time::Duration;
 
 /// Alert settings. A webhook left unset (or blank) turns that alert off; all unset turns
@@ -24,6 +27,16 @@ pub struct AlertConfig {
     pub idle_minutes: u32,
     /// `prismatic_taper_count` crossing below this raises "low tapers".
     pub low_taper_threshold: u32,
+    /// Online without moving, killing or gaining XP this long is stuck (`alert_stuck_minutes`).
+    pub stuck_minutes: u32,
+    /// A dropped socket not back within this long is disconnected (`alert_disconnected_minutes`).
+    pub disconnected_minutes: u32,
+    /// More webhooks per kind (`[alert_webhooks]` in `overlord.toml`, or the dashboard's
+    /// Alerts page): every line of that kind goes to each of them.
+    pub extra_webhooks: Vec<(AlertKind, String)>,
+    /// Message templates per kind (`[alert_templates]`); a kind without one uses the
+    /// built-in line. Placeholders: see [`AlertKind::placeholders`].
+    pub templates: Vec<(AlertKind, String)>,
     /// Timings that are not operator settings; tests shrink them.
     pub tuning: AlertTuning,
 }
@@ -68,6 +81,10 @@ impl Default for AlertConfig {
             chat_webhook: None,
             idle_minutes: 10,
             low_taper_threshold: 200,
+            stuck_minutes: super::DEFAULT_STUCK_MINUTES,
+            disconnected_minutes: super::DEFAULT_DISCONNECTED_MINUTES,
+            extra_webhooks: Vec::new(),
+            templates: Vec::new(),
             tuning: AlertTuning::default(),
         }
     }
@@ -84,24 +101,49 @@ impl std::fmt::Debug for AlertConfig {
             .field("chat_webhook", &r(&self.chat_webhook))
             .field("idle_minutes", &self.idle_minutes)
             .field("low_taper_threshold", &self.low_taper_threshold)
+            .field("stuck_minutes", &self.stuck_minutes)
+            .field("disconnected_minutes", &self.disconnected_minutes)
+            .field(
+                "extra_webhooks",
+                &self.extra_webhooks.iter().map(|(k, u)| (k.name(), redact_webhook_url(u))).collect::<Vec<_>>(),
+            )
+            .field("templates", &self.templates)
             .field("tuning", &self.tuning)
             .finish()
     }
 }
 
 /// The kinds of alert, each with its own webhook setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AlertKind {
     Rare,
     Death,
     Idle,
     Tapers,
     Chat,
+    /// Online, and no movement, kill or XP for `alert_stuck_minutes` (`Attention`).
+    Stuck,
+    /// The socket dropped without a logout and the character is not back.
+    Disconnected,
+    /// The level went up.
+    Levelup,
+    /// A scheduled backup failed.
+    Backup,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 5] =
-        [AlertKind::Rare, AlertKind::Death, AlertKind::Idle, AlertKind::Tapers, AlertKind::Chat];
+    pub const ALL: [AlertKind; 9] = [
+        AlertKind::Rare,
+        AlertKind::Death,
+        AlertKind::Idle,
+        AlertKind::Tapers,
+        AlertKind::Chat,
+        AlertKind::Stuck,
+        AlertKind::Disconnected,
+        AlertKind::Levelup,
+        AlertKind::Backup,
+    ];
 
     /// The `overlord.toml` key of this kind's webhook.
     pub fn config_key(self) -> &'static str {
@@ -111,6 +153,10 @@ impl AlertKind {
             AlertKind::Idle => "alert_idle_webhook",
             AlertKind::Tapers => "alert_tapers_webhook",
             AlertKind::Chat => "alert_chat_webhook",
+            AlertKind::Stuck => "alert_stuck_webhook",
+            AlertKind::Disconnected => "alert_disconnected_webhook",
+            AlertKind::Levelup => "alert_levelup_webhook",
+            AlertKind::Backup => "alert_backup_webhook",
         }
     }
 
@@ -122,22 +168,49 @@ impl AlertKind {
             AlertKind::Idle => "OVERLORD_ALERT_IDLE_WEBHOOK",
             AlertKind::Tapers => "OVERLORD_ALERT_TAPERS_WEBHOOK",
             AlertKind::Chat => "OVERLORD_ALERT_CHAT_WEBHOOK",
+            AlertKind::Stuck => "OVERLORD_ALERT_STUCK_WEBHOOK",
+            AlertKind::Disconnected => "OVERLORD_ALERT_DISCONNECTED_WEBHOOK",
+            AlertKind::Levelup => "OVERLORD_ALERT_LEVELUP_WEBHOOK",
+            AlertKind::Backup => "OVERLORD_ALERT_BACKUP_WEBHOOK",
         }
     }
 
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             AlertKind::Rare => "rare",
             AlertKind::Death => "death",
             AlertKind::Idle => "idle",
             AlertKind::Tapers => "tapers",
             AlertKind::Chat => "chat",
+            AlertKind::Stuck => "stuck",
+            AlertKind::Disconnected => "disconnected",
+            AlertKind::Levelup => "levelup",
+            AlertKind::Backup => "backup",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<AlertKind> {
+        AlertKind::ALL.into_iter().find(|k| k.name().eq_ignore_ascii_case(s.trim()))
+    }
+
+    /// The placeholders a template of this kind may use.
+    pub fn placeholders(self) -> &'static [&'static str] {
+        match self {
+            AlertKind::Rare => &["character", "rare_name", "coords"],
+            AlertKind::Death => &["character", "deaths", "lifetime_deaths", "coords"],
+            AlertKind::Idle => &["character", "minutes", "coords"],
+            AlertKind::Tapers => &["character", "tapers", "threshold"],
+            AlertKind::Chat => &["sender", "text"],
+            AlertKind::Stuck => &["character", "minutes", "coords"],
+            AlertKind::Disconnected => &["character", "minutes"],
+            AlertKind::Levelup => &["character", "level", "coords"],
+            AlertKind::Backup => &["error", "backup_dir"],
         }
     }
 }
 
 impl AlertConfig {
-    /// The webhook configured for `kind`, if any (blank counts as unset).
+    /// The webhook configured for `kind` by its own key, if any (blank counts as unset).
     pub fn webhook(&self, kind: AlertKind) -> Option<&str> {
         webhook_of(match kind {
             AlertKind::Rare => &self.rare_webhook,
@@ -145,22 +218,51 @@ impl AlertConfig {
             AlertKind::Idle => &self.idle_webhook,
             AlertKind::Tapers => &self.tapers_webhook,
             AlertKind::Chat => &self.chat_webhook,
+            // The newer kinds have their webhooks in `extra_webhooks` only.
+            _ => return None,
         })
+    }
+
+    /// Every webhook of `kind`: its own key first, then `extra_webhooks`, without repeats.
+    pub fn webhooks(&self, kind: AlertKind) -> Vec<&str> {
+        let mut out: Vec<&str> = self.webhook(kind).into_iter().collect();
+        for (k, u) in &self.extra_webhooks {
+            let u = u.trim();
+            if *k == kind && !u.is_empty() && !out.contains(&u) {
+                out.push(u);
+            }
+        }
+        out
+    }
+
+    /// The template of `kind`, if one is set.
+    pub fn template(&self, kind: AlertKind) -> Option<&str> {
+        self.templates.iter().rev().find(|(k, t)| *k == kind && !t.trim().is_empty()).map(|(_, t)| t.as_str())
     }
 
     /// Whether any alert is configured.
     pub fn is_enabled(&self) -> bool {
-        AlertKind::ALL.iter().any(|k| self.webhook(*k).is_some())
+        AlertKind::ALL.iter().any(|k| !self.webhooks(*k).is_empty())
     }
 
     /// Checks every setting; the error names the setting (file key and env variable), the
     /// problem and the fix. It never contains a webhook token.
     pub fn validate(&self) -> Result<(), String> {
         for kind in AlertKind::ALL {
-            if let Some(url) = self.webhook(kind) {
+            for url in self.webhooks(kind) {
                 validate_webhook_url(url)
                     .map_err(|problem| format!("{} ({}): {problem}", kind.config_key(), kind.env_key()))?;
             }
+            if self.webhooks(kind).len() > MAX_WEBHOOKS_PER_KIND {
+                return Err(format!(
+                    "alert_webhooks.{}: more than {MAX_WEBHOOKS_PER_KIND} webhooks for one kind",
+                    kind.name()
+                ));
+            }
+        }
+        for (kind, t) in &self.templates {
+            super::format::validate_template(t, kind.placeholders())
+                .map_err(|problem| format!("alert_templates.{}: {problem}", kind.name()))?;
         }
         if !(1..=1_440).contains(&self.idle_minutes) {
             return Err(format!(
@@ -172,6 +274,18 @@ impl AlertConfig {
             return Err(format!(
                 "alert_low_taper_threshold (OVERLORD_ALERT_LOW_TAPER_THRESHOLD): {} is outside 1..=1000000 tapers",
                 self.low_taper_threshold
+            ));
+        }
+        if !(1..=1_440).contains(&self.stuck_minutes) {
+            return Err(format!(
+                "alert_stuck_minutes (OVERLORD_ALERT_STUCK_MINUTES): {} is outside 1..=1440 minutes",
+                self.stuck_minutes
+            ));
+        }
+        if !(1..=1_440).contains(&self.disconnected_minutes) {
+            return Err(format!(
+                "alert_disconnected_minutes (OVERLORD_ALERT_DISCONNECTED_MINUTES): {} is outside 1..=1440 minutes",
+                self.disconnected_minutes
             ));
         }
         let t = &self.tuning;
@@ -229,6 +343,7 @@ mod tests {
             AlertKind::Idle => c.idle_webhook = Some(url.into()),
             AlertKind::Tapers => c.tapers_webhook = Some(url.into()),
             AlertKind::Chat => c.chat_webhook = Some(url.into()),
+            other => c.extra_webhooks.push((other, url.into())),
         }
         c
     }

@@ -41,6 +41,7 @@ pub(crate) enum Event {
         tapers: Option<u32>,
         /// `(ew, ns, is_dungeon)`.
         place: Option<(f64, f64, bool)>,
+        level: Option<u32>,
     },
     Rare {
         name: String,
@@ -59,7 +60,10 @@ pub(crate) enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Alert {
     pub kind: AlertKind,
+    /// The built-in line.
     pub line: String,
+    /// The values a template of this kind may use.
+    pub fields: Vec<(&'static str, String)>,
 }
 
 /// A character with at least one open plugin socket.
@@ -94,6 +98,7 @@ struct CharState {
     place: Option<(f64, f64, bool)>,
     /// The start of the idle spell already alerted (a spell is identified by its start).
     idle_alerted_for: Option<i64>,
+    level: Option<u32>,
 }
 
 pub(crate) struct Detector {
@@ -103,6 +108,9 @@ pub(crate) struct Detector {
     rare_seen: RecentKeys,
     hasher: RandomState,
     duplicates: u64,
+    /// Character → start of the stuck / disconnected spell already alerted.
+    stuck_alerted: HashMap<String, i64>,
+    disconnected_alerted: HashMap<String, i64>,
 }
 
 impl Detector {
@@ -114,6 +122,8 @@ impl Detector {
             rare_seen: RecentKeys::new(RARE_DEDUP_WINDOW.as_millis() as i64, MAX_RARE_KEYS),
             hasher: RandomState::new(),
             duplicates: 0,
+            stuck_alerted: HashMap::new(),
+            disconnected_alerted: HashMap::new(),
         }
     }
 
@@ -124,7 +134,7 @@ impl Detector {
 
     pub fn on_event(&mut self, ev: Event, out: &mut Vec<Alert>) {
         match ev {
-            Event::Telemetry { name, recv_ms, deaths, total_deaths, session_seconds, tapers, place } => {
+            Event::Telemetry { name, recv_ms, deaths, total_deaths, session_seconds, tapers, place, level } => {
                 let wants = self.cfg.wants;
                 let threshold = self.cfg.low_taper_threshold;
                 let st = self.state(&name, recv_ms);
@@ -143,6 +153,12 @@ impl Detector {
                             out.push(Alert {
                                 kind: AlertKind::Death,
                                 line: format::death(&st.display, step, d, total_deaths, st.place),
+                                fields: vec![
+                                    ("character", st.display.clone()),
+                                    ("deaths", d.to_string()),
+                                    ("lifetime_deaths", total_deaths.map(|t| t.to_string()).unwrap_or_default()),
+                                    ("coords", format::coords_text(st.place)),
+                                ],
                             });
                         }
                     }
@@ -156,6 +172,11 @@ impl Detector {
                                 out.push(Alert {
                                     kind: AlertKind::Tapers,
                                     line: format::low_tapers(&st.display, n, threshold),
+                                    fields: vec![
+                                        ("character", st.display.clone()),
+                                        ("tapers", n.to_string()),
+                                        ("threshold", threshold.to_string()),
+                                    ],
                                 });
                             }
                             Some(false)
@@ -163,6 +184,27 @@ impl Detector {
                         Some(false) if n >= threshold.saturating_add(LOW_TAPER_HYSTERESIS) => Some(true),
                         keep => keep,
                     };
+                }
+                if let Some(l) = level {
+                    // A rise of more than this between two frames is a glitch or another
+                    // character's data, not a level-up: it becomes the new baseline.
+                    const MAX_LEVELS_PER_STEP: u32 = 10;
+                    if let Some(prev) = st.level
+                        && l > prev
+                        && l - prev <= MAX_LEVELS_PER_STEP
+                        && wants.levelup
+                    {
+                        out.push(Alert {
+                            kind: AlertKind::Levelup,
+                            line: format::level_up(&st.display, l, st.place),
+                            fields: vec![
+                                ("character", st.display.clone()),
+                                ("level", l.to_string()),
+                                ("coords", format::coords_text(st.place)),
+                            ],
+                        });
+                    }
+                    st.level = Some(l);
                 }
             }
             Event::Rare { name, recv_ms, rare_name, place } => {
@@ -172,7 +214,15 @@ impl Detector {
                     return;
                 }
                 let st = self.state(&name, recv_ms);
-                out.push(Alert { kind: AlertKind::Rare, line: format::rare(&st.display, &rare_name, place) });
+                out.push(Alert {
+                    kind: AlertKind::Rare,
+                    line: format::rare(&st.display, &rare_name, place),
+                    fields: vec![
+                        ("character", st.display.clone()),
+                        ("rare_name", rare_name.clone()),
+                        ("coords", format::coords_text(place)),
+                    ],
+                });
             }
             Event::Chat { recv_ms, sender, text } => {
                 let who = sender.as_deref().map(|s| s.trim().to_lowercase()).unwrap_or_default();
@@ -181,7 +231,11 @@ impl Detector {
                     self.duplicates += 1;
                     return;
                 }
-                out.push(Alert { kind: AlertKind::Chat, line: format::chat(sender.as_deref(), &text) });
+                out.push(Alert {
+                    kind: AlertKind::Chat,
+                    line: format::chat(sender.as_deref(), &text),
+                    fields: vec![("sender", sender.clone().unwrap_or_default()), ("text", text.clone())],
+                });
             }
         }
     }
@@ -203,8 +257,58 @@ impl Detector {
                 out.push(Alert {
                     kind: AlertKind::Idle,
                     line: format::idle(&st.display, idle_ms, st.last_telemetry_ms.is_some(), st.place),
+                    fields: vec![
+                        ("character", st.display.clone()),
+                        ("minutes", (idle_ms / 60_000).to_string()),
+                        ("coords", format::coords_text(st.place)),
+                    ],
                 });
             }
+        }
+    }
+
+    /// Raises "stuck" and "disconnected" for each character newly on the attention list,
+    /// once per spell (a spell is identified by its start): the list comes from the one
+    /// detection in [`super::Attention`].
+    pub fn check_attention(&mut self, snap: &super::AttentionSnapshot, out: &mut Vec<Alert>) {
+        let now = snap.generated_ms;
+        if self.cfg.wants.stuck {
+            let mut current = HashMap::new();
+            for s in &snap.stuck {
+                let key = name_key(&s.name);
+                if self.stuck_alerted.get(&key) != Some(&s.since_ms) {
+                    out.push(Alert {
+                        kind: AlertKind::Stuck,
+                        line: format::stuck(&s.name, s.since_ms, now, (s.ew, s.ns)),
+                        fields: vec![
+                            ("character", s.name.clone()),
+                            ("minutes", ((now - s.since_ms) / 60_000).to_string()),
+                            ("coords", format::coords_text(Some((s.ew, s.ns, false)))),
+                        ],
+                    });
+                }
+                current.insert(key, s.since_ms);
+            }
+            // Only spells still on the list are remembered: the map stays as small as it.
+            self.stuck_alerted = current;
+        }
+        if self.cfg.wants.disconnected {
+            let mut current = HashMap::new();
+            for d in &snap.disconnected {
+                let key = name_key(&d.name);
+                if self.disconnected_alerted.get(&key) != Some(&d.since_ms) {
+                    out.push(Alert {
+                        kind: AlertKind::Disconnected,
+                        line: format::disconnected(&d.name, d.since_ms, now),
+                        fields: vec![
+                            ("character", d.name.clone()),
+                            ("minutes", ((now - d.since_ms) / 60_000).to_string()),
+                        ],
+                    });
+                }
+                current.insert(key, d.since_ms);
+            }
+            self.disconnected_alerted = current;
         }
     }
 
@@ -280,7 +384,16 @@ mod tests {
 
     fn all() -> Detector {
         Detector::new(DetectSettings {
-            wants: Wants { rare: true, death: true, idle: true, tapers: true, chat: true },
+            wants: Wants {
+                rare: true,
+                death: true,
+                idle: true,
+                tapers: true,
+                chat: true,
+                stuck: true,
+                disconnected: true,
+                levelup: true,
+            },
             idle_after_ms: 60_000,
             low_taper_threshold: 200,
         })
@@ -295,6 +408,7 @@ mod tests {
             session_seconds: ss,
             tapers,
             place: Some((33.6, 42.1, false)),
+            level: None,
         }
     }
 
@@ -466,6 +580,7 @@ mod tests {
                     session_seconds: Some(i as u64),
                     tapers: Some(1_000 - (i % 1_000) as u32),
                     place: Some((1.0, 2.0, false)),
+                    level: Some(100),
                 }
             };
             d.on_event(ev, &mut out);
@@ -474,6 +589,42 @@ mod tests {
         let per = started.elapsed() / n as u32;
         eprintln!("detector: {per:?} per event over {n} events");
         assert!(per < std::time::Duration::from_micros(50), "{per:?}");
+    }
+
+    #[test]
+    fn level_up_alerts_once_per_level_and_ignores_jumps() {
+        let mut d = all();
+        let lvl = |t: i64, l: u32| Event::Telemetry {
+            name: "Mossy Tank".into(),
+            recv_ms: t,
+            deaths: None,
+            total_deaths: None,
+            session_seconds: None,
+            tapers: None,
+            place: None,
+            level: Some(l),
+        };
+        let got = kinds(&mut d, vec![lvl(0, 200), lvl(1, 200), lvl(2, 201), lvl(3, 201), lvl(4, 275), lvl(5, 276)]);
+        assert_eq!(got, vec![AlertKind::Levelup, AlertKind::Levelup]);
+    }
+
+    #[test]
+    fn stuck_and_disconnected_alert_once_per_spell() {
+        use super::super::{AttentionSnapshot, DisconnectedCharacter, StuckCharacter};
+        let mut d = all();
+        let snap = |since: i64, now: i64| AttentionSnapshot {
+            stuck: vec![StuckCharacter { name: "Jammed".into(), since_ms: since, ew: 1.0, ns: 2.0 }],
+            disconnected: vec![DisconnectedCharacter { name: "Crashed".into(), since_ms: since }],
+            generated_ms: now,
+        };
+        let mut out = Vec::new();
+        d.check_attention(&snap(0, 600_000), &mut out);
+        d.check_attention(&snap(0, 660_000), &mut out);
+        assert_eq!(out.iter().map(|a| a.kind).collect::<Vec<_>>(), vec![AlertKind::Stuck, AlertKind::Disconnected]);
+        // Off the list, then a new spell: alerted again.
+        d.check_attention(&AttentionSnapshot { stuck: vec![], disconnected: vec![], generated_ms: 700_000 }, &mut out);
+        d.check_attention(&snap(800_000, 1_400_000), &mut out);
+        assert_eq!(out.len(), 4);
     }
 
     #[test]
@@ -490,6 +641,7 @@ mod tests {
                     session_seconds: None,
                     tapers: None,
                     place: None,
+                    level: None,
                 },
                 &mut out,
             );

@@ -47,6 +47,100 @@ pub fn chat(sender: Option<&str>, text: &str) -> String {
     clip_line(format!("💬 **{}**: {}", escape(who), escape(text.trim())))
 }
 
+pub fn stuck(who: &str, since_ms: i64, now_ms: i64, coords: (f64, f64)) -> String {
+    clip_line(format!(
+        "🧱 **{}** looks stuck: no movement, kill or XP for {} at {}",
+        escape(who),
+        human_duration(now_ms - since_ms),
+        format_coords(coords.0, coords.1)
+    ))
+}
+
+pub fn disconnected(who: &str, since_ms: i64, now_ms: i64) -> String {
+    clip_line(format!(
+        "🔌 **{}** dropped without logging out {} ago and has not come back",
+        escape(who),
+        human_duration(now_ms - since_ms)
+    ))
+}
+
+pub fn level_up(who: &str, level: u32, place: Option<(f64, f64, bool)>) -> String {
+    clip_line(format!("🎉 **{}** reached level **{level}**{}", escape(who), where_(place)))
+}
+
+pub fn backup_failed(error: &str) -> String {
+    clip_line(format!("🛑 Scheduled backup failed: {}", escape(error)))
+}
+
+/// The longest template accepted (a Discord line is at most 2,000 characters).
+pub const MAX_TEMPLATE_CHARS: usize = 1_000;
+
+/// Checks a template: not too long, braces balanced, and only known placeholders.
+pub fn validate_template(t: &str, allowed: &[&str]) -> Result<(), String> {
+    if t.chars().count() > MAX_TEMPLATE_CHARS {
+        return Err(format!("longer than {MAX_TEMPLATE_CHARS} characters"));
+    }
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            return Err("a '{' without its '}'".into());
+        };
+        let name = &after[..close];
+        if !allowed.contains(&name) {
+            return Err(format!(
+                "unknown placeholder {{{name}}}; this kind has {}",
+                allowed.iter().map(|a| format!("{{{a}}}")).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err("a '}' without its '{'".into());
+    }
+    Ok(())
+}
+
+/// Fills a (validated) template. Values are player text: escaped like the built-in lines,
+/// and an unknown placeholder stays as typed.
+pub fn apply_template(t: &str, fields: &[(&'static str, String)]) -> String {
+    let mut out = String::with_capacity(t.len() + 64);
+    let mut rest = t;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match fields.iter().find(|(k, _)| *k == name) {
+                    Some((_, v)) => out.push_str(&escape(v)),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    clip_line(out.replace(['\n', '\r'], " "))
+}
+
+/// `place` as the `{coords}` placeholder shows it.
+pub fn coords_text(place: Option<(f64, f64, bool)>) -> String {
+    match place {
+        Some((_, _, true)) => "a dungeon".into(),
+        Some((ew, ns, false)) => format_coords(ew, ns),
+        None => "unknown".into(),
+    }
+}
+
 fn where_(place: Option<(f64, f64, bool)>) -> String {
     match place {
         Some((_, _, true)) => " in a dungeon".into(),
@@ -170,6 +264,18 @@ mod tests {
         );
         assert_eq!(redact_webhook_url("http://user:pw@127.0.0.1:8080/hook"), "http://127.0.0.1:8080/***");
         assert_eq!(redact_webhook_url("nonsense url"), "<unparseable webhook url>");
+    }
+
+    #[test]
+    fn templates_fill_known_placeholders_and_escape_values() {
+        let allowed = ["character", "level"];
+        assert!(validate_template("{character} is {level}!", &allowed).is_ok());
+        assert!(validate_template("{who}", &allowed).unwrap_err().contains("{who}"));
+        assert!(validate_template("{character", &allowed).is_err());
+        assert!(validate_template("x}", &allowed).is_err());
+        let l =
+            apply_template("{character} hit {level}", &[("character", "Evil_*Bob*".into()), ("level", "200".into())]);
+        assert_eq!(l, "Evil\\_\\*Bob\\* hit 200");
     }
 
     #[test]

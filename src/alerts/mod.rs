@@ -18,11 +18,16 @@
 //! arrive together share one post, then posts and retries. With no webhook configured
 //! nothing is spawned and the handle is inert.
 
+mod attention;
 mod config;
 mod deliver;
 mod detect;
 mod format;
 
+pub use attention::{
+    Attention, AttentionSnapshot, DEFAULT_DISCONNECTED_MINUTES, DEFAULT_STUCK_MINUTES, DisconnectedCharacter,
+    StuckCharacter, is_disconnect_reason,
+};
 pub use config::{AlertConfig, AlertKind, AlertTuning};
 pub use format::redact_webhook_url;
 
@@ -158,6 +163,12 @@ impl Alerts {
     /// inert handle. Call [`AlertConfig::validate`] first (at config load): a config that
     /// fails it here is logged and alerts stay off rather than the server failing late.
     pub fn start(cfg: AlertConfig) -> AlertsHandle {
+        Alerts::start_with(cfg, Arc::new(Attention::default()))
+    }
+
+    /// As [`Alerts::start`], raising stuck and disconnected alerts from `attention` (the
+    /// server's one detection, also behind `/api/attention`).
+    pub fn start_with(cfg: AlertConfig, attention: Arc<Attention>) -> AlertsHandle {
         if !cfg.is_enabled() {
             return AlertsHandle::inert();
         }
@@ -177,21 +188,22 @@ impl Alerts {
         // rate limit, which is how Discord counts them.
         let mut queues: Vec<Arc<WebhookQueue>> = Vec::new();
         let mut urls: Vec<&str> = Vec::new();
-        let mut route: HashMap<AlertKind, usize> = HashMap::new();
+        let mut route: HashMap<AlertKind, Vec<usize>> = HashMap::new();
         let mut labels: Vec<Vec<&'static str>> = Vec::new();
         for kind in AlertKind::ALL {
-            let Some(url) = cfg.webhook(kind) else { continue };
-            let idx = match urls.iter().position(|u| *u == url) {
-                Some(i) => i,
-                None => {
-                    urls.push(url);
-                    queues.push(Arc::new(WebhookQueue::new(MAX_QUEUED_LINES)));
-                    labels.push(Vec::new());
-                    urls.len() - 1
-                }
-            };
-            labels[idx].push(kind.name());
-            route.insert(kind, idx);
+            for url in cfg.webhooks(kind) {
+                let idx = match urls.iter().position(|u| *u == url) {
+                    Some(i) => i,
+                    None => {
+                        urls.push(url);
+                        queues.push(Arc::new(WebhookQueue::new(MAX_QUEUED_LINES)));
+                        labels.push(Vec::new());
+                        urls.len() - 1
+                    }
+                };
+                labels[idx].push(kind.name());
+                route.entry(kind).or_default().push(idx);
+            }
         }
         let mut workers = Vec::new();
         for (i, url) in urls.iter().enumerate() {
@@ -213,13 +225,20 @@ impl Alerts {
             idle: route.contains_key(&AlertKind::Idle),
             tapers: route.contains_key(&AlertKind::Tapers),
             chat: route.contains_key(&AlertKind::Chat),
+            stuck: route.contains_key(&AlertKind::Stuck),
+            disconnected: route.contains_key(&AlertKind::Disconnected),
+            levelup: route.contains_key(&AlertKind::Levelup),
         };
+        let templates: HashMap<AlertKind, String> =
+            AlertKind::ALL.iter().filter_map(|k| cfg.template(*k).map(|t| (*k, t.to_string()))).collect();
         let shared = Arc::new(Shared {
             tx,
             wants,
             presence: Mutex::new(HashMap::new()),
             counters: counters.clone(),
             queues: queues.clone(),
+            route: route.clone(),
+            templates: templates.clone(),
             stop: stop_tx,
             task: Mutex::new(None),
         });
@@ -236,6 +255,8 @@ impl Alerts {
             counters,
             queues,
             route,
+            templates,
+            attention,
             idle_check_every: cfg.tuning.idle_check_every,
         };
         let task = tokio::spawn(engine.run(workers));
@@ -268,15 +289,18 @@ impl AlertsHandle {
     pub fn on_frame(&self, frame: &PluginFrame, recv_ms: i64) {
         let Some(s) = &self.inner else { return };
         let event = match &frame.body {
-            PluginEvent::Telemetry(t) if s.wants.death || s.wants.tapers || s.wants.idle => Event::Telemetry {
-                name: frame.character_name.clone(),
-                recv_ms,
-                deaths: t.deaths,
-                total_deaths: t.total_deaths,
-                session_seconds: t.session_seconds,
-                tapers: t.prismatic_taper_count,
-                place: Some((t.ew, t.ns, t.is_dungeon)),
-            },
+            PluginEvent::Telemetry(t) if s.wants.death || s.wants.tapers || s.wants.idle || s.wants.levelup => {
+                Event::Telemetry {
+                    name: frame.character_name.clone(),
+                    recv_ms,
+                    deaths: t.deaths,
+                    total_deaths: t.total_deaths,
+                    session_seconds: t.session_seconds,
+                    tapers: t.prismatic_taper_count,
+                    place: Some((t.ew, t.ns, t.is_dungeon)),
+                    level: t.level,
+                }
+            }
             PluginEvent::Rare(r) if s.wants.rare => Event::Rare {
                 name: frame.character_name.clone(),
                 recv_ms,
@@ -321,6 +345,20 @@ impl AlertsHandle {
         }
     }
 
+    /// A scheduled backup failed: raises a "backup" alert (when a webhook takes them).
+    /// Never waits.
+    pub fn backup_failed(&self, error: &str, backup_dir: &str) {
+        let Some(s) = &self.inner else { return };
+        let alert = detect::Alert {
+            kind: AlertKind::Backup,
+            line: format::backup_failed(error),
+            fields: vec![("error", error.to_string()), ("backup_dir", backup_dir.to_string())],
+        };
+        let raised = route_alert(&s.route, &s.templates, &s.queues, alert);
+        s.counters.alerts_raised.fetch_add(raised.0, Ordering::Relaxed);
+        s.counters.alerts_dropped.fetch_add(raised.1, Ordering::Relaxed);
+    }
+
     /// The counters, for `/metrics`. All zero when inert.
     pub fn stats(&self) -> AlertStats {
         let Some(s) = &self.inner else { return AlertStats::default() };
@@ -349,6 +387,9 @@ struct Wants {
     idle: bool,
     tapers: bool,
     chat: bool,
+    stuck: bool,
+    disconnected: bool,
+    levelup: bool,
 }
 
 struct Presence {
@@ -367,6 +408,8 @@ struct Shared {
     presence: Mutex<HashMap<String, Presence>>,
     counters: Arc<Counters>,
     queues: Vec<Arc<WebhookQueue>>,
+    route: HashMap<AlertKind, Vec<usize>>,
+    templates: HashMap<AlertKind, String>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
@@ -412,7 +455,9 @@ struct Engine {
     shared: std::sync::Weak<Shared>,
     counters: Arc<Counters>,
     queues: Vec<Arc<WebhookQueue>>,
-    route: HashMap<AlertKind, usize>,
+    route: HashMap<AlertKind, Vec<usize>>,
+    templates: HashMap<AlertKind, String>,
+    attention: Arc<Attention>,
     idle_check_every: Duration,
 }
 
@@ -435,6 +480,7 @@ impl Engine {
                 _ = tick.tick() => {
                     let open = self.open_sockets();
                     self.detector.check_idle(&open, now_ms(), &mut out);
+                    self.detector.check_attention(&self.attention.snapshot(now_ms()), &mut out);
                 }
                 _ = self.stop.changed() => break,
             }
@@ -464,13 +510,9 @@ impl Engine {
             self.counters.duplicates_suppressed.fetch_add(dup, Ordering::Relaxed);
         }
         for alert in out.drain(..) {
-            // Detection only raises kinds that have a webhook, so a route always exists.
-            let Some(&idx) = self.route.get(&alert.kind) else { continue };
-            let Some(queue) = self.queues.get(idx) else { continue };
-            self.counters.alerts_raised.fetch_add(1, Ordering::Relaxed);
-            if queue.push(alert.line) {
-                self.counters.alerts_dropped.fetch_add(1, Ordering::Relaxed);
-            }
+            let (raised, dropped) = route_alert(&self.route, &self.templates, &self.queues, alert);
+            self.counters.alerts_raised.fetch_add(raised, Ordering::Relaxed);
+            self.counters.alerts_dropped.fetch_add(dropped, Ordering::Relaxed);
         }
     }
 
@@ -493,6 +535,31 @@ impl Engine {
             tracing::warn!(lines = left, "alerts not delivered before shutdown");
         }
     }
+}
+
+/// Puts one alert on every webhook queue of its kind, its template applied. Returns
+/// (lines raised, lines dropped by a full queue). Detection only raises kinds that have a
+/// webhook, so a route normally exists; one that does not raises nothing.
+fn route_alert(
+    route: &HashMap<AlertKind, Vec<usize>>,
+    templates: &HashMap<AlertKind, String>,
+    queues: &[Arc<WebhookQueue>],
+    alert: detect::Alert,
+) -> (u64, u64) {
+    let Some(targets) = route.get(&alert.kind) else { return (0, 0) };
+    let line = match templates.get(&alert.kind) {
+        Some(t) => format::apply_template(t, &alert.fields),
+        None => alert.line,
+    };
+    let (mut raised, mut dropped) = (0, 0);
+    for &idx in targets {
+        let Some(queue) = queues.get(idx) else { continue };
+        raised += 1;
+        if queue.push(line.clone()) {
+            dropped += 1;
+        }
+    }
+    (raised, dropped)
 }
 
 /// The server's receive clock (unix ms), the same clock `recv_ms` comes from.

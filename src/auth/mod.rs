@@ -10,20 +10,24 @@
 //! [`password`] (argon2id/bcrypt), [`limiter`] (login rate limiting), [`client`] (client
 //! address, https and loopback trust), [`cli`] (`overlord user …`).
 
+pub mod access;
 pub mod cli;
 pub mod client;
 pub mod limiter;
 pub mod password;
 pub mod service;
 pub mod store;
+pub mod tokens;
 
 use std::time::Duration;
 
+pub use access::{PublicPage, PublicView, viewer_may};
 pub use client::{ClientIdentity, ForwardingHeaders, IpCidr, client_identity, origin_matches_authority};
 pub use limiter::{LoginLimiter, RetryAfter};
 pub use password::PasswordHashing;
 pub use service::{AuthService, NewSession, SessionUser};
 pub use store::UserInfo;
+pub use tokens::{NewToken, TokenInfo, TokenScope, TokenUser};
 
 /// Shortest and longest usernames, in characters.
 pub const MIN_USERNAME_CHARS: usize = 1;
@@ -38,12 +42,17 @@ pub const MAX_SESSIONS_PER_USER: usize = 32;
 /// usernames, so it can never be confused with a real account.
 pub const LOOPBACK_USERNAME: &str = "(loopback)";
 
-/// A user's role. `admin` can do everything; `member` everything but user administration.
+/// A user's role. `admin` can do everything; `member` everything but administration;
+/// `viewer` reads everything a member reads but sends no commands and writes nothing
+/// shared (notes are read-only; the suit builder, which stores nothing, is allowed).
+///
+/// Stored by variant index: new roles are only ever appended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
     Member,
+    Viewer,
 }
 
 impl Role {
@@ -51,7 +60,27 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::Member => "member",
+            Role::Viewer => "viewer",
         }
+    }
+
+    /// Higher is more: viewer 0, member 1, admin 2.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Viewer => 0,
+            Role::Member => 1,
+            Role::Admin => 2,
+        }
+    }
+
+    /// The lesser of two roles (a token never acts above its user).
+    pub fn min(self, other: Role) -> Role {
+        if self.rank() <= other.rank() { self } else { other }
+    }
+
+    /// Whether this role may send commands to game clients and change shared data.
+    pub fn can_write(self) -> bool {
+        self != Role::Viewer
     }
 }
 
@@ -62,7 +91,10 @@ impl std::str::FromStr for Role {
         match s.trim().to_ascii_lowercase().as_str() {
             "admin" => Ok(Role::Admin),
             "member" => Ok(Role::Member),
-            other => Err(AuthError::Invalid(format!("role `{other}` does not exist: use `admin` or `member`"))),
+            "viewer" => Ok(Role::Viewer),
+            other => {
+                Err(AuthError::Invalid(format!("role `{other}` does not exist: use `admin`, `member` or `viewer`")))
+            }
         }
     }
 }
@@ -91,6 +123,8 @@ pub struct AuthConfig {
     pub login_window: Duration,
     /// Argon2id cost. Default OWASP (19 MiB, t=2, p=1); tests use the cheapest.
     pub password_hashing: PasswordHashing,
+    /// Pages anonymous visitors may see (`public_view` on); empty = public view off.
+    pub public_pages: Vec<PublicPage>,
 }
 
 /// Default session lifetime (api.md: "valid 30 days").
@@ -110,6 +144,7 @@ impl Default for AuthConfig {
             login_max_failures: 10,
             login_window: Duration::from_secs(300),
             password_hashing: PasswordHashing::default(),
+            public_pages: Vec::new(),
         }
     }
 }
@@ -177,6 +212,8 @@ pub enum AuthError {
     /// The user exists, or the change would remove the last admin.
     Conflict(String),
     NotFound(String),
+    /// Allowed for nobody in this role (e.g. a token scope above the user's role).
+    Forbidden(String),
     /// The setup token is wrong or missing.
     SetupTokenRejected,
     /// First-run setup is over (a user exists).
@@ -192,7 +229,9 @@ impl std::fmt::Display for AuthError {
         match self {
             AuthError::BadCredentials => f.write_str("username or password is wrong"),
             AuthError::RateLimited(r) => write!(f, "too many failed sign-ins; try again in {} s", r.seconds()),
-            AuthError::Invalid(m) | AuthError::Conflict(m) | AuthError::NotFound(m) => f.write_str(m),
+            AuthError::Invalid(m) | AuthError::Conflict(m) | AuthError::NotFound(m) | AuthError::Forbidden(m) => {
+                f.write_str(m)
+            }
             AuthError::SetupTokenRejected => {
                 f.write_str("the setup token is wrong: use the setup URL printed in the server log")
             }

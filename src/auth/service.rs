@@ -57,6 +57,8 @@ struct Inner {
     dummy_hash: String,
     setup_token: Mutex<Option<String>>,
     hash_workers: Arc<Semaphore>,
+    token_last_used: super::tokens::LastUsed,
+    public_view: super::PublicView,
 }
 
 /// A session just created: `token` goes into the cookie and nowhere else (its `Debug`
@@ -100,6 +102,7 @@ impl AuthService {
         }
         let dummy_hash = cfg.password_hashing.dummy_hash().map_err(AuthError::Internal)?;
         let setup_token = (store::user_count(&db)? == 0).then(|| random_hex(SETUP_TOKEN_BYTES));
+        let public_view = super::PublicView::new(cfg.public_pages.clone());
         Ok(AuthService {
             inner: Arc::new(Inner {
                 limiter: LoginLimiter::new(cfg.login_max_failures, cfg.login_window),
@@ -108,12 +111,31 @@ impl AuthService {
                 dummy_hash,
                 setup_token: Mutex::new(setup_token),
                 hash_workers: Arc::new(Semaphore::new(MAX_CONCURRENT_PASSWORD_HASHES)),
+                token_last_used: Default::default(),
+                public_view,
             }),
         })
     }
 
     pub fn config(&self) -> &AuthConfig {
         &self.inner.cfg
+    }
+
+    /// The public view's pages (changed at run time by the settings page).
+    pub fn public_view(&self) -> &super::PublicView {
+        &self.inner.public_view
+    }
+
+    pub(super) fn db(&self) -> Arc<Database> {
+        self.inner.db.clone()
+    }
+
+    pub(super) fn limiter(&self) -> &LoginLimiter {
+        &self.inner.limiter
+    }
+
+    pub(super) fn last_used(&self) -> &super::tokens::LastUsed {
+        &self.inner.token_last_used
     }
 
     /// The one-time setup token while no user exists; `None` once any user exists.

@@ -52,21 +52,24 @@ fn file_response(path: &str, file: rust_embed::EmbeddedFile) -> Response {
     resp
 }
 
+/// Percent-decodes a URL path (the `percent-encoding` crate: byte-wise, never slices a
+/// string inside a character); bytes that are not UTF-8 become U+FFFD, which no embedded
+/// file name contains, so such a path is simply not found.
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn percent_decode_never_splits_a_character() {
+        // issue 13: `/%a\xc3\xa9x` used to panic slicing inside 'é'.
+        assert_eq!(percent_decode("%aéx"), "%aéx");
+        assert_eq!(percent_decode("%C3%A9"), "é");
+        assert_eq!(percent_decode("a%2e%2E/b"), "a../b");
+        assert_eq!(percent_decode("%"), "%");
+        assert_eq!(percent_decode("%zz%ff"), "%zz\u{fffd}");
     }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -87,7 +87,15 @@ pub enum AuthVia {
     Session { expires_ms: i64 },
     /// The loopback trust rule (no cookie; acts as admin under [`LOOPBACK_USERNAME`]).
     Loopback,
+    /// An API token (`Authorization: Bearer`); the role is the scope's, capped at the user's.
+    Token,
+    /// Nobody: the public view lets anonymous visitors read a few pages' endpoints.
+    Public,
 }
+
+/// The name an anonymous public-view request acts under (never a real account: usernames
+/// cannot contain parentheses).
+pub const PUBLIC_USERNAME: &str = "(public)";
 
 /// A [`Caller`] who is an admin; members get 403.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,9 +152,24 @@ pub async fn require_session(State(auth): State<AuthService>, mut req: Request, 
     let identity = identity_of(req.headers(), req.extensions(), auth.config());
     let found = match authenticate(&auth, req.headers(), &identity).await {
         Ok(Some(found)) => found,
+        // No credential at all: the public view may still open this read.
+        Ok(None)
+            if bearer_token(req.headers()).is_none()
+                && auth.public_view().allows(req.method().as_str(), req.uri().path()) =>
+        {
+            Authenticated {
+                caller: Caller { username: PUBLIC_USERNAME.to_string(), role: Role::Viewer, via: AuthVia::Public },
+                token: None,
+                refreshed_cookie: None,
+            }
+        }
         Ok(None) => return ApiError::unauthorized().into_response(),
         Err(e) => return e.into_response(),
     };
+    if !found.caller.role.can_write() && !crate::auth::viewer_may(req.method().as_str(), req.uri().path()) {
+        return ApiError::Forbidden("read-only: a viewer (or a read token) cannot change anything".into())
+            .into_response();
+    }
     req.extensions_mut().insert(found.caller);
     req.extensions_mut().insert(identity);
     if let Some(token) = found.token {
@@ -191,6 +214,7 @@ impl From<AuthError> for ApiError {
             AuthError::Invalid(m) => ApiError::Invalid(m),
             AuthError::Conflict(m) => ApiError::Conflict(m),
             AuthError::NotFound(m) => ApiError::NotFound(m),
+            AuthError::Forbidden(m) => ApiError::Forbidden(m),
             AuthError::SetupTokenRejected => ApiError::Forbidden(e.to_string()),
             AuthError::SetupDone => ApiError::Conflict(e.to_string()),
             AuthError::Busy => ApiError::Unavailable(e.to_string()),
@@ -258,7 +282,9 @@ async fn logout(State(auth): State<AuthService>, _caller: Caller, headers: Heade
 /// `{"username","role"}`. For a cookie session it also re-sends the cookie with the
 /// remaining lifetime, so the browser's copy follows the server's sliding expiry.
 async fn me(caller: Caller, ClientInfo(identity): ClientInfo, token: Option<Extension<SessionToken>>) -> Response {
-    let body = Json(json!({"username": caller.username, "role": caller.role}));
+    // `via` tells the dashboard whether signing out means anything (loopback trust has no session).
+    let via = if caller.via == AuthVia::Loopback { "loopback" } else { "session" };
+    let body = Json(json!({"username": caller.username, "role": caller.role, "via": via}));
     let mut response = body.into_response();
     if let (AuthVia::Session { expires_ms }, Some(Extension(SessionToken(token)))) = (caller.via, token)
         && let Some(cookie) = session_cookie(&token, expires_ms, &identity)
@@ -359,6 +385,15 @@ async fn authenticate(
     headers: &HeaderMap,
     identity: &ClientIdentity,
 ) -> Result<Option<Authenticated>, ApiError> {
+    // A bearer token, when present, is the only credential looked at: a wrong one is 401
+    // even from loopback or with a cookie, so a script learns its token is bad.
+    if let Some(bearer) = bearer_token(headers) {
+        return Ok(auth.authenticate_token(bearer, identity.addr).await?.map(|t| Authenticated {
+            caller: Caller { username: t.username, role: t.role, via: AuthVia::Token },
+            token: None,
+            refreshed_cookie: None,
+        }));
+    }
     for token in session_cookies(headers).take(MAX_SESSION_COOKIES) {
         if let Some(user) = auth.authenticate(token).await? {
             let refreshed_cookie = if user.extended { session_cookie(token, user.expires_ms, identity) } else { None };
@@ -385,6 +420,13 @@ fn identity_of(headers: &HeaderMap, extensions: &axum::http::Extensions, cfg: &A
         // Served without connect info: an unknown peer is neither loopback nor a proxy.
         .unwrap_or(SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), 0));
     client_identity(peer, headers, cfg)
+}
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().unwrap_or("");
+    let (scheme, rest) = v.trim().split_once(' ').unwrap_or((v, ""));
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
 
 /// Values of every `overlord_session` cookie, in order, across all `Cookie` headers.

@@ -1,25 +1,18 @@
 //! `/api/live`, `/api/characters`, one character's detail, trail and series.
 
-use super::{ApiError, AppState, clamp_limit, now_ms, time_range};
+use super::{ApiError, AppState, blocking, now_ms, time_range};
 use crate::live::{render, telemetry_json, vitals_json};
-use crate::telemetry::block::Row;
-use crate::telemetry::{CharacterInfo, EventKind};
+use crate::telemetry::EventKind;
+use crate::telemetry::query::{Series, SeriesMetric, TRAIL_DEFAULT_POINTS, Trail};
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
-/// Trail points returned at most (api.md: default 5,000, at most 100,000).
-pub const TRAIL_DEFAULT_POINTS: usize = 5_000;
-pub const TRAIL_MAX_POINTS: usize = 100_000;
-/// Series buckets at most (a chart has no use for more).
-pub const SERIES_MAX_BUCKETS: i64 = 10_000;
-/// A query may span at most this long (retention is the real bound).
-const MAX_RANGE_MS: i64 = 400 * 86_400_000;
-/// protocol.md §2.1: fixes more than ~1 map unit apart start a new trail segment.
-pub const TELEPORT_UNITS: f64 = 1.0;
+/// Default windows: a trail shows the last hour, a series the last day.
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
 /// How far back character pages look for the latest stats.
 const LATEST_LOOKBACK_DAYS: usize = 31;
 
@@ -52,10 +45,6 @@ async fn live(State(app): State<AppState>) -> Json<Value> {
         })
         .collect();
     Json(json!({"server_time_ms": now, "characters": characters}))
-}
-
-fn resolve(app: &AppState, name: &str) -> Result<CharacterInfo, ApiError> {
-    app.characters.by_name(name).ok_or_else(|| ApiError::NotFound(format!("no character named '{name}' has been seen")))
 }
 
 async fn list(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -173,153 +162,11 @@ async fn trail(
     State(app): State<AppState>,
     Path(name): Path<String>,
     Query(q): Query<TrailQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let info = resolve(&app, &name)?;
-    let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), 3_600_000)?;
-    if to - from > MAX_RANGE_MS {
-        return Err(ApiError::BadRequest("the time range is longer than 400 days".into()));
-    }
-    let max_points = clamp_limit(q.max_points, TRAIL_DEFAULT_POINTS, TRAIL_MAX_POINTS);
-    let rows = tokio::task::spawn_blocking({
-        let app = app.clone();
-        move || thin_trail(&app.days, info.id, from, to, max_points)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    let (points, segments) = trail_points(&rows, max_points);
-    Ok(Json(json!({"character_name": info.name, "points": points, "segments": segments})))
-}
-
-/// The fields of a telemetry row a trail needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrailPoint {
-    pub t: i64,
-    pub ew: f64,
-    pub ns: f64,
-    pub z: Option<f64>,
-    pub landcell: Option<u32>,
-    pub is_dungeon: bool,
-}
-
-impl TrailPoint {
-    pub fn of(r: &Row) -> TrailPoint {
-        TrailPoint {
-            t: r.t,
-            ew: r.tel.ew,
-            ns: r.tel.ns,
-            z: r.tel.z,
-            landcell: r.tel.landcell,
-            is_dungeon: r.tel.is_dungeon,
-        }
-    }
-}
-
-/// A teleport or a dungeon change between consecutive fixes starts a new segment.
-fn is_break(a: &TrailPoint, b: &TrailPoint) -> bool {
-    let jump = ((a.ew - b.ew).powi(2) + (a.ns - b.ns).powi(2)).sqrt();
-    jump > TELEPORT_UNITS || a.is_dungeon != b.is_dungeon
-}
-
-/// Reads a trail in bounded memory, however long the range. Every fix is kept until more
-/// than `4 × max_points` are held; then the kept fixes are thinned to a minimum time gap
-/// (doubled each time the budget fills again), except the two fixes around each segment
-/// break, which are pinned, so the down-sampling that follows still sees every segment
-/// whole. (A year at one fix a second is 31 M rows; this holds ≤ 4 × max plus the breaks.)
-pub fn thin_trail(
-    days: &crate::telemetry::DayFiles,
-    id: u32,
-    from: i64,
-    to: i64,
-    max_points: usize,
-) -> Result<Vec<TrailPoint>, crate::telemetry::StoreError> {
-    let budget = max_points.saturating_mul(4).max(16);
-    let mut gap = 0i64;
-    // (fix, pinned)
-    let mut kept: Vec<(TrailPoint, bool)> = Vec::new();
-    let mut prev: Option<(TrailPoint, bool)> = None;
-    days.trail_for_each(id, from, to, |r| {
-        let p = TrailPoint::of(&r);
-        let broke = prev.as_ref().is_some_and(|(q, _)| is_break(q, &p));
-        if broke {
-            match prev.take() {
-                Some((q, false)) => kept.push((q, true)),
-                Some((_, true)) => {
-                    if let Some(last) = kept.last_mut() {
-                        last.1 = true;
-                    }
-                }
-                None => {}
-            }
-        }
-        let keep = broke || kept.last().is_none_or(|(k, _)| p.t - k.t >= gap);
-        if keep {
-            kept.push((p.clone(), broke));
-        }
-        prev = Some((p, keep));
-        if kept.len() > budget {
-            gap = (gap * 2).max((to - from) / budget as i64).max(1);
-            let mut last_t = i64::MIN;
-            kept.retain(|(k, pinned)| {
-                let stay = *pinned || k.t.saturating_sub(last_t) >= gap;
-                if stay {
-                    last_t = k.t;
-                }
-                stay
-            });
-            // The newest fix may have been thinned away; the next keep test uses what is left.
-            if let Some((q, kept_it)) = prev.as_mut() {
-                *kept_it = kept.last().is_some_and(|(k, _)| k.t == q.t);
-            }
-        }
-        true
-    })?;
-    if let Some((q, false)) = prev {
-        kept.push((q, false));
-    }
-    let mut out: Vec<TrailPoint> = kept.into_iter().map(|(p, _)| p).collect();
-    out.sort_by_key(|p| p.t);
-    Ok(out)
-}
-
-/// Splits fixes into segments at teleports and dungeon changes, then down-samples each
-/// segment evenly, always keeping its first and last point so the shape survives.
-pub fn trail_points(rows: &[TrailPoint], max_points: usize) -> (Vec<Value>, Vec<[usize; 2]>) {
-    let mut bounds = Vec::new();
-    let mut start = 0;
-    for i in 1..rows.len() {
-        if is_break(&rows[i - 1], &rows[i]) {
-            bounds.push((start, i - 1));
-            start = i;
-        }
-    }
-    if !rows.is_empty() {
-        bounds.push((start, rows.len() - 1));
-    }
-    let total = rows.len().max(1);
-    let mut points = Vec::new();
-    let mut segments = Vec::new();
-    for (s, e) in bounds {
-        let len = e - s + 1;
-        let budget = ((len as f64 / total as f64) * max_points as f64).floor().max(2.0) as usize;
-        let first_index = points.len();
-        let picks: Vec<usize> = if len <= budget {
-            (s..=e).collect()
-        } else {
-            let step = (len - 1) as f64 / (budget - 1) as f64;
-            let mut v: Vec<usize> = (0..budget).map(|k| s + (k as f64 * step).round() as usize).collect();
-            v.dedup();
-            v
-        };
-        for i in picks {
-            let r = &rows[i];
-            points.push(
-                json!({"t": r.t, "ew": r.ew, "ns": r.ns, "z": r.z, "landcell": r.landcell, "is_dungeon": r.is_dungeon}),
-            );
-        }
-        segments.push([first_index, points.len() - 1]);
-    }
-    (points, segments)
+) -> Result<Json<Trail>, ApiError> {
+    let range = time_range(q.from.as_deref(), q.to.as_deref(), HOUR_MS)?;
+    let max_points = q.max_points.unwrap_or(TRAIL_DEFAULT_POINTS);
+    let query = app.telemetry_query();
+    Ok(Json(blocking(move || query.trail(&name, range, max_points)).await?))
 }
 
 #[derive(Deserialize)]
@@ -330,93 +177,13 @@ struct SeriesQuery {
     step_s: Option<i64>,
 }
 
-const SERIES_METRICS: &[&str] =
-    &["kills", "kills_per_hour", "deaths", "xp_per_hour", "total_xp", "level", "luminance", "prismatic_taper_count"];
-
-/// Steps of an hour or more answer the two rates from the hourly rollups — kills or XP per
-/// hour online in each step — so long-range charts stay cheap and outlive the day files
-/// that retention deletes. Everything else is the last reported value in each step, read
-/// block by block so memory holds one value per step.
-fn series_points(
-    days: &crate::telemetry::DayFiles,
-    id: u32,
-    metric: &str,
-    from: i64,
-    to: i64,
-    step_ms: i64,
-) -> Result<Vec<(i64, f64)>, crate::telemetry::StoreError> {
-    let bucket_of = |t: i64| from + (t - from).div_euclid(step_ms) * step_ms;
-    if step_ms >= 3_600_000 && (metric == "kills_per_hour" || metric == "xp_per_hour") {
-        let first_hour = from - from.rem_euclid(3_600_000);
-        let mut sums: BTreeMap<i64, (f64, u64)> = BTreeMap::new();
-        for (hour, r) in days.rollup_hours(id, first_hour, to)? {
-            let e = sums.entry(bucket_of(hour.max(from))).or_default();
-            e.0 += if metric == "kills_per_hour" { r.kills as f64 } else { r.xp as f64 };
-            e.1 += r.online_s;
-        }
-        // Under a minute online says nothing about a rate.
-        return Ok(sums
-            .into_iter()
-            .filter(|(_, (_, online))| *online >= 60)
-            .map(|(b, (n, online))| (b, (n * 3600.0 / online as f64).round()))
-            .collect());
-    }
-    let mut last: BTreeMap<i64, (i64, f64)> = BTreeMap::new();
-    days.trail_for_each(id, from, to, |r| {
-        if let Some(v) = metric_value(&r, metric) {
-            let e = last.entry(bucket_of(r.t)).or_insert((r.t, v));
-            if r.t >= e.0 {
-                *e = (r.t, v);
-            }
-        }
-        true
-    })?;
-    Ok(last.into_iter().map(|(b, (_, v))| (b, v)).collect())
-}
-
-fn metric_value(r: &Row, metric: &str) -> Option<f64> {
-    let t = &r.tel;
-    match metric {
-        "kills" => t.kills.map(f64::from),
-        "kills_per_hour" => t.kills_per_hour,
-        "deaths" => t.deaths.map(f64::from),
-        "xp_per_hour" => t.xp_per_hour.map(|v| v as f64),
-        "total_xp" => t.total_xp.map(|v| v as f64),
-        "level" => t.level.map(f64::from),
-        "luminance" => t.luminance.map(|v| v as f64),
-        "prismatic_taper_count" => t.prismatic_taper_count.map(f64::from),
-        _ => None,
-    }
-}
-
 async fn series(
     State(app): State<AppState>,
     Path(name): Path<String>,
     Query(q): Query<SeriesQuery>,
-) -> Result<Json<Value>, ApiError> {
-    if !SERIES_METRICS.contains(&q.metric.as_str()) {
-        return Err(ApiError::BadRequest(format!(
-            "parameter 'metric': '{}' is not one of {}",
-            q.metric,
-            SERIES_METRICS.join(", ")
-        )));
-    }
-    let info = resolve(&app, &name)?;
-    let (from, to) = time_range(q.from.as_deref(), q.to.as_deref(), 86_400_000)?;
-    if to - from > MAX_RANGE_MS {
-        return Err(ApiError::BadRequest("the time range is longer than 400 days".into()));
-    }
-    let span_s = ((to - from) / 1000).max(1);
-    let step_s = q.step_s.unwrap_or((span_s / 300).max(10)).max(1).max(span_s / SERIES_MAX_BUCKETS);
-    let step_ms = step_s * 1000;
-    let metric = q.metric.clone();
-    let points = tokio::task::spawn_blocking({
-        let app = app.clone();
-        move || series_points(&app.days, info.id, &metric, from, to, step_ms)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
-    let points: Vec<Value> = points.into_iter().map(|(t, v)| json!([t, v])).collect();
-    Ok(Json(json!({"metric": q.metric, "step_s": step_s, "points": points})))
+) -> Result<Json<Series>, ApiError> {
+    let metric = SeriesMetric::parse(&q.metric)?;
+    let range = time_range(q.from.as_deref(), q.to.as_deref(), DAY_MS)?;
+    let query = app.telemetry_query();
+    Ok(Json(blocking(move || query.series(&name, metric, range, q.step_s)).await?))
 }

@@ -131,3 +131,14 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
         ApiError::BadRequest(r.body_text())
     }
 }
+
+impl From<crate::telemetry::QueryError> for ApiError {
+    fn from(e: crate::telemetry::QueryError) -> Self {
+        use crate::telemetry::QueryError;
+        match e {
+            QueryError::UnknownCharacter(_) => ApiError::NotFound(e.to_string()),
+            QueryError::BadParameter { .. } => ApiError::BadRequest(e.to_string()),
+            QueryError::Store(e) => ApiError::internal(e),
+        }
+    }
+}

@@ -8,7 +8,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use redb::ReadableDatabase;
 use serde_json::{Value, json};
-use std::sync::atomic::Ordering;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -37,8 +36,7 @@ async fn search(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    app.metrics.search_queries.fetch_add(1, Ordering::Relaxed);
-    app.metrics.search_micros_total.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+    app.metrics.observe_search(started.elapsed());
     Ok(Json(serde_json::to_value(result).map_err(ApiError::internal)?))
 }
 

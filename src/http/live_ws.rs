@@ -2,8 +2,10 @@
 //! telemetry batching for large fleets, commands with `command_ack`, dungeon maps.
 
 use super::auth::Caller;
+use super::guard::{SocketSlot, run_socket};
 use super::{AppState, now_ms};
 use crate::live::Broadcast;
+use crate::live::fanout::RecvError;
 use crate::protocol::browser::{self, BrowserMessage};
 use crate::protocol::name_key;
 use axum::extract::State;
@@ -16,13 +18,14 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
-use tokio::sync::broadcast::error::RecvError;
 
 /// protocol.md §7: coalesce telemetry into 1 Hz batches beyond about 100 characters.
 pub const BATCH_ABOVE_ONLINE: usize = 100;
 const BATCH_PERIOD: Duration = Duration::from_secs(1);
 /// Commands a browser may send: a burst of this many, refilled one per second.
 const COMMAND_BURST: u32 = 10;
+/// A browser that takes longer than this to accept one message has stopped reading.
+const SLOW_CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Topics a new browser gets before it subscribes (the heavy ones only on request).
 const DEFAULT_TOPICS: &[&str] =
     &["telemetry", "vitals", "chat", "rare", "portal", "online", "command_result", "character_stats", "combat_stats"];
@@ -32,14 +35,22 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn upgrade(State(app): State<AppState>, caller: Caller, ws: WebSocketUpgrade) -> Response {
-    if app.metrics.browser_connections.load(Ordering::Relaxed) >= app.settings.max_browser_connections as i64 {
+    // Reserved here, atomically, and held by the socket task: a burst cannot overshoot.
+    let Some(slot) = SocketSlot::reserve(&app, |m| &m.browser_connections, app.settings.max_browser_connections) else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"error":{"code":"unavailable","message":"the server is at its browser connection limit"}})),
         )
             .into_response();
-    }
-    ws.max_message_size(browser::MAX_BROWSER_FRAME_BYTES).on_upgrade(move |socket| session(app, caller, socket))
+    };
+    ws.max_message_size(browser::MAX_BROWSER_FRAME_BYTES)
+        .read_buffer_size(crate::memory::SOCKET_READ_BUFFER_BYTES)
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
+            let guard_app = app.clone();
+            run_socket(&guard_app.metrics, "browser", socket, move |socket| Box::pin(session(app, caller, socket)))
+                .await;
+        })
 }
 
 struct Subscription {
@@ -53,8 +64,7 @@ impl Subscription {
     }
 }
 
-async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
-    app.metrics.browser_connections.fetch_add(1, Ordering::Relaxed);
+async fn session(app: AppState, caller: Caller, socket: &mut WebSocket) {
     let mut rx = app.hub.subscribe();
     let mut sub = Subscription { topics: DEFAULT_TOPICS.iter().map(|s| s.to_string()).collect(), characters: None };
     let mut awaiting_maps: HashSet<String> = HashSet::new();
@@ -63,7 +73,11 @@ async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
     let mut command_tokens = COMMAND_BURST;
     let mut last_refill = Instant::now();
     let snapshot = app.hub.snapshot_json(None, now_ms());
-    let mut ok = socket.send(Message::Text(snapshot.into())).await.is_ok();
+    let mut ok = send_text(socket, &app, snapshot.into()).await;
+    // The recent chat (kept in memory by the hub), so the chat page is not empty on open.
+    if ok {
+        ok = send_text(socket, &app, app.hub.chat_history_json().into()).await;
+    }
     while ok {
         tokio::select! {
             msg = socket.recv() => {
@@ -72,20 +86,20 @@ async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
                     Message::Text(t) => t,
                     Message::Close(_) => break,
                     Message::Binary(_) => {
-                        ok = send_error(&mut socket, "binary frames are not accepted").await;
+                        ok = send_error(socket, &app, "binary frames are not accepted").await;
                         continue;
                     }
                     _ => continue,
                 };
                 match browser::decode_browser_message(text.as_str()) {
-                    Err(e) => ok = send_error(&mut socket, &e).await,
+                    Err(e) => ok = send_error(socket, &app, &e).await,
                     Ok(BrowserMessage::Subscribe { topics, characters }) => {
                         sub = Subscription {
                             topics: topics.into_iter().collect(),
                             characters: characters.clone().map(|c| c.into_iter().collect()),
                         };
                         let snap = app.hub.snapshot_json(characters.as_deref(), now_ms());
-                        ok = socket.send(Message::Text(snap.into())).await.is_ok();
+                        ok = send_text(socket, &app, snap.into()).await;
                     }
                     Ok(BrowserMessage::Command { player_name, command, request_id }) => {
                         let refill = last_refill.elapsed().as_secs() as u32;
@@ -94,7 +108,10 @@ async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
                             last_refill = Instant::now();
                         }
                         let request_id = request_id.unwrap_or_else(|| app.hub.next_request_id("c"));
-                        let status = if command_tokens == 0 {
+                        let status = if !caller.role.can_write() {
+                            // Viewers and read tokens watch; they never drive a character.
+                            "forbidden"
+                        } else if command_tokens == 0 {
                             "rate_limited"
                         } else {
                             command_tokens -= 1;
@@ -106,15 +123,15 @@ async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
                             s.as_str()
                         };
                         let ack = json!({"type":"command_ack","player_name":player_name,"request_id":request_id,"status":status});
-                        ok = socket.send(Message::Text(ack.to_string().into())).await.is_ok();
+                        ok = send_text(socket, &app, ack.to_string().into()).await;
                     }
                     Ok(BrowserMessage::RequestDungeonMap { player_name }) => {
                         if let Some(map) = app.hub.cached_dungeon_map(&player_name) {
-                            ok = socket.send(Message::Text(map.to_string().into())).await.is_ok();
+                            ok = send_text(socket, &app, map.to_string().into()).await;
                         } else if app.hub.request_dungeon_map(&player_name) {
                             awaiting_maps.insert(name_key(&player_name));
                         } else {
-                            ok = send_error(&mut socket, &format!("'{player_name}' is not connected")).await;
+                            ok = send_error(socket, &app, &format!("'{player_name}' is not connected")).await;
                         }
                     }
                 }
@@ -128,10 +145,11 @@ async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
                             batch.insert(b.character.clone(), b.json.clone());
                             continue;
                         }
-                        ok = socket.send(Message::Text(b.json.to_string().into())).await.is_ok();
+                        ok = send_text(socket, &app, b.json.to_string().into()).await;
                     }
-                    Err(RecvError::Lagged(n)) => {
-                        app.metrics.browser_drops.fetch_add(n, Ordering::Relaxed);
+                    Err(RecvError::Lagged { messages, bytes }) => {
+                        app.metrics.browser_drops.fetch_add(messages, Ordering::Relaxed);
+                        app.metrics.guard.browser_dropped_bytes.fetch_add(bytes, Ordering::Relaxed);
                     }
                     Err(RecvError::Closed) => break,
                 }
@@ -141,15 +159,28 @@ async fn session(app: AppState, caller: Caller, mut socket: WebSocket) {
                     let items: Vec<&str> = batch.values().map(|s| &**s).collect();
                     let text = format!("{{\"type\":\"telemetry_batch\",\"items\":[{}]}}", items.join(","));
                     batch.clear();
-                    ok = socket.send(Message::Text(text.into())).await.is_ok();
+                    ok = send_text(socket, &app, text.into()).await;
                 }
             }
         }
     }
-    app.metrics.browser_connections.fetch_sub(1, Ordering::Relaxed);
 }
 
-async fn send_error(socket: &mut WebSocket, message: &str) -> bool {
+async fn send_error(socket: &mut WebSocket, app: &AppState, message: &str) -> bool {
     let e = json!({"type":"error","code":"bad_request","message":message});
-    socket.send(Message::Text(e.to_string().into())).await.is_ok()
+    send_text(socket, app, e.to_string().into()).await
+}
+
+/// Sends one message; a browser that does not take it within [`SLOW_CLIENT_TIMEOUT`]
+/// (its TCP window stays full) is disconnected and counted, so it holds no more than its
+/// backlog and one message in flight.
+async fn send_text(socket: &mut WebSocket, app: &AppState, text: axum::extract::ws::Utf8Bytes) -> bool {
+    match tokio::time::timeout(SLOW_CLIENT_TIMEOUT, socket.send(Message::Text(text))).await {
+        Ok(r) => r.is_ok(),
+        Err(_) => {
+            app.metrics.guard.browser_slow_disconnects.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("browser socket closed: it stopped reading for {} s", SLOW_CLIENT_TIMEOUT.as_secs());
+            false
+        }
+    }
 }

@@ -4,15 +4,27 @@
 
 pub mod admin;
 pub mod assets;
+pub mod attention;
 pub mod auth;
+pub mod backups;
 pub mod characters;
 pub mod error;
+pub mod gains;
+pub mod game_metrics;
+pub mod guard;
 pub mod items;
+pub mod legacy;
+pub mod listener;
 pub mod live_ws;
+pub mod map_image;
 pub mod notes;
+pub mod overview;
 pub mod plugin_ws;
+pub mod public;
+pub mod replay;
 pub mod service;
 pub mod suitbuilder;
+pub mod tokens;
 pub mod world;
 
 use crate::config::Settings;
@@ -45,22 +57,38 @@ pub struct App {
     pub inventory: crate::inventory::writer::InventoryWriter,
     pub index: Arc<crate::search::SearchIndex>,
     pub alerts: crate::alerts::AlertsHandle,
+    /// The map image an admin set from the dashboard.
+    pub map_image: crate::map_image::MapImageStore,
+    /// Stuck and disconnected characters (one definition for the API, overview and alerts).
+    pub attention: Arc<crate::alerts::Attention>,
+    /// Scheduled backups' status (and the lock that keeps them one at a time).
+    pub backups: Arc<crate::backup_schedule::Backups>,
 }
 
 impl App {
-    /// The normalized items (JSON) stored for `owner`, or `None` if the owner has none.
-    pub fn items_of(&self, owner: &str) -> Result<Option<Vec<serde_json::Value>>, ApiError> {
-        use redb::ReadableDatabase;
-        let txn = self.state_db.begin_read().map_err(ApiError::internal)?;
-        let items = crate::inventory::InventoryStore::new().list(&txn, owner, None).map_err(ApiError::internal)?;
-        if items.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(items.iter().filter_map(|i| serde_json::to_value(i.view(false)).ok()).collect()))
+    /// The read side of stored telemetry (cheap: shared handles).
+    pub fn telemetry_query(&self) -> crate::telemetry::TelemetryQuery {
+        crate::telemetry::TelemetryQuery::new(self.days.clone(), self.characters.clone())
     }
 }
 
 pub type AppState = Arc<App>;
+
+/// Runs blocking domain code (redb reads) on the blocking pool.
+pub async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    ApiError: From<E>,
+{
+    Ok(tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)??)
+}
+
+impl AsRef<Metrics> for App {
+    fn as_ref(&self) -> &Metrics {
+        &self.metrics
+    }
+}
 
 impl axum::extract::FromRef<AppState> for crate::auth::AuthService {
     fn from_ref(app: &AppState) -> Self {
@@ -78,15 +106,26 @@ pub fn router(app: AppState) -> Router {
         .merge(notes::router())
         .merge(suitbuilder::router())
         .merge(items::router())
+        .merge(gains::router())
+        .merge(replay::router())
+        .merge(map_image::router())
+        .merge(overview::router())
+        .merge(attention::router())
+        .merge(tokens::router())
+        .merge(backups::router())
+        .merge(game_metrics::router())
         .route_layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::require_session));
     Router::new()
         .merge(service::open_router())
+        .merge(public::open_router())
         .merge(plugin_ws::router())
         .merge(auth::router())
+        .merge(legacy::router())
         .merge(protected)
-        .fallback(assets::serve)
+        .fallback(legacy::fallback)
         .layer(axum::middleware::from_fn_with_state(app.clone(), map_image_csp))
         .layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::csrf_guard))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard::catch_panics::<App>))
         .layer(axum::middleware::from_fn(auth::security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_API_BODY_BYTES))
         .layer(tower_http::compression::CompressionLayer::new())
@@ -101,7 +140,8 @@ async fn map_image_csp(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let mut response = next.run(req).await;
-    if let Some(origin) = app.settings.map_image_url.as_deref().and_then(url_origin) {
+    let url = map_image::effective_json(&app)["url"].as_str().map(str::to_string);
+    if let Some(origin) = url.as_deref().and_then(url_origin) {
         let csp = auth::CONTENT_SECURITY_POLICY.replacen(
             "img-src 'self' data: blob:",
             &format!("img-src 'self' data: blob: {origin}"),
@@ -140,20 +180,22 @@ pub fn parse_time(v: &str, name: &str) -> Result<i64, ApiError> {
     })
 }
 
-/// `from`/`to` with a default window ending now; `to` before `from` is an error.
-pub fn time_range(from: Option<&str>, to: Option<&str>, default_span_ms: i64) -> Result<(i64, i64), ApiError> {
+/// `from`/`to` with a default window ending now. Only a range that cannot be read (not a
+/// time, or `from` after `to`) is refused; the query clamps the rest to stored data.
+pub fn time_range(
+    from: Option<&str>,
+    to: Option<&str>,
+    default_span_ms: i64,
+) -> Result<crate::telemetry::TimeRange, ApiError> {
     let to = match to {
         Some(v) => parse_time(v, "to")?,
         None => now_ms(),
     };
     let from = match from {
         Some(v) => parse_time(v, "from")?,
-        None => to - default_span_ms,
+        None => to.saturating_sub(default_span_ms),
     };
-    if from > to {
-        return Err(ApiError::BadRequest("parameter 'from' is after 'to'".into()));
-    }
-    Ok((from, to))
+    Ok(crate::telemetry::TimeRange::new(from, to)?)
 }
 
 /// api.md: larger limits are clamped, not refused.

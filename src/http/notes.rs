@@ -21,6 +21,7 @@ impl From<NoteError> for ApiError {
         match e {
             NoteError::Invalid(m) => ApiError::Invalid(m),
             NoteError::NotFound(_) => ApiError::NotFound(e.to_string()),
+            NoteError::Forbidden(_) => ApiError::Forbidden(e.to_string()),
             NoteError::Full => ApiError::Conflict(e.to_string()),
             NoteError::Storage(m) => ApiError::internal(m),
         }
@@ -61,18 +62,20 @@ struct NotePatch {
 
 async fn update(
     State(app): State<AppState>,
+    caller: Caller,
     Path(id): Path<u64>,
     body: Result<Json<NotePatch>, JsonRejection>,
 ) -> Result<Json<notes::Note>, ApiError> {
     let Json(p) = body?;
-    Ok(Json(notes::update(&app.state_db, id, p.title.as_deref(), p.body.as_deref(), p.state, now_ms())?))
+    let editor = editor(&caller);
+    Ok(Json(notes::update(&app.state_db, id, editor, p.title.as_deref(), p.body.as_deref(), p.state, now_ms())?))
 }
 
 async fn delete(State(app): State<AppState>, caller: Caller, Path(id): Path<u64>) -> Result<StatusCode, ApiError> {
-    let note = notes::get(&app.state_db, id)?;
-    if caller.role != Role::Admin && note.author != caller.username {
-        return Err(ApiError::Forbidden("only the note's author or an admin may delete it".into()));
-    }
-    notes::delete(&app.state_db, id)?;
+    notes::delete(&app.state_db, id, editor(&caller))?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+fn editor(caller: &Caller) -> notes::Editor<'_> {
+    notes::Editor { username: &caller.username, is_admin: caller.role == Role::Admin }
 }

@@ -4,6 +4,7 @@
 //! everyone. One socket is one character session. Frames are decoded by `protocol`, fed to
 //! the hub, and persisted kinds go to the writer (awaiting it is the backpressure).
 
+use super::guard::{SocketSlot, run_socket};
 use super::{AppState, now_ms};
 use crate::live::PluginOutgoing;
 use crate::protocol::{self, FrameError, PluginEvent, PluginFrame};
@@ -28,6 +29,11 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const RATE_BURST_SECONDS: f64 = 4.0;
 /// While storage refuses writes, the plugin is told so at most this often.
 const DEGRADED_NOTICE_EVERY: Duration = Duration::from_secs(10);
+/// Frames longer than this (inventory dumps, dungeon maps) are decoded at most
+/// `crate::memory::LARGE_FRAME_DECODES` at a time across all sockets (see there).
+const LARGE_FRAME_BYTES: usize = 16 * 1024;
+static LARGE_FRAME_PERMITS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(crate::memory::LARGE_FRAME_DECODES);
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/position", get(upgrade))
@@ -46,13 +52,19 @@ async fn upgrade(State(app): State<AppState>, headers: HeaderMap, ws: WebSocketU
         app.metrics.plugin_refused_auth.fetch_add(1, Ordering::Relaxed);
         return refuse(StatusCode::UNAUTHORIZED, "missing or wrong X-Plugin-Secret");
     }
-    if app.metrics.plugin_connections.load(Ordering::Relaxed) >= app.settings.max_plugin_connections as i64 {
+    // Reserved here, atomically, and held by the socket task: a burst cannot overshoot.
+    let Some(slot) = SocketSlot::reserve(&app, |m| &m.plugin_connections, app.settings.max_plugin_connections) else {
         app.metrics.plugin_refused_capacity.fetch_add(1, Ordering::Relaxed);
         return refuse(StatusCode::SERVICE_UNAVAILABLE, "the server is at its plugin connection limit");
-    }
+    };
     ws.max_message_size(protocol::MAX_LARGE_FRAME_BYTES + 1024)
         .max_frame_size(protocol::MAX_LARGE_FRAME_BYTES + 1024)
-        .on_upgrade(move |socket| session(app, socket))
+        .read_buffer_size(crate::memory::SOCKET_READ_BUFFER_BYTES)
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
+            let guard_app = app.clone();
+            run_socket(&guard_app.metrics, "plugin", socket, move |socket| Box::pin(session(app, socket))).await;
+        })
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
@@ -94,12 +106,24 @@ struct Session {
     bound: Option<(String, u64)>,
     outbox_tx: mpsc::Sender<PluginOutgoing>,
     last_degraded_notice: Option<Instant>,
+    /// Why the session ended; stays "panic" if the task unwound.
+    close_reason: &'static str,
 }
 
-async fn session(app: AppState, mut socket: WebSocket) {
-    app.metrics.plugin_connections.fetch_add(1, Ordering::Relaxed);
+/// The character goes offline however the session ends, a panic included.
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some((name, conn_id)) = &self.bound {
+            self.app.hub.unbind_plugin(name, *conn_id, self.close_reason);
+            self.app.attention.on_offline(name, *conn_id, self.close_reason, now_ms());
+            self.app.alerts.on_online(name, false, now_ms());
+        }
+    }
+}
+
+async fn session(app: AppState, socket: &mut WebSocket) {
     let (outbox_tx, mut outbox) = mpsc::channel(crate::live::PLUGIN_OUTBOX);
-    let mut s = Session { app: app.clone(), bound: None, outbox_tx, last_degraded_notice: None };
+    let mut s = Session { app: app.clone(), bound: None, outbox_tx, last_degraded_notice: None, close_reason: "panic" };
     let mut limiter = RateLimit::new(f64::from(app.settings.plugin_rate_per_s));
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
@@ -117,7 +141,7 @@ async fn session(app: AppState, mut socket: WebSocket) {
                         if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
                             app.metrics.frames_oversize.fetch_add(1, Ordering::Relaxed);
                             app.metrics.rejected("too_large");
-                            let _ = close(&mut socket, 1009, "frame too large").await;
+                            let _ = close(socket, 1009, "frame too large").await;
                         }
                         break "socket_error";
                     }
@@ -141,7 +165,7 @@ async fn session(app: AppState, mut socket: WebSocket) {
                             Ok(None) => {}
                             Err(Fatal { code, reason, reply }) => {
                                 if let Some(r) = reply { let _ = socket.send(Message::Text(r.into())).await; }
-                                let _ = close(&mut socket, code, reason).await;
+                                let _ = close(socket, code, reason).await;
                                 break "protocol_error";
                             }
                         }
@@ -149,7 +173,7 @@ async fn session(app: AppState, mut socket: WebSocket) {
                     Message::Binary(_) => {
                         app.metrics.frames_binary.fetch_add(1, Ordering::Relaxed);
                         app.metrics.rejected("binary");
-                        let _ = close(&mut socket, 1003, "binary frames are not accepted").await;
+                        let _ = close(socket, 1003, "binary frames are not accepted").await;
                         break "protocol_error";
                     }
                     Message::Close(_) => break "socket_closed",
@@ -162,7 +186,7 @@ async fn session(app: AppState, mut socket: WebSocket) {
                         if socket.send(Message::Text(t.into())).await.is_err() { break "socket_error"; }
                     }
                     Some(PluginOutgoing::Close(code, reason)) => {
-                        let _ = close(&mut socket, code, &reason).await;
+                        let _ = close(socket, code, &reason).await;
                         break if code == 4000 { "superseded" } else { "closed_by_server" };
                     }
                     None => break "socket_closed",
@@ -172,16 +196,12 @@ async fn session(app: AppState, mut socket: WebSocket) {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break "socket_error"; }
             }
             _ = tokio::time::sleep(idle_left) => {
-                let _ = close(&mut socket, 1001, "idle for 90 s").await;
+                let _ = close(socket, 1001, "idle for 90 s").await;
                 break "idle";
             }
         }
     };
-    if let Some((name, conn_id)) = &s.bound {
-        app.hub.unbind_plugin(name, *conn_id, close_reason);
-        app.alerts.on_online(name, false, now_ms());
-    }
-    app.metrics.plugin_connections.fetch_sub(1, Ordering::Relaxed);
+    s.close_reason = close_reason;
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &str) -> Result<(), axum::Error> {
@@ -207,6 +227,9 @@ impl Session {
     async fn handle_text(&mut self, text: &str) -> Result<Option<String>, Fatal> {
         let app = self.app.clone();
         let recv_ms = now_ms();
+        // Held until the frame is handed on (an inventory is queued for the state writer).
+        let _large_frame_permit =
+            if text.len() > LARGE_FRAME_BYTES { LARGE_FRAME_PERMITS.acquire().await.ok() } else { None };
         let frame = match protocol::decode_plugin_frame(text) {
             Ok(f) => f,
             Err(FrameError::TooLarge { kind, bytes, limit }) => {
@@ -233,6 +256,7 @@ impl Session {
                 let conn_id = app.hub.bind_plugin(&frame.character_name, self.outbox_tx.clone(), recv_ms);
                 tracing::info!(character = %frame.character_name, "plugin connected");
                 app.alerts.on_online(&frame.character_name, true, recv_ms);
+                app.attention.on_online(&frame.character_name, conn_id, recv_ms);
                 self.bound = Some((frame.character_name.clone(), conn_id));
             }
             Some((name, _)) if protocol::name_key(name) != protocol::name_key(&frame.character_name) => {
@@ -257,6 +281,9 @@ impl Session {
             return self.submit_inventory(&frame.character_name, recv_ms, inv).await;
         }
         let outcome = app.hub.on_frame(&frame, recv_ms);
+        if let PluginEvent::Telemetry(t) = &frame.body {
+            app.attention.on_telemetry(&frame.character_name, t, recv_ms);
+        }
         if !outcome.duplicate {
             app.alerts.on_frame(&frame, recv_ms);
         }

@@ -38,7 +38,7 @@ async fn version(State(app): State<AppState>) -> Json<serde_json::Value> {
         "build": option_env!("OVERLORD_BUILD").unwrap_or("dev"),
         "data_format": DATA_FORMAT,
         "server_time_ms": now_ms(),
-        "map_image": app.settings.map_image_url.as_ref().map(|url| json!({"url": url, "bounds": app.settings.map_image_bounds})),
+        "map_image": super::map_image::effective_json(&app),
     }))
 }
 
@@ -47,17 +47,17 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
     let batches = w.batches.load(Ordering::Relaxed).max(1) as f64;
     let extra = [
         (
-            "overlord_writer_committed_events",
+            "overlord_writer_committed_events_total",
             "Events committed to the journal since start.",
             w.committed.load(Ordering::Relaxed) as f64,
         ),
         (
-            "overlord_writer_applied_events",
+            "overlord_writer_applied_events_total",
             "Committed events applied to redb since start.",
             w.applied.load(Ordering::Relaxed) as f64,
         ),
         (
-            "overlord_writer_batches",
+            "overlord_writer_batches_total",
             "Journal batches (group commits) since start.",
             w.batches.load(Ordering::Relaxed) as f64,
         ),
@@ -87,7 +87,7 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
             w.commit_us_total.load(Ordering::Relaxed) as f64 / 1e6 / batches,
         ),
         (
-            "overlord_writer_checkpoints",
+            "overlord_writer_checkpoints_total",
             "Durable redb checkpoints since start.",
             w.checkpoints.load(Ordering::Relaxed) as f64,
         ),
@@ -99,6 +99,91 @@ async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
         ("overlord_characters_online", "Characters with a plugin socket open.", app.hub.online_count() as f64),
     ];
     let alert_rows = app.alerts.stats().metric_rows();
-    let all: Vec<(&str, &str, f64)> = extra.iter().copied().chain(alert_rows.iter().copied()).collect();
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(&all))
+    let storage_rows = storage_metric_rows(&app);
+    let backup_rows = app.backups.metric_rows();
+    let all: Vec<(&str, &str, f64)> = extra
+        .iter()
+        .copied()
+        .chain(alert_rows.iter().copied())
+        .chain(storage_rows.iter().copied())
+        .chain(backup_rows.iter().copied())
+        .collect();
+    ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], app.metrics.render(&all))
+}
+
+/// The journals' size and age span and the storage failure counters (issue 11, 16).
+fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static str, f64)> {
+    let w = &app.writer.stats;
+    let now = now_ms();
+    let mut rows = vec![
+        (
+            "overlord_writer_encode_failures_total",
+            "Events refused because they did not encode for the journal.",
+            w.encode_failures.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_block_encode_failures_total",
+            "Telemetry blocks that could not be compressed (batch retried).",
+            w.block_encode_failures.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_rollup_decode_failures_total",
+            "Stored hourly rollup rows that did not decode (batch retried).",
+            w.rollup_decode_failures.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_day_snapshots_total",
+            "Day-file snapshots written since start.",
+            w.day_snapshots.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_inventory_encode_failures_total",
+            "Inventory frames refused because they did not encode for the journal.",
+            app.inventory.encode_failures.load(Ordering::Relaxed) as f64,
+        ),
+    ];
+    let journals: [(Option<std::sync::Arc<crate::journal::JournalGauge>>, [&'static str; 6]); 2] = [
+        (
+            w.journal_gauge(),
+            [
+                "overlord_journal_bytes",
+                "overlord_journal_oldest_record_age_seconds",
+                "overlord_journal_newest_record_age_seconds",
+                "overlord_journal_segments",
+                "overlord_journal_short_seqs",
+                "overlord_journal_missing_seqs",
+            ],
+        ),
+        (
+            Some(app.inventory.journal.clone()),
+            [
+                "overlord_state_journal_bytes",
+                "overlord_state_journal_oldest_record_age_seconds",
+                "overlord_state_journal_newest_record_age_seconds",
+                "overlord_state_journal_segments",
+                "overlord_state_journal_short_seqs",
+                "overlord_state_journal_missing_seqs",
+            ],
+        ),
+    ];
+    for (gauge, names) in journals {
+        let Some(g) = gauge else { continue };
+        rows.extend([
+            (names[0], "Bytes of journal segments on disk.", g.bytes.load(Ordering::Relaxed) as f64),
+            (names[1], "Age of the oldest record the journal holds (0 when empty).", g.oldest_age_s(now)),
+            (names[2], "Age of the newest record the journal holds (0 when empty).", g.newest_age_s(now)),
+            (names[3], "Journal segment files.", g.segments.load(Ordering::Relaxed) as f64),
+            (
+                names[4],
+                "At start, seqs its files had applied past the journal's end (the journal was shorter than its files).",
+                g.short_seqs.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                names[5],
+                "At start, seqs its files still needed that the journal no longer held (committed records lost).",
+                g.missing_seqs.load(Ordering::Relaxed) as f64,
+            ),
+        ]);
+    }
+    rows
 }

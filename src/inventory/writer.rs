@@ -53,6 +53,10 @@ enum Cmd {
 pub struct InventoryWriter {
     tx: mpsc::Sender<Cmd>,
     pub frames_committed: Arc<AtomicU64>,
+    /// Frames refused because they did not encode for the journal.
+    pub encode_failures: Arc<AtomicU64>,
+    /// Size and age span of `journal/state/`.
+    pub journal: Arc<journal::JournalGauge>,
 }
 
 #[derive(Debug)]
@@ -96,14 +100,48 @@ pub fn checkpoint_of(db: &Database) -> u64 {
 
 /// Opens `journal/state/` and re-applies every record past `state.redb`'s checkpoint.
 /// Runs before the search index opens (the index then catches up from the store).
-pub fn recover(dir: &Path, db: &Database) -> Result<(Journal, u64), String> {
-    let (journal, _) = Journal::open(dir).map_err(|e| e.to_string())?;
+/// Numbering continues past `state.redb`'s checkpoint and every state snapshot's, whatever
+/// the journal holds; a journal shorter than them is reported loudly. Segments roll every
+/// `window / 10` so trimming keeps the journal within `window`.
+pub fn recover(dir: &Path, db: &Database, window: Duration) -> Result<(Journal, u64), String> {
     let store = InventoryStore::new();
     let txn = db.begin_write().map_err(|e| e.to_string())?;
     store.ensure_tables(&txn).map_err(|e| e.to_string())?;
     txn.open_table(META).map_err(|e| e.to_string())?;
     txn.commit().map_err(|e| e.to_string())?;
     let cp = checkpoint_of(db);
+    // journal/state/ sits in the data directory's journal/.
+    let snap_cp =
+        dir.parent().and_then(Path::parent).map(|d| crate::snapshot::max_covers(d).inventory_seq).unwrap_or(0);
+    let floor_seq = cp.max(snap_cp);
+    let (journal, report) =
+        Journal::open_with(dir, journal::JournalOptions { floor_seq, roll_after: Some(window / 10) })
+            .map_err(|e| e.to_string())?;
+    if let Some(next) = report.numbered_past {
+        tracing::error!(
+            journal = %dir.display(),
+            journal_last_seq = report.last_seq,
+            state_checkpoint = cp,
+            snapshot_seq = snap_cp,
+            next_seq = next,
+            "the state journal is shorter than the files it fed (state.redb, snapshots/): deleted, truncated, \
+             damaged, or copied before them; numbering continues past every checkpoint"
+        );
+    }
+    if let Some(first) = journal.first_held_seq()
+        && first > cp + 1
+        && cp < journal.next_seq().saturating_sub(1)
+    {
+        tracing::error!(
+            journal = %dir.display(),
+            journal_first_seq = first,
+            state_checkpoint = cp,
+            "the state journal lacks inventory frames state.redb had not yet applied (seqs {} to {}): those frames are lost",
+            cp + 1,
+            first - 1
+        );
+        journal.gauge().missing_seqs.store(first - 1 - cp, Ordering::Relaxed);
+    }
     let mut records = Vec::new();
     journal::replay(dir, cp, |seq, bytes| {
         if let Ok((r, _)) = bincode::serde::decode_from_slice::<Record, _>(bytes, bincode::config::standard()) {
@@ -134,11 +172,13 @@ pub fn start(
 ) -> std::io::Result<(InventoryWriter, std::thread::JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel(QUEUE_FRAMES);
     let frames_committed = Arc::new(AtomicU64::new(0));
-    let counter = frames_committed.clone();
+    let encode_failures = Arc::new(AtomicU64::new(0));
+    let counters = (frames_committed.clone(), encode_failures.clone());
+    let gauge = journal.gauge();
     let join = std::thread::Builder::new()
         .name("state-writer".into())
-        .spawn(move || run(journal, db, index, keep_seq, rx, counter))?;
-    Ok((InventoryWriter { tx, frames_committed }, join))
+        .spawn(move || run(journal, db, index, keep_seq, rx, counters))?;
+    Ok((InventoryWriter { tx, frames_committed, encode_failures, journal: gauge }, join))
 }
 
 fn run(
@@ -147,16 +187,41 @@ fn run(
     index: Arc<SearchIndex>,
     keep_seq: Arc<AtomicU64>,
     mut rx: mpsc::Receiver<Cmd>,
-    committed: Arc<AtomicU64>,
+    (committed, encode_failures): (Arc<AtomicU64>, Arc<AtomicU64>),
 ) {
     let store = InventoryStore::new();
     let mut last_checkpoint = Instant::now();
     let mut last_applied = journal.next_seq().saturating_sub(1);
     let mut dirty = false;
+    // A timer wakes the loop while no frame arrives, so the journal is trimmed by age
+    // even when idle.
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_time().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "state writer runtime failed to start");
+            return;
+        }
+    };
     loop {
-        let first = match rx.blocking_recv() {
-            Some(c) => c,
-            None => break,
+        let first = match rt.block_on(tokio::time::timeout(CHECKPOINT_INTERVAL, rx.recv())) {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(_) => {
+                if !dirty {
+                    let keep = keep_seq.load(Ordering::Relaxed).saturating_add(1).min(last_applied + 1);
+                    if let Err(e) = journal.trim_before(keep) {
+                        tracing::warn!(error = %e, "state journal trim failed");
+                    }
+                    continue;
+                }
+                if let Err(e) = checkpoint(&db, last_applied) {
+                    tracing::error!(error = %e, "inventory checkpoint failed; will retry");
+                    continue;
+                }
+                dirty = false;
+                last_checkpoint = Instant::now();
+                continue;
+            }
         };
         let mut frames = Vec::new();
         let mut flushes = Vec::new();
@@ -175,11 +240,26 @@ fn run(
                 next = rx.try_recv().ok();
             }
         }
+        // A frame that does not encode is refused (its socket hears why), never journaled empty.
+        let mut payloads: Vec<Vec<u8>> = Vec::with_capacity(frames.len());
+        let mut encodable = Vec::with_capacity(frames.len());
+        for (r, reply) in frames {
+            match bincode::serde::encode_to_vec(&r, bincode::config::standard()) {
+                Ok(p) => {
+                    payloads.push(p);
+                    encodable.push((r, reply));
+                }
+                Err(e) => {
+                    encode_failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(owner = %r.owner, error = %e, "inventory frame refused: it does not encode for the journal");
+                    if let Some(reply) = reply {
+                        let _ = reply.send(Err(format!("the frame could not be encoded for storage: {e}")));
+                    }
+                }
+            }
+        }
+        let frames = encodable;
         if !frames.is_empty() {
-            let payloads: Vec<Vec<u8>> = frames
-                .iter()
-                .map(|(r, _)| bincode::serde::encode_to_vec(r, bincode::config::standard()).unwrap_or_default())
-                .collect();
             let first_seq = loop {
                 match journal.append_batch(&payloads) {
                     Ok(s) => break s,

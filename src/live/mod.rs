@@ -6,6 +6,8 @@
 //! per character; a newer one supersedes), and the broadcast channel. Never does disk I/O:
 //! it tells the caller what to persist. Everything in it is bounded.
 
+pub mod chat_history;
+pub mod fanout;
 pub mod render;
 
 use crate::protocol::{PluginEvent, PluginFrame, Telemetry, Vitals, name_key};
@@ -13,13 +15,14 @@ use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 pub use render::{telemetry_json, vitals_json};
 
-/// Broadcast buffer per browser. A browser more than this many messages behind loses the
-/// oldest (counted as drops) instead of slowing the hub or anyone else.
-pub const BROADCAST_CAPACITY: usize = 8_192;
+/// Broadcast backlog per browser, in messages; the byte bound is
+/// [`fanout::SUBSCRIBER_BACKLOG_BYTES`]. A browser further behind loses the oldest
+/// (counted as drops) instead of slowing the hub or anyone else.
+pub const BROADCAST_CAPACITY: usize = fanout::SUBSCRIBER_BACKLOG_MESSAGES;
 /// Outgoing queue to one plugin (commands, relays). Full → the sender is told it failed.
 pub const PLUGIN_OUTBOX: usize = 256;
 /// Characters kept in memory; past it the longest-offline ones are forgotten.
@@ -33,8 +36,7 @@ const MAX_DEDUP_ENTRIES: usize = 100_000;
 /// Dungeon geometry cache: count and total bytes.
 pub const MAX_CACHED_DUNGEONS: usize = 512;
 pub const MAX_DUNGEON_CACHE_BYTES: usize = 128 * 1024 * 1024;
-/// Chat lines kept for a browser that opens the chat page.
-pub const CHAT_HISTORY: usize = 200;
+pub use chat_history::CHAT_HISTORY;
 
 /// What a plugin socket sends out.
 #[derive(Debug, Clone)]
@@ -82,7 +84,7 @@ struct State {
     chat_order: VecDeque<(i64, u64)>,
     spawn_seen: HashMap<u32, i64>,
     spawn_order: VecDeque<(i64, u32)>,
-    chat_history: VecDeque<Arc<str>>,
+    chat_history: chat_history::ChatHistory,
 }
 
 /// What the socket handler must do after the hub has seen a frame.
@@ -96,7 +98,7 @@ pub struct FrameOutcome {
 
 pub struct Hub {
     state: Mutex<State>,
-    tx: broadcast::Sender<Broadcast>,
+    tx: fanout::Fanout,
     next_conn: AtomicU64,
     request_ids: AtomicU64,
 }
@@ -125,8 +127,12 @@ impl CommandStatus {
 
 impl Hub {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
-        Hub { state: Mutex::new(State::default()), tx, next_conn: AtomicU64::new(1), request_ids: AtomicU64::new(1) }
+        Hub {
+            state: Mutex::new(State::default()),
+            tx: fanout::Fanout::new(),
+            next_conn: AtomicU64::new(1),
+            request_ids: AtomicU64::new(1),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -135,12 +141,12 @@ impl Hub {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Broadcast> {
+    pub fn subscribe(&self) -> fanout::Subscriber {
         self.tx.subscribe()
     }
 
     fn send(&self, topic: &'static str, character: &str, json: String) {
-        let _ = self.tx.send(Broadcast { topic, character: name_key(character), json: json.into() });
+        self.tx.send(Broadcast { topic, character: name_key(character), json: json.into() });
     }
 
     pub fn next_request_id(&self, prefix: &str) -> String {
@@ -279,7 +285,7 @@ impl Hub {
                     st.dungeon_maps.insert(*landblock, text.clone());
                 }
                 drop(guard);
-                let _ = self.tx.send(Broadcast { topic: "dungeon_map", character: key, json: text });
+                self.tx.send(Broadcast { topic: "dungeon_map", character: key, json: text });
             }
             PluginEvent::Chat(c) => {
                 let h = chat_hash(c.sender.as_deref().unwrap_or(""), &c.text);
@@ -292,12 +298,9 @@ impl Hub {
                 st.chat_order.push_back((recv_ms, h));
                 let text: Arc<str> =
                     render::forward_json("chat", name, recv_ms, &serde_json::to_value(c).unwrap_or_default()).into();
-                st.chat_history.push_back(text.clone());
-                if st.chat_history.len() > CHAT_HISTORY {
-                    st.chat_history.pop_front();
-                }
+                st.chat_history.push(text.clone());
                 drop(guard);
-                let _ = self.tx.send(Broadcast { topic: "chat", character: key, json: text });
+                self.tx.send(Broadcast { topic: "chat", character: key, json: text });
             }
             PluginEvent::Spawn(s) => {
                 if let Some(id) = s.object_id {
@@ -407,7 +410,12 @@ impl Hub {
     }
 
     pub fn chat_history(&self) -> Vec<Arc<str>> {
-        self.lock().chat_history.iter().cloned().collect()
+        self.lock().chat_history.lines()
+    }
+
+    /// The `chat_history` browser message sent on connect (protocol.md §4).
+    pub fn chat_history_json(&self) -> String {
+        self.lock().chat_history.message_json()
     }
 
     /// The browser `snapshot` message (protocol.md §4) for the given filter.

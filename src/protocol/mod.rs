@@ -356,7 +356,7 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-fn decode_telemetry(obj: &Map<String, Value>) -> Result<Telemetry, FrameError> {
+pub fn decode_telemetry(obj: &Map<String, Value>) -> Result<Telemetry, FrameError> {
     let f = |k: &str| obj.get(k).and_then(lenient::f64_of);
     let landcell = obj.get("landcell").and_then(lenient::u32_id_of);
     let local_x = f("local_x");
@@ -414,7 +414,7 @@ fn decode_vitals(obj: &Map<String, Value>) -> Vitals {
     }
 }
 
-fn decode_place(obj: &Map<String, Value>) -> Place {
+pub fn decode_place(obj: &Map<String, Value>) -> Place {
     let landcell = obj.get("landcell").and_then(lenient::u32_id_of);
     Place {
         ew: obj.get("ew").and_then(lenient::f64_of),

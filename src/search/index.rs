@@ -604,8 +604,16 @@ fn try_open(dir: &Path, fields: &Fields) -> Result<Index, String> {
 /// Deletes whatever is in `dir` and creates an empty index with the marker file.
 fn fresh_index(dir: &Path, fields: &Fields) -> Result<(Index, IndexWriter<TantivyDocument>), SearchError> {
     let io = |e: std::io::Error| SearchError::Index(format!("{}: {e}", dir.display()));
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(io)?;
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(dir).map_err(io)?,
+        // A file (or link) where the index directory belongs: not ours to delete, but the
+        // index is derived, so move it aside and rebuild rather than refuse to start.
+        Ok(_) => {
+            let aside = dir.with_extension(format!("not-a-directory-{}", chrono::Utc::now().timestamp_millis()));
+            std::fs::rename(dir, &aside).map_err(io)?;
+            tracing::warn!(path = %dir.display(), moved_to = %aside.display(), "the index path was not a directory; moved it aside");
+        }
+        Err(_) => {}
     }
     std::fs::create_dir_all(dir).map_err(io)?;
     let index = Index::create_in_dir(dir, fields.schema.clone())?;

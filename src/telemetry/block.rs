@@ -29,9 +29,11 @@ pub struct BlockError(pub String);
 
 impl std::fmt::Display for BlockError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "telemetry block is damaged: {}", self.0)
+        write!(f, "telemetry block: {}", self.0)
     }
 }
+
+impl std::error::Error for BlockError {}
 
 // Column order is the file format: append new columns at the end and bump the version.
 const SCALE_MAP: f64 = 1e5;
@@ -73,7 +75,9 @@ fn wide_columns(r: &Row) -> [Option<i64>; 2] {
 
 const NCOLS: usize = 21;
 
-pub fn encode(rows: &[Row]) -> Vec<u8> {
+/// Encodes rows into a block. Compression failing (zstd on an in-memory buffer fails
+/// only when it cannot allocate) is an error, never an empty block.
+pub fn encode(rows: &[Row]) -> Result<Vec<u8>, BlockError> {
     let mut raw = Vec::with_capacity(rows.len() * 24 + 64);
     push_varint(&mut raw, rows.len() as u64);
     let table: Vec<[Option<i64>; NCOLS]> = rows
@@ -106,10 +110,12 @@ pub fn encode(rows: &[Row]) -> Vec<u8> {
     }
     encode_strings(&mut raw, rows.iter().map(|r| r.tel.vt_state.as_deref()));
     encode_strings(&mut raw, rows.iter().map(|r| r.plugin_version.as_deref()));
-    let mut out = vec![FORMAT_VERSION];
-    // zstd on an in-memory buffer cannot fail except on allocation failure.
-    out.extend(zstd::bulk::compress(&raw, ZSTD_LEVEL).unwrap_or_default());
-    out
+    let compressed =
+        zstd::bulk::compress(&raw, ZSTD_LEVEL).map_err(|e| BlockError(format!("compression failed: {e}")))?;
+    let mut out = Vec::with_capacity(compressed.len() + 1);
+    out.push(FORMAT_VERSION);
+    out.extend_from_slice(&compressed);
+    Ok(out)
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Vec<Row>, BlockError> {
@@ -307,7 +313,7 @@ mod tests {
     #[test]
     fn rows_round_trip_through_a_block() {
         let rows = sample_rows(200);
-        let back = decode(&encode(&rows)).unwrap();
+        let back = decode(&encode(&rows).unwrap()).unwrap();
         assert_eq!(back.len(), rows.len());
         for (a, b) in rows.iter().zip(&back) {
             assert_eq!(a.t, b.t);
@@ -322,13 +328,13 @@ mod tests {
     #[test]
     fn a_hunting_block_costs_well_under_forty_bytes_a_row() {
         let rows = sample_rows(256);
-        let per_row = encode(&rows).len() as f64 / rows.len() as f64;
+        let per_row = encode(&rows).unwrap().len() as f64 / rows.len() as f64;
         assert!(per_row < 40.0, "{per_row} bytes per row");
     }
 
     #[test]
     fn damaged_blocks_error_instead_of_panicking() {
-        let bytes = encode(&sample_rows(10));
+        let bytes = encode(&sample_rows(10)).unwrap();
         for cut in 0..bytes.len() {
             let _ = decode(&bytes[..cut]);
         }

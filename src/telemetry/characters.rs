@@ -113,6 +113,24 @@ impl Characters {
         Ok(id)
     }
 
+    /// Widens a character's first/last seen to cover `[first_ms, last_ms]` (history imported
+    /// from the old stack); written by the next `persist_dirty`.
+    pub fn widen_seen(&self, id: u32, first_ms: i64, last_ms: i64) -> Result<(), StoreError> {
+        let mut inner = self.inner.write().map_err(|_| StoreError("registry poisoned".into()))?;
+        let changed = match inner.by_id.get_mut(&id) {
+            Some(info) if first_ms < info.first_seen_ms || last_ms > info.last_seen_ms => {
+                info.first_seen_ms = info.first_seen_ms.min(first_ms);
+                info.last_seen_ms = info.last_seen_ms.max(last_ms);
+                true
+            }
+            _ => false,
+        };
+        if changed {
+            inner.dirty.push(id);
+        }
+        Ok(())
+    }
+
     /// Writes changed `last_seen_ms` values inside the caller's transaction.
     pub fn persist_dirty(&self, txn: &redb::WriteTransaction) -> Result<(), StoreError> {
         let dirty: Vec<CharacterInfo> = {

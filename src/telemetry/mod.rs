@@ -3,15 +3,23 @@
 //!
 //! Owns: the journal-first write path (`writer`), the day files and their key layout
 //! (`store`), the sealed-block codec (`block`), the character-id registry and the portal
-//! registry. Never does HTTP, and never writes a redb file anywhere but the writer thread.
+//! registry, the read side (`query`: trails, series, event pages, heatmap, leaderboards,
+//! and clamping requested ranges to stored data), and the read-side definitions the
+//! dashboard shows (`gains`, `activity` hours with data, `milestones`). Never does HTTP,
+//! and never writes a redb file anywhere but the writer thread.
 
+pub mod activity;
 pub mod block;
 pub mod characters;
+pub mod gains;
+pub mod milestones;
 pub mod portals;
+pub mod query;
 pub mod rollups;
 pub mod store;
 pub mod writer;
 
 pub use characters::{CharacterInfo, Characters};
+pub use query::{QueryError, TelemetryQuery, TimeRange};
 pub use store::{DayFiles, EventKind, Rollup, StoreError};
 pub use writer::{JournalEntry, Persisted, Retention, WriterHandle};

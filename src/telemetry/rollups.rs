@@ -18,16 +18,16 @@ use std::sync::{Arc, Mutex, RwLock};
 
 pub const FILE_NAME: &str = "rollups.redb";
 const HOUR_MS: i64 = 3_600_000;
-const CACHE_BYTES: usize = 16 * 1024 * 1024;
+pub const CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// `(character_id, hour_start_ms)` → encoded `Rollup`.
-const HOURLY: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_hourly");
+pub(crate) const HOURLY: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_hourly");
 /// `(character_id, day)` → encoded `Rollup`: long ranges read 24× fewer rows.
-const DAILY: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_daily");
+pub(crate) const DAILY: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_daily");
 /// `character_id` → encoded `Rollup` over every archived day.
-const LIFETIME: TableDefinition<u32, &[u8]> = TableDefinition::new("lifetime");
+pub(crate) const LIFETIME: TableDefinition<u32, &[u8]> = TableDefinition::new("lifetime");
 /// `day` → when it was archived (ms): the days this file answers for.
-const DAYS: TableDefinition<i64, i64> = TableDefinition::new("archived_days");
+pub(crate) const DAYS: TableDefinition<i64, i64> = TableDefinition::new("archived_days");
 
 /// One archived day's hourly rows, as read from its day file.
 pub type DayRollups = Vec<((u32, i64), Rollup)>;

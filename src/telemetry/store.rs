@@ -4,6 +4,14 @@
 //! `(character_id, first_ts_ms, seq)`, one row per event for the low-rate kinds, hourly
 //! rollups, and the checkpoint (`meta.checkpoint_seq`: every journal record up to it is in
 //! this file durably). Readers open read transactions and never block the writer.
+//!
+//! `telemetry/snapshots/YYYY-MM-DD.redb` is a consistent copy of a day file that is still
+//! written (or closed within the hour): taken by the writer thread between two of its own
+//! commits, closed cleanly, fsynced and renamed over the previous copy, so it is never
+//! written in place and a `cp -r` always gets a whole one. A day file that fails its
+//! integrity check after an unclean stop (a torn copy) is replaced by its snapshot and the
+//! journal replays what came after; only a day without a snapshot is rebuilt from the
+//! journal alone.
 
 use super::block::{self, Row};
 use super::rollups::{self, DayRollups, RollupArchive};
@@ -55,8 +63,10 @@ impl EventKind {
 /// Blocks span at most this long, so a time-range scan starts this far before `from`.
 pub const MAX_BLOCK_SPAN_MS: i64 = 60 * 60 * 1000;
 pub const DAY_MS: i64 = 86_400_000;
+/// Consistent copies of the day files still written, beside them (see the module header).
+pub const SNAPSHOT_DIR: &str = "snapshots";
 /// Per-file page cache; most day files are cold and read rarely.
-const DAY_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const DAY_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
 /// Hourly per-character totals (kills, deaths, XP, rares, distance, time online).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -213,8 +223,9 @@ impl DayFiles {
     /// After an unclean stop (a crash, or a copy taken of a running directory), the files
     /// that may have been written recently — the newest `recent` days; older days were closed
     /// long before and are never written — are opened with redb's integrity check. A file
-    /// that fails it is moved aside (`*.damaged-<ms>`) to be rebuilt from the journal, which
-    /// keeps every record of every day that is not closed. Returns the days moved aside.
+    /// that fails it is moved aside (`*.damaged-<ms>`) and replaced by its snapshot when one
+    /// is intact (the journal replays what came after its checkpoint); without one it is
+    /// rebuilt from the whole journal. Returns the days moved aside.
     pub fn verify_recent_days(&self, recent: usize) -> Result<Vec<i64>, StoreError> {
         let mut damaged = Vec::new();
         let days = self.days();
@@ -229,17 +240,123 @@ impl DayFiles {
                 }
                 Err(e) => {
                     let aside = path.with_extension(format!("redb.damaged-{}", chrono::Utc::now().timestamp_millis()));
-                    tracing::error!(file = %path.display(), error = %e, aside = %aside.display(),
-                        "day file failed its integrity check; rebuilding it from the journal");
                     std::fs::rename(&path, &aside)?;
                     damaged.push(day);
-                    if let Ok(mut d) = self.damaged.lock() {
-                        d.push(day);
+                    match self.restore_from_snapshot(day)? {
+                        Some(cp) => {
+                            tracing::error!(file = %path.display(), error = %e, aside = %aside.display(),
+                                snapshot = %self.snapshot_path(day).display(), snapshot_checkpoint_seq = cp,
+                                "day file failed its integrity check; restored from its snapshot, the journal replays the rest");
+                        }
+                        None => {
+                            tracing::error!(file = %path.display(), error = %e, aside = %aside.display(),
+                                "day file failed its integrity check and has no intact snapshot; rebuilding it from the journal");
+                            if let Ok(mut d) = self.damaged.lock() {
+                                d.push(day);
+                            }
+                        }
                     }
                 }
             }
         }
         Ok(damaged)
+    }
+
+    /// Where the consistent copy of `day`'s file lives.
+    pub fn snapshot_path(&self, day: i64) -> PathBuf {
+        self.dir.join(SNAPSHOT_DIR).join(format!("{}.redb", day_name(day)))
+    }
+
+    /// Days that have a snapshot, ascending.
+    pub fn snapshot_days(&self) -> Vec<i64> {
+        let mut days: Vec<i64> = std::fs::read_dir(self.dir.join(SNAPSHOT_DIR))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| parse_day_name(e.file_name().to_str()?))
+            .collect();
+        days.sort_unstable();
+        days
+    }
+
+    /// The checkpoint a day's snapshot covers (read-only: the file is never written in
+    /// place). `None` when there is no snapshot or it does not open.
+    pub fn snapshot_checkpoint(&self, day: i64) -> Option<u64> {
+        let path = self.snapshot_path(day);
+        if !path.exists() {
+            return None;
+        }
+        match redb::Builder::new().set_cache_size(1 << 20).open_read_only(&path) {
+            Ok(db) => day_meta(&db).ok().map(|m| m.checkpoint_seq),
+            Err(e) => {
+                tracing::warn!(file = %path.display(), error = %e, "day snapshot does not open; ignored");
+                None
+            }
+        }
+    }
+
+    /// Writes a consistent copy of `day`'s file into `snapshots/` and returns the
+    /// checkpoint it covers. The caller (the writer thread, the only writer) guarantees
+    /// that no write transaction is open and that the last commit was durable. The copy is
+    /// opened once (redb repairs the "still open" flag a byte copy carries and proves it
+    /// whole), closed cleanly, fsynced, and renamed over the previous snapshot.
+    pub fn write_day_snapshot(&self, day: i64) -> Result<u64, StoreError> {
+        let dir = self.dir.join(SNAPSHOT_DIR);
+        std::fs::create_dir_all(&dir)?;
+        let dest = self.snapshot_path(day);
+        let tmp = dest.with_extension("redb.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        std::fs::copy(self.path_of(day), &tmp)?;
+        let checkpoint = {
+            let db = redb::Builder::new()
+                .set_cache_size(1 << 20)
+                .open(&tmp)
+                .map_err(|e| StoreError(format!("day snapshot {} does not open: {e}", tmp.display())))?;
+            day_meta(&db)?.checkpoint_seq
+        };
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &dest)?;
+        crate::snapshot::sync_dir(&dir);
+        Ok(checkpoint)
+    }
+
+    /// Deletes a day's snapshot (the day is long closed, or deleted by retention).
+    pub fn delete_day_snapshot(&self, day: i64) -> Result<(), StoreError> {
+        match std::fs::remove_file(self.snapshot_path(day)) {
+            Ok(()) => {
+                crate::snapshot::sync_dir(&self.dir.join(SNAPSHOT_DIR));
+                Ok(())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Puts an intact copy of `day`'s snapshot in place of its (moved-aside) file and opens
+    /// it. Returns the checkpoint it covers, or `None` when there is no intact snapshot.
+    fn restore_from_snapshot(&self, day: i64) -> Result<Option<u64>, StoreError> {
+        let snap = self.snapshot_path(day);
+        if !snap.exists() {
+            return Ok(None);
+        }
+        let path = self.path_of(day);
+        let tmp = path.with_extension("redb.restoring");
+        std::fs::copy(&snap, &tmp)?;
+        match redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).set_check_integrity_on_open(true).open(&tmp) {
+            Ok(db) => drop(db),
+            Err(e) => {
+                tracing::error!(file = %snap.display(), error = %e, "day snapshot failed its integrity check");
+                let _ = std::fs::remove_file(&tmp);
+                return Ok(None);
+            }
+        }
+        std::fs::rename(&tmp, &path)?;
+        crate::snapshot::sync_dir(&self.dir);
+        let db = redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).open(&path)?;
+        let cp = day_meta(&db)?.checkpoint_seq;
+        let mut open = self.open.write().map_err(|_| StoreError("day registry poisoned".into()))?;
+        open.insert(day, Arc::new(db));
+        Ok(Some(cp))
     }
 
     /// Days that must be rebuilt from the whole journal (taken once by recovery).
@@ -263,7 +380,7 @@ impl DayFiles {
             Err(e) => return Err(e.into()),
         }
         crate::snapshot::sync_dir(&self.dir);
-        Ok(())
+        self.delete_day_snapshot(day)
     }
 
     /// A day file's hourly rollup rows, for the archive.

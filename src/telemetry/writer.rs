@@ -8,6 +8,13 @@
 //! records in each file the journal position it covers, and the journal is trimmed behind.
 //! A slow or full disk stalls the writer, the channel fills, and socket reads pause: memory
 //! never grows and nothing is dropped silently.
+//!
+//! The journal holds at most `journal_window` of records. Copy safety does not rest on it
+//! alone: every `window / 5` the writer writes a consistent snapshot of each day file still
+//! written (store.rs), and the journal keeps every record after the snapshot that was
+//! current `window / 2` ago (the copy-gap tolerance), so a `cp -r` that copied
+//! `telemetry/` up to that long before `journal/` still finds every record its snapshot
+//! lacks (ARCHITECTURE.md, "Architecture invariants").
 
 use super::block::{self, MAX_BLOCK_ROWS, Row};
 use super::characters::Characters;
@@ -40,9 +47,14 @@ const RETRY_INTERVAL: Duration = Duration::from_millis(500);
 /// its UTC midnight; events are stamped with the server's receive time, so nothing
 /// arrives for a past day except by replay.
 pub const CLOSE_GRACE_MS: i64 = 15 * 60 * 1000;
-/// The journal keeps a closed day's records this much longer, so that a `cp -r` that
-/// copied the day file just before it closed still finds the records to rebuild it.
+/// A closed day's snapshot is kept this much longer (and the journal keeps what it lacks),
+/// so that a `cp -r` that copied the day file while it closed still restores it.
 pub const JOURNAL_KEEP_AFTER_CLOSE_MS: i64 = 60 * 60 * 1000;
+/// Default of the `journal_window_s` setting.
+pub const DEFAULT_JOURNAL_WINDOW: Duration = Duration::from_secs(600);
+/// The smallest window the setting accepts: below it, day snapshots would be rewritten
+/// every few seconds.
+pub const MIN_JOURNAL_WINDOW: Duration = Duration::from_secs(30);
 
 /// Closing days, archiving their rollups and retention run at least this often, even
 /// with no events arriving.
@@ -58,17 +70,40 @@ pub struct Retention {
     pub days: Option<u32>,
     /// Unix ms now: days close, archive and expire by this clock.
     pub clock: fn() -> i64,
+    /// The journal holds at most this much (by write time) in steady state.
+    pub journal_window: Duration,
 }
 
 impl Retention {
     /// Day files deleted `days` whole days after today's.
     pub fn days(days: u32) -> Self {
-        Retention { days: Some(days), clock: system_now }
+        Retention { days: Some(days), clock: system_now, journal_window: DEFAULT_JOURNAL_WINDOW }
     }
 
     /// Nothing deleted (restore-check's private copy, benches).
     pub fn forever() -> Self {
-        Retention { days: None, clock: system_now }
+        Retention { days: None, clock: system_now, journal_window: DEFAULT_JOURNAL_WINDOW }
+    }
+
+    /// The same, with a journal window (at least `MIN_JOURNAL_WINDOW`).
+    pub fn with_journal_window(mut self, window: Duration) -> Self {
+        self.journal_window = window.max(MIN_JOURNAL_WINDOW);
+        self
+    }
+
+    /// How long a `cp -r` may take between copying `telemetry/` and `journal/`.
+    pub fn copy_gap(&self) -> Duration {
+        self.journal_window / 2
+    }
+
+    /// How often the day files still written are snapshotted.
+    pub fn day_snapshot_interval(&self) -> Duration {
+        self.journal_window / 5
+    }
+
+    /// Journal segments roll at this age, the granularity of trimming.
+    pub fn segment_roll(&self) -> Duration {
+        self.journal_window / 10
     }
 }
 
@@ -97,9 +132,26 @@ pub enum Persisted {
     CombatStats(String),
 }
 
+/// An event that could not be encoded for the journal (it is refused, never journaled
+/// as an empty record).
+#[derive(Debug)]
+pub struct EncodeError {
+    pub character: String,
+    pub source: bincode::error::EncodeError,
+}
+
+impl std::fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an event of {} does not encode for the journal: {}", self.character, self.source)
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
 impl JournalEntry {
-    pub fn encode(&self) -> Vec<u8> {
-        bincode::serde::encode_to_vec(self, bincode::config::standard()).unwrap_or_default()
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        bincode::serde::encode_to_vec(self, bincode::config::standard())
+            .map_err(|source| EncodeError { character: self.character.clone(), source })
     }
 
     pub fn decode(bytes: &[u8]) -> Option<JournalEntry> {
@@ -134,6 +186,18 @@ pub struct WriterStats {
     pub checkpoints: AtomicU64,
     pub degraded: AtomicBool,
     pub degraded_reason: Mutex<Option<String>>,
+    /// Events refused because they did not encode for the journal.
+    pub encode_failures: AtomicU64,
+    /// Telemetry blocks that could not be compressed (the batch is retried, never written empty).
+    pub block_encode_failures: AtomicU64,
+    /// Stored rollup rows that did not decode (the batch is retried, never reset to zero).
+    pub rollup_decode_failures: AtomicU64,
+    /// Day snapshots written since start.
+    pub day_snapshots: AtomicU64,
+    /// Size and age span of `journal/`.
+    pub journal: Mutex<Option<Arc<journal::JournalGauge>>>,
+    /// `/metrics`' commit latency histogram, set once the server's metrics exist.
+    pub commit_histogram: std::sync::OnceLock<metrics::Histogram>,
 }
 
 impl WriterStats {
@@ -146,6 +210,11 @@ impl WriterStats {
 
     pub fn degraded_reason(&self) -> Option<String> {
         self.degraded_reason.lock().ok().and_then(|r| r.clone())
+    }
+
+    /// The telemetry journal's size and age span.
+    pub fn journal_gauge(&self) -> Option<Arc<journal::JournalGauge>> {
+        self.journal.lock().ok().and_then(|g| g.clone())
     }
 }
 
@@ -218,18 +287,44 @@ pub fn start(
     state_snapshot_seq: Arc<AtomicU64>,
     retention: Retention,
 ) -> Result<(WriterHandle, std::thread::JoinHandle<()>, RecoveryReport), StoreError> {
-    let (journal, open_report) = Journal::open(journal_dir).map_err(|e| StoreError(e.to_string()))?;
     portals::ensure_tables(&state)?;
+    let stats = Arc::new(WriterStats::default());
+    // Everything the journal fed says how far it got: numbering continues past all of it.
+    let applied = applied_positions(journal_dir, &days, &state)?;
+    let floor_seq = applied.iter().map(|(_, seq)| *seq).max().unwrap_or(0);
+    let (journal, open_report) = Journal::open_with(
+        journal_dir,
+        journal::JournalOptions { floor_seq, roll_after: Some(retention.segment_roll()) },
+    )
+    .map_err(|e| StoreError(e.to_string()))?;
+    if let Some(next) = open_report.numbered_past {
+        let files: Vec<String> = applied
+            .iter()
+            .filter(|(_, seq)| *seq > open_report.last_seq)
+            .map(|(f, seq)| format!("{f} (seq {seq})"))
+            .collect();
+        tracing::error!(
+            journal = %journal_dir.display(),
+            journal_last_seq = open_report.last_seq,
+            files = %files.join(", "),
+            next_seq = next,
+            "the journal is shorter than the files it fed (deleted, truncated, damaged, or copied before them): \
+             numbering continues past every checkpoint; records after the journal's end exist only in those files"
+        );
+    }
+    if let Ok(mut g) = stats.journal.lock() {
+        *g = Some(journal.gauge());
+    }
     let mut writer = Writer::new(journal, days, state, characters);
     writer.state_snapshot_seq = state_snapshot_seq;
     writer.retention = retention;
+    writer.stats = stats.clone();
     let mut report = RecoveryReport {
         torn_bytes_dropped: open_report.torn_bytes_dropped,
         last_seq: open_report.last_seq,
         ..Default::default()
     };
     writer.recover(&mut report)?;
-    let stats = Arc::new(WriterStats::default());
     let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
     let thread_stats = stats.clone();
     let join = std::thread::Builder::new()
@@ -239,9 +334,68 @@ pub fn start(
     Ok((WriterHandle { tx, stats }, join, report))
 }
 
+/// Every journal position something the journal fed has recorded as applied: each day
+/// file's checkpoint, each day snapshot's, `state.redb`'s, and each state snapshot's.
+/// Names the file for the log.
+pub(crate) fn applied_positions(
+    journal_dir: &std::path::Path,
+    days: &DayFiles,
+    state: &Database,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut out = Vec::new();
+    for day in days.days() {
+        if let Some(db) = days.get(day, false)? {
+            out.push((days.path_of(day).display().to_string(), store::checkpoint_of(&db)?));
+        }
+    }
+    for day in days.snapshot_days() {
+        if let Some(cp) = days.snapshot_checkpoint(day) {
+            out.push((days.snapshot_path(day).display().to_string(), cp));
+        }
+    }
+    out.push(("state.redb".into(), portals::checkpoint(state)?));
+    if let Some(data_dir) = journal_dir.parent() {
+        let covers = crate::snapshot::max_covers(data_dir);
+        if covers.telemetry_seq > 0 {
+            out.push((data_dir.join("snapshots").display().to_string(), covers.telemetry_seq));
+        }
+    }
+    Ok(out)
+}
+
+/// When each day's snapshot covered what: the journal keeps what the snapshot current
+/// `copy_gap` ago lacks.
+#[derive(Default)]
+struct DaySnapshots {
+    /// Per day, (unix ms written, checkpoint covered), oldest first; pruned to what the
+    /// copy-gap lookup can still need.
+    history: BTreeMap<i64, std::collections::VecDeque<(i64, u64)>>,
+    last_pass: Option<Instant>,
+}
+
+impl DaySnapshots {
+    fn record(&mut self, day: i64, at_ms: i64, covered: u64, gap_ms: i64) {
+        let h = self.history.entry(day).or_default();
+        h.push_back((at_ms, covered));
+        // Keep the newest entry at or before (now - gap) and everything after it.
+        while h.len() >= 2 && h[1].0 <= at_ms - gap_ms {
+            h.pop_front();
+        }
+    }
+
+    /// What the snapshot in place `gap_ms` before `now_ms` covered, if one was.
+    fn covered_at(&self, day: i64, now_ms: i64, gap_ms: i64) -> Option<u64> {
+        self.history.get(&day)?.iter().rev().find(|(at, _)| *at <= now_ms - gap_ms).map(|(_, c)| *c)
+    }
+
+    fn latest(&self, day: i64) -> Option<u64> {
+        self.history.get(&day)?.back().map(|(_, c)| *c)
+    }
+}
+
 /// The per-character state rollups need between events (persisted with each batch).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct RollupCursor {
+pub(crate) struct RollupCursor {
     kills: Option<u32>,
     deaths: Option<u32>,
     total_xp: Option<i64>,
@@ -281,6 +435,9 @@ struct Writer {
     last_housekeeping: Option<Instant>,
     /// Days whose damaged file was moved aside at start: the replay rebuilds them.
     rebuilding: HashSet<i64>,
+    stats: Arc<WriterStats>,
+    day_snapshots: DaySnapshots,
+    last_window_warning: Option<Instant>,
 }
 
 impl Writer {
@@ -302,6 +459,9 @@ impl Writer {
             retention: Retention::forever(),
             last_housekeeping: None,
             rebuilding: HashSet::new(),
+            stats: Arc::new(WriterStats::default()),
+            day_snapshots: DaySnapshots::default(),
+            last_window_warning: None,
         }
     }
 
@@ -314,8 +474,59 @@ impl Writer {
                 self.day_info.insert(day, meta);
             }
         }
+        // Snapshots already on disk count from when they were written.
+        let gap_ms = self.retention.copy_gap().as_millis() as i64;
+        for day in self.days.snapshot_days() {
+            if let Some(cp) = self.days.snapshot_checkpoint(day) {
+                let at = std::fs::metadata(self.days.snapshot_path(day))
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map(|d| d.as_millis() as i64)
+                    .unwrap_or(0);
+                self.day_snapshots.record(day, at, cp, gap_ms);
+            }
+        }
         self.load_cursors()?;
         let mut min_cp = self.checkpoints.values().copied().chain([self.state_checkpoint]).min().unwrap_or(0);
+        // Records the files still needed that the journal no longer holds: committed events
+        // that nothing on disk has any more. Only days still written can need records.
+        let open_cps: Vec<(i64, u64)> = self
+            .day_info
+            .iter()
+            // A day file with no checkpoint yet holds nothing durable to compare against.
+            .filter(|(_, m)| !m.closed && m.checkpoint_seq > 0)
+            .map(|(d, m)| (*d, m.checkpoint_seq))
+            .chain([(i64::MIN, self.state_checkpoint)])
+            .collect();
+        if let (Some(first), Some(&(_, need_from))) =
+            (self.journal.first_held_seq(), open_cps.iter().min_by_key(|(_, cp)| *cp))
+            && first > need_from + 1
+            && need_from < self.journal.next_seq().saturating_sub(1)
+        {
+            let files: Vec<String> = open_cps
+                .iter()
+                .filter(|(_, cp)| *cp + 1 < first)
+                .map(|(d, cp)| {
+                    let name = if *d == i64::MIN {
+                        "state.redb".to_string()
+                    } else {
+                        self.days.path_of(*d).display().to_string()
+                    };
+                    format!("{name} (checkpoint {cp})")
+                })
+                .collect();
+            tracing::error!(
+                journal = %self.journal.dir().display(),
+                journal_first_seq = first,
+                files = %files.join(", "),
+                "the journal lacks records these files had not yet applied (seqs {} to {}): \
+                 those committed events are lost",
+                need_from + 1,
+                first - 1
+            );
+            self.journal.gauge().missing_seqs.store(first - 1 - need_from, Ordering::Relaxed);
+        }
         self.rebuilding = self.days.take_damaged().into_iter().collect();
         if !self.rebuilding.is_empty() {
             // A day file was moved aside: rebuild it from every record the journal holds.
@@ -449,7 +660,26 @@ impl Writer {
 
     /// Journal append (retried until the disk takes it), then apply (retried likewise).
     async fn commit_batch(&mut self, events: Vec<JournalEntry>, started: Instant, stats: &WriterStats) {
-        let payloads: Vec<Vec<u8>> = events.iter().map(JournalEntry::encode).collect();
+        // An event that does not encode is refused, counted and logged: it is never
+        // journaled as an empty record.
+        let mut payloads = Vec::with_capacity(events.len());
+        let mut kept = Vec::with_capacity(events.len());
+        for e in events {
+            match e.encode() {
+                Ok(p) => {
+                    payloads.push(p);
+                    kept.push(e);
+                }
+                Err(err) => {
+                    stats.encode_failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %err, "event refused: it does not encode for the journal");
+                }
+            }
+        }
+        let events = kept;
+        if events.is_empty() {
+            return;
+        }
         let first_seq = loop {
             match self.journal.append_batch(&payloads) {
                 Ok(seq) => break seq,
@@ -474,6 +704,9 @@ impl Writer {
         stats.last_commit_us.store(commit_us, Ordering::Relaxed);
         stats.max_commit_us.fetch_max(commit_us, Ordering::Relaxed);
         stats.commit_us_total.fetch_add(commit_us, Ordering::Relaxed);
+        if let Some(h) = stats.commit_histogram.get() {
+            h.record(commit_us as f64 / 1e6);
+        }
         let batch: Vec<(u64, JournalEntry)> =
             events.into_iter().enumerate().map(|(i, e)| (first_seq + i as u64, e)).collect();
         loop {
@@ -582,7 +815,8 @@ impl Writer {
                                 || e.recv_ms < blk.key.1
                             {
                                 // Seal: write the full block as it stands, then start a new one.
-                                blocks_t.insert(blk.key, block::encode(&blk.rows).as_slice())?;
+                                let bytes = self.encode_block(*day, &blk.rows)?;
+                                blocks_t.insert(blk.key, bytes.as_slice())?;
                                 *blk = OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() };
                             }
                             blk.rows.push(Row {
@@ -624,17 +858,23 @@ impl Writer {
                 }
                 for bkey in &touched_blocks {
                     if let Some(blk) = new_blocks.get(bkey) {
-                        blocks_t.insert(blk.key, block::encode(&blk.rows).as_slice())?;
+                        let bytes = self.encode_block(*day, &blk.rows)?;
+                        blocks_t.insert(blk.key, bytes.as_slice())?;
                     }
                 }
                 for ((id, hour), delta) in rollups {
-                    let mut current = rollups_t
-                        .get((id, hour))?
-                        .and_then(|v| {
-                            bincode::serde::decode_from_slice::<Rollup, _>(v.value(), bincode::config::standard()).ok()
-                        })
-                        .map(|(r, _)| r)
-                        .unwrap_or_default();
+                    // A stored row that does not decode is an error (the batch is retried and
+                    // storage reports degraded), never silently reset to zero.
+                    let mut current = match rollups_t.get((id, hour))? {
+                        Some(v) => super::rollups::decode(v.value()).map_err(|e| {
+                            self.stats.rollup_decode_failures.fetch_add(1, Ordering::Relaxed);
+                            StoreError(format!(
+                                "{}: hourly rollup of character {id} at {hour} ms: {e}",
+                                self.days.path_of(*day).display()
+                            ))
+                        })?,
+                        None => Rollup::default(),
+                    };
                     current.merge(&delta);
                     let bytes = bincode::serde::encode_to_vec(&current, bincode::config::standard())
                         .map_err(|e| StoreError(e.to_string()))?;
@@ -676,6 +916,15 @@ impl Writer {
             self.open_blocks.retain(|(d, _), _| *d >= max_day - 1);
         }
         Ok(())
+    }
+
+    /// A block's bytes; a compression failure is counted and fails the batch (retried),
+    /// never written as an empty block.
+    fn encode_block(&self, day: i64, rows: &[Row]) -> Result<Vec<u8>, StoreError> {
+        block::encode(rows).map_err(|e| {
+            self.stats.block_encode_failures.fetch_add(1, Ordering::Relaxed);
+            StoreError(format!("{}: {e}", self.days.path_of(day).display()))
+        })
     }
 
     /// Durable commits recording the covered journal position; then trims the journal.
@@ -720,8 +969,58 @@ impl Writer {
             self.close_finished_days()?;
             self.archive_closed_days()?;
             self.enforce_retention()?;
+            self.drop_old_day_snapshots()?;
         }
+        self.snapshot_days_if_due()?;
         self.trim_journal()
+    }
+
+    /// Every `day_snapshot_interval`, a consistent copy of each day file that changed
+    /// since its last snapshot and is still written (or closed within the hour). Runs right
+    /// after a durable checkpoint on the writer thread, so no write is in flight.
+    fn snapshot_days_if_due(&mut self) -> Result<(), StoreError> {
+        // The first pass comes at the first checkpoint after start: a restart re-arms
+        // copy safety at once instead of holding the journal back a whole interval.
+        let interval = self.retention.day_snapshot_interval();
+        if self.day_snapshots.last_pass.is_some_and(|t| t.elapsed() < interval) || !self.dirty_days.is_empty() {
+            return Ok(());
+        }
+        self.day_snapshots.last_pass = Some(Instant::now());
+        let now = (self.retention.clock)();
+        let gap_ms = self.retention.copy_gap().as_millis() as i64;
+        let due: Vec<(i64, u64)> = self
+            .day_info
+            .iter()
+            .filter(|(_, m)| !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS)
+            .filter_map(|(d, _)| {
+                let cp = self.checkpoints.get(d).copied().unwrap_or(0);
+                let have = self.day_snapshots.latest(*d);
+                (cp > 0 && have.is_none_or(|h| h < cp)).then_some((*d, cp))
+            })
+            .collect();
+        for (day, _) in due {
+            let covered = self.days.write_day_snapshot(day)?;
+            self.day_snapshots.record(day, system_now(), covered, gap_ms);
+            self.stats.day_snapshots.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Snapshots of days closed more than `JOURNAL_KEEP_AFTER_CLOSE_MS` ago are deleted
+    /// (the closed file is immutable and copies whole).
+    fn drop_old_day_snapshots(&mut self) -> Result<(), StoreError> {
+        let now = (self.retention.clock)();
+        for day in self.days.snapshot_days() {
+            let done = match self.day_info.get(&day) {
+                Some(m) => m.closed && now - m.closed_at_ms >= JOURNAL_KEEP_AFTER_CLOSE_MS,
+                None => true,
+            };
+            if done {
+                self.days.delete_day_snapshot(day)?;
+                self.day_snapshots.history.remove(&day);
+            }
+        }
+        Ok(())
     }
 
     /// Copies closed days' hourly rollups into `rollups.redb`, where they outlive the day
@@ -803,25 +1102,52 @@ impl Writer {
     }
 
     /// Deletes journal segments no longer needed: every record is durable in redb, and
-    /// the journal still covers (a) every day not closed, or closed within the last hour,
-    /// so a torn copy of such a day file can be rebuilt, and (b) the newest state snapshot.
+    /// the journal still covers (a) for every day not closed, or closed within the last
+    /// hour, every record after the snapshot that was in place `copy_gap` ago (every record
+    /// of the day when there was none), so a torn copy of such a day file can be restored,
+    /// and (b) the oldest kept state snapshot.
     fn trim_journal(&mut self) -> Result<(), StoreError> {
         let now = (self.retention.clock)();
+        let wall = system_now();
+        let gap_ms = self.retention.copy_gap().as_millis() as i64;
         let mut keep_from = self.last_applied + 1;
-        for m in self.day_info.values() {
+        for (day, m) in &self.day_info {
             let still_needed = !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS;
-            if still_needed && m.first_seq > 0 {
-                keep_from = keep_from.min(m.first_seq);
+            if !still_needed {
+                continue;
+            }
+            match self.day_snapshots.covered_at(*day, wall, gap_ms) {
+                Some(covered) => keep_from = keep_from.min(covered + 1),
+                None if m.first_seq > 0 => keep_from = keep_from.min(m.first_seq),
+                None => {}
             }
         }
         keep_from = keep_from.min(self.state_snapshot_seq.load(Ordering::Relaxed).saturating_add(1));
         self.journal.trim_before(keep_from).map_err(|e| StoreError(e.to_string()))?;
+        self.warn_if_past_window(wall);
         Ok(())
+    }
+
+    /// The window is kept by snapshots and checkpoints succeeding; when they do not, the
+    /// journal grows rather than lose copy safety, and says so once a minute.
+    fn warn_if_past_window(&mut self, wall: i64) {
+        let gauge = self.journal.gauge();
+        let age = gauge.oldest_age_s(wall);
+        let window = self.retention.journal_window.as_secs_f64();
+        if age > window && self.last_window_warning.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            self.last_window_warning = Some(Instant::now());
+            tracing::warn!(
+                oldest_record_age_s = age as u64,
+                journal_window_s = window as u64,
+                "the journal holds records older than its window: a checkpoint or day snapshot is not keeping up \
+                 (or the server started less than half a window ago)"
+            );
+        }
     }
 }
 
 #[derive(Default)]
-struct Delta {
+pub(crate) struct Delta {
     kills: u64,
     deaths: u64,
     xp: i64,
@@ -829,7 +1155,7 @@ struct Delta {
     online_s: u64,
 }
 
-fn add_rollup(r: &mut Rollup, d: &Delta) {
+pub(crate) fn add_rollup(r: &mut Rollup, d: &Delta) {
     r.kills += d.kills;
     r.deaths += d.deaths;
     r.xp += d.xp;
@@ -840,7 +1166,7 @@ fn add_rollup(r: &mut Rollup, d: &Delta) {
 
 /// Per-event rollup increments from session counters: a counter that goes down starts a
 /// new session (protocol.md), so its new value is the increment.
-fn rollup_step(c: &mut RollupCursor, t: i64, tel: &Telemetry) -> Delta {
+pub(crate) fn rollup_step(c: &mut RollupCursor, t: i64, tel: &Telemetry) -> Delta {
     let counter = |prev: Option<u32>, now: Option<u32>| match (prev, now) {
         (Some(p), Some(n)) if n >= p => u64::from(n - p),
         (Some(_), Some(n)) => u64::from(n),

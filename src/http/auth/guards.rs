@@ -88,15 +88,19 @@ fn needs_csrf_check(req: &Request) -> bool {
 
 fn origin_is_ours(origin: &str, req: &Request, cfg: &AuthConfig) -> bool {
     let headers = req.headers();
+    let identity = identity_of(headers, req.extensions(), cfg);
+    // The scheme this request arrived by: https only when a trusted proxy says so. The Host
+    // header carries no scheme, so without this `http://site` would pass for `https://site`.
+    let scheme = if identity.via_https { "https" } else { "http" };
+    let same_site = |authority: &str| origin_has_scheme(origin, scheme) && origin_matches_authority(origin, authority);
     let host = header_str(headers, header::HOST.as_str()).or_else(|| req.uri().authority().map(|a| a.as_str()));
-    if host.is_some_and(|h| origin_matches_authority(origin, h)) {
+    if host.is_some_and(same_site) {
         return true;
     }
     // Behind a trusted proxy that rewrites Host, its X-Forwarded-Host names the site.
-    let identity = identity_of(headers, req.extensions(), cfg);
     if identity.via_trusted_proxy
         && let Some(fwd_host) = header_str(headers, "x-forwarded-host")
-        && origin_matches_authority(origin, fwd_host.rsplit(',').next().unwrap_or(fwd_host))
+        && same_site(fwd_host.rsplit(',').next().unwrap_or(fwd_host))
     {
         return true;
     }
@@ -104,6 +108,10 @@ fn origin_is_ours(origin: &str, req: &Request, cfg: &AuthConfig) -> bool {
         (Some(public), Ok(o)) => public == o,
         _ => false,
     }
+}
+
+fn origin_has_scheme(origin: &str, scheme: &str) -> bool {
+    origin.trim().split_once("://").is_some_and(|(s, _)| s.eq_ignore_ascii_case(scheme))
 }
 
 /// `scheme://authority` of a URL (`Referer`), or the empty string.
@@ -130,5 +138,13 @@ mod tests {
         assert_eq!(origin_of_url("https://a.example:8443/x/y?q"), "https://a.example:8443");
         assert_eq!(origin_of_url("http://a.example"), "http://a.example");
         assert_eq!(origin_of_url("garbage"), "");
+    }
+
+    #[test]
+    fn origin_scheme_must_be_the_request_scheme() {
+        assert!(origin_has_scheme("http://a.example", "http"));
+        assert!(origin_has_scheme("HTTPS://a.example", "https"));
+        assert!(!origin_has_scheme("https://a.example", "http"));
+        assert!(!origin_has_scheme("null", "http"));
     }
 }
