@@ -35,7 +35,7 @@ async fn setup_token_creates_the_first_admin_once() {
     assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
     assert_eq!(ok.body, json!({"user": {"username": "Root", "role": "admin"}}));
     let me = get_with_cookie(&t, "/api/auth/me", &ok.cookie()).await;
-    assert_eq!(me.body, json!({"username": "Root", "role": "admin"}));
+    assert_eq!(me.body, json!({"username": "Root", "role": "admin", "via": "session"}));
 
     let again = send(&t.app, post(token, "second")).await;
     assert_eq!(again.status, StatusCode::CONFLICT);

@@ -15,7 +15,7 @@ async fn loopback_without_forwarded_for_is_admin() {
     let t = app();
     let a = send(&t.app, empty(request_to(Method::GET, "/api/auth/me", LOOPBACK, "localhost:8080"))).await;
     assert_eq!(a.status, StatusCode::OK);
-    assert_eq!(a.body, json!({"username": "(loopback)", "role": "admin"}));
+    assert_eq!(a.body, json!({"username": "(loopback)", "role": "admin", "via": "loopback"}));
     let list = send(&t.app, empty(request(Method::GET, "/api/admin/users", "[::1]:4000"))).await;
     // HOST of the fixture is overlord.test: a foreign name on loopback is not trusted.
     assert_eq!(list.status, StatusCode::UNAUTHORIZED);

@@ -37,7 +37,7 @@ async fn login_sets_a_hardened_cookie_that_opens_protected_routes() {
 
     let me = get_with_cookie(&t, "/api/auth/me", &a.cookie()).await;
     assert_eq!(me.status, StatusCode::OK);
-    assert_eq!(me.body, json!({"username": "Mossy Tank", "role": "member"}));
+    assert_eq!(me.body, json!({"username": "Mossy Tank", "role": "member", "via": "session"}));
     let p = get_with_cookie(&t, "/api/protected", &a.cookie()).await;
     assert_eq!(p.status, StatusCode::OK);
     assert_eq!(p.body["username"], "Mossy Tank");

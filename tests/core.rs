@@ -219,7 +219,8 @@ async fn a_browser_receives_what_it_subscribed_to_and_nothing_else() {
     let mut a = plugin(&server).await;
     let mut c = plugin(&server).await;
     let mut b = browser(&server).await;
-    recv_json(&mut b, T).await.unwrap();
+    assert_eq!(recv_json(&mut b, T).await.unwrap()["type"], "snapshot");
+    assert_eq!(recv_json(&mut b, T).await.unwrap()["type"], "chat_history");
     send(&mut b, &json!({"type":"subscribe","topics":["vitals"],"characters":["Alpha One"]})).await;
     assert_eq!(recv_json(&mut b, T).await.unwrap()["type"], "snapshot");
     send(&mut c, &json!({"type":"vitals","character_name":"Charlie One","health":1})).await;
@@ -237,7 +238,8 @@ async fn a_browser_receives_what_it_subscribed_to_and_nothing_else() {
 async fn chat_copies_from_many_members_are_broadcast_once() {
     let mut server = TestServer::start().await;
     let mut b = browser(&server).await;
-    recv_json(&mut b, T).await.unwrap();
+    assert_eq!(recv_json(&mut b, T).await.unwrap()["type"], "snapshot");
+    assert_eq!(recv_json(&mut b, T).await.unwrap()["type"], "chat_history");
     for who in ["Alpha One", "Bravo One", "Charlie One"] {
         let mut p = plugin(&server).await;
         send(&mut p, &json!({"type":"chat","character_name":who,"channel":"allegiance","chat_type":18,"sender":"Buffer","text":"gaerlan?"})).await;

@@ -20,7 +20,7 @@ use crate::telemetry::Persisted;
 use crate::telemetry::block::{self, MAX_BLOCK_ROWS, Row};
 use crate::telemetry::rollups::{self as archive, DAILY, DAYS, HOURLY, LIFETIME};
 use crate::telemetry::store::{
-    self, BLOCKS, DAY_MS, DayMeta, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup,
+    self, BLOCKS, DAY_MS, DayMeta, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL,
 };
 use crate::telemetry::writer::{RollupCursor, add_rollup, rollup_step};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -378,6 +378,24 @@ fn read_live(db: &Database, ids: &[u32], bucket: u32) -> Result<Vec<Item>, store
                     order: 0,
                     live_seq: Some(0),
                 }));
+            }
+        }
+    }
+    // Rows of blocks the server had not sealed yet (a day left open by a stop).
+    if let Ok(tail) = txn.open_table(TAIL) {
+        for id in &members {
+            for entry in tail.range((*id, i64::MIN, 0u32)..=(*id, i64::MAX, u32::MAX))? {
+                let (_, v) = entry?;
+                let r = block::decode_row(v.value()).map_err(|e| store::StoreError(e.to_string()))?;
+                out.push(Item {
+                    id: *id,
+                    t: r.t,
+                    plugin_version: r.plugin_version,
+                    client_time_ms: r.client_time_ms,
+                    event: Persisted::Telemetry(r.tel),
+                    order: 0,
+                    live_seq: Some(0),
+                });
             }
         }
     }

@@ -556,6 +556,15 @@ fn collect_present(
             }
         }
     }
+    if let Ok(tail) = txn.open_table(crate::telemetry::store::TAIL) {
+        for entry in tail.iter()? {
+            let (k, _) = entry?;
+            let (id, t, _) = k.value();
+            if (from..=to).contains(&t) {
+                out.insert((id, t, "telemetry"));
+            }
+        }
+    }
     for kind in crate::telemetry::EventKind::ALL {
         let Ok(t) = txn.open_table(kind.table()) else { continue };
         for entry in t.iter()? {

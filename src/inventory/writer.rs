@@ -203,7 +203,7 @@ fn run(
         }
     };
     loop {
-        let first = match rt.block_on(tokio::time::timeout(CHECKPOINT_INTERVAL, rx.recv())) {
+        let first = match rt.block_on(async { tokio::time::timeout(CHECKPOINT_INTERVAL, rx.recv()).await }) {
             Ok(Some(c)) => c,
             Ok(None) => break,
             Err(_) => {

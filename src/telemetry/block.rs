@@ -6,10 +6,16 @@
 //! to low tens of bytes per row. Floats are stored as scaled integers: map coordinates to
 //! 1e-5 unit (2.4 mm), local/z metres to 1 mm, heading and rates to 1/100. That rounding is
 //! the only loss, and it is far below the plugin's own precision.
+//!
+//! The rows of a block still open are stored one by one (`encode_row`): the same columns
+//! and rounding, uncompressed, so appending costs no compression and a row reads back the
+//! same before and after its block seals. This module never touches storage.
 
 use crate::protocol::Telemetry;
 
 const FORMAT_VERSION: u8 = 1;
+/// Leads a single open-block row (`encode_row`); distinct from any block format.
+const ROW_FORMAT_VERSION: u8 = 0x81;
 const ZSTD_LEVEL: i32 = 3;
 /// A block never holds more rows than this (bounds decode work per key).
 pub const MAX_BLOCK_ROWS: usize = 1024;
@@ -78,6 +84,49 @@ const NCOLS: usize = 21;
 /// Encodes rows into a block. Compression failing (zstd on an in-memory buffer fails
 /// only when it cannot allocate) is an error, never an empty block.
 pub fn encode(rows: &[Row]) -> Result<Vec<u8>, BlockError> {
+    let raw = encode_raw(rows);
+    let compressed =
+        zstd::bulk::compress(&raw, ZSTD_LEVEL).map_err(|e| BlockError(format!("compression failed: {e}")))?;
+    let mut out = Vec::with_capacity(compressed.len() + 1);
+    out.push(FORMAT_VERSION);
+    out.extend_from_slice(&compressed);
+    Ok(out)
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Vec<Row>, BlockError> {
+    let (&version, body) = bytes.split_first().ok_or_else(|| BlockError("empty".into()))?;
+    if version != FORMAT_VERSION {
+        return Err(BlockError(format!("unknown block format {version}")));
+    }
+    // Bound decompression: rows × worst-case bytes per row.
+    let limit = MAX_BLOCK_ROWS * (NCOLS * 10 + 200) + 64;
+    let raw = zstd::bulk::decompress(body, limit).map_err(|e| BlockError(e.to_string()))?;
+    decode_raw(&raw)
+}
+
+/// One row of an open block, as the writer stores it until the block seals: the same
+/// columns and rounding as a block (a row reads back identically before and after
+/// sealing), uncompressed, so appending a row costs no compression.
+pub fn encode_row(row: &Row) -> Vec<u8> {
+    let mut out = vec![ROW_FORMAT_VERSION];
+    out.extend_from_slice(&encode_raw(std::slice::from_ref(row)));
+    out
+}
+
+pub fn decode_row(bytes: &[u8]) -> Result<Row, BlockError> {
+    let (&version, raw) = bytes.split_first().ok_or_else(|| BlockError("empty row".into()))?;
+    if version != ROW_FORMAT_VERSION {
+        return Err(BlockError(format!("unknown row format {version}")));
+    }
+    let mut rows = decode_raw(raw)?;
+    match (rows.pop(), rows.is_empty()) {
+        (Some(r), true) => Ok(r),
+        _ => Err(BlockError("a stored row holds other than one row".into())),
+    }
+}
+
+/// The uncompressed column layout shared by blocks and single rows.
+fn encode_raw(rows: &[Row]) -> Vec<u8> {
     let mut raw = Vec::with_capacity(rows.len() * 24 + 64);
     push_varint(&mut raw, rows.len() as u64);
     let table: Vec<[Option<i64>; NCOLS]> = rows
@@ -110,23 +159,11 @@ pub fn encode(rows: &[Row]) -> Result<Vec<u8>, BlockError> {
     }
     encode_strings(&mut raw, rows.iter().map(|r| r.tel.vt_state.as_deref()));
     encode_strings(&mut raw, rows.iter().map(|r| r.plugin_version.as_deref()));
-    let compressed =
-        zstd::bulk::compress(&raw, ZSTD_LEVEL).map_err(|e| BlockError(format!("compression failed: {e}")))?;
-    let mut out = Vec::with_capacity(compressed.len() + 1);
-    out.push(FORMAT_VERSION);
-    out.extend_from_slice(&compressed);
-    Ok(out)
+    raw
 }
 
-pub fn decode(bytes: &[u8]) -> Result<Vec<Row>, BlockError> {
-    let (&version, body) = bytes.split_first().ok_or_else(|| BlockError("empty".into()))?;
-    if version != FORMAT_VERSION {
-        return Err(BlockError(format!("unknown block format {version}")));
-    }
-    // Bound decompression: rows × worst-case bytes per row.
-    let limit = MAX_BLOCK_ROWS * (NCOLS * 10 + 200) + 64;
-    let raw = zstd::bulk::decompress(body, limit).map_err(|e| BlockError(e.to_string()))?;
-    let mut cur = Cursor { buf: &raw, pos: 0 };
+fn decode_raw(raw: &[u8]) -> Result<Vec<Row>, BlockError> {
+    let mut cur = Cursor { buf: raw, pos: 0 };
     let n = cur.varint()? as usize;
     if n > MAX_BLOCK_ROWS {
         return Err(BlockError(format!("{n} rows")));
@@ -330,6 +367,29 @@ mod tests {
         let rows = sample_rows(256);
         let per_row = encode(&rows).unwrap().len() as f64 / rows.len() as f64;
         assert!(per_row < 40.0, "{per_row} bytes per row");
+    }
+
+    #[test]
+    fn a_row_reads_back_as_it_will_from_its_sealed_block() {
+        let rows = sample_rows(20);
+        let sealed = decode(&encode(&rows).unwrap()).unwrap();
+        for (row, from_block) in rows.iter().zip(&sealed) {
+            let bytes = encode_row(row);
+            assert!(bytes.len() < 120, "{} bytes for one open row", bytes.len());
+            assert_eq!(&decode_row(&bytes).unwrap(), from_block);
+        }
+    }
+
+    #[test]
+    fn damaged_rows_error_instead_of_panicking() {
+        let bytes = encode_row(&sample_rows(1)[0]);
+        for cut in 0..bytes.len() {
+            assert!(decode_row(&bytes[..cut]).is_err());
+        }
+        assert!(decode_row(&encode(&sample_rows(1)).unwrap()).is_err());
+        let mut two = vec![ROW_FORMAT_VERSION];
+        two.extend_from_slice(&encode_raw(&sample_rows(2)));
+        assert!(decode_row(&two).is_err());
     }
 
     #[test]

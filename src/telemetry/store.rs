@@ -23,6 +23,10 @@ use std::sync::{Arc, RwLock};
 
 pub(crate) type EventKey = (u32, i64, u32);
 pub(crate) const BLOCKS: TableDefinition<EventKey, &[u8]> = TableDefinition::new("telemetry_blocks");
+/// The rows of each character's open block, one entry a row (`block::encode_row`), keyed
+/// like the events. When the block seals they are written once as a compressed block in
+/// `BLOCKS` and removed here, so a day file never rewrites a block.
+pub(crate) const TAIL: TableDefinition<EventKey, &[u8]> = TableDefinition::new("telemetry_tail");
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 pub(crate) const ROLLUPS: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_hourly");
 pub(crate) const ROLLUP_STATE: TableDefinition<u32, &[u8]> = TableDefinition::new("rollup_state");
@@ -207,6 +211,7 @@ impl DayFiles {
             let txn = db.begin_write()?;
             {
                 txn.open_table(BLOCKS)?;
+                txn.open_table(TAIL)?;
                 txn.open_table(META)?;
                 txn.open_table(ROLLUPS)?;
                 txn.open_table(ROLLUP_STATE)?;
@@ -459,6 +464,20 @@ impl DayFiles {
                     }
                 }
             }
+            // The open block's rows follow the day's sealed blocks (a file written before
+            // the tail table existed has none).
+            let tail = match txn.open_table(TAIL) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))? {
+                let (_, value) = entry?;
+                let row = block::decode_row(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                if !visit(row) {
+                    return Ok(());
+                }
+            }
         }
         Ok(())
     }
@@ -587,6 +606,9 @@ impl DayFiles {
                     blocks += 1;
                     rows += block::decode(v.value()).map_err(|e| StoreError(e.to_string()))?.len() as u64;
                 }
+            }
+            if let Ok(table) = txn.open_table(TAIL) {
+                rows += redb::ReadableTableMetadata::len(&table)?;
             }
         }
         Ok((files, bytes, rows, blocks))

@@ -21,6 +21,7 @@ use super::characters::Characters;
 use super::portals;
 use super::store::{
     self, BLOCKS, DayFiles, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, StoreError,
+    TAIL,
 };
 use crate::journal::{self, Journal};
 use crate::protocol::{Portal, Rare, Spawn, Telemetry};
@@ -407,9 +408,13 @@ pub(crate) struct RollupCursor {
     online_carry_ms: u64,
 }
 
+/// Where a character's open block stands. Its rows are in the day file's tail table,
+/// not in memory: memory per character is this, whatever the block holds.
+#[derive(Debug, Clone, Copy)]
 struct OpenBlock {
+    /// The key the block will be sealed under (its first row's).
     key: EventKey,
-    rows: Vec<Row>,
+    rows: usize,
 }
 
 struct Writer {
@@ -787,11 +792,11 @@ impl Writer {
                 txn.open_table(META)?.insert("first_seq", first)?;
                 new_first_seqs.push((*day, first));
             }
-            let mut touched_blocks = HashSet::new();
             let mut rollups: HashMap<(u32, i64), Rollup> = HashMap::new();
             let mut max_seq = 0;
             {
                 let mut blocks_t = txn.open_table(BLOCKS)?;
+                let mut tail_t = txn.open_table(TAIL)?;
                 let mut rollups_t = txn.open_table(ROLLUPS)?;
                 let mut kind_tables: HashMap<EventKind, redb::Table<EventKey, &[u8]>> = HashMap::new();
                 for (seq, e) in items {
@@ -804,28 +809,37 @@ impl Writer {
                     match &e.event {
                         Persisted::Telemetry(t) => {
                             let bkey = (*day, id);
-                            let blk = new_blocks.entry(bkey).or_insert_with(|| {
-                                self.open_blocks
-                                    .get(&bkey)
-                                    .map(|b| OpenBlock { key: b.key, rows: b.rows.clone() })
-                                    .unwrap_or(OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() })
-                            });
-                            if blk.rows.len() >= MAX_BLOCK_ROWS
-                                || e.recv_ms - blk.key.1 > MAX_BLOCK_SPAN_MS
-                                || e.recv_ms < blk.key.1
+                            let blk = match new_blocks.entry(bkey) {
+                                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                                std::collections::hash_map::Entry::Vacant(v) => {
+                                    let known = match self.open_blocks.get(&bkey) {
+                                        Some(b) => Some(*b),
+                                        // After a restart: the tail table says where it stood.
+                                        None => open_block_in(&tail_t, id)?,
+                                    };
+                                    v.insert(known.unwrap_or(OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: 0 }))
+                                }
+                            };
+                            if blk.rows > 0
+                                && (blk.rows >= MAX_BLOCK_ROWS
+                                    || e.recv_ms - blk.key.1 > MAX_BLOCK_SPAN_MS
+                                    || e.recv_ms < blk.key.1)
                             {
-                                // Seal: write the full block as it stands, then start a new one.
-                                let bytes = self.encode_block(*day, &blk.rows)?;
-                                blocks_t.insert(blk.key, bytes.as_slice())?;
-                                *blk = OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: Vec::new() };
+                                // Seal: the open rows become one compressed block, written once.
+                                self.seal_tail(*day, id, &mut blocks_t, &mut tail_t)?;
+                                blk.rows = 0;
                             }
-                            blk.rows.push(Row {
+                            if blk.rows == 0 {
+                                blk.key = (id, e.recv_ms, *seq as u32);
+                            }
+                            let row = Row {
                                 t: e.recv_ms,
                                 client_time_ms: e.client_time_ms,
                                 plugin_version: e.plugin_version.clone(),
                                 tel: t.clone(),
-                            });
-                            touched_blocks.insert(bkey);
+                            };
+                            tail_t.insert((id, e.recv_ms, *seq as u32), block::encode_row(&row).as_slice())?;
+                            blk.rows += 1;
                             let cursor = new_cursors
                                 .entry(id)
                                 .or_insert_with(|| self.cursors.get(&id).cloned().unwrap_or_default());
@@ -854,12 +868,6 @@ impl Writer {
                                 t.insert((id, e.recv_ms, *seq as u32), bytes.as_slice())?;
                             }
                         }
-                    }
-                }
-                for bkey in &touched_blocks {
-                    if let Some(blk) = new_blocks.get(bkey) {
-                        let bytes = self.encode_block(*day, &blk.rows)?;
-                        blocks_t.insert(blk.key, bytes.as_slice())?;
                     }
                 }
                 for ((id, hour), delta) in rollups {
@@ -918,13 +926,56 @@ impl Writer {
         Ok(())
     }
 
-    /// A block's bytes; a compression failure is counted and fails the batch (retried),
-    /// never written as an empty block.
-    fn encode_block(&self, day: i64, rows: &[Row]) -> Result<Vec<u8>, StoreError> {
-        block::encode(rows).map_err(|e| {
-            self.stats.block_encode_failures.fetch_add(1, Ordering::Relaxed);
-            StoreError(format!("{}: {e}", self.days.path_of(day).display()))
-        })
+    /// Seals a character's open block: its tail rows are written once as compressed
+    /// blocks (of at most `MAX_BLOCK_ROWS`) and removed from the tail, in the caller's
+    /// transaction. A compression failure is counted and fails the batch (retried), never
+    /// written as an empty block.
+    fn seal_tail(
+        &self,
+        day: i64,
+        id: u32,
+        blocks_t: &mut redb::Table<EventKey, &[u8]>,
+        tail_t: &mut redb::Table<EventKey, &[u8]>,
+    ) -> Result<(), StoreError> {
+        let range = (id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX);
+        let mut keys = Vec::new();
+        let mut rows = Vec::new();
+        for entry in tail_t.range(range.clone())? {
+            let (k, v) = entry?;
+            keys.push(k.value());
+            rows.push(block::decode_row(v.value()).map_err(|e| {
+                StoreError(format!("{}: open row of character {id}: {e}", self.days.path_of(day).display()))
+            })?);
+        }
+        for (chunk_keys, chunk) in keys.chunks(MAX_BLOCK_ROWS).zip(rows.chunks(MAX_BLOCK_ROWS)) {
+            let bytes = block::encode(chunk).map_err(|e| {
+                self.stats.block_encode_failures.fetch_add(1, Ordering::Relaxed);
+                StoreError(format!("{}: {e}", self.days.path_of(day).display()))
+            })?;
+            blocks_t.insert(chunk_keys[0], bytes.as_slice())?;
+        }
+        tail_t.retain_in(range, |_, _| false)?;
+        Ok(())
+    }
+
+    /// Seals every open block of a day (it closes: a closed file holds blocks only).
+    fn seal_day(&mut self, txn: &redb::WriteTransaction, day: i64) -> Result<usize, StoreError> {
+        let mut blocks_t = txn.open_table(BLOCKS)?;
+        let mut tail_t = txn.open_table(TAIL)?;
+        let mut ids = Vec::new();
+        let mut next = Some((0u32, i64::MIN, 0u32));
+        // One lookup per character: jump past each one's rows.
+        while let Some(from) = next.take() {
+            if let Some(entry) = tail_t.range(from..)?.next() {
+                let id = entry?.0.value().0;
+                ids.push(id);
+                next = id.checked_add(1).map(|n| (n, i64::MIN, 0u32));
+            }
+        }
+        for id in &ids {
+            self.seal_tail(day, *id, &mut blocks_t, &mut tail_t)?;
+        }
+        Ok(ids.len())
     }
 
     /// Durable commits recording the covered journal position; then trims the journal.
@@ -1085,6 +1136,7 @@ impl Writer {
             let Some(db) = self.days.get(day, false)? else { continue };
             let mut txn = db.begin_write()?;
             txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+            let sealed = self.seal_day(&txn, day)?;
             {
                 let mut meta = txn.open_table(META)?;
                 meta.insert("closed", 1u64)?;
@@ -1096,7 +1148,7 @@ impl Writer {
                 m.closed_at_ms = now;
             }
             self.open_blocks.retain(|(d, _), _| *d != day);
-            tracing::info!(day = %store::day_name(day), "day closed: its file is now immutable");
+            tracing::info!(day = %store::day_name(day), open_blocks_sealed = sealed, "day closed: its file is now immutable");
         }
         Ok(())
     }
@@ -1144,6 +1196,16 @@ impl Writer {
             );
         }
     }
+}
+
+/// The open block a day file's tail table holds for a character, if any.
+fn open_block_in(tail_t: &redb::Table<EventKey, &[u8]>, id: u32) -> Result<Option<OpenBlock>, StoreError> {
+    let mut found: Option<OpenBlock> = None;
+    for entry in tail_t.range((id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX))? {
+        let key = entry?.0.value();
+        found.get_or_insert(OpenBlock { key, rows: 0 }).rows += 1;
+    }
+    Ok(found)
 }
 
 #[derive(Default)]

@@ -1,0 +1,136 @@
+//! Open telemetry blocks: each row is stored once in the day file's tail table and each
+//! block is compressed once, when it seals (1,024 rows, an hour's span, or its day
+//! closing). Written through the real writer into real redb files.
+
+use overlord::protocol::Telemetry;
+use overlord::telemetry::block;
+use overlord::telemetry::store::DAY_MS;
+use overlord::telemetry::writer::{self, JournalEntry, Persisted, Retention};
+use overlord::telemetry::{Characters, DayFiles};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+const BLOCKS: TableDefinition<(u32, i64, u32), &[u8]> = TableDefinition::new("telemetry_blocks");
+const TAIL: TableDefinition<(u32, i64, u32), &[u8]> = TableDefinition::new("telemetry_tail");
+const NAME: &str = "Open Block";
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// A clock two days ahead: every day written so far is past its close grace.
+fn two_days_ahead() -> i64 {
+    now() + 2 * DAY_MS
+}
+
+/// The first fix's time: early enough today that 2,500 fixes a second apart stay today.
+fn start_ms() -> i64 {
+    let today = now().div_euclid(DAY_MS) * DAY_MS;
+    (now() - 3_000_000).max(today)
+}
+
+fn fix(t: i64, kills: u32) -> JournalEntry {
+    JournalEntry {
+        recv_ms: t,
+        character: NAME.into(),
+        client_time_ms: Some(t - 250),
+        plugin_version: Some("4.2.0".into()),
+        event: Persisted::Telemetry(Telemetry {
+            ew: 10.0 + f64::from(kills) * 0.001,
+            ns: 40.0,
+            kills: Some(kills),
+            vt_state: Some("Combat".into()),
+            ..Default::default()
+        }),
+    }
+}
+
+/// Runs the real writer over `dir` with `clock`, submits `kills` fixes a second apart from
+/// `t0`, and stops it cleanly.
+async fn run_writer(dir: &Path, clock: fn() -> i64, t0: i64, kills: std::ops::Range<u32>) {
+    let state = Arc::new(redb::Database::create(dir.join("state.redb")).unwrap());
+    let characters = Characters::open(state.clone()).unwrap();
+    let days = DayFiles::open(dir).unwrap();
+    let retention = Retention { days: None, clock, journal_window: writer::DEFAULT_JOURNAL_WINDOW };
+    let (w, join, _) =
+        writer::start(&dir.join("journal"), days, state, characters, Arc::new(AtomicU64::new(u64::MAX)), retention)
+            .unwrap();
+    for k in kills {
+        w.submit(fix(t0 + i64::from(k) * 1000, k)).await.unwrap();
+    }
+    w.shutdown().await.unwrap();
+    join.join().unwrap();
+}
+
+/// Rows per sealed block, and rows in the tail, of the only day file.
+fn layout(dir: &Path) -> (Vec<usize>, usize) {
+    let file = std::fs::read_dir(dir.join("telemetry"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "redb"))
+        .unwrap();
+    let db = redb::Database::open(&file).unwrap();
+    let txn = db.begin_read().unwrap();
+    let blocks: Vec<usize> = txn
+        .open_table(BLOCKS)
+        .unwrap()
+        .iter()
+        .unwrap()
+        .map(|e| block::decode(e.unwrap().1.value()).unwrap().len())
+        .collect();
+    let tail = txn.open_table(TAIL).unwrap().iter().unwrap().count();
+    (blocks, tail)
+}
+
+fn stored_kills(dir: &Path) -> Vec<u32> {
+    let days = DayFiles::open(dir).unwrap();
+    let state = Arc::new(redb::Database::open(dir.join("state.redb")).unwrap());
+    let id = Characters::open(state).unwrap().id_of(NAME).unwrap();
+    days.trail(id, 0, i64::MAX).unwrap().iter().map(|r| r.tel.kills.unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_wait_in_the_tail_until_their_block_seals_and_a_restart_continues_the_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = start_ms();
+    run_writer(tmp.path(), now, t0, 0..1500).await;
+    // 1,024 rows sealed into one block; the next 476 wait in the tail.
+    assert_eq!(layout(tmp.path()), (vec![1024], 476));
+    run_writer(tmp.path(), now, t0, 1500..2500).await;
+    // The restart continued the open block: it sealed at 2,048 rows, not at a restart.
+    assert_eq!(layout(tmp.path()), (vec![1024, 1024], 452));
+    assert_eq!(stored_kills(tmp.path()), (0..2500).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closing_day_seals_its_open_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = start_ms();
+    run_writer(tmp.path(), now, t0, 0..1100).await;
+    assert_eq!(layout(tmp.path()), (vec![1024], 76));
+    // Two days later the day closes at the writer's first housekeeping pass.
+    run_writer(tmp.path(), two_days_ahead, t0, 0..0).await;
+    assert_eq!(layout(tmp.path()), (vec![1024, 76], 0));
+    assert_eq!(stored_kills(tmp.path()), (0..1100).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_sealed_day_costs_a_few_bytes_a_row() {
+    // The block codec's budget, measured on a realistic hunting session: what a day file
+    // holds once its blocks are sealed.
+    let rows: Vec<block::Row> = (0..1024)
+        .map(|i| {
+            let JournalEntry { recv_ms, client_time_ms, plugin_version, event, .. } =
+                fix(1_000_000 + i * 1000, i as u32);
+            let Persisted::Telemetry(tel) = event else { unreachable!() };
+            block::Row { t: recv_ms, client_time_ms, plugin_version, tel }
+        })
+        .collect();
+    let per_row = block::encode(&rows).unwrap().len() as f64 / rows.len() as f64;
+    let open_per_row = block::encode_row(&rows[500]).len();
+    assert!(per_row < 8.0, "{per_row} bytes a sealed row");
+    assert!(open_per_row < 64, "{open_per_row} bytes an open row");
+}
