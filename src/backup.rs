@@ -208,10 +208,16 @@ fn check_copy(copy: &Path) -> Result<CheckReport, StoreError> {
         writer::Retention::forever(),
     )?;
     report.replayed = recovery.replayed;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(async {
-        let _ = handle.shutdown().await;
+    // The writer's shutdown is async; restore-check is called from the CLI and from async
+    // callers alike, so it waits on a runtime of its own on a thread of its own.
+    let stopper = std::thread::spawn(move || -> std::io::Result<()> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        rt.block_on(async {
+            let _ = handle.shutdown().await;
+        });
+        Ok(())
     });
+    stopper.join().map_err(|_| std::io::Error::other("the writer's shutdown thread panicked"))??;
     let _ = join.join();
     report.characters = characters.all().len();
     let archive = days.archive().view();

@@ -47,11 +47,11 @@ fn jsonl_dumps_import_like_the_database_and_only_once() {
     assert!(ok, "{err}\n{out}");
     assert!(out.contains("not a JSON object"), "{out}");
     assert!(out.contains("mem_mb"), "unused columns are reported: {out}");
-    let (ok, out, err) = jsonl(&data, "rare_events", &[&rares]);
-    assert!(ok, "{err}\n{out}");
+    let (ok, rare_out, err) = jsonl(&data, "rare_events", &[&rares]);
+    assert!(ok, "{err}\n{rare_out}");
     let first = events(&data);
     assert!(first.0 >= 3 * 3 * 200, "three days within retention of three characters: {first:?}");
-    assert_eq!(first.1, 1, "one rare within retention (the duplicate dropped)");
+    assert_eq!(first.1, 1, "one rare within retention (the duplicate dropped): {rare_out}");
 
     let (ok, out, _) = jsonl(&data, "telemetry_events", &[&tel]);
     assert!(ok && out.contains("0 day files written"), "{out}");

@@ -123,7 +123,7 @@ impl LastUsed {
         }
         let e = m.entry(id.to_string()).or_insert((now, stored.unwrap_or(i64::MIN)));
         e.0 = now;
-        if now - e.1 >= LAST_USED_WRITE_EVERY_MS {
+        if now.saturating_sub(e.1) >= LAST_USED_WRITE_EVERY_MS {
             e.1 = now;
             true
         } else {

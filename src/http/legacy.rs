@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 /// First path segments of the dashboard's client-side routes (frontend/src/lib/routes.ts).
 /// Only these (and `/`) are answered with `index.html`.
 pub const DASHBOARD_ROUTES: &[&str] = &[
+    "overview",
     "map",
     "characters",
     "rares",
@@ -33,6 +34,8 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "items",
     "suits",
     "users",
+    "tokens",
+    "backups",
     "login",
     "setup",
 ];
@@ -159,6 +162,22 @@ async fn live(_caller: Caller, State(app): State<AppState>) -> Json<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_dashboard_route_falls_back_to_the_page() {
+        // The dashboard's route table owns its URLs; a page missing here would answer a
+        // reload with a JSON 404.
+        let routes = include_str!("../../frontend/src/lib/routes.ts");
+        let firsts: Vec<&str> = routes
+            .lines()
+            .filter_map(|l| l.split("segments: ['").nth(1))
+            .filter_map(|rest| rest.split('\'').next())
+            .collect();
+        assert!(firsts.len() >= 15, "{firsts:?}");
+        for first in firsts {
+            assert!(DASHBOARD_ROUTES.contains(&first), "dashboard route /{first} is not in DASHBOARD_ROUTES");
+        }
+    }
 
     #[test]
     fn old_paths_name_their_new_place() {

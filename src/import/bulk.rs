@@ -184,7 +184,11 @@ pub fn build_day(
         ),
         None => (DayMeta::default(), false),
     };
-    let write = target == DayTarget::File && !already && !ctx.dry_run;
+    // A day file is rebuilt whenever rows are staged for it: the merge below drops rows the
+    // file already holds (a previous run, another table's import, the same event live), and
+    // a rebuild that adds nothing is discarded, so a rerun writes nothing.
+    let _ = already;
+    let write = target == DayTarget::File && !ctx.dry_run;
     let mut out = DayOutcome { wrote_file: write, ..DayOutcome::default() };
     let tmp = if write {
         let _ = std::fs::remove_file(&tmp_path);
@@ -209,6 +213,9 @@ pub fn build_day(
             continue;
         }
         let items = merge(staged, live, &mut out);
+        // New imported events are keyed past those an earlier import stored in this file.
+        event_seq =
+            items.iter().filter_map(|it| it.live_seq).filter(|s| *s >= IMPORT_SEQ_BASE).fold(event_seq, u32::max);
         let txn = match &tmp {
             Some(db) => {
                 let mut txn = db.begin_write().map_err(|e| ImportError::store(&tmp_path, e.into()))?;
@@ -316,7 +323,14 @@ pub fn build_day(
     }
     drop(existing);
     if let Some(db) = tmp {
-        finish_day_file(db, &tmp_path, &final_path, &out.hours_all, &day_cursors, &meta, ctx, day)?;
+        if out.stored.values().all(|n| *n == 0) {
+            // Nothing new: the file in place already holds every row.
+            drop(db);
+            let _ = std::fs::remove_file(&tmp_path);
+            out.wrote_file = false;
+        } else {
+            finish_day_file(db, &tmp_path, &final_path, &out.hours_all, &day_cursors, &meta, ctx, day)?;
+        }
     }
     Ok(out)
 }
@@ -328,9 +342,9 @@ fn merge(staged: Vec<Staged>, live: Vec<Item>, out: &mut DayOutcome) -> Vec<Item
     items.extend(staged.into_iter().map(|s| Item {
         id: s.id,
         t: s.t,
+        event: stored_form(s.t, &s.plugin_version, s.event),
         plugin_version: s.plugin_version,
         client_time_ms: None,
-        event: s.event,
         order: s.order,
         live_seq: None,
     }));
@@ -357,6 +371,19 @@ fn merge(staged: Vec<Staged>, live: Vec<Item>, out: &mut DayOutcome) -> Vec<Item
         }
     }
     kept
+}
+
+/// A staged event as the day file will give it back: telemetry goes through the block
+/// codec's rounding (NaN and infinities included), so a row stored by an earlier run
+/// compares equal to the same row staged again and is not stored twice.
+fn stored_form(t: i64, plugin_version: &Option<String>, event: Persisted) -> Persisted {
+    let Persisted::Telemetry(tel) = event else { return event };
+    let row = Row { t, client_time_ms: None, plugin_version: plugin_version.clone(), tel };
+    match block::decode_row(&block::encode_row(&row)) {
+        Ok(back) => Persisted::Telemetry(back.tel),
+        // Cannot happen for bytes just encoded; the row is then merely not deduplicated.
+        Err(_) => Persisted::Telemetry(row.tel),
+    }
 }
 
 /// The rows of an existing day file for the characters of one bucket.
@@ -480,6 +507,51 @@ pub struct ArchiveDay {
     pub day: i64,
     pub hours_all: Hours,
     pub hours_imported: Hours,
+    pub target: DayTarget,
+    /// Event kinds this run staged for the day (`kind_bit`).
+    pub kinds: i64,
+}
+
+/// A kind's bit in `imported_days`' mask (archive-only days remember which tables they
+/// took, so importing another table later adds it and importing one again adds nothing).
+pub fn kind_bit(kind: &str) -> i64 {
+    match kind {
+        "telemetry" => 1,
+        "spawn" => 2,
+        "rare" => 4,
+        "portal" => 8,
+        "character_stats" => 16,
+        "combat_stats" => 32,
+        _ => 64,
+    }
+}
+
+/// Rollups with the fields of kinds outside `kinds` zeroed (rares come from rare events,
+/// everything else from telemetry).
+fn only_kinds(r: &Rollup, kinds: i64) -> Rollup {
+    let tel = kinds & kind_bit("telemetry") != 0;
+    Rollup {
+        kills: if tel { r.kills } else { 0 },
+        deaths: if tel { r.deaths } else { 0 },
+        xp: if tel { r.xp } else { 0 },
+        distance_m: if tel { r.distance_m } else { 0.0 },
+        online_s: if tel { r.online_s } else { 0 },
+        events: if tel { r.events } else { 0 },
+        rares: if kinds & kind_bit("rare") != 0 { r.rares } else { 0 },
+    }
+}
+
+/// `a - b` field by field (a day's new totals minus what the archive held for it).
+fn minus(a: &Rollup, b: &Rollup) -> Rollup {
+    Rollup {
+        kills: a.kills.saturating_sub(b.kills),
+        deaths: a.deaths.saturating_sub(b.deaths),
+        xp: a.xp - b.xp,
+        rares: a.rares.saturating_sub(b.rares),
+        distance_m: a.distance_m - b.distance_m,
+        online_s: a.online_s.saturating_sub(b.online_s),
+        events: a.events.saturating_sub(b.events),
+    }
 }
 
 /// What an archive step did.
@@ -521,22 +593,31 @@ pub fn archive_status(data_dir: &Path) -> Result<ArchiveStatus, ImportError> {
 }
 
 /// Adds imported days to `rollups.redb`: a copy is written beside it
-/// (`rollups.redb.import-tmp`), synced and renamed over it. A day new to the archive gets
-/// all its rollups; a day it held (archived from live data) gets the imported ones added;
-/// a day in `imported_days` is skipped.
+/// (`rollups.redb.import-tmp`), synced and renamed over it.
+///
+/// A day with a file is *replaced*: its hourly rows become the file's (`hours_all`, live
+/// rows and every import merged), and its daily and lifetime rows move by the difference.
+/// That is idempotent and survives a kill between the file's rename and this step. A day
+/// older than retention (no file) *adds* the rollups of the kinds `imported_days` has not
+/// recorded for it yet; a day the live archive held gets only the imported rows.
 pub fn archive_days(data_dir: &Path, days: &[ArchiveDay], now_ms: i64) -> Result<ArchiveOutcome, ImportError> {
     let path = data_dir.join(archive::FILE_NAME);
     let tmp = data_dir.join(format!("{}.import-tmp", archive::FILE_NAME));
     let (held, imported) = archive_status(data_dir)?;
     let mut outcome = ArchiveOutcome::default();
-    let todo: Vec<&ArchiveDay> = days
+    let todo: Vec<(&ArchiveDay, i64)> = days
         .iter()
-        .filter(|d| {
-            let done = imported.contains_key(&d.day);
-            if done {
+        .filter_map(|d| {
+            let marked = imported.get(&d.day).copied().unwrap_or(0);
+            let new_kinds = match d.target {
+                DayTarget::File => d.kinds,
+                DayTarget::ArchiveOnly => d.kinds & !marked,
+            };
+            if d.target == DayTarget::ArchiveOnly && new_kinds == 0 {
                 outcome.already += 1;
+                return None;
             }
-            !done
+            Some((d, new_kinds))
         })
         .collect();
     if todo.is_empty() {
@@ -547,6 +628,12 @@ pub fn archive_days(data_dir: &Path, days: &[ArchiveDay], now_ms: i64) -> Result
         std::fs::copy(&path, &tmp).map_err(|e| ImportError::io(&tmp, e))?;
     }
     let err = |e: redb::Error| ImportError::store(&tmp, e.into());
+    let decode = |v: Option<redb::AccessGuard<'_, &[u8]>>| -> Result<Rollup, ImportError> {
+        match v {
+            Some(v) => archive::decode(v.value()).map_err(|e| ImportError::store(&tmp, e)),
+            None => Ok(Rollup::default()),
+        }
+    };
     {
         let db = Database::builder()
             .set_cache_size(16 * 1024 * 1024)
@@ -559,39 +646,34 @@ pub fn archive_days(data_dir: &Path, days: &[ArchiveDay], now_ms: i64) -> Result
             let mut lifetime = txn.open_table(LIFETIME).map_err(|e| err(e.into()))?;
             let mut archived = txn.open_table(DAYS).map_err(|e| err(e.into()))?;
             let mut marks = txn.open_table(IMPORTED_DAYS).map_err(|e| err(e.into()))?;
-            for d in todo {
+            for (d, new_kinds) in todo {
                 let was_held = held.contains_key(&d.day);
-                let rows = if was_held { &d.hours_imported } else { &d.hours_all };
+                let replace = d.target == DayTarget::File;
+                let source = if replace || !was_held { &d.hours_all } else { &d.hours_imported };
+                // Per character: what the day adds to its daily and lifetime rows.
                 let mut per_char: BTreeMap<u32, Rollup> = BTreeMap::new();
-                for ((id, hour), r) in rows {
-                    let mut cur = match hourly.get((*id, *hour)).map_err(|e| err(e.into()))? {
-                        Some(v) => archive::decode(v.value()).map_err(|e| ImportError::store(&tmp, e))?,
-                        None => Rollup::default(),
-                    };
-                    cur.merge(r);
+                for ((id, hour), r) in source {
+                    let r = if replace { r.clone() } else { only_kinds(r, new_kinds) };
+                    let cur = decode(hourly.get((*id, *hour)).map_err(|e| err(e.into()))?)?;
+                    let mut next = if replace { Rollup::default() } else { cur.clone() };
+                    next.merge(&r);
                     hourly
                         .insert(
                             (*id, *hour),
-                            archive::encode(&cur).map_err(|e| ImportError::store(&tmp, e))?.as_slice(),
+                            archive::encode(&next).map_err(|e| ImportError::store(&tmp, e))?.as_slice(),
                         )
                         .map_err(|e| err(e.into()))?;
-                    per_char.entry(*id).or_default().merge(r);
+                    per_char.entry(*id).or_default().merge(&minus(&next, &cur));
                 }
-                for (id, r) in per_char {
+                for (id, add) in per_char {
                     let key = (id, d.day);
-                    let mut cur = match daily.get(key).map_err(|e| err(e.into()))? {
-                        Some(v) => archive::decode(v.value()).map_err(|e| ImportError::store(&tmp, e))?,
-                        None => Rollup::default(),
-                    };
-                    cur.merge(&r);
+                    let mut day_row = decode(daily.get(key).map_err(|e| err(e.into()))?)?;
+                    day_row.merge(&add);
                     daily
-                        .insert(key, archive::encode(&cur).map_err(|e| ImportError::store(&tmp, e))?.as_slice())
+                        .insert(key, archive::encode(&day_row).map_err(|e| ImportError::store(&tmp, e))?.as_slice())
                         .map_err(|e| err(e.into()))?;
-                    let mut life = match lifetime.get(id).map_err(|e| err(e.into()))? {
-                        Some(v) => archive::decode(v.value()).map_err(|e| ImportError::store(&tmp, e))?,
-                        None => Rollup::default(),
-                    };
-                    life.merge(&r);
+                    let mut life = decode(lifetime.get(id).map_err(|e| err(e.into()))?)?;
+                    life.merge(&add);
                     lifetime
                         .insert(id, archive::encode(&life).map_err(|e| ImportError::store(&tmp, e))?.as_slice())
                         .map_err(|e| err(e.into()))?;
@@ -602,7 +684,8 @@ pub fn archive_days(data_dir: &Path, days: &[ArchiveDay], now_ms: i64) -> Result
                     archived.insert(d.day, now_ms).map_err(|e| err(e.into()))?;
                     outcome.added += 1;
                 }
-                marks.insert(d.day, now_ms).map_err(|e| err(e.into()))?;
+                let marked = imported.get(&d.day).copied().unwrap_or(0);
+                marks.insert(d.day, marked | d.kinds).map_err(|e| err(e.into()))?;
             }
         }
         txn.commit().map_err(|e| err(e.into()))?;
@@ -629,5 +712,5 @@ pub fn remove_leftovers(data_dir: &Path) {
 
 /// An open event table of a day file being built.
 type EventTable<'t> = redb::Table<'t, (u32, i64, u32), &'static [u8]>;
-/// Archived days (day → when archived) and imported days (day → when imported).
+/// Archived days (day → when archived) and imported days (day → mask of imported kinds).
 pub type ArchiveStatus = (BTreeMap<i64, i64>, BTreeMap<i64, i64>);

@@ -174,6 +174,8 @@ impl Importer {
             Characters::open(state.clone()).map_err(|e| ImportError::Storage(format!("state.redb: {e}")))?;
         crate::telemetry::portals::ensure_tables(&state)
             .map_err(|e| ImportError::Storage(format!("state.redb: {e}")))?;
+        // A fresh data directory has no account tables until the server's first start.
+        crate::auth::store::ensure_tables(&state).map_err(|e| ImportError::Storage(format!("state.redb: {e}")))?;
         let (stage, dry_dir) = if dry_run {
             let tmp = std::env::temp_dir().join(format!("overlord-import-dry-run-{}", std::process::id()));
             (Stage::create(&tmp)?, Some(tmp))
@@ -402,8 +404,27 @@ impl Importer {
                 DayTarget::File if out.wrote_file || self.dry_run => self.report.day_files_written += 1,
                 DayTarget::File => self.report.days_already_imported += 1,
             }
-            if !(imported_days.contains_key(&day) || (held.contains_key(&day) && out.hours_imported.is_empty())) {
-                pending.push(ArchiveDay { day, hours_all: out.hours_all, hours_imported: out.hours_imported });
+            let kinds = out
+                .stored
+                .keys()
+                .chain(out.duplicates.keys())
+                .chain(out.present.keys())
+                .fold(0, |m, k| m | bulk::kind_bit(k));
+            let marked = imported_days.get(&day).copied().unwrap_or(0);
+            // A file day is replaced in the archive by the file's totals (idempotent); an
+            // archive-only day takes the kinds it has not taken yet.
+            let needed = match target {
+                DayTarget::File => !held.contains_key(&day) || !out.hours_all.is_empty(),
+                DayTarget::ArchiveOnly => kinds & !marked != 0,
+            };
+            if needed {
+                pending.push(ArchiveDay {
+                    day,
+                    hours_all: out.hours_all,
+                    hours_imported: out.hours_imported,
+                    target,
+                    kinds,
+                });
             }
             if pending.len() >= ARCHIVE_BATCH_DAYS {
                 self.archive(&mut pending)?;

@@ -733,10 +733,18 @@ impl Writer {
 
     async fn checkpoint_or_degrade(&mut self, stats: &WriterStats) {
         match self.checkpoint() {
-            Ok(true) => {
-                stats.checkpoints.fetch_add(1, Ordering::Relaxed);
+            Ok(done) => {
+                if done {
+                    stats.checkpoints.fetch_add(1, Ordering::Relaxed);
+                }
+                // Commits and checkpoints run on this one thread: when a checkpoint
+                // succeeds nothing is failing any more, so a degraded state its failure
+                // set ends here, not at the next commit (an idle server would stay 503).
+                if stats.degraded.load(Ordering::Relaxed) {
+                    tracing::info!("storage writes succeed again");
+                    stats.set_degraded(None);
+                }
             }
-            Ok(false) => {}
             Err(e) => {
                 tracing::error!(error = %e, "checkpoint failed; the journal is kept until one succeeds");
                 stats.set_degraded(Some(format!("checkpoint failed: {e}")));
