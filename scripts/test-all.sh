@@ -22,6 +22,13 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 promtool --version | head -1
 
+step "PostgreSQL 15 server binaries (the importer's tests start their own server)"
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql-15 >/dev/null
+fi
+id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql postgres
+/usr/lib/postgresql/15/bin/initdb --version
+
 step "cargo test (unit + integration; benches are compiled by clippy above, run with cargo bench)"
 cargo test
 
