@@ -4,7 +4,8 @@
 //! is queued (group commit: at most `MAX_BATCH_EVENTS`, and a batch forms while the previous
 //! one syncs, so commits are never more than one sync apart), appends it to the journal and
 //! `fdatasync`s — from then on the events are committed — and applies them to the day
-//! files with cheap non-durable redb commits. Every `CHECKPOINT_INTERVAL` a durable commit
+//! files (`apply`) with cheap non-durable redb commits, gathered for up to
+//! `APPLY_INTERVAL` so redb copies fewer pages. Every `CHECKPOINT_INTERVAL` a durable commit
 //! records in each file the journal position it covers, and the journal is trimmed behind.
 //! A slow or full disk stalls the writer, the channel fills, and socket reads pause: memory
 //! never grows and nothing is dropped silently.
@@ -16,15 +17,18 @@
 //! `telemetry/` up to that long before `journal/` still finds every record its snapshot
 //! lacks (ARCHITECTURE.md, "Architecture invariants").
 
-use super::block::{self, MAX_BLOCK_ROWS, Row};
-use super::characters::Characters;
-use super::portals;
-use super::store::{
-    self, BLOCKS, DayFiles, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, StoreError,
-    TAIL,
-};
+mod apply;
+mod housekeeping;
+mod rollup_step;
+
+use housekeeping::DaySnapshots;
+pub(crate) use rollup_step::{RollupCursor, add_rollup, rollup_step};
+
 use crate::journal::{self, Journal};
 use crate::protocol::{Portal, Rare, Spawn, Telemetry};
+use crate::telemetry::characters::Characters;
+use crate::telemetry::portals;
+use crate::telemetry::store::{self, DayFiles, EventKey, META, ROLLUP_STATE, StoreError};
 use redb::{Database, Durability, ReadableTable};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -42,6 +46,12 @@ pub const QUEUE_CAPACITY: usize = 65_536;
 pub const MAX_BATCH_EVENTS: usize = 16_384;
 /// Durable redb checkpoint period; also bounds how much journal replay a restart needs.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);
+/// Committed events wait at most this long (or until `MAX_BATCH_EVENTS` have gathered)
+/// before they are applied to redb in one transaction. They are durable in the journal
+/// already; applying fewer, larger batches keeps redb from copying the same B-tree pages
+/// on every small commit (the open day file grew with that churn). A flush, a checkpoint
+/// and a pause apply at once, so a reader that flushed sees everything.
+pub const APPLY_INTERVAL: Duration = Duration::from_millis(250);
 /// While the disk refuses writes, the writer retries this often.
 const RETRY_INTERVAL: Duration = Duration::from_millis(500);
 /// A day is closed (never written again, so copy-safe as a plain file) this long after
@@ -364,50 +374,6 @@ pub(crate) fn applied_positions(
     Ok(out)
 }
 
-/// When each day's snapshot covered what: the journal keeps what the snapshot current
-/// `copy_gap` ago lacks.
-#[derive(Default)]
-struct DaySnapshots {
-    /// Per day, (unix ms written, checkpoint covered), oldest first; pruned to what the
-    /// copy-gap lookup can still need.
-    history: BTreeMap<i64, std::collections::VecDeque<(i64, u64)>>,
-    last_pass: Option<Instant>,
-}
-
-impl DaySnapshots {
-    fn record(&mut self, day: i64, at_ms: i64, covered: u64, gap_ms: i64) {
-        let h = self.history.entry(day).or_default();
-        h.push_back((at_ms, covered));
-        // Keep the newest entry at or before (now - gap) and everything after it.
-        while h.len() >= 2 && h[1].0 <= at_ms - gap_ms {
-            h.pop_front();
-        }
-    }
-
-    /// What the snapshot in place `gap_ms` before `now_ms` covered, if one was.
-    fn covered_at(&self, day: i64, now_ms: i64, gap_ms: i64) -> Option<u64> {
-        self.history.get(&day)?.iter().rev().find(|(at, _)| *at <= now_ms - gap_ms).map(|(_, c)| *c)
-    }
-
-    fn latest(&self, day: i64) -> Option<u64> {
-        self.history.get(&day)?.back().map(|(_, c)| *c)
-    }
-}
-
-/// The per-character state rollups need between events (persisted with each batch).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(crate) struct RollupCursor {
-    kills: Option<u32>,
-    deaths: Option<u32>,
-    total_xp: Option<i64>,
-    t: i64,
-    ew: f64,
-    ns: f64,
-    is_dungeon: bool,
-    /// Online time not yet counted in whole seconds.
-    online_carry_ms: u64,
-}
-
 /// Where a character's open block stands. Its rows are in the day file's tail table,
 /// not in memory: memory per character is this, whatever the block holds.
 #[derive(Debug, Clone, Copy)]
@@ -443,6 +409,10 @@ struct Writer {
     stats: Arc<WriterStats>,
     day_snapshots: DaySnapshots,
     last_window_warning: Option<Instant>,
+    /// Committed (journaled) events not yet applied to redb, oldest first.
+    pending: Vec<(u64, JournalEntry)>,
+    /// When the oldest pending event was committed.
+    pending_since: Option<Instant>,
 }
 
 impl Writer {
@@ -467,6 +437,8 @@ impl Writer {
             stats: Arc::new(WriterStats::default()),
             day_snapshots: DaySnapshots::default(),
             last_window_warning: None,
+            pending: Vec::new(),
+            pending_since: None,
         }
     }
 
@@ -600,11 +572,17 @@ impl Writer {
         rt.block_on(async {
             let mut next_checkpoint = Instant::now() + CHECKPOINT_INTERVAL;
             loop {
+                let apply_due = self.pending_since.map(|t| t + APPLY_INTERVAL);
+                let wake = apply_due.map_or(next_checkpoint, |a| a.min(next_checkpoint));
                 let first = tokio::select! {
                     cmd = rx.recv() => cmd,
-                    _ = tokio::time::sleep_until(next_checkpoint.into()) => {
-                        self.checkpoint_or_degrade(&stats).await;
-                        next_checkpoint = Instant::now() + CHECKPOINT_INTERVAL;
+                    _ = tokio::time::sleep_until(wake.into()) => {
+                        if Instant::now() >= next_checkpoint {
+                            self.checkpoint_or_degrade(&stats).await;
+                            next_checkpoint = Instant::now() + CHECKPOINT_INTERVAL;
+                        } else {
+                            self.apply_pending(&stats).await;
+                        }
                         continue;
                     }
                 };
@@ -634,6 +612,12 @@ impl Writer {
                 }
                 if !events.is_empty() {
                     self.commit_batch(events, started, &stats).await;
+                }
+                if !flushes.is_empty()
+                    || self.pending.len() >= MAX_BATCH_EVENTS
+                    || self.pending_since.is_some_and(|t| t.elapsed() >= APPLY_INTERVAL)
+                {
+                    self.apply_pending(&stats).await;
                 }
                 if Instant::now() >= next_checkpoint {
                     self.checkpoint_or_degrade(&stats).await;
@@ -712,8 +696,18 @@ impl Writer {
         if let Some(h) = stats.commit_histogram.get() {
             h.record(commit_us as f64 / 1e6);
         }
-        let batch: Vec<(u64, JournalEntry)> =
-            events.into_iter().enumerate().map(|(i, e)| (first_seq + i as u64, e)).collect();
+        self.pending_since.get_or_insert_with(Instant::now);
+        self.pending.extend(events.into_iter().enumerate().map(|(i, e)| (first_seq + i as u64, e)));
+    }
+
+    /// Applies every committed event not yet in redb, in one call (retried until the disk
+    /// takes it: the events are committed, so they are never dropped).
+    async fn apply_pending(&mut self, stats: &WriterStats) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.pending);
+        self.pending_since = None;
         loop {
             match self.apply(&batch) {
                 Ok(()) => break,
@@ -728,10 +722,12 @@ impl Writer {
             tracing::info!("storage writes succeed again; ingest resumed");
             stats.set_degraded(None);
         }
-        stats.applied.fetch_add(n, Ordering::Relaxed);
+        stats.applied.fetch_add(batch.len() as u64, Ordering::Relaxed);
     }
 
     async fn checkpoint_or_degrade(&mut self, stats: &WriterStats) {
+        // A checkpoint covers what is applied: apply what waits first.
+        self.apply_pending(stats).await;
         match self.checkpoint() {
             Ok(done) => {
                 if done {
@@ -750,240 +746,6 @@ impl Writer {
                 stats.set_degraded(Some(format!("checkpoint failed: {e}")));
             }
         }
-    }
-
-    /// Applies committed events to redb. All-or-nothing per call: memory state (open
-    /// blocks, rollup cursors) changes only after every transaction committed, so a failed
-    /// call can be retried with the same batch.
-    fn apply(&mut self, batch: &[(u64, JournalEntry)]) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let mut by_day: BTreeMap<i64, Vec<&(u64, JournalEntry)>> = BTreeMap::new();
-        for item in batch {
-            by_day.entry(store::day_of(item.1.recv_ms)).or_default().push(item);
-        }
-        let mut new_blocks: HashMap<(i64, u32), OpenBlock> = HashMap::new();
-        let mut new_cursors: HashMap<u32, RollupCursor> = HashMap::new();
-        let mut portal_updates = Vec::new();
-        let mut day_done = Vec::new();
-        let mut new_first_seqs = Vec::new();
-        // Characters and portals live in state.redb, whose checkpoint can lag the day files'
-        // (a state.redb restored from a snapshot). Register them in journal order, whatever
-        // day they fall on, so a replay hands out the same ids as the first run did.
-        let mut ids = HashMap::with_capacity(batch.len());
-        for (seq, e) in batch {
-            ids.insert(*seq, self.characters.ensure(&e.character, e.recv_ms)?);
-            if *seq > self.state_checkpoint
-                && let Persisted::Portal(p) = &e.event
-            {
-                portal_updates.push((p.clone(), e.character.clone(), e.recv_ms));
-            }
-        }
-        let archived = self.days.archive().view();
-        for (day, items) in &by_day {
-            if archived.holds(*day) && !self.rebuilding.contains(day) && !self.days.path_of(*day).exists() {
-                // Only a replay reaches here: the day was archived and retention deleted its
-                // file. Writing it would bring back a file retention removed.
-                continue;
-            }
-            let db = self.days.get(*day, true)?.ok_or_else(|| StoreError("day file vanished".into()))?;
-            let cp = match self.checkpoints.get(day) {
-                Some(cp) => *cp,
-                None => store::checkpoint_of(&db)?,
-            };
-            let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::None).map_err(|e| StoreError(e.to_string()))?;
-            let first_in_batch = items.iter().map(|(seq, _)| *seq).find(|seq| *seq > cp);
-            let known_first = self.day_info.get(day).map(|m| m.first_seq).unwrap_or(0);
-            if let Some(first) = first_in_batch.filter(|_| known_first == 0) {
-                txn.open_table(META)?.insert("first_seq", first)?;
-                new_first_seqs.push((*day, first));
-            }
-            let mut rollups: HashMap<(u32, i64), Rollup> = HashMap::new();
-            let mut max_seq = 0;
-            {
-                let mut blocks_t = txn.open_table(BLOCKS)?;
-                let mut tail_t = txn.open_table(TAIL)?;
-                let mut rollups_t = txn.open_table(ROLLUPS)?;
-                let mut kind_tables: HashMap<EventKind, redb::Table<EventKey, &[u8]>> = HashMap::new();
-                for (seq, e) in items {
-                    if *seq <= cp {
-                        continue;
-                    }
-                    max_seq = *seq;
-                    let Some(&id) = ids.get(seq) else { continue };
-                    let hour = e.recv_ms - e.recv_ms.rem_euclid(3_600_000);
-                    match &e.event {
-                        Persisted::Telemetry(t) => {
-                            let bkey = (*day, id);
-                            let blk = match new_blocks.entry(bkey) {
-                                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                                std::collections::hash_map::Entry::Vacant(v) => {
-                                    let known = match self.open_blocks.get(&bkey) {
-                                        Some(b) => Some(*b),
-                                        // After a restart: the tail table says where it stood.
-                                        None => open_block_in(&tail_t, id)?,
-                                    };
-                                    v.insert(known.unwrap_or(OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: 0 }))
-                                }
-                            };
-                            if blk.rows > 0
-                                && (blk.rows >= MAX_BLOCK_ROWS
-                                    || e.recv_ms - blk.key.1 > MAX_BLOCK_SPAN_MS
-                                    || e.recv_ms < blk.key.1)
-                            {
-                                // Seal: the open rows become one compressed block, written once.
-                                self.seal_tail(*day, id, &mut blocks_t, &mut tail_t)?;
-                                blk.rows = 0;
-                            }
-                            if blk.rows == 0 {
-                                blk.key = (id, e.recv_ms, *seq as u32);
-                            }
-                            let row = Row {
-                                t: e.recv_ms,
-                                client_time_ms: e.client_time_ms,
-                                plugin_version: e.plugin_version.clone(),
-                                tel: t.clone(),
-                            };
-                            tail_t.insert((id, e.recv_ms, *seq as u32), block::encode_row(&row).as_slice())?;
-                            blk.rows += 1;
-                            let cursor = new_cursors
-                                .entry(id)
-                                .or_insert_with(|| self.cursors.get(&id).cloned().unwrap_or_default());
-                            let delta = rollup_step(cursor, e.recv_ms, t);
-                            let r = rollups.entry((id, hour)).or_default();
-                            add_rollup(r, &delta);
-                        }
-                        other => {
-                            let (kind, bytes) = match other {
-                                Persisted::Spawn(s) => (EventKind::Spawn, serde_json::to_vec(s)),
-                                Persisted::Rare(r) => {
-                                    rollups.entry((id, hour)).or_default().rares += 1;
-                                    (EventKind::Rare, serde_json::to_vec(r))
-                                }
-                                Persisted::Portal(p) => (EventKind::Portal, serde_json::to_vec(p)),
-                                Persisted::CharacterStats(s) => (EventKind::CharacterStats, Ok(s.as_bytes().to_vec())),
-                                Persisted::CombatStats(s) => (EventKind::CombatStats, Ok(s.as_bytes().to_vec())),
-                                Persisted::Telemetry(_) => continue,
-                            };
-                            let bytes = bytes.map_err(|e| StoreError(e.to_string()))?;
-                            let t = match kind_tables.entry(kind) {
-                                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                                std::collections::hash_map::Entry::Vacant(v) => v.insert(txn.open_table(kind.table())?),
-                            };
-                            {
-                                t.insert((id, e.recv_ms, *seq as u32), bytes.as_slice())?;
-                            }
-                        }
-                    }
-                }
-                for ((id, hour), delta) in rollups {
-                    // A stored row that does not decode is an error (the batch is retried and
-                    // storage reports degraded), never silently reset to zero.
-                    let mut current = match rollups_t.get((id, hour))? {
-                        Some(v) => super::rollups::decode(v.value()).map_err(|e| {
-                            self.stats.rollup_decode_failures.fetch_add(1, Ordering::Relaxed);
-                            StoreError(format!(
-                                "{}: hourly rollup of character {id} at {hour} ms: {e}",
-                                self.days.path_of(*day).display()
-                            ))
-                        })?,
-                        None => Rollup::default(),
-                    };
-                    current.merge(&delta);
-                    let bytes = bincode::serde::encode_to_vec(&current, bincode::config::standard())
-                        .map_err(|e| StoreError(e.to_string()))?;
-                    rollups_t.insert((id, hour), bytes.as_slice())?;
-                }
-            }
-            {
-                let mut state_t = txn.open_table(ROLLUP_STATE)?;
-                for (id, c) in &new_cursors {
-                    let bytes = bincode::serde::encode_to_vec(c, bincode::config::standard())
-                        .map_err(|e| StoreError(e.to_string()))?;
-                    state_t.insert(*id, bytes.as_slice())?;
-                }
-            }
-            txn.commit()?;
-            if max_seq > 0 {
-                day_done.push((*day, max_seq));
-            }
-        }
-        if !portal_updates.is_empty() {
-            portals::upsert(&self.state, &portal_updates)?;
-            self.state_dirty = Some(batch.last().map(|b| b.0).unwrap_or(0));
-        }
-        // Everything committed: adopt the new memory state.
-        for (k, b) in new_blocks {
-            self.open_blocks.insert(k, b);
-        }
-        self.cursors.extend(new_cursors);
-        for (day, first) in new_first_seqs {
-            self.day_info.entry(day).or_default().first_seq = first;
-        }
-        for (day, seq) in day_done {
-            let e = self.dirty_days.entry(day).or_insert(0);
-            *e = (*e).max(seq);
-        }
-        self.last_applied = self.last_applied.max(batch.last().map(|b| b.0).unwrap_or(0));
-        // Keep only today's and yesterday's open blocks in memory.
-        if let Some(max_day) = by_day.keys().max().copied() {
-            self.open_blocks.retain(|(d, _), _| *d >= max_day - 1);
-        }
-        Ok(())
-    }
-
-    /// Seals a character's open block: its tail rows are written once as compressed
-    /// blocks (of at most `MAX_BLOCK_ROWS`) and removed from the tail, in the caller's
-    /// transaction. A compression failure is counted and fails the batch (retried), never
-    /// written as an empty block.
-    fn seal_tail(
-        &self,
-        day: i64,
-        id: u32,
-        blocks_t: &mut redb::Table<EventKey, &[u8]>,
-        tail_t: &mut redb::Table<EventKey, &[u8]>,
-    ) -> Result<(), StoreError> {
-        let range = (id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX);
-        let mut keys = Vec::new();
-        let mut rows = Vec::new();
-        for entry in tail_t.range(range.clone())? {
-            let (k, v) = entry?;
-            keys.push(k.value());
-            rows.push(block::decode_row(v.value()).map_err(|e| {
-                StoreError(format!("{}: open row of character {id}: {e}", self.days.path_of(day).display()))
-            })?);
-        }
-        for (chunk_keys, chunk) in keys.chunks(MAX_BLOCK_ROWS).zip(rows.chunks(MAX_BLOCK_ROWS)) {
-            let bytes = block::encode(chunk).map_err(|e| {
-                self.stats.block_encode_failures.fetch_add(1, Ordering::Relaxed);
-                StoreError(format!("{}: {e}", self.days.path_of(day).display()))
-            })?;
-            blocks_t.insert(chunk_keys[0], bytes.as_slice())?;
-        }
-        tail_t.retain_in(range, |_, _| false)?;
-        Ok(())
-    }
-
-    /// Seals every open block of a day (it closes: a closed file holds blocks only).
-    fn seal_day(&mut self, txn: &redb::WriteTransaction, day: i64) -> Result<usize, StoreError> {
-        let mut blocks_t = txn.open_table(BLOCKS)?;
-        let mut tail_t = txn.open_table(TAIL)?;
-        let mut ids = Vec::new();
-        let mut next = Some((0u32, i64::MIN, 0u32));
-        // One lookup per character: jump past each one's rows.
-        while let Some(from) = next.take() {
-            if let Some(entry) = tail_t.range(from..)?.next() {
-                let id = entry?.0.value().0;
-                ids.push(id);
-                next = id.checked_add(1).map(|n| (n, i64::MIN, 0u32));
-            }
-        }
-        for id in &ids {
-            self.seal_tail(day, *id, &mut blocks_t, &mut tail_t)?;
-        }
-        Ok(ids.len())
     }
 
     /// Durable commits recording the covered journal position; then trims the journal.
@@ -1018,257 +780,4 @@ impl Writer {
         self.housekeeping()?;
         Ok(true)
     }
-
-    /// Closing finished days, archiving their rollups and retention, at most once per
-    /// `HOUSEKEEPING_INTERVAL` (days change at midnight, not every checkpoint); then the
-    /// journal trim, which a checkpoint may have made possible.
-    fn housekeeping(&mut self) -> Result<(), StoreError> {
-        if self.last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_INTERVAL) {
-            self.last_housekeeping = Some(Instant::now());
-            self.close_finished_days()?;
-            self.archive_closed_days()?;
-            self.enforce_retention()?;
-            self.drop_old_day_snapshots()?;
-        }
-        self.snapshot_days_if_due()?;
-        self.trim_journal()
-    }
-
-    /// Every `day_snapshot_interval`, a consistent copy of each day file that changed
-    /// since its last snapshot and is still written (or closed within the hour). Runs right
-    /// after a durable checkpoint on the writer thread, so no write is in flight.
-    fn snapshot_days_if_due(&mut self) -> Result<(), StoreError> {
-        // The first pass comes at the first checkpoint after start: a restart re-arms
-        // copy safety at once instead of holding the journal back a whole interval.
-        let interval = self.retention.day_snapshot_interval();
-        if self.day_snapshots.last_pass.is_some_and(|t| t.elapsed() < interval) || !self.dirty_days.is_empty() {
-            return Ok(());
-        }
-        self.day_snapshots.last_pass = Some(Instant::now());
-        let now = (self.retention.clock)();
-        let gap_ms = self.retention.copy_gap().as_millis() as i64;
-        let due: Vec<(i64, u64)> = self
-            .day_info
-            .iter()
-            .filter(|(_, m)| !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS)
-            .filter_map(|(d, _)| {
-                let cp = self.checkpoints.get(d).copied().unwrap_or(0);
-                let have = self.day_snapshots.latest(*d);
-                (cp > 0 && have.is_none_or(|h| h < cp)).then_some((*d, cp))
-            })
-            .collect();
-        for (day, _) in due {
-            let covered = self.days.write_day_snapshot(day)?;
-            self.day_snapshots.record(day, system_now(), covered, gap_ms);
-            self.stats.day_snapshots.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
-    /// Snapshots of days closed more than `JOURNAL_KEEP_AFTER_CLOSE_MS` ago are deleted
-    /// (the closed file is immutable and copies whole).
-    fn drop_old_day_snapshots(&mut self) -> Result<(), StoreError> {
-        let now = (self.retention.clock)();
-        for day in self.days.snapshot_days() {
-            let done = match self.day_info.get(&day) {
-                Some(m) => m.closed && now - m.closed_at_ms >= JOURNAL_KEEP_AFTER_CLOSE_MS,
-                None => true,
-            };
-            if done {
-                self.days.delete_day_snapshot(day)?;
-                self.day_snapshots.history.remove(&day);
-            }
-        }
-        Ok(())
-    }
-
-    /// Copies closed days' hourly rollups into `rollups.redb`, where they outlive the day
-    /// files. A crash between closing and archiving is repaired by the next pass.
-    fn archive_closed_days(&mut self) -> Result<(), StoreError> {
-        let archived = self.days.archive().view();
-        let due: Vec<i64> =
-            self.day_info.iter().filter(|(day, m)| m.closed && !archived.holds(**day)).map(|(d, _)| *d).collect();
-        if due.is_empty() {
-            return Ok(());
-        }
-        let mut rows = Vec::with_capacity(due.len());
-        for day in &due {
-            rows.push((*day, self.days.day_rollups(*day)?));
-        }
-        let hours: usize = rows.iter().map(|(_, r)| r.len()).sum();
-        let n = self.days.archive().archive_days(rows, (self.retention.clock)())?;
-        tracing::info!(days = n, hourly_rows = hours, "closed days' rollups archived in rollups.redb (kept forever)");
-        Ok(())
-    }
-
-    /// The first day retention keeps (`retention_days` whole days before today's).
-    fn retention_cutoff(&self) -> Option<i64> {
-        self.retention.days.map(|keep| store::day_of((self.retention.clock)()) - i64::from(keep))
-    }
-
-    /// Deletes day files older than the retention window once their rollups are archived
-    /// (and have been for `DELETE_AFTER_ARCHIVE_MS`).
-    fn enforce_retention(&mut self) -> Result<(), StoreError> {
-        let Some(cutoff) = self.retention_cutoff() else { return Ok(()) };
-        let now = (self.retention.clock)();
-        let archived = self.days.archive().view();
-        let expired: Vec<i64> = self
-            .day_info
-            .keys()
-            .copied()
-            .filter(|day| *day < cutoff)
-            .filter(|day| archived.days().get(day).is_some_and(|at| now - at >= DELETE_AFTER_ARCHIVE_MS))
-            .collect();
-        for day in expired {
-            self.days.delete_day(day)?;
-            self.day_info.remove(&day);
-            self.checkpoints.remove(&day);
-            self.dirty_days.remove(&day);
-            self.open_blocks.retain(|(d, _), _| *d != day);
-            tracing::info!(day = %store::day_name(day), retention_days = self.retention.days,
-                "day file past retention deleted; its hourly rollups stay in rollups.redb");
-        }
-        Ok(())
-    }
-
-    /// Marks days past their grace period closed (durably); they are never written again.
-    fn close_finished_days(&mut self) -> Result<(), StoreError> {
-        let now = (self.retention.clock)();
-        let due: Vec<i64> = self
-            .day_info
-            .iter()
-            .filter(|(day, m)| !m.closed && now >= (**day + 1) * store::DAY_MS + CLOSE_GRACE_MS)
-            .map(|(d, _)| *d)
-            .collect();
-        for day in due {
-            let Some(db) = self.days.get(day, false)? else { continue };
-            let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
-            let sealed = self.seal_day(&txn, day)?;
-            {
-                let mut meta = txn.open_table(META)?;
-                meta.insert("closed", 1u64)?;
-                meta.insert("closed_at_ms", now as u64)?;
-            }
-            txn.commit()?;
-            if let Some(m) = self.day_info.get_mut(&day) {
-                m.closed = true;
-                m.closed_at_ms = now;
-            }
-            self.open_blocks.retain(|(d, _), _| *d != day);
-            tracing::info!(day = %store::day_name(day), open_blocks_sealed = sealed, "day closed: its file is now immutable");
-        }
-        Ok(())
-    }
-
-    /// Deletes journal segments no longer needed: every record is durable in redb, and
-    /// the journal still covers (a) for every day not closed, or closed within the last
-    /// hour, every record after the snapshot that was in place `copy_gap` ago (every record
-    /// of the day when there was none), so a torn copy of such a day file can be restored,
-    /// and (b) the oldest kept state snapshot.
-    fn trim_journal(&mut self) -> Result<(), StoreError> {
-        let now = (self.retention.clock)();
-        let wall = system_now();
-        let gap_ms = self.retention.copy_gap().as_millis() as i64;
-        let mut keep_from = self.last_applied + 1;
-        for (day, m) in &self.day_info {
-            let still_needed = !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS;
-            if !still_needed {
-                continue;
-            }
-            match self.day_snapshots.covered_at(*day, wall, gap_ms) {
-                Some(covered) => keep_from = keep_from.min(covered + 1),
-                None if m.first_seq > 0 => keep_from = keep_from.min(m.first_seq),
-                None => {}
-            }
-        }
-        keep_from = keep_from.min(self.state_snapshot_seq.load(Ordering::Relaxed).saturating_add(1));
-        self.journal.trim_before(keep_from).map_err(|e| StoreError(e.to_string()))?;
-        self.warn_if_past_window(wall);
-        Ok(())
-    }
-
-    /// The window is kept by snapshots and checkpoints succeeding; when they do not, the
-    /// journal grows rather than lose copy safety, and says so once a minute.
-    fn warn_if_past_window(&mut self, wall: i64) {
-        let gauge = self.journal.gauge();
-        let age = gauge.oldest_age_s(wall);
-        let window = self.retention.journal_window.as_secs_f64();
-        if age > window && self.last_window_warning.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
-            self.last_window_warning = Some(Instant::now());
-            tracing::warn!(
-                oldest_record_age_s = age as u64,
-                journal_window_s = window as u64,
-                "the journal holds records older than its window: a checkpoint or day snapshot is not keeping up \
-                 (or the server started less than half a window ago)"
-            );
-        }
-    }
-}
-
-/// The open block a day file's tail table holds for a character, if any.
-fn open_block_in(tail_t: &redb::Table<EventKey, &[u8]>, id: u32) -> Result<Option<OpenBlock>, StoreError> {
-    let mut found: Option<OpenBlock> = None;
-    for entry in tail_t.range((id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX))? {
-        let key = entry?.0.value();
-        found.get_or_insert(OpenBlock { key, rows: 0 }).rows += 1;
-    }
-    Ok(found)
-}
-
-#[derive(Default)]
-pub(crate) struct Delta {
-    kills: u64,
-    deaths: u64,
-    xp: i64,
-    distance_m: f64,
-    online_s: u64,
-}
-
-pub(crate) fn add_rollup(r: &mut Rollup, d: &Delta) {
-    r.kills += d.kills;
-    r.deaths += d.deaths;
-    r.xp += d.xp;
-    r.distance_m += d.distance_m;
-    r.online_s += d.online_s;
-    r.events += 1;
-}
-
-/// Per-event rollup increments from session counters: a counter that goes down starts a
-/// new session (protocol.md), so its new value is the increment.
-pub(crate) fn rollup_step(c: &mut RollupCursor, t: i64, tel: &Telemetry) -> Delta {
-    let counter = |prev: Option<u32>, now: Option<u32>| match (prev, now) {
-        (Some(p), Some(n)) if n >= p => u64::from(n - p),
-        (Some(_), Some(n)) => u64::from(n),
-        _ => 0,
-    };
-    let mut d = Delta { kills: counter(c.kills, tel.kills), deaths: counter(c.deaths, tel.deaths), ..Delta::default() };
-    if let (Some(p), Some(n)) = (c.total_xp, tel.total_xp) {
-        d.xp = (n - p).max(0);
-    }
-    let gap = t - c.t;
-    if c.t > 0 && (0..=120_000).contains(&gap) {
-        // Sub-second gaps add up through the carry instead of rounding to nothing.
-        c.online_carry_ms += gap as u64;
-        d.online_s = c.online_carry_ms / 1000;
-        c.online_carry_ms %= 1000;
-        let jump = ((tel.ew - c.ew).powi(2) + (tel.ns - c.ns).powi(2)).sqrt();
-        if jump <= 1.0 && tel.is_dungeon == c.is_dungeon && !tel.is_dungeon {
-            d.distance_m = jump * 240.0;
-        }
-    }
-    if tel.kills.is_some() {
-        c.kills = tel.kills;
-    }
-    if tel.deaths.is_some() {
-        c.deaths = tel.deaths;
-    }
-    if tel.total_xp.is_some() {
-        c.total_xp = tel.total_xp;
-    }
-    c.t = t;
-    c.ew = tel.ew;
-    c.ns = tel.ns;
-    c.is_dungeon = tel.is_dungeon;
-    d
 }

@@ -1,0 +1,232 @@
+//! The writer's housekeeping between checkpoints: closing finished days (sealing their
+//! open blocks), archiving closed days' rollups, retention, the day snapshots that keep a
+//! `cp -r` restorable, and trimming the journal to its window.
+//!
+//! Runs only on the writer thread, right after a durable checkpoint; never applies events.
+
+use super::{
+    CLOSE_GRACE_MS, DELETE_AFTER_ARCHIVE_MS, HOUSEKEEPING_INTERVAL, JOURNAL_KEEP_AFTER_CLOSE_MS, Writer, system_now,
+};
+use crate::telemetry::store::{self, META, StoreError};
+use redb::Durability;
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// When each day's snapshot covered what: the journal keeps what the snapshot current
+/// `copy_gap` ago lacks.
+#[derive(Default)]
+pub(super) struct DaySnapshots {
+    /// Per day, (unix ms written, checkpoint covered), oldest first; pruned to what the
+    /// copy-gap lookup can still need.
+    pub(super) history: BTreeMap<i64, std::collections::VecDeque<(i64, u64)>>,
+    pub(super) last_pass: Option<Instant>,
+}
+
+impl DaySnapshots {
+    pub(super) fn record(&mut self, day: i64, at_ms: i64, covered: u64, gap_ms: i64) {
+        let h = self.history.entry(day).or_default();
+        h.push_back((at_ms, covered));
+        // Keep the newest entry at or before (now - gap) and everything after it.
+        while h.len() >= 2 && h[1].0 <= at_ms - gap_ms {
+            h.pop_front();
+        }
+    }
+
+    /// What the snapshot in place `gap_ms` before `now_ms` covered, if one was.
+    fn covered_at(&self, day: i64, now_ms: i64, gap_ms: i64) -> Option<u64> {
+        self.history.get(&day)?.iter().rev().find(|(at, _)| *at <= now_ms - gap_ms).map(|(_, c)| *c)
+    }
+
+    fn latest(&self, day: i64) -> Option<u64> {
+        self.history.get(&day)?.back().map(|(_, c)| *c)
+    }
+}
+
+impl Writer {
+    /// Closing finished days, archiving their rollups and retention, at most once per
+    /// `HOUSEKEEPING_INTERVAL` (days change at midnight, not every checkpoint); then the
+    /// journal trim, which a checkpoint may have made possible.
+    pub(super) fn housekeeping(&mut self) -> Result<(), StoreError> {
+        if self.last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_INTERVAL) {
+            self.last_housekeeping = Some(Instant::now());
+            self.close_finished_days()?;
+            self.archive_closed_days()?;
+            self.enforce_retention()?;
+            self.drop_old_day_snapshots()?;
+        }
+        self.snapshot_days_if_due()?;
+        self.trim_journal()
+    }
+
+    /// Every `day_snapshot_interval`, a consistent copy of each day file that changed
+    /// since its last snapshot and is still written (or closed within the hour). Runs right
+    /// after a durable checkpoint on the writer thread, so no write is in flight.
+    fn snapshot_days_if_due(&mut self) -> Result<(), StoreError> {
+        // The first pass comes at the first checkpoint after start: a restart re-arms
+        // copy safety at once instead of holding the journal back a whole interval.
+        let interval = self.retention.day_snapshot_interval();
+        if self.day_snapshots.last_pass.is_some_and(|t| t.elapsed() < interval) || !self.dirty_days.is_empty() {
+            return Ok(());
+        }
+        self.day_snapshots.last_pass = Some(Instant::now());
+        let now = (self.retention.clock)();
+        let gap_ms = self.retention.copy_gap().as_millis() as i64;
+        let due: Vec<(i64, u64)> = self
+            .day_info
+            .iter()
+            .filter(|(_, m)| !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS)
+            .filter_map(|(d, _)| {
+                let cp = self.checkpoints.get(d).copied().unwrap_or(0);
+                let have = self.day_snapshots.latest(*d);
+                (cp > 0 && have.is_none_or(|h| h < cp)).then_some((*d, cp))
+            })
+            .collect();
+        for (day, _) in due {
+            let covered = self.days.write_day_snapshot(day)?;
+            self.day_snapshots.record(day, system_now(), covered, gap_ms);
+            self.stats.day_snapshots.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Snapshots of days closed more than `JOURNAL_KEEP_AFTER_CLOSE_MS` ago are deleted
+    /// (the closed file is immutable and copies whole).
+    fn drop_old_day_snapshots(&mut self) -> Result<(), StoreError> {
+        let now = (self.retention.clock)();
+        for day in self.days.snapshot_days() {
+            let done = match self.day_info.get(&day) {
+                Some(m) => m.closed && now - m.closed_at_ms >= JOURNAL_KEEP_AFTER_CLOSE_MS,
+                None => true,
+            };
+            if done {
+                self.days.delete_day_snapshot(day)?;
+                self.day_snapshots.history.remove(&day);
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies closed days' hourly rollups into `rollups.redb`, where they outlive the day
+    /// files. A crash between closing and archiving is repaired by the next pass.
+    fn archive_closed_days(&mut self) -> Result<(), StoreError> {
+        let archived = self.days.archive().view();
+        let due: Vec<i64> =
+            self.day_info.iter().filter(|(day, m)| m.closed && !archived.holds(**day)).map(|(d, _)| *d).collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        let mut rows = Vec::with_capacity(due.len());
+        for day in &due {
+            rows.push((*day, self.days.day_rollups(*day)?));
+        }
+        let hours: usize = rows.iter().map(|(_, r)| r.len()).sum();
+        let n = self.days.archive().archive_days(rows, (self.retention.clock)())?;
+        tracing::info!(days = n, hourly_rows = hours, "closed days' rollups archived in rollups.redb (kept forever)");
+        Ok(())
+    }
+
+    /// The first day retention keeps (`retention_days` whole days before today's).
+    fn retention_cutoff(&self) -> Option<i64> {
+        self.retention.days.map(|keep| store::day_of((self.retention.clock)()) - i64::from(keep))
+    }
+
+    /// Deletes day files older than the retention window once their rollups are archived
+    /// (and have been for `DELETE_AFTER_ARCHIVE_MS`).
+    fn enforce_retention(&mut self) -> Result<(), StoreError> {
+        let Some(cutoff) = self.retention_cutoff() else { return Ok(()) };
+        let now = (self.retention.clock)();
+        let archived = self.days.archive().view();
+        let expired: Vec<i64> = self
+            .day_info
+            .keys()
+            .copied()
+            .filter(|day| *day < cutoff)
+            .filter(|day| archived.days().get(day).is_some_and(|at| now - at >= DELETE_AFTER_ARCHIVE_MS))
+            .collect();
+        for day in expired {
+            self.days.delete_day(day)?;
+            self.day_info.remove(&day);
+            self.checkpoints.remove(&day);
+            self.dirty_days.remove(&day);
+            self.open_blocks.retain(|(d, _), _| *d != day);
+            tracing::info!(day = %store::day_name(day), retention_days = self.retention.days,
+                "day file past retention deleted; its hourly rollups stay in rollups.redb");
+        }
+        Ok(())
+    }
+
+    /// Marks days past their grace period closed (durably); they are never written again.
+    fn close_finished_days(&mut self) -> Result<(), StoreError> {
+        let now = (self.retention.clock)();
+        let due: Vec<i64> = self
+            .day_info
+            .iter()
+            .filter(|(day, m)| !m.closed && now >= (**day + 1) * store::DAY_MS + CLOSE_GRACE_MS)
+            .map(|(d, _)| *d)
+            .collect();
+        for day in due {
+            let Some(db) = self.days.get(day, false)? else { continue };
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+            let sealed = self.seal_day(&txn, day)?;
+            {
+                let mut meta = txn.open_table(META)?;
+                meta.insert("closed", 1u64)?;
+                meta.insert("closed_at_ms", now as u64)?;
+            }
+            txn.commit()?;
+            if let Some(m) = self.day_info.get_mut(&day) {
+                m.closed = true;
+                m.closed_at_ms = now;
+            }
+            self.open_blocks.retain(|(d, _), _| *d != day);
+            tracing::info!(day = %store::day_name(day), open_blocks_sealed = sealed, "day closed: its file is now immutable");
+        }
+        Ok(())
+    }
+
+    /// Deletes journal segments no longer needed: every record is durable in redb, and
+    /// the journal still covers (a) for every day not closed, or closed within the last
+    /// hour, every record after the snapshot that was in place `copy_gap` ago (every record
+    /// of the day when there was none), so a torn copy of such a day file can be restored,
+    /// and (b) the oldest kept state snapshot.
+    fn trim_journal(&mut self) -> Result<(), StoreError> {
+        let now = (self.retention.clock)();
+        let wall = system_now();
+        let gap_ms = self.retention.copy_gap().as_millis() as i64;
+        let mut keep_from = self.last_applied + 1;
+        for (day, m) in &self.day_info {
+            let still_needed = !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS;
+            if !still_needed {
+                continue;
+            }
+            match self.day_snapshots.covered_at(*day, wall, gap_ms) {
+                Some(covered) => keep_from = keep_from.min(covered + 1),
+                None if m.first_seq > 0 => keep_from = keep_from.min(m.first_seq),
+                None => {}
+            }
+        }
+        keep_from = keep_from.min(self.state_snapshot_seq.load(Ordering::Relaxed).saturating_add(1));
+        self.journal.trim_before(keep_from).map_err(|e| StoreError(e.to_string()))?;
+        self.warn_if_past_window(wall);
+        Ok(())
+    }
+
+    /// The window is kept by snapshots and checkpoints succeeding; when they do not, the
+    /// journal grows rather than lose copy safety, and says so once a minute.
+    fn warn_if_past_window(&mut self, wall: i64) {
+        let gauge = self.journal.gauge();
+        let age = gauge.oldest_age_s(wall);
+        let window = self.retention.journal_window.as_secs_f64();
+        if age > window && self.last_window_warning.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            self.last_window_warning = Some(Instant::now());
+            tracing::warn!(
+                oldest_record_age_s = age as u64,
+                journal_window_s = window as u64,
+                "the journal holds records older than its window: a checkpoint or day snapshot is not keeping up \
+                 (or the server started less than half a window ago)"
+            );
+        }
+    }
+}
