@@ -25,10 +25,10 @@ fn two_days_ahead() -> i64 {
     now() + 2 * DAY_MS
 }
 
-/// The first fix's time: early enough today that 2,500 fixes a second apart stay today.
+/// The first fix's time: early enough today that 2,500 fixes `STEP_MS` apart stay today.
 fn start_ms() -> i64 {
     let today = now().div_euclid(DAY_MS) * DAY_MS;
-    (now() - 3_000_000).max(today)
+    (now() - 300_000).max(today)
 }
 
 fn fix(t: i64, kills: u32) -> JournalEntry {
@@ -47,7 +47,10 @@ fn fix(t: i64, kills: u32) -> JournalEntry {
     }
 }
 
-/// Runs the real writer over `dir` with `clock`, submits `kills` fixes a second apart from
+/// Fixes arrive this far apart: 2,500 of them stay within one block's age limit.
+const STEP_MS: i64 = 100;
+
+/// Runs the real writer over `dir` with `clock`, submits `kills` fixes `STEP_MS` apart from
 /// `t0`, and stops it cleanly.
 async fn run_writer(dir: &Path, clock: fn() -> i64, t0: i64, kills: std::ops::Range<u32>) {
     let state = Arc::new(redb::Database::create(dir.join("state.redb")).unwrap());
@@ -58,7 +61,7 @@ async fn run_writer(dir: &Path, clock: fn() -> i64, t0: i64, kills: std::ops::Ra
         writer::start(&dir.join("journal"), days, state, characters, Arc::new(AtomicU64::new(u64::MAX)), retention)
             .unwrap();
     for k in kills {
-        w.submit(fix(t0 + i64::from(k) * 1000, k)).await.unwrap();
+        w.submit(fix(t0 + i64::from(k) * STEP_MS, k)).await.unwrap();
     }
     w.shutdown().await.unwrap();
     join.join().unwrap();
@@ -103,6 +106,33 @@ async fn rows_wait_in_the_tail_until_their_block_seals_and_a_restart_continues_t
     // The restart continued the open block: it sealed at 2,048 rows, not at a restart.
     assert_eq!(layout(tmp.path()), (vec![1024, 1024], 452));
     assert_eq!(stored_kills(tmp.path()), (0..2500).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_seals_once_its_first_row_is_five_minutes_old() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = start_ms();
+    // 100 fixes in the first minute, then one six minutes after the first: the block seals
+    // at 100 rows and the late fix opens the next.
+    run_writer(tmp.path(), now, t0, 0..100).await;
+    let state = Arc::new(redb::Database::create(tmp.path().join("state.redb")).unwrap());
+    let characters = Characters::open(state.clone()).unwrap();
+    let days = DayFiles::open(tmp.path()).unwrap();
+    let retention = Retention { days: None, clock: now, journal_window: writer::DEFAULT_JOURNAL_WINDOW };
+    let (w, join, _) = writer::start(
+        &tmp.path().join("journal"),
+        days,
+        state,
+        characters,
+        Arc::new(AtomicU64::new(u64::MAX)),
+        retention,
+    )
+    .unwrap();
+    w.submit(fix(t0 + 360_000, 100)).await.unwrap();
+    w.shutdown().await.unwrap();
+    join.join().unwrap();
+    assert_eq!(layout(tmp.path()), (vec![100], 1));
+    assert_eq!(stored_kills(tmp.path()), (0..101).collect::<Vec<_>>());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

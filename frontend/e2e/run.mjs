@@ -717,28 +717,40 @@ async function run() {
       await shot('users-created')
     })
 
-    // Known failure, left open in issue 14: this runs as the loopback admin, who has no session, and
-    // POST /api/tokens needs a signed-in user.
-    await knownFailure('an admin creates, uses and revokes an API token on the Tokens page', async () => {
-      await goto('/tokens')
-      await heading('API tokens')
-      const form = page.getByRole('form', { name: 'Create token' })
-      await form.getByLabel('Name').fill('e2e bot')
-      await form.getByRole('button', { name: 'Create token' }).click()
-      const shown = await page.waitForSelector('[data-testid=new-token] code', { timeout: UI_TIMEOUT_MS })
-      const token = (await shown.textContent()) ?? ''
-      if (!token.startsWith('ovl_')) throw new Error(`no token shown: ${token}`)
-      await page.waitForSelector('[data-testid=tokens-table] th:text-is("e2e bot")', { timeout: UI_TIMEOUT_MS })
-      // The token is a bearer credential: with X-Forwarded-For the loopback rule does not apply.
-      const call = () => fetch(`${base}/api/live`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': '203.0.113.9' } })
-      const ok = await call()
-      if (ok.status !== 200) throw new Error(`bearer token refused: ${ok.status}`)
-      await shot('tokens-created')
-      page.once('dialog', (d) => void d.accept())
-      await page.getByRole('button', { name: 'Revoke' }).click()
-      await eventually('the token to leave the list', async () => (await page.$$('[data-testid=tokens-table] th:text-is("e2e bot")')).length === 0)
-      const gone = await call()
-      if (gone.status !== 401) throw new Error(`revoked token still accepted: ${gone.status}`)
+    await test('an admin creates, uses and revokes an API token on the Tokens page', async () => {
+      // Tokens belong to a user: sign in as the admin (with X-Forwarded-For the loopback rule,
+      // which has no user, does not apply).
+      const context = page.context()
+      await context.clearCookies()
+      await context.setExtraHTTPHeaders({ 'X-Forwarded-For': '203.0.113.9' })
+      try {
+        await goto('/login?next=%2Ftokens')
+        await page.getByLabel('Username').fill(ADMIN.username)
+        await page.getByLabel('Password').fill(ADMIN.password)
+        await page.getByRole('button', { name: 'Sign in' }).click()
+        await page.waitForURL(/\/tokens$/, { timeout: UI_TIMEOUT_MS })
+        await heading('API tokens')
+        const form = page.getByRole('form', { name: 'Create token' })
+        await form.getByLabel('Name').fill('e2e bot')
+        await form.getByRole('button', { name: 'Create token' }).click()
+        const shown = await page.waitForSelector('[data-testid=new-token] code', { timeout: UI_TIMEOUT_MS })
+        const token = (await shown.textContent()) ?? ''
+        if (!token.startsWith('ovl_')) throw new Error(`no token shown: ${token}`)
+        await page.waitForSelector('[data-testid=tokens-table] th:text-is("e2e bot")', { timeout: UI_TIMEOUT_MS })
+        // The token is a bearer credential, checked from outside the loopback rule as well.
+        const call = () => fetch(`${base}/api/live`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': '203.0.113.9' } })
+        const ok = await call()
+        if (ok.status !== 200) throw new Error(`bearer token refused: ${ok.status}`)
+        await shot('tokens-created')
+        page.once('dialog', (d) => void d.accept())
+        await page.getByRole('button', { name: 'Revoke' }).click()
+        await eventually('the token to leave the list', async () => (await page.$$('[data-testid=tokens-table] th:text-is("e2e bot")')).length === 0)
+        const gone = await call()
+        if (gone.status !== 401) throw new Error(`revoked token still accepted: ${gone.status}`)
+      } finally {
+        await context.clearCookies()
+        await context.setExtraHTTPHeaders({})
+      }
     })
 
     await test('an untrusted visitor is sent to Login and signs in', async () => {

@@ -249,15 +249,7 @@ pub fn build_day(
                             if let Some(first) = block.first()
                                 && (block.len() >= MAX_BLOCK_ROWS || it.t - first.t > MAX_BLOCK_SPAN_MS)
                             {
-                                if let Some(t) = blocks_t.as_mut() {
-                                    t.insert(
-                                        (id, first.t, block_seq),
-                                        block::encode(&block)
-                                            .map_err(|e| ImportError::Internal(format!("telemetry block: {e}")))?
-                                            .as_slice(),
-                                    )
-                                    .map_err(|e| ImportError::store(&tmp_path, e.into()))?;
-                                }
+                                put_block(blocks_t.as_mut(), (id, first.t, block_seq), &block, &tmp_path)?;
                                 block_seq += 1;
                                 block.clear();
                             }
@@ -302,15 +294,7 @@ pub fn build_day(
                     }
                 }
                 if let Some(first) = block.first() {
-                    if let Some(t) = blocks_t.as_mut() {
-                        t.insert(
-                            (id, first.t, block_seq),
-                            block::encode(&block)
-                                .map_err(|e| ImportError::Internal(format!("telemetry block: {e}")))?
-                                .as_slice(),
-                        )
-                        .map_err(|e| ImportError::store(&tmp_path, e.into()))?;
-                    }
+                    put_block(blocks_t.as_mut(), (id, first.t, block_seq), &block, &tmp_path)?;
                     block_seq += 1;
                 }
                 day_cursors.insert(id, cursor.clone());
@@ -333,6 +317,19 @@ pub fn build_day(
         }
     }
     Ok(out)
+}
+
+/// Writes one sealed block of the day being built (none on a dry run).
+fn put_block(
+    table: Option<&mut EventTable<'_>>,
+    key: (u32, i64, u32),
+    rows: &[Row],
+    tmp_path: &Path,
+) -> Result<(), ImportError> {
+    let Some(t) = table else { return Ok(()) };
+    let bytes = block::encode(rows).map_err(|e| ImportError::Internal(format!("telemetry block: {e}")))?;
+    t.insert(key, bytes.as_slice()).map_err(|e| ImportError::store(tmp_path, e.into()))?;
+    Ok(())
 }
 
 /// Staged and live rows of one bucket, sorted by (character, time, arrival), with exact

@@ -16,6 +16,14 @@ use redb::{Durability, ReadableTable};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 
+/// A block seals once its first row is this old (or at `MAX_BLOCK_ROWS`, whichever comes
+/// first). Open rows wait uncompressed in the tail table, about 100 bytes each with half-full
+/// B-tree pages; at one frame a second, 1,024 rows would keep 17 minutes per character
+/// there. Five minutes keeps the tail at 300 rows a character while a block still
+/// compresses to a few bytes a row. Must stay below `MAX_BLOCK_SPAN_MS` (readers' scan).
+pub const OPEN_BLOCK_MAX_AGE_MS: i64 = 5 * 60 * 1000;
+const _: () = assert!(OPEN_BLOCK_MAX_AGE_MS < MAX_BLOCK_SPAN_MS);
+
 impl Writer {
     /// Applies committed events to redb. All-or-nothing per call: memory state (open
     /// blocks, rollup cursors) changes only after every transaction committed, so a failed
@@ -95,7 +103,7 @@ impl Writer {
                             };
                             if blk.rows > 0
                                 && (blk.rows >= MAX_BLOCK_ROWS
-                                    || e.recv_ms - blk.key.1 > MAX_BLOCK_SPAN_MS
+                                    || e.recv_ms - blk.key.1 > OPEN_BLOCK_MAX_AGE_MS
                                     || e.recv_ms < blk.key.1)
                             {
                                 // Seal: the open rows become one compressed block, written once.
