@@ -115,8 +115,8 @@ mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 printf 'overlord footprint: %s characters at %s frames/s for %ss, server pid %s, data %s\n' \
   "$characters" "$rate" "$duration" "$server_pid" "$data_dir"
 printf 'CPU = the server'"'"'s utime+stime over each interval, %% of one core; sizes in MiB\n\n'
-header="t_s rss_mib peak_mib cpu_pct journal state_jrnl telemetry rollups state_redb snapshots index total events bytes_per_event"
-printf '%6s %8s %8s %7s %8s %10s %9s %8s %10s %9s %8s %8s %11s %9s\n' $header
+header="t_s rss_mib peak_mib cpu_pct journal state_jrnl telemetry day_snaps rollups state_redb snapshots index total events bytes_per_event"
+printf '%6s %8s %8s %7s %8s %10s %9s %9s %8s %10s %9s %8s %8s %11s %9s\n' $header
 [ -n "$csv" ] && echo "$header" | tr ' ' ',' >"$csv"
 
 start=$(date +%s.%N)
@@ -136,24 +136,26 @@ while kill -0 "$sim_pid" 2>/dev/null; do
   sj=$(bytes "$data_dir/journal/state")
   j=$(( $(bytes "$data_dir/journal") - sj ))
   tel=$(bytes_glob "$data_dir/telemetry/*.redb")
+  ds=$(bytes "$data_dir/telemetry/snapshots")
   ro=$(bytes "$data_dir/rollups.redb")
   st=$(bytes "$data_dir/state.redb")
   sn=$(bytes "$data_dir/snapshots")
   ix=$(bytes "$data_dir/index")
   total=$(bytes "$data_dir")
   ev=$(stored_telemetry)
-  bpe=$(awk -v b="$((j + tel))" -v e="$ev" 'BEGIN {if (e > 0) printf "%.1f", b / e; else print "-"}')
+  bpe=$(awk -v b="$((j + tel + ds))" -v e="$ev" 'BEGIN {if (e > 0) printf "%.1f", b / e; else print "-"}')
   el=$(awk -v a="$start" -v b="$now" 'BEGIN {printf "%.0f", b - a}')
-  row="$el $(mib $((rss * 1024))) $(mib $((hwm * 1024))) $cpu $(mib "$j") $(mib "$sj") $(mib "$tel") $(mib "$ro") $(mib "$st") $(mib "$sn") $(mib "$ix") $(mib "$total") $ev $bpe"
+  row="$el $(mib $((rss * 1024))) $(mib $((hwm * 1024))) $cpu $(mib "$j") $(mib "$sj") $(mib "$tel") $(mib "$ds") $(mib "$ro") $(mib "$st") $(mib "$sn") $(mib "$ix") $(mib "$total") $ev $bpe"
   # shellcheck disable=SC2086
-  printf '%6s %8s %8s %7s %8s %10s %9s %8s %10s %9s %8s %8s %11s %9s\n' $row
+  printf '%6s %8s %8s %7s %8s %10s %9s %9s %8s %10s %9s %8s %8s %11s %9s\n' $row
   [ -n "$csv" ] && echo "$row" | tr ' ' ',' >>"$csv"
   rows+=("$row")
 done
 
 echo
 echo "journal = the telemetry journal (journal/ without journal/state/, the inventory journal)."
-echo "bytes_per_event = (journal + telemetry day files) / telemetry events stored."
+echo "day_snaps = telemetry/snapshots/ (consistent copies of the day files still written, for copy safety)."
+echo "bytes_per_event = (journal + telemetry day files + day snapshots) / telemetry events stored (apparent sizes, du -sb)."
 printf '%s\n' "${rows[@]}" | awk '
   { t[NR] = $1; rss[NR] = $2; cpu[NR] = $4; n = NR }
   END {
