@@ -29,9 +29,6 @@ fi
 id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql postgres
 /usr/lib/postgresql/15/bin/initdb --version
 
-step "cargo test (unit + integration; benches are compiled by clippy above, run with cargo bench)"
-cargo test
-
 step "release build, statically linked like the Dockerfile's (used by the crash, hot-copy and browser tests)"
 # RUSTFLAGS with --target applies to the binary only, not to build scripts and proc-macros.
 RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --target x86_64-unknown-linux-gnu
@@ -46,6 +43,10 @@ if ldd "$OVERLORD_BIN" 2>&1 | grep -q '=>'; then
   ldd "$OVERLORD_BIN" >&2
   exit 1
 fi
+
+step "cargo test (unit + integration; benches are compiled by clippy above, run with cargo bench)"
+# OVERLORD_BIN (exported above) makes the end-to-end garbage test run against the release binary.
+cargo test
 
 if [ -x scripts/ops-tests.sh ]; then
   step "operations: kill -9 under load, hot copy, restore-check"

@@ -6,7 +6,7 @@
 import { useState } from 'react'
 import { api } from '../../api/client'
 import type { GainRow, LeaderboardMetric, LeaderboardPeriod } from '../../api/types'
-import { useAsync, useTitle } from '../../components/hooks'
+import { useAsync, useInterval, useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
 import { Link } from '../../components/Router'
 import { AsyncView } from '../../components/States'
@@ -33,9 +33,12 @@ const METRICS: { id: LeaderboardMetric; label: string; format: (v: number) => st
 
 /** Rows shown per board. */
 const BOARD_ROWS = 25
+/** Boards and gains follow the game while the page stays open. */
+const REFRESH_MS = 30_000
 
 function Board({ metric }: { metric: (typeof METRICS)[number] }) {
   const state = useAsync((s) => api.leaderboard(metric.id, 'all', s), [metric.id])
+  useInterval(state.reload, REFRESH_MS)
   return (
     <section className="card" aria-labelledby={`lb-${metric.id}`}>
       <h2 id={`lb-${metric.id}`}>{metric.label}</h2>
@@ -63,6 +66,7 @@ function changeClass(c: number | null): string {
 
 function GainsTable({ period, metric }: { period: GainPeriod; metric: LeaderboardMetric }) {
   const state = useAsync((s) => api.gains(metric, period, s), [metric, period])
+  useInterval(state.reload, REFRESH_MS)
   return (
     <AsyncView state={state} isEmpty={(d) => d.rows.length === 0} empty={`Nobody gained any ${metric} in ${PERIOD_TEXT[period]}.`}>
       {(d) => (
