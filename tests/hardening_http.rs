@@ -214,8 +214,6 @@ async fn silent_and_slow_connections_are_closed_and_each_address_is_capped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known failure (issue 13 left open): the stalled browser's byte backlog drops nothing in this \
-            scenario; the per-browser byte cap has unit tests in live/fanout.rs; run with --ignored"]
 async fn a_browser_that_never_reads_is_dropped_behind_and_then_disconnected() {
     let mut server = TestServer::start().await;
     let app = server.running.as_ref().unwrap().app.clone();
@@ -243,7 +241,10 @@ async fn a_browser_that_never_reads_is_dropped_behind_and_then_disconnected() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let dropped = app.metrics.guard.browser_dropped_bytes.load(Ordering::Relaxed);
-    assert!(dropped > 40 * 1024 * 1024, "dropped only {dropped} bytes for the stalled browser");
+    // Of the 60 MiB, the browser holds at most its 8 MiB backlog plus what the kernel's
+    // socket buffers took; maps broadcast after it was closed are no longer its drops. So
+    // well over twice the backlog budget must have been dropped and counted.
+    assert!(dropped > 16 * 1024 * 1024, "dropped only {dropped} bytes for the stalled browser");
     assert_eq!(app.metrics.guard.browser_slow_disconnects.load(Ordering::Relaxed), 1);
     // Everyone else is fine.
     let mut fresh = browser(&server).await;

@@ -164,6 +164,11 @@ async fn session(app: AppState, caller: Caller, socket: &mut WebSocket) {
             }
         }
     }
+    // Drops that happened while this browser was not reading (it may have been closed for
+    // exactly that) are counted even though it never came back for them.
+    let (messages, bytes) = rx.take_lag();
+    app.metrics.browser_drops.fetch_add(messages, Ordering::Relaxed);
+    app.metrics.guard.browser_dropped_bytes.fetch_add(bytes, Ordering::Relaxed);
 }
 
 async fn send_error(socket: &mut WebSocket, app: &AppState, message: &str) -> bool {

@@ -133,6 +133,16 @@ impl Subscriber {
         }
     }
 
+    /// Takes the drops not yet reported by `recv` (messages, bytes): a reader that ends
+    /// while blocked elsewhere (a browser disconnected for not reading) still counts them.
+    pub fn take_lag(&mut self) -> (u64, u64) {
+        let mut backlog = lock(&self.queue.inner);
+        let lag = (backlog.dropped_messages, backlog.dropped_bytes);
+        backlog.dropped_messages = 0;
+        backlog.dropped_bytes = 0;
+        lag
+    }
+
     /// Bytes waiting for this subscriber (for tests and metrics).
     pub fn backlog_bytes(&self) -> usize {
         lock(&self.queue.inner).bytes
@@ -163,6 +173,20 @@ mod tests {
 
     fn msg(bytes: usize) -> Broadcast {
         Broadcast { topic: "dungeon_map", character: "a".into(), json: "x".repeat(bytes).into() }
+    }
+
+    #[test]
+    fn drops_a_reader_never_came_back_for_are_still_reported() {
+        let f = Fanout::new();
+        let mut sub = f.subscribe();
+        for _ in 0..3 {
+            f.send(msg(SUBSCRIBER_BACKLOG_BYTES / 2));
+        }
+        let (messages, bytes) = sub.take_lag();
+        // Each message is half the budget plus its overhead: only the newest fits.
+        assert_eq!(messages, 2);
+        assert!(bytes >= SUBSCRIBER_BACKLOG_BYTES as u64);
+        assert_eq!(sub.take_lag(), (0, 0), "reported once");
     }
 
     #[tokio::test]
