@@ -538,19 +538,6 @@ fn only_kinds(r: &Rollup, kinds: i64) -> Rollup {
     }
 }
 
-/// `a - b` field by field (a day's new totals minus what the archive held for it).
-fn minus(a: &Rollup, b: &Rollup) -> Rollup {
-    Rollup {
-        kills: a.kills.saturating_sub(b.kills),
-        deaths: a.deaths.saturating_sub(b.deaths),
-        xp: a.xp - b.xp,
-        rares: a.rares.saturating_sub(b.rares),
-        distance_m: a.distance_m - b.distance_m,
-        online_s: a.online_s.saturating_sub(b.online_s),
-        events: a.events.saturating_sub(b.events),
-    }
-}
-
 /// What an archive step did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ArchiveOutcome {
@@ -660,7 +647,7 @@ pub fn archive_days(data_dir: &Path, days: &[ArchiveDay], now_ms: i64) -> Result
                             archive::encode(&next).map_err(|e| ImportError::store(&tmp, e))?.as_slice(),
                         )
                         .map_err(|e| err(e.into()))?;
-                    per_char.entry(*id).or_default().merge(&minus(&next, &cur));
+                    per_char.entry(*id).or_default().merge(&next.minus(&cur));
                 }
                 for (id, add) in per_char {
                     let key = (id, d.day);

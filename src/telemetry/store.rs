@@ -85,6 +85,20 @@ pub struct Rollup {
 }
 
 impl Rollup {
+    /// `self - b` field by field, counters floored at zero (what a recomputed hour adds to
+    /// the one it replaces).
+    pub fn minus(&self, b: &Rollup) -> Rollup {
+        Rollup {
+            kills: self.kills.saturating_sub(b.kills),
+            deaths: self.deaths.saturating_sub(b.deaths),
+            xp: self.xp - b.xp,
+            rares: self.rares.saturating_sub(b.rares),
+            distance_m: self.distance_m - b.distance_m,
+            online_s: self.online_s.saturating_sub(b.online_s),
+            events: self.events.saturating_sub(b.events),
+        }
+    }
+
     pub fn merge(&mut self, b: &Rollup) {
         self.kills += b.kills;
         self.deaths += b.deaths;
