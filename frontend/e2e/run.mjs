@@ -629,7 +629,16 @@ async function run() {
       await eventually('gains rows', async () => (await page.$$('[data-testid=gains-table] tbody tr')).length > 0, DATA_TIMEOUT_MS, 2000)
       const change = (await page.textContent('[data-testid=rank-change]')) ?? ''
       if (!/new|▲|▼|–/.test(change)) throw new Error(`rank change cell reads "${change}"`)
+      // XP gains come and go with the simulation: the XP view shows either ranked rows or
+      // says nobody gained XP, never the kills it showed before.
       await page.getByRole('radio', { name: 'XP' }).click()
+      await eventually('the XP view', async () => {
+        const rows = (await page.$$('[data-testid=gains-table] tbody tr')).length
+        const text = (await page.textContent('main')) ?? ''
+        return rows > 0 || /Nobody gained any xp/.test(text)
+      })
+      // Kills gained today are in this week's gains too.
+      await page.getByRole('radio', { name: 'Kills' }).click()
       await page.getByRole('radio', { name: 'Week' }).click()
       await eventually('gains rows for the week', async () => (await page.$$('[data-testid=gains-table] tbody tr')).length > 0)
       await shot('leaderboards')
