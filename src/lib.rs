@@ -7,6 +7,7 @@ pub mod backup;
 pub mod backup_schedule;
 pub mod cli_http;
 pub mod config;
+pub mod game;
 pub mod http;
 pub mod import;
 pub mod inventory;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use common::{Env, pairs};
+use overlord::game;
 use overlord::inventory::Item;
 use overlord::inventory::tables;
 use overlord::inventory::testkit::{CharacterKind, ItemGen};
@@ -47,11 +48,12 @@ fn reference_match(item: &Item, q: &SearchQuery) -> bool {
         && q.set_id.is_none_or(|s| item.set_id == Some(s))
         && q.cantrips.iter().all(|c| match c {
             CantripFilter::Exact(name) => item.cantrips.iter().any(|x| x.to_lowercase() == *name),
-            CantripFilter::Family(f) => {
-                item.cantrips.iter().any(|x| tables::cantrip_parts(x).is_some_and(|(_, fam)| fam.to_lowercase() == *f))
-            }
+            CantripFilter::Family(f) => item
+                .cantrips
+                .iter()
+                .any(|x| game::cantrips::cantrip_parts(x).is_some_and(|(_, fam)| fam.to_lowercase() == *f)),
         })
-        && q.material.as_ref().is_none_or(|m| item.material.as_ref().is_some_and(|x| tables::fold_name(&x.name) == *m))
+        && q.material.as_ref().is_none_or(|m| item.material.as_ref().is_some_and(|x| game::fold_name(&x.name) == *m))
         && q.min_armor_level.is_none_or(|m| item.armor_level.is_some_and(|a| a >= m))
         && q.max_wield_level.is_none_or(|m| item.wield_level() <= m)
         && q.min_ratings.iter().all(|(r, m)| item.ratings.get(r).flatten().unwrap_or(0) >= *m)

@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::game;
 use crate::inventory::item::{ArmorMods, Named, Ratings, RawMaps, Spell, Weapon, WieldRequirement};
 use crate::inventory::normalize::ItemError;
 use crate::inventory::normalize::{
@@ -274,8 +275,8 @@ pub(crate) fn name_list_of(v: Option<&Value>) -> Result<Option<Vec<String>>, Str
 /// duplicates (without case) dropped. The tier word is spelled canonically.
 pub(crate) fn cantrips_of(spells: &[Spell], sent: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let derived = spells.iter().filter_map(|s| s.name.as_deref()).filter_map(tables::cantrip_parts);
-    let given = sent.iter().filter_map(|n| tables::cantrip_parts(n));
+    let derived = spells.iter().filter_map(|s| s.name.as_deref()).filter_map(game::cantrips::cantrip_parts);
+    let given = sent.iter().filter_map(|n| game::cantrips::cantrip_parts(n));
     for (tier, family) in derived.chain(given) {
         let name = format!("{tier} {family}");
         if !out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {

@@ -29,6 +29,7 @@
 
 use serde_json::Value;
 
+use crate::game;
 use crate::inventory::decode::{
     armor_mods_of, cantrips_of, clip, get, json_kind, k, merge_raw, name_list_of, named, named_of, object_id_of,
     ratings_of, raw_maps_of, spells_of, u32_of_wide, weapon_of, wield_of,
@@ -424,9 +425,7 @@ impl Parsed {
             self.location.unwrap_or_else(|| derive_location(wielded_mask, self.container_id, ctx.owner_guid));
         let spells = self.spells.unwrap_or_default();
         let cantrips = cantrips_of(&spells, self.cantrips.unwrap_or_default());
-        let set_name = self
-            .set_name
-            .or_else(|| self.set_id.map(|id| tables::set_name(id).map_or_else(|| format!("Set {id}"), str::to_string)));
+        let set_name = self.set_name.or_else(|| self.set_id.map(game::sets::set_label));
         let mut weapon = self.weapon;
         weapon.damage_types = self.damage_types.unwrap_or_default();
         Ok(Item {

@@ -1,14 +1,15 @@
 //! Game enumerations the item model decodes: ids to display names and bit masks to lists.
 //!
-//! Owns the static tables of protocol.md §5 (object classes, materials, equipment sets,
-//! skills, wield-requirement types, equip and coverage masks, imbues, damage types, gear
-//! ratings, cantrip tiers) and the suit *positions* of solver.md §1 that search filters on.
-//! It never does I/O and never allocates per lookup beyond the `Vec`s a mask decodes to.
-//!
-//! Names outside the ranges the contract lists come from the ACE / Decal enum identifiers
-//! (equipment sets 30+ are split into words, e.g. `CloakAlchemy` → "Cloak Alchemy").
+//! Owns the static tables of `docs/protocol.md` §5 that only the item model reads (object
+//! classes, materials, skills, wield-requirement types, equip and coverage masks, imbues,
+//! damage types, gear ratings) and the suit *positions* of `docs/solver.md` §1 that search
+//! filters on. Equipment-set names and cantrip tiers are shared with the solver and live in
+//! `crate::game`. It never does I/O and never allocates per lookup beyond the `Vec`s a mask
+//! decodes to.
 
-/// Decal `ObjectClass` (protocol.md §5): id → name. Index is the id.
+use crate::game::fold_name;
+
+/// Decal `ObjectClass` (`docs/protocol.md` §5): id → name. Index is the id.
 const OBJECT_CLASSES: [&str; 43] = [
     "Unknown",
     "MeleeWeapon",
@@ -160,120 +161,6 @@ pub fn material_name(id: u32) -> Option<&'static str> {
 pub fn material_id(name: &str) -> Option<u32> {
     let wanted = fold_name(name);
     MATERIALS.iter().find(|(_, n)| fold_name(n) == wanted).map(|(i, _)| *i)
-}
-
-/// ACE `EquipmentSet` [265]: (id, display name). 13–29 use the contract's names.
-const EQUIPMENT_SETS: &[(u32, &str)] = &[
-    (4, "Carraida's Benediction"),
-    (5, "Noble Relic"),
-    (6, "Ancient Relic"),
-    (7, "Alduressa Relic"),
-    (8, "Ninja"),
-    (9, "Empyrean Rings"),
-    (10, "Arm, Mind, Heart"),
-    (11, "Armor of Perfect Light"),
-    (12, "Armor of Perfect Light II"),
-    (13, "Soldier's"),
-    (14, "Adept's"),
-    (15, "Archer's"),
-    (16, "Defender's"),
-    (17, "Tinker's"),
-    (18, "Crafter's"),
-    (19, "Hearty"),
-    (20, "Dexterous"),
-    (21, "Wise"),
-    (22, "Swift"),
-    (23, "Hardened"),
-    (24, "Reinforced"),
-    (25, "Interlocking"),
-    (26, "Flameproof"),
-    (27, "Acidproof"),
-    (28, "Coldproof"),
-    (29, "Lightningproof"),
-    (30, "Society Armor"),
-    (31, "Colosseum Clothing"),
-    (32, "Graveyard Clothing"),
-    (33, "Olthoi Clothing"),
-    (34, "Noobie Armor"),
-    (35, "Aetheria Defense"),
-    (36, "Aetheria Destruction"),
-    (37, "Aetheria Fury"),
-    (38, "Aetheria Growth"),
-    (39, "Aetheria Vigor"),
-    (40, "Rare Damage Resistance"),
-    (41, "Rare Damage Boost"),
-    (42, "Olthoi Armor D Red"),
-    (43, "Olthoi Armor C Rat"),
-    (44, "Olthoi Armor C Red"),
-    (45, "Olthoi Armor D Rat"),
-    (46, "Alduressa Relic Upgrade"),
-    (47, "Ancient Relic Upgrade"),
-    (48, "Noble Relic Upgrade"),
-    (49, "Cloak Alchemy"),
-    (50, "Cloak Arcane Lore"),
-    (51, "Cloak Armor Tinkering"),
-    (52, "Cloak Assess Person"),
-    (53, "Cloak Axe"),
-    (54, "Cloak Bow"),
-    (55, "Cloak Cooking"),
-    (56, "Cloak Creature Enchantment"),
-    (57, "Cloak Crossbow"),
-    (58, "Cloak Dagger"),
-    (59, "Cloak Deception"),
-    (60, "Cloak Fletching"),
-    (61, "Cloak Healing"),
-    (62, "Cloak Item Enchantment"),
-    (63, "Cloak Item Tinkering"),
-    (64, "Cloak Leadership"),
-    (65, "Cloak Life Magic"),
-    (66, "Cloak Loyalty"),
-    (67, "Cloak Mace"),
-    (68, "Cloak Magic Defense"),
-    (69, "Cloak Magic Item Tinkering"),
-    (70, "Cloak Mana Conversion"),
-    (71, "Cloak Melee Defense"),
-    (72, "Cloak Missile Defense"),
-    (73, "Cloak Salvaging"),
-    (74, "Cloak Spear"),
-    (75, "Cloak Staff"),
-    (76, "Cloak Sword"),
-    (77, "Cloak Thrown Weapon"),
-    (78, "Cloak Two Handed Combat"),
-    (79, "Cloak Unarmed Combat"),
-    (80, "Cloak Void Magic"),
-    (81, "Cloak War Magic"),
-    (82, "Cloak Weapon Tinkering"),
-    (83, "Cloak Assess Creature"),
-    (84, "Cloak Dirty Fighting"),
-    (85, "Cloak Dual Wield"),
-    (86, "Cloak Recklessness"),
-    (87, "Cloak Shield"),
-    (88, "Cloak Sneak Attack"),
-    (89, "Shou-jen Shozoku"),
-    (90, "Cloak Summoning"),
-    (91, "Shrouded Soul"),
-    (92, "Darkened Mind"),
-    (93, "Clouded Spirit"),
-    (130, "Shimmering Shadows"),
-    (131, "Brown Society Locket"),
-    (132, "Yellow Society Locket"),
-    (133, "Red Society Band"),
-    (134, "Green Society Band"),
-    (135, "Purple Society Band"),
-    (136, "Blue Society Band"),
-    (137, "Gauntlet Garb"),
-];
-
-/// The display name of an equipment set id.
-pub fn set_name(id: u32) -> Option<&'static str> {
-    EQUIPMENT_SETS.iter().find(|(i, _)| *i == id).map(|(_, n)| *n)
-}
-
-/// An equipment set id from its name, ignoring case, spaces and apostrophes
-/// (`Soldier's`, `soldiers`, `SOLDIER'S` all give 13).
-pub fn set_id(name: &str) -> Option<u32> {
-    let wanted = fold_name(name);
-    EQUIPMENT_SETS.iter().find(|(_, n)| fold_name(n) == wanted).map(|(i, _)| *i)
 }
 
 /// ACE `Skill` ids 0–54 (protocol.md §5 lists the ones suits use).
@@ -512,20 +399,6 @@ pub const RATINGS: [(u32, &str); 10] = [
     (379, "vitality"),
 ];
 
-/// Cantrip tiers, lowest first (solver.md §4: Feeble, Lesser and Inner appear on old items).
-pub const CANTRIP_TIERS: [&str; 8] = ["Feeble", "Lesser", "Inner", "Minor", "Moderate", "Major", "Epic", "Legendary"];
-
-/// Splits a spell name into (tier, family) when it is a cantrip: `"Legendary Strength"` →
-/// `("Legendary", "Strength")`. The tier word is matched without case; the family is the
-/// rest of the name, trimmed, and must not be empty.
-pub fn cantrip_parts(spell_name: &str) -> Option<(&'static str, &str)> {
-    let name = spell_name.trim();
-    let (first, rest) = name.split_once(' ')?;
-    let tier = CANTRIP_TIERS.iter().find(|t| t.eq_ignore_ascii_case(first))?;
-    let family = rest.trim();
-    (!family.is_empty()).then_some((*tier, family))
-}
-
 /// A suit position name (solver.md §1) with the coverage and equip bits that occupy it.
 /// Search filters and facets use these lowercase names.
 pub struct Position {
@@ -590,12 +463,6 @@ pub fn positions_of(coverage_mask: u32, equip_mask: u32) -> Vec<&'static str> {
         .collect()
 }
 
-/// Lowercase with spaces, apostrophes, hyphens and underscores removed, for forgiving name
-/// matches (`"Reed Shark Hide"` = `"reedsharkhide"`).
-pub fn fold_name(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, ' ' | '\'' | '’' | '-' | '_')).flat_map(char::to_lowercase).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,8 +473,6 @@ mod tests {
         assert_eq!(equip_slot_names(786432), vec!["FingerWearLeft", "FingerWearRight"]);
         assert_eq!(equip_slot_names(1048576), vec!["MeleeWeapon"]);
         assert_eq!(coverage_names(12288), vec!["OuterwearUpperArms", "OuterwearLowerArms"]);
-        assert_eq!(set_name(14), Some("Adept's"));
-        assert_eq!(set_id("soldiers"), Some(13));
         assert_eq!(material_name(63), Some("Silver"));
         assert_eq!(material_id("reed shark hide"), Some(55));
         assert_eq!(object_class_name(31), Some("WandStaffOrb"));
@@ -616,15 +481,6 @@ mod tests {
         assert_eq!(wield_type_name(7), Some("Level"));
         assert_eq!(imbue_names(0x4002), vec!["CripplingBlow", "NetherRending"]);
         assert_eq!(damage_type_names(1), vec!["Slash"]);
-    }
-
-    #[test]
-    fn cantrip_names_split_into_tier_and_family() {
-        assert_eq!(cantrip_parts("Legendary Strength"), Some(("Legendary", "Strength")));
-        assert_eq!(cantrip_parts("moderate Heavy Weapon Aptitude"), Some(("Moderate", "Heavy Weapon Aptitude")));
-        assert_eq!(cantrip_parts("Impenetrability VI"), None);
-        assert_eq!(cantrip_parts("Legendary"), None);
-        assert_eq!(cantrip_parts("Minor "), None);
     }
 
     #[test]

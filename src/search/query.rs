@@ -29,6 +29,7 @@
 //!   pages are refused: narrow the query instead).
 //! - `facets`: comma list of `owner`, `set`, `object_class`, `slot`, `cantrip`.
 
+use crate::game;
 use crate::inventory::tables;
 use crate::protocol::lenient;
 
@@ -57,7 +58,7 @@ pub struct SearchQuery {
     pub slots: Vec<&'static str>,
     pub set_id: Option<u32>,
     pub cantrips: Vec<CantripFilter>,
-    /// Folded material name (see `tables::fold_name`).
+    /// Folded material name (see `game::fold_name`).
     pub material: Option<String>,
     pub min_armor_level: Option<i64>,
     pub max_wield_level: Option<i64>,
@@ -221,7 +222,7 @@ impl SearchQuery {
                     let material = material.ok_or_else(|| {
                         err(name, format!("{value:?} is not a material name or id (e.g. Silver, 63)"))
                     })?;
-                    q.material = Some(tables::fold_name(&material));
+                    q.material = Some(game::fold_name(&material));
                 }
                 "min_armor_level" => q.min_armor_level = Some(parse_int(name, value)?),
                 "max_wield_level" => q.max_wield_level = Some(parse_int(name, value)?),
@@ -341,7 +342,7 @@ fn parse_set(value: &str) -> Result<u32, QueryError> {
     if let Some(id) = lenient::u32_of(&value.into()) {
         return Ok(id);
     }
-    tables::set_id(value)
+    game::sets::set_id(value)
         .ok_or_else(|| err("set", format!("{value:?} is not an equipment set name or id (e.g. 14 or Adept's)")))
 }
 
@@ -350,7 +351,7 @@ fn parse_cantrip(value: &str) -> Result<CantripFilter, QueryError> {
         return Err(err("cantrip", "must be a cantrip (`Legendary Strength`) or family (`Strength`)".to_string()));
     }
     let collapsed = value.split_whitespace().collect::<Vec<_>>().join(" ");
-    Ok(match tables::cantrip_parts(&collapsed) {
+    Ok(match game::cantrips::cantrip_parts(&collapsed) {
         Some((tier, family)) => CantripFilter::Exact(format!("{tier} {family}").to_lowercase()),
         None => CantripFilter::Family(collapsed.to_lowercase()),
     })

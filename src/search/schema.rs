@@ -7,6 +7,7 @@
 use tantivy::TantivyDocument;
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
 
+use crate::game;
 use crate::inventory::item::{Item, Location};
 use crate::inventory::tables;
 
@@ -149,12 +150,12 @@ impl Fields {
         for c in &item.cantrips {
             d.add_text(self.cantrip, c);
             d.add_text(self.cantrip_key, c.to_lowercase());
-            if let Some((_, family)) = tables::cantrip_parts(c) {
+            if let Some((_, family)) = game::cantrips::cantrip_parts(c) {
                 d.add_text(self.cantrip_family, family.to_lowercase());
             }
         }
         if let Some(m) = &item.material {
-            d.add_text(self.material, tables::fold_name(&m.name));
+            d.add_text(self.material, game::fold_name(&m.name));
         }
         if let Some(w) = item.workmanship {
             d.add_f64(self.workmanship, w);

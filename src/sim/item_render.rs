@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::item_tables::*;
 use super::items::{ItemKind, ItemRecord, WireForm};
+use crate::game::sets::set_name;
 
 /// Who owns the items being rendered, and how ids are written.
 pub(super) struct RenderContext<'a> {
@@ -158,7 +159,7 @@ pub(super) fn build_spec(rec: &ItemRecord) -> ItemSpec {
             s.armor_level = Some(t.base_al + rng.random_range(0..60) + tinks * 20);
             let mods: [f64; 7] = std::array::from_fn(|_| round2(rng.random_range(0.3..=1.2)));
             s.armor_mods = Some(mods);
-            s.set_id = Some(if rec.set_hint != 0 { rec.set_hint } else { pick(rng, ARMOR_SETS).0 });
+            s.set_id = Some(if rec.set_hint != 0 { rec.set_hint } else { rng.random_range(ARMOR_SET_IDS) });
             s.spells = roll_cantrips(rng, ARMOR_CANTRIPS, 3);
             if rng.random_bool(0.5) {
                 let (id, name) = *pick(rng, ARMOR_ITEM_SPELLS);

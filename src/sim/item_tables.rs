@@ -8,6 +8,8 @@
 // Mask names are the inventory module's own tables, shared rather than copied.
 pub use crate::inventory::tables::{COVERAGE_BITS as COVERAGE_NAMES, EQUIP_BITS as EQUIP_MASK_NAMES};
 
+use crate::game::cantrips::Tier;
+
 /// *ImbuedEffect* bits.
 pub const IMBUE_NAMES: &[(u32, &str)] = &[
     (0x1, "CriticalStrike"),
@@ -38,29 +40,11 @@ pub const DAMAGE_TYPE_NAMES: &[(u32, &str)] = &[
     (0x400, "Nether"),
 ];
 
-/// *EquipmentSet* ids 13–29 of protocol.md §5.
-pub const ARMOR_SETS: &[(u32, &str)] = &[
-    (13, "Soldier's"),
-    (14, "Adept's"),
-    (15, "Archer's"),
-    (16, "Defender's"),
-    (17, "Tinker's"),
-    (18, "Crafter's"),
-    (19, "Hearty"),
-    (20, "Dexterous"),
-    (21, "Wise"),
-    (22, "Swift"),
-    (23, "Hardened"),
-    (24, "Reinforced"),
-    (25, "Interlocking"),
-    (26, "Flameproof"),
-    (27, "Acidproof"),
-    (28, "Coldproof"),
-    (29, "Lightningproof"),
-];
+/// *EquipmentSet* ids of the loot armor sets (Soldier's … Lightningproof); their names are
+/// `crate::game::sets`'s.
+pub const ARMOR_SET_IDS: std::ops::RangeInclusive<u32> = 13..=29;
 
-/// Cloak skill sets occupy ids 49–90 (protocol.md §5); their names are not listed there,
-/// so cloaks carry the id only.
+/// Cloak weave sets occupy ids 49–90 (`docs/protocol.md` §5).
 pub const CLOAK_SET_IDS: std::ops::RangeInclusive<u32> = 49..=90;
 
 /// *MaterialType* ids of protocol.md §5.
@@ -280,7 +264,8 @@ pub const WEAPON_ITEM_SPELLS: &[(u32, &str)] = &[
 ];
 
 /// Cantrip tiers in rising power, with the base of their illustrative spell-id block.
-pub const CANTRIP_TIERS: &[(&str, u32)] = &[("Minor", 2500), ("Major", 2600), ("Epic", 4200), ("Legendary", 6000)];
+pub const CANTRIP_TIERS: &[(Tier, u32)] =
+    &[(Tier::Minor, 2500), (Tier::Major, 2600), (Tier::Epic, 4200), (Tier::Legendary, 6000)];
 
 /// Cantrip families (the part after the tier word). Real family names.
 pub const ARMOR_CANTRIPS: &[&str] = &[
@@ -371,8 +356,8 @@ fn family_index(family: &str) -> u32 {
 /// The spell id of `tier` + `family`: the protocol's id where it gives one, otherwise an
 /// illustrative id in the tier's block (blocks do not overlap the known ids).
 pub fn cantrip_spell(tier: usize, family: &str) -> (u32, String) {
-    let (word, base) = CANTRIP_TIERS[tier.min(CANTRIP_TIERS.len() - 1)];
-    let name = format!("{word} {family}");
+    let (tier, base) = CANTRIP_TIERS[tier.min(CANTRIP_TIERS.len() - 1)];
+    let name = format!("{} {family}", tier.name());
     let id =
         KNOWN_CANTRIP_IDS.iter().find(|(n, _)| *n == name).map(|(_, id)| *id).unwrap_or(base + family_index(family));
     (id, name)
@@ -427,11 +412,6 @@ pub fn salvage_name(material: u32) -> String {
 /// Name of material `id`.
 pub fn material_name(id: u32) -> &'static str {
     MATERIALS.iter().find(|(m, _)| *m == id).map(|(_, n)| *n).unwrap_or("Unknown")
-}
-
-/// Name of armor set `id` when it is one of 13–29.
-pub fn set_name(id: u32) -> Option<&'static str> {
-    ARMOR_SETS.iter().find(|(s, _)| *s == id).map(|(_, n)| *n)
 }
 
 /// The names of the bits set in `mask` according to `table`.

@@ -12,7 +12,7 @@ use super::SolverError;
 use super::model::{ITEM_TYPE_ARMOR, NUM_RATINGS, Part, Placement, Ratings, SlotGroup, Wearable, reduction_targets};
 use super::request::{AetheriaSlots, MAX_ITEMS, Profile, SuitRequest, filter_rating, parse_set_values};
 use super::sets::{CountBy, SetTable, shipped_set_table};
-use super::spells::{MAX_TIER_POINTS, Tier, family_key};
+use crate::game::cantrips::{MAX_TIER_POINTS, Tier, family_key};
 
 /// Most ways to wear the locked items together (each reducible locked item multiplies
 /// them); beyond it the request is refused rather than searched.

@@ -6,7 +6,7 @@
 
 use super::eligibility::{Problem, WearOption};
 use super::model::{NUM_RATINGS, Part, SlotGroup};
-use super::spells::MAX_TIER_POINTS;
+use crate::game::cantrips::MAX_TIER_POINTS;
 
 /// lcm(1..=15): an option covers at most 15 parts, so `SCALE / parts` is exact.
 pub const SCALE: i64 = 360_360;

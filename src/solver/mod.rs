@@ -20,7 +20,6 @@ pub mod request;
 pub mod score;
 pub mod search;
 pub mod sets;
-pub mod spells;
 #[doc(hidden)]
 pub mod testkit;
 #[cfg(test)]

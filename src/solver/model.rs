@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::SolverError;
-use super::spells::{Cantrip, parse_cantrip};
+use crate::game::cantrips::{Cantrip, parse_cantrip};
 use crate::protocol::lenient::{bool_of, i64_of, string_of, u32_id_of, u32_of};
 
 /// Largest armor level we believe (loot tops out near 1,000; the clamp keeps the integer

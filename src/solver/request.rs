@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::SolverError;
 use super::model::{NUM_RATINGS, RATING_NAMES, Wearable, rating_index};
-use super::spells::{Tier, family_key, is_item_acting};
+use crate::game::cantrips::{Tier, family_key, is_item_acting};
 use crate::protocol::lenient::{i64_of, string_of, u32_id_of, u32_of};
 
 /// Most items one solve takes (413 beyond): a character with all its mules rarely holds

@@ -13,8 +13,8 @@ use serde::ser::{SerializeStruct, Serializer};
 
 use super::eligibility::{EligibilityCounts, Problem};
 use super::model::{NUM_RATINGS, Part, RATING_NAMES, SlotGroup};
-use super::sets::set_display_name;
-use super::spells::{Tier, is_item_acting};
+use crate::game::cantrips::{Tier, is_item_acting};
+use crate::game::sets::{set_label, set_name};
 
 /// The four parts of a score.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -188,11 +188,9 @@ pub fn explain(problem: &Problem, options: &[u32]) -> Suit {
                 .iter()
                 .find(|t| t.set_id == set_id)
                 .map(|t| t.name.clone())
-                .or_else(|| {
-                    let shipped = set_display_name(set_id);
-                    if shipped.starts_with("Set ") { item_name } else { Some(shipped) }
-                })
-                .unwrap_or_else(|| set_display_name(set_id));
+                .or_else(|| set_name(set_id).map(str::to_string))
+                .or(item_name)
+                .unwrap_or_else(|| set_label(set_id));
             SuitSet { set_id, name, pieces: n }
         })
         .collect();

@@ -24,6 +24,8 @@
 //! The quest and level-based values are our own estimates, not game data; they are meant
 //! to be replaced per request when a player cares about a particular set.
 
+use crate::game::sets::{is_cloak_weave, set_label};
+
 /// What a set's count `n` counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CountBy {
@@ -34,11 +36,11 @@ pub enum CountBy {
     ItemLevel,
 }
 
-/// A shipped table: id, display name, what it counts, (count, value) pairs.
+/// A shipped table: id, what it counts, (count, value) pairs. Its name comes from
+/// `crate::game::sets`, the one table of set names.
 #[derive(Clone, Copy, Debug)]
 pub struct SetTableDef {
     pub set_id: u32,
-    pub name: &'static str,
     pub count_by: CountBy,
     pub values: &'static [(u32, i64)],
 }
@@ -83,7 +85,12 @@ impl SetTable {
     }
 
     pub fn from_def(def: &SetTableDef) -> SetTable {
-        SetTable { set_id: def.set_id, name: def.name.to_string(), count_by: def.count_by, values: def.values.to_vec() }
+        SetTable {
+            set_id: def.set_id,
+            name: set_label(def.set_id),
+            count_by: def.count_by,
+            values: def.values.to_vec(),
+        }
     }
 }
 
@@ -92,17 +99,12 @@ pub fn shipped_set_table(set_id: u32) -> Option<SetTable> {
     if let Some(def) = SHIPPED_SET_TABLES.iter().find(|d| d.set_id == set_id) {
         return Some(SetTable::from_def(def));
     }
-    cloak_set_name(set_id).map(|name| SetTable {
+    is_cloak_weave(set_id).then(|| SetTable {
         set_id,
-        name: name.to_string(),
+        name: set_label(set_id),
         count_by: CountBy::ItemLevel,
         values: CLOAK_LEVEL_VALUES.to_vec(),
     })
-}
-
-/// The display name of a set: shipped name, else `"Set <id>"`.
-pub fn set_display_name(set_id: u32) -> String {
-    shipped_set_table(set_id).map(|t| t.name).unwrap_or_else(|| format!("Set {set_id}"))
 }
 
 const LOOT: &[(u32, i64)] = &[(2, 1_000), (3, 2_000), (4, 3_000), (5, 6_000)];
@@ -132,14 +134,15 @@ const CLOAK_LEVEL_VALUES: &[(u32, i64)] = &[(1, 200), (2, 400), (3, 600), (4, 80
 
 macro_rules! set {
     ($id:expr, $name:expr, $values:expr) => {
-        SetTableDef { set_id: $id, name: $name, count_by: CountBy::Pieces, values: $values }
+        SetTableDef { set_id: $id, count_by: CountBy::Pieces, values: $values }
     };
     ($id:expr, $name:expr, $values:expr, levels) => {
-        SetTableDef { set_id: $id, name: $name, count_by: CountBy::ItemLevel, values: $values }
+        SetTableDef { set_id: $id, count_by: CountBy::ItemLevel, values: $values }
     };
 }
 
-/// Every set with a shipped table except the cloak weaves (see [`cloak_set_name`]).
+/// Every set with a shipped table except the cloak weaves (`game::sets::is_cloak_weave`).
+/// The name in each row is for the reader; a test holds it to `game::sets`, which owns it.
 pub const SHIPPED_SET_TABLES: &[SetTableDef] = &[
     set!(5, "Noble Relic", RELIC),
     set!(6, "Ancient Relic", RELIC),
@@ -184,59 +187,10 @@ pub const SHIPPED_SET_TABLES: &[SetTableDef] = &[
     set!(48, "Upgraded Noble Relic", RELIC),
 ];
 
-/// Cloak weave sets 49–90 (89 is an unused id).
-pub fn cloak_set_name(set_id: u32) -> Option<&'static str> {
-    const NAMES: [&str; 42] = [
-        "Weave of Alchemy",
-        "Weave of Arcane Lore",
-        "Weave of Armor Tinkering",
-        "Weave of Assess Person",
-        "Weave of Light Weapons",
-        "Weave of Missile Weapons",
-        "Weave of Cooking",
-        "Weave of Creature Enchantment",
-        "Weave of Crossbow",
-        "Weave of Finesse Weapons",
-        "Weave of Deception",
-        "Weave of Fletching",
-        "Weave of Healing",
-        "Weave of Item Enchantment",
-        "Weave of Item Tinkering",
-        "Weave of Leadership",
-        "Weave of Life Magic",
-        "Weave of Loyalty",
-        "Weave of Mace",
-        "Weave of Magic Defense",
-        "Weave of Magic Item Tinkering",
-        "Weave of Mana Conversion",
-        "Weave of Melee Defense",
-        "Weave of Missile Defense",
-        "Weave of Salvaging",
-        "Weave of Spear",
-        "Weave of Staff",
-        "Weave of Heavy Weapons",
-        "Weave of Thrown Weapons",
-        "Weave of Two Handed Combat",
-        "Weave of Unarmed Combat",
-        "Weave of Void Magic",
-        "Weave of War Magic",
-        "Weave of Weapon Tinkering",
-        "Weave of Assess Creature",
-        "Weave of Dirty Fighting",
-        "Weave of Dual Wield",
-        "Weave of Recklessness",
-        "Weave of Shield",
-        "Weave of Sneak Attack",
-        "",
-        "Weave of Summoning",
-    ];
-    let i = set_id.checked_sub(49)? as usize;
-    NAMES.get(i).copied().filter(|n| !n.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::game::sets::set_name;
 
     #[test]
     fn value_is_the_largest_count_not_above_n() {
@@ -258,6 +212,23 @@ mod tests {
             let t = shipped_set_table(id).expect("loot set");
             assert_eq!(t.max_count(), 5, "set {id}");
             assert!(t.is_monotone());
+        }
+    }
+
+    #[test]
+    fn every_set_the_solver_knows_has_the_name_item_search_shows() {
+        // The row names above are for the reader; the name a solve reports and the name
+        // item search indexes both come from `game::sets`. This holds the rows to it.
+        let src = include_str!("sets.rs");
+        for def in SHIPPED_SET_TABLES {
+            let name = set_name(def.set_id).unwrap_or_else(|| panic!("set {} has no name", def.set_id));
+            assert!(src.contains(&format!("set!({}, \"{}\"", def.set_id, name)), "set {} is {name}", def.set_id);
+            assert_eq!(shipped_set_table(def.set_id).map(|t| t.name), Some(name.to_string()));
+        }
+        for id in 49..=90 {
+            if let Some(t) = shipped_set_table(id) {
+                assert_eq!(Some(t.name.as_str()), set_name(id));
+            }
         }
     }
 

@@ -2,10 +2,10 @@
 //! [`Wearable`]. Replaces a JSON round trip: the result equals
 //! `Wearable::from_item_json` of the item's API view (a test holds them together).
 
+use crate::game::cantrips::{Cantrip, parse_cantrip};
 use crate::inventory::Item;
 use crate::solver::model::{MAX_ARMOR_LEVEL, MAX_ITEM_LEVEL, MAX_ITEM_RATING, MAX_NAME_CHARS, MAX_SPELLS_PER_ITEM};
 use crate::solver::model::{NUM_RATINGS, RATING_NAMES};
-use crate::solver::spells::{Cantrip, parse_cantrip};
 use crate::solver::{Wearable, WieldRequirement};
 use serde::Serialize;
 

@@ -1,11 +1,21 @@
-//! Cantrip names, tiers and families (solver.md §4).
+//! Cantrip names, tiers and families (`docs/solver.md` §4): the one tier table.
 //!
 //! Owns: parsing `<Tier> <Family>`, the tier order and points, and the list of families
-//! that act on the item itself and therefore never count toward a suit. Must never: know
+//! that act on the item itself and therefore never count toward a suit. Item decoding,
+//! search filters, the solver and the simulator all parse cantrips here. Must never: know
 //! about items, slots or scores beyond a tier's points.
+//!
+//! **Tier order.** Points decide the order: a tier worth more ranks higher, so "only the
+//! best tier of a family counts" always keeps the tier worth most. Feeble, Lesser and Inner
+//! (names found on pre-2005 items) are worth 0 points in the score contract, so they rank
+//! below Minor, in the order Feeble < Lesser < Inner; Minor and Moderate are both worth 1
+//! and Moderate ranks above Minor. A Minor + Lesser pair of one family therefore scores the
+//! Minor. (Public references we could check give no authoritative power order for the old
+//! names; an order that put Lesser above Minor while Lesser scores 0 would make wearing an
+//! extra Lesser cantrip lower a suit's score, which no player expects.)
 
-/// Cantrip tiers, lowest first. Feeble, Lesser and Inner appear on old items and are
-/// worth no points but still order below Minor.
+/// Cantrip tiers, lowest first (see the module header for why the old tiers rank below
+/// Minor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tier {
     Feeble,
@@ -70,6 +80,17 @@ pub struct Cantrip {
     pub tier: Tier,
     pub family: String,
     pub key: String,
+}
+
+/// Splits a spell name into (tier name, family) when it is a cantrip: `"Legendary Strength"`
+/// → `("Legendary", "Strength")`. The tier word is matched without case; the family is the
+/// rest of the name, trimmed, and must not be empty. Item search and the item model use
+/// this form (they keep the family as written).
+pub fn cantrip_parts(spell_name: &str) -> Option<(&'static str, &str)> {
+    let (first, rest) = spell_name.trim().split_once(' ')?;
+    let tier = Tier::parse(first)?;
+    let family = rest.trim();
+    (!family.is_empty()).then_some((tier.name(), family))
 }
 
 /// Parses `"Legendary Strength"` → (Legendary, "Strength"). Anything whose first word is
@@ -141,5 +162,25 @@ mod tests {
         assert!(Tier::Inner < Tier::Minor);
         assert_eq!(Tier::Feeble.points(), 0);
         assert_eq!(Tier::Moderate.points(), Tier::Minor.points());
+    }
+
+    #[test]
+    fn the_order_never_ranks_a_tier_above_one_worth_more() {
+        for pair in Tier::ALL.windows(2) {
+            assert!(pair[0] < pair[1]);
+            assert!(pair[0].points() <= pair[1].points(), "{:?} ranks below {:?}", pair[0], pair[1]);
+        }
+        // Only the best tier of a family counts: Minor + Lesser keeps the Minor.
+        let best = [Tier::Minor, Tier::Lesser].into_iter().max();
+        assert_eq!(best, Some(Tier::Minor));
+    }
+
+    #[test]
+    fn cantrip_parts_keep_the_family_as_written() {
+        assert_eq!(cantrip_parts("Legendary Strength"), Some(("Legendary", "Strength")));
+        assert_eq!(cantrip_parts("moderate Heavy Weapon Aptitude"), Some(("Moderate", "Heavy Weapon Aptitude")));
+        assert_eq!(cantrip_parts("Impenetrability VI"), None);
+        assert_eq!(cantrip_parts("Legendary"), None);
+        assert_eq!(cantrip_parts("Minor "), None);
     }
 }
