@@ -18,6 +18,7 @@
 //! Owns: segment files, checksums, torn-tail repair, replay, trimming, and the size and
 //! age span figures of `/metrics`. Never interprets payloads.
 
+use crate::clock::now_ms;
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
@@ -143,10 +144,6 @@ pub struct Journal {
     segs: VecDeque<SegMeta>,
     roll_after: Option<Duration>,
     gauge: Arc<JournalGauge>,
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 fn mtime_ms(path: &Path) -> Option<i64> {

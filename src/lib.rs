@@ -6,6 +6,7 @@ pub mod auth;
 pub mod backup;
 pub mod backup_schedule;
 pub mod cli_http;
+pub mod clock;
 pub mod config;
 pub mod game;
 pub mod http;

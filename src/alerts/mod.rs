@@ -24,6 +24,7 @@ mod deliver;
 mod detect;
 mod format;
 
+use crate::clock::now_ms;
 pub use attention::{
     Attention, AttentionSnapshot, DEFAULT_DISCONNECTED_MINUTES, DEFAULT_STUCK_MINUTES, DisconnectedCharacter,
     StuckCharacter, is_disconnect_reason,
@@ -560,9 +561,4 @@ fn route_alert(
         }
     }
     (raised, dropped)
-}
-
-/// The server's receive clock (unix ms), the same clock `recv_ms` comes from.
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }

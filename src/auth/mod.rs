@@ -19,6 +19,7 @@ pub mod service;
 pub mod store;
 pub mod tokens;
 
+pub use crate::clock::now_ms;
 use std::time::Duration;
 
 pub use access::{PublicPage, PublicView, viewer_may};
@@ -289,11 +290,6 @@ pub fn validate_username(name: &str) -> Result<(), AuthError> {
 /// The storage key of a username: usernames are unique regardless of case.
 pub fn username_key(name: &str) -> String {
     name.to_ascii_lowercase()
-}
-
-/// Milliseconds since the Unix epoch, the unit of every `*_ms` field.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ pub mod suitbuilder;
 pub mod tokens;
 pub mod world;
 
+pub use crate::clock::now_ms;
 use crate::config::Settings;
 use crate::live::Hub;
 use crate::metrics::Metrics;
@@ -163,10 +164,6 @@ fn url_origin(url: &str) -> Option<String> {
     let host = rest.split(['/', '?', '#']).next()?;
     let ok = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
     ok.then(|| format!("{scheme}://{host}"))
-}
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// api.md: time parameters accept unix milliseconds or RFC 3339.

@@ -15,13 +15,14 @@
 //! on open, an index behind the store catches up from the store's change log, and one that
 //! cannot (log trimmed, index ahead of the store, damaged, older schema) is rebuilt.
 
+use crate::clock::now_ms;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use redb::{Database, ReadableDatabase};
 use serde::{Deserialize, Serialize};
@@ -635,8 +636,4 @@ fn new_writer(index: &Index) -> Result<IndexWriter<TantivyDocument>, SearchError
 fn payload_seq(index: &Index) -> Result<u64, SearchError> {
     let meta = index.load_metas()?;
     Ok(meta.payload.and_then(|p| serde_json::from_str::<Payload>(&p).ok()).map(|p| p.seq).unwrap_or(0))
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
