@@ -8,7 +8,7 @@
 //! check works on a private temporary copy.
 
 use crate::telemetry::store::{self, DayFiles};
-use crate::telemetry::{Characters, StoreError, writer};
+use crate::telemetry::{Characters, TelemetryError, writer};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -163,9 +163,9 @@ pub struct CheckReport {
 /// Verifies a copy of a data directory: copies it privately, runs the same recovery the
 /// server runs (integrity-checked opens, snapshot fallback, journal replay), then reads
 /// every table and decodes every telemetry block.
-pub fn restore_check(dir: &Path) -> Result<CheckReport, StoreError> {
+pub fn restore_check(dir: &Path) -> Result<CheckReport, TelemetryError> {
     if !dir.join("state.redb").exists() && !dir.join("journal").exists() {
-        return Err(StoreError(format!(
+        return Err(TelemetryError::Open(format!(
             "{}: not an overlord data directory (no state.redb, no journal/)",
             dir.display()
         )));
@@ -178,15 +178,16 @@ pub fn restore_check(dir: &Path) -> Result<CheckReport, StoreError> {
     result
 }
 
-fn tempfile_dir() -> Result<PathBuf, StoreError> {
+fn tempfile_dir() -> Result<PathBuf, TelemetryError> {
     let base = std::env::temp_dir().join(format!("overlord-check-{}-{}", std::process::id(), crate::http::now_ms()));
     fs::create_dir_all(&base)?;
     Ok(base)
 }
 
-fn check_copy(copy: &Path) -> Result<CheckReport, StoreError> {
+fn check_copy(copy: &Path) -> Result<CheckReport, TelemetryError> {
     let mut report = CheckReport::default();
-    let journal = crate::journal::replay(&copy.join("journal"), 0, |_, _| {}).map_err(|e| StoreError(e.to_string()))?;
+    let journal = crate::journal::replay(&copy.join("journal"), 0, |_, _| {})
+        .map_err(|e| TelemetryError::Journal(e.to_string()))?;
     report.journal_records = journal.records;
     report.journal_torn_segments = journal.torn_segments;
     // A copy is never trusted as cleanly stopped: every recent file is integrity-checked.

@@ -8,7 +8,7 @@
 //! snapshots kept, so recovery = newest intact snapshot + journal replay.
 //! Never does anything but file copies and redb transactions.
 
-use crate::telemetry::StoreError;
+use crate::telemetry::TelemetryError;
 use redb::{Database, Durability, ReadableDatabase, TableDefinition};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,7 @@ const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0
 /// the start is refused with the file left untouched, never silently replaced by an empty
 /// database. A missing file with snapshots present is restored the same way. Returns the
 /// database and what was done.
-pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<String>), StoreError> {
+pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<String>), TelemetryError> {
     let path = data_dir.join("state.redb");
     if !path.exists() {
         if list_snapshots(data_dir).is_empty() {
@@ -90,7 +90,7 @@ pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<Stri
 
 /// `Some(reason)` when the file at `path` cannot be a redb database (empty, shorter than a
 /// header, or without redb's magic bytes).
-fn not_a_database(path: &Path) -> Result<Option<String>, StoreError> {
+fn not_a_database(path: &Path) -> Result<Option<String>, TelemetryError> {
     use std::io::Read;
     let mut head = [0u8; REDB_MAGIC.len()];
     let mut f = fs::File::open(path)?;
@@ -112,7 +112,7 @@ fn restore_newest_snapshot(
     path: &Path,
     why: &str,
     damaged: Option<&Path>,
-) -> Result<(Database, Option<String>), StoreError> {
+) -> Result<(Database, Option<String>), TelemetryError> {
     let tmp = path.with_extension("redb.restoring");
     for snap in list_snapshots(data_dir) {
         fs::copy(&snap, &tmp)?;
@@ -142,19 +142,20 @@ fn restore_newest_snapshot(
             }
         }
     }
-    Err(StoreError(format!(
+    Err(TelemetryError::Open(format!(
         "{} is damaged: {why}, and no intact snapshot exists in {}; refusing to start rather than lose every user, item and note (restore a backup, or move the file away to start empty)",
         path.display(),
         data_dir.join("snapshots").display()
     )))
 }
 
-fn open_error(path: &Path, e: redb::DatabaseError) -> StoreError {
+fn open_error(path: &Path, e: redb::DatabaseError) -> TelemetryError {
     match e {
-        redb::DatabaseError::DatabaseAlreadyOpen => {
-            StoreError(format!("{} is in use: another overlord is running on this data directory", path.display()))
-        }
-        other => StoreError(format!("cannot open {}: {other}", path.display())),
+        redb::DatabaseError::DatabaseAlreadyOpen => TelemetryError::Open(format!(
+            "{} is in use: another overlord is running on this data directory",
+            path.display()
+        )),
+        other => TelemetryError::Open(format!("cannot open {}: {other}", path.display())),
     }
 }
 
@@ -198,15 +199,15 @@ fn oldest_covers(data_dir: &Path) -> Option<Covers> {
 
 /// Takes one snapshot of `state.redb` into `dest` (a file path). Holds the write lock for
 /// the copy so the bytes are one consistent commit. Returns the covered journal positions.
-pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Covers, StoreError> {
+pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Covers, TelemetryError> {
     // Make everything committed so far durable, then hold the writer lock while copying.
     let mut txn = db.begin_write()?;
-    txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+    txn.set_durability(Durability::Immediate)?;
     txn.commit()?;
     let guard = db.begin_write()?;
     let seq = {
         let read = db.begin_read()?;
-        let get = |def: TableDefinition<&str, u64>| -> Result<u64, StoreError> {
+        let get = |def: TableDefinition<&str, u64>| -> Result<u64, TelemetryError> {
             match read.open_table(def) {
                 Ok(t) => Ok(t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0)),
                 Err(_) => Ok(0),
@@ -227,7 +228,7 @@ pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Cover
 
 /// One snapshot into `snapshots/`, pruning to `SNAPSHOTS_KEPT`. Returns the journal
 /// positions the writers must keep from (the oldest kept snapshot's).
-pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<Covers, StoreError> {
+pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<Covers, TelemetryError> {
     let dir = data_dir.join("snapshots");
     fs::create_dir_all(&dir)?;
     let staging = dir.join("state-next.redb");

@@ -143,7 +143,7 @@ fn open_existing(path: &Path) -> Result<Database, ImportError> {
         .map_err(|e| ImportError::Storage(format!("cannot open {}: {e}", path.display())))
 }
 
-fn read_imported_flag(db: &Database) -> Result<bool, store::StoreError> {
+fn read_imported_flag(db: &Database) -> Result<bool, store::TelemetryError> {
     let txn = db.begin_read()?;
     match txn.open_table(META) {
         Ok(t) => Ok(t.get("imported")?.map(|v| v.value()).unwrap_or(0) == 1),
@@ -384,7 +384,7 @@ fn stored_form(t: i64, plugin_version: &Option<String>, event: Persisted) -> Per
 }
 
 /// The rows of an existing day file for the characters of one bucket.
-fn read_live(db: &Database, ids: &[u32], bucket: u32) -> Result<Vec<Item>, store::StoreError> {
+fn read_live(db: &Database, ids: &[u32], bucket: u32) -> Result<Vec<Item>, store::TelemetryError> {
     let txn = db.begin_read()?;
     let mut out = Vec::new();
     let members: Vec<u32> = ids.iter().copied().filter(|id| id % BUCKETS == bucket).collect();
@@ -392,7 +392,7 @@ fn read_live(db: &Database, ids: &[u32], bucket: u32) -> Result<Vec<Item>, store
         for id in &members {
             for entry in blocks.range((*id, i64::MIN, 0u32)..=(*id, i64::MAX, u32::MAX))? {
                 let (_, v) = entry?;
-                let rows = block::decode(v.value()).map_err(|e| store::StoreError(e.to_string()))?;
+                let rows = block::decode(v.value()).map_err(|e| store::TelemetryError::Corrupt(e.to_string()))?;
                 out.extend(rows.into_iter().map(|r| Item {
                     id: *id,
                     t: r.t,
@@ -410,7 +410,7 @@ fn read_live(db: &Database, ids: &[u32], bucket: u32) -> Result<Vec<Item>, store
         for id in &members {
             for entry in tail.range((*id, i64::MIN, 0u32)..=(*id, i64::MAX, u32::MAX))? {
                 let (_, v) = entry?;
-                let r = block::decode_row(v.value()).map_err(|e| store::StoreError(e.to_string()))?;
+                let r = block::decode_row(v.value()).map_err(|e| store::TelemetryError::Corrupt(e.to_string()))?;
                 out.push(Item {
                     id: *id,
                     t: r.t,

@@ -73,7 +73,7 @@ impl ImportError {
         ImportError::Storage(format!("{}: {e}", path.display()))
     }
 
-    fn store(path: &Path, e: crate::telemetry::StoreError) -> ImportError {
+    fn store(path: &Path, e: crate::telemetry::TelemetryError) -> ImportError {
         ImportError::Storage(format!("{}: {e}", path.display()))
     }
 }
@@ -563,15 +563,15 @@ fn collect_present(
     from: i64,
     to: i64,
     out: &mut HashSet<(u32, i64, &'static str)>,
-) -> Result<(), crate::telemetry::StoreError> {
+) -> Result<(), crate::telemetry::TelemetryError> {
     use redb::{ReadableDatabase, ReadableTable};
     let txn = db.begin_read()?;
     if let Ok(blocks) = txn.open_table(crate::telemetry::store::BLOCKS) {
         for entry in blocks.iter()? {
             let (k, v) = entry?;
             let id = k.value().0;
-            let rows =
-                crate::telemetry::block::decode(v.value()).map_err(|e| crate::telemetry::StoreError(e.to_string()))?;
+            let rows = crate::telemetry::block::decode(v.value())
+                .map_err(|e| crate::telemetry::TelemetryError::Corrupt(e.to_string()))?;
             for r in rows.into_iter().filter(|r| (from..=to).contains(&r.t)) {
                 out.insert((id, r.t, "telemetry"));
             }

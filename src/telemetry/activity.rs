@@ -6,7 +6,7 @@
 //! counted at least one stored event. Only days whose day file still exists are reported
 //! (replay reads trails from day files; archived rollups outlive them). Never does HTTP.
 
-use super::store::{DayFiles, Rollup, StoreError, day_of};
+use super::store::{DayFiles, Rollup, TelemetryError, day_of};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -32,7 +32,7 @@ pub fn hours_with_data(
     character_ids: &[u32],
     from: i64,
     to: i64,
-) -> Result<Vec<HourWithData>, StoreError> {
+) -> Result<Vec<HourWithData>, TelemetryError> {
     let stored: Vec<i64> = days.days();
     let from = from - from.rem_euclid(HOUR_MS);
     let mut per_character = Vec::with_capacity(character_ids.len());

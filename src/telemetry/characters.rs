@@ -5,7 +5,7 @@
 //! written durably at once (ids must never be reused after a crash); `last_seen_ms` is
 //! kept in memory and persisted at each writer checkpoint.
 
-use super::store::StoreError;
+use super::store::TelemetryError;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -38,7 +38,7 @@ struct Registry {
 }
 
 impl Characters {
-    pub fn open(db: Arc<Database>) -> Result<Self, StoreError> {
+    pub fn open(db: Arc<Database>) -> Result<Self, TelemetryError> {
         let mut reg = Registry::default();
         let txn = db.begin_write()?;
         txn.open_table(CHARACTERS)?;
@@ -79,10 +79,10 @@ impl Characters {
     }
 
     /// The id for `name`, registering it (durably) when new. Called by the single writer.
-    pub fn ensure(&self, name: &str, seen_ms: i64) -> Result<u32, StoreError> {
+    pub fn ensure(&self, name: &str, seen_ms: i64) -> Result<u32, TelemetryError> {
         let key = crate::protocol::name_key(name);
         {
-            let mut inner = self.inner.write().map_err(|_| StoreError("registry poisoned".into()))?;
+            let mut inner = self.inner.write().map_err(|_| TelemetryError::Poisoned("registry"))?;
             if let Some(id) = inner.by_key.get(&key).copied() {
                 if let Some(info) = inner.by_id.get_mut(&id)
                     && seen_ms > info.last_seen_ms
@@ -93,18 +93,18 @@ impl Characters {
                 return Ok(id);
             }
             if inner.by_id.len() >= MAX_CHARACTERS {
-                return Err(StoreError(format!("character registry is full ({MAX_CHARACTERS})")));
+                return Err(TelemetryError::Full(format!("character registry is full ({MAX_CHARACTERS})")));
             }
         }
-        let mut inner = self.inner.write().map_err(|_| StoreError("registry poisoned".into()))?;
+        let mut inner = self.inner.write().map_err(|_| TelemetryError::Poisoned("registry"))?;
         let id = inner.by_id.keys().max().map_or(1, |m| m + 1);
         let info = CharacterInfo { id, name: name.trim().to_string(), first_seen_ms: seen_ms, last_seen_ms: seen_ms };
         let mut txn = self.db.begin_write()?;
-        txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+        txn.set_durability(Durability::Immediate)?;
         {
             let mut t = txn.open_table(CHARACTERS)?;
             let bytes = bincode::serde::encode_to_vec(&info, bincode::config::standard())
-                .map_err(|e| StoreError(e.to_string()))?;
+                .map_err(|e| TelemetryError::Encode(format!("character {}: {e}", info.id)))?;
             t.insert(id, bytes.as_slice())?;
         }
         txn.commit()?;
@@ -115,8 +115,8 @@ impl Characters {
 
     /// Widens a character's first/last seen to cover `[first_ms, last_ms]` (history imported
     /// from the old stack); written by the next `persist_dirty`.
-    pub fn widen_seen(&self, id: u32, first_ms: i64, last_ms: i64) -> Result<(), StoreError> {
-        let mut inner = self.inner.write().map_err(|_| StoreError("registry poisoned".into()))?;
+    pub fn widen_seen(&self, id: u32, first_ms: i64, last_ms: i64) -> Result<(), TelemetryError> {
+        let mut inner = self.inner.write().map_err(|_| TelemetryError::Poisoned("registry"))?;
         let changed = match inner.by_id.get_mut(&id) {
             Some(info) if first_ms < info.first_seen_ms || last_ms > info.last_seen_ms => {
                 info.first_seen_ms = info.first_seen_ms.min(first_ms);
@@ -132,9 +132,9 @@ impl Characters {
     }
 
     /// Writes changed `last_seen_ms` values inside the caller's transaction.
-    pub fn persist_dirty(&self, txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    pub fn persist_dirty(&self, txn: &redb::WriteTransaction) -> Result<(), TelemetryError> {
         let dirty: Vec<CharacterInfo> = {
-            let mut inner = self.inner.write().map_err(|_| StoreError("registry poisoned".into()))?;
+            let mut inner = self.inner.write().map_err(|_| TelemetryError::Poisoned("registry"))?;
             let mut ids = std::mem::take(&mut inner.dirty);
             ids.sort_unstable();
             ids.dedup();
@@ -143,7 +143,7 @@ impl Characters {
         let mut t = txn.open_table(CHARACTERS)?;
         for info in dirty {
             let bytes = bincode::serde::encode_to_vec(&info, bincode::config::standard())
-                .map_err(|e| StoreError(e.to_string()))?;
+                .map_err(|e| TelemetryError::Encode(format!("character {}: {e}", info.id)))?;
             t.insert(info.id, bytes.as_slice())?;
         }
         Ok(())

@@ -5,7 +5,7 @@
 //! Owns the one definition of a period's gain (the sum of the hourly rollups overlapping
 //! it, the same figures the plain leaderboard ranks) and of rank change. Never does HTTP.
 
-use super::store::{DAY_MS, DayFiles, Rollup, StoreError};
+use super::store::{DAY_MS, DayFiles, Rollup, TelemetryError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -86,7 +86,7 @@ pub struct GainRow {
 
 /// Gains in `[now - span, now]`, ranked by `metric`, with rank change against
 /// `[now - 2·span, now - span)`.
-pub fn gains(days: &DayFiles, period: Period, metric: Metric, now_ms: i64) -> Result<Vec<GainRow>, StoreError> {
+pub fn gains(days: &DayFiles, period: Period, metric: Metric, now_ms: i64) -> Result<Vec<GainRow>, TelemetryError> {
     let span = period.span_ms();
     let current = days.rollup_totals(now_ms - span, now_ms)?;
     let previous = days.rollup_totals(now_ms - 2 * span, now_ms - span - 1)?;

@@ -7,7 +7,7 @@
 //! [`MAX_ROWS_SCANNED`]. Never does HTTP.
 
 use super::block::Row;
-use super::store::{DayFiles, StoreError};
+use super::store::{DayFiles, TelemetryError};
 use serde::Serialize;
 
 /// Telemetry rows one overview request may read in total (about 6 h of 20 characters at
@@ -38,7 +38,7 @@ pub fn recent_milestones(
     from: i64,
     to: i64,
     limit: usize,
-) -> Result<(Vec<Milestone>, bool), StoreError> {
+) -> Result<(Vec<Milestone>, bool), TelemetryError> {
     let mut out = Vec::new();
     let mut scanned = 0usize;
     let mut partial = false;

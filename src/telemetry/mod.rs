@@ -21,5 +21,5 @@ pub mod writer;
 
 pub use characters::{CharacterInfo, Characters};
 pub use query::{QueryError, TelemetryQuery, TimeRange};
-pub use store::{DayFiles, EventKind, Rollup, StoreError};
+pub use store::{DayFiles, EventKind, Rollup, TelemetryError};
 pub use writer::{JournalEntry, Persisted, Retention, WriterHandle};

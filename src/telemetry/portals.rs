@@ -5,7 +5,7 @@
 //! records after a crash is harmless.
 
 use super::characters::Characters;
-use super::store::StoreError;
+use super::store::TelemetryError;
 use crate::protocol::Portal;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -35,7 +35,7 @@ fn key(p: &Portal) -> String {
     format!("{}|{}|{}", p.portal_name.to_lowercase(), r(p.place.ew), r(p.place.ns))
 }
 
-pub fn ensure_tables(db: &Database) -> Result<(), StoreError> {
+pub fn ensure_tables(db: &Database) -> Result<(), TelemetryError> {
     let txn = db.begin_write()?;
     txn.open_table(PORTALS)?;
     txn.open_table(STATE_META)?;
@@ -43,15 +43,15 @@ pub fn ensure_tables(db: &Database) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub fn checkpoint(db: &Database) -> Result<u64, StoreError> {
+pub fn checkpoint(db: &Database) -> Result<u64, TelemetryError> {
     let txn = db.begin_read()?;
     let t = txn.open_table(STATE_META)?;
     Ok(t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0))
 }
 
-pub fn upsert(db: &Database, updates: &[(Portal, String, i64)]) -> Result<(), StoreError> {
+pub fn upsert(db: &Database, updates: &[(Portal, String, i64)]) -> Result<(), TelemetryError> {
     let mut txn = db.begin_write()?;
-    txn.set_durability(Durability::None).map_err(|e| StoreError(e.to_string()))?;
+    txn.set_durability(Durability::None)?;
     {
         let mut t = txn.open_table(PORTALS)?;
         let mut len = t.len()?;
@@ -86,7 +86,7 @@ pub fn upsert(db: &Database, updates: &[(Portal, String, i64)]) -> Result<(), St
                     }
                 }
             };
-            let bytes = serde_json::to_vec(&rec).map_err(|e| StoreError(e.to_string()))?;
+            let bytes = serde_json::to_vec(&rec).map_err(|e| TelemetryError::Encode(format!("portal record: {e}")))?;
             t.insert(k.as_str(), bytes.as_slice())?;
         }
     }
@@ -96,9 +96,9 @@ pub fn upsert(db: &Database, updates: &[(Portal, String, i64)]) -> Result<(), St
 
 /// Durable commit of `state.redb`'s telemetry-owned rows (portals, last-seen times) with
 /// the journal position they cover.
-pub fn checkpoint_commit(db: &Database, seq: u64, characters: &Characters) -> Result<(), StoreError> {
+pub fn checkpoint_commit(db: &Database, seq: u64, characters: &Characters) -> Result<(), TelemetryError> {
     let mut txn = db.begin_write()?;
-    txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+    txn.set_durability(Durability::Immediate)?;
     characters.persist_dirty(&txn)?;
     {
         let mut meta = txn.open_table(STATE_META)?;
@@ -109,7 +109,7 @@ pub fn checkpoint_commit(db: &Database, seq: u64, characters: &Characters) -> Re
 }
 
 /// Portals whose name contains `q` (case-insensitive), most recently seen first.
-pub fn list(db: &Database, q: Option<&str>, limit: usize) -> Result<Vec<PortalRecord>, StoreError> {
+pub fn list(db: &Database, q: Option<&str>, limit: usize) -> Result<Vec<PortalRecord>, TelemetryError> {
     let needle = q.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
     let txn = db.begin_read()?;
     let t = txn.open_table(PORTALS)?;

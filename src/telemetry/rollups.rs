@@ -10,7 +10,7 @@
 //! new file, never a torn one. Archiving happens once a day, so copying the whole file
 //! (about 150 MB per year at 600 characters) is cheap next to what it buys.
 
-use super::store::{DAY_MS, Rollup, StoreError};
+use super::store::{DAY_MS, Rollup, TelemetryError};
 use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,7 +50,7 @@ impl ArchiveView {
     }
 
     /// Adds to `totals` the archived rollups of hours overlapping `[from, to]`.
-    pub fn add_totals(&self, from: i64, to: i64, totals: &mut BTreeMap<u32, Rollup>) -> Result<(), StoreError> {
+    pub fn add_totals(&self, from: i64, to: i64, totals: &mut BTreeMap<u32, Rollup>) -> Result<(), TelemetryError> {
         let Some(db) = &self.db else { return Ok(()) };
         let txn = db.begin_read()?;
         let (Some(first), Some(last)) = (self.days.keys().next(), self.days.keys().next_back()) else {
@@ -89,7 +89,7 @@ impl ArchiveView {
     }
 
     /// Hourly rows of one character in `[from, to]` (hour starts), ascending.
-    pub fn hours(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<(i64, Rollup)>, StoreError> {
+    pub fn hours(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<(i64, Rollup)>, TelemetryError> {
         let Some(db) = &self.db else { return Ok(Vec::new()) };
         let txn = db.begin_read()?;
         let table = txn.open_table(HOURLY)?;
@@ -102,7 +102,7 @@ impl ArchiveView {
     }
 
     /// Row counts for restore-check: (archived days, hourly rows, characters).
-    pub fn counts(&self) -> Result<(usize, u64, u64), StoreError> {
+    pub fn counts(&self) -> Result<(usize, u64, u64), TelemetryError> {
         let Some(db) = &self.db else { return Ok((0, 0, 0)) };
         let txn = db.begin_read()?;
         let mut hourly = 0;
@@ -126,7 +126,7 @@ pub struct RollupArchive {
 impl RollupArchive {
     /// Opens `rollups.redb` in `data_dir`, dropping a leftover `.tmp` from an interrupted
     /// step (the old file is still whole). A missing file is an empty archive.
-    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+    pub fn open(data_dir: &Path) -> Result<Self, TelemetryError> {
         let path = data_dir.join(FILE_NAME);
         let _ = std::fs::remove_file(tmp_path(&path));
         let view = load(&path)?;
@@ -144,8 +144,8 @@ impl RollupArchive {
 
     /// Adds whole days to the archive (days already archived are skipped, so a step
     /// repeated after a crash counts nothing twice) and swaps the new file in.
-    pub fn archive_days(&self, days: Vec<(i64, DayRollups)>, now_ms: i64) -> Result<usize, StoreError> {
-        let _guard = self.writing.lock().map_err(|_| StoreError("rollup archive lock poisoned".into()))?;
+    pub fn archive_days(&self, days: Vec<(i64, DayRollups)>, now_ms: i64) -> Result<usize, TelemetryError> {
+        let _guard = self.writing.lock().map_err(|_| TelemetryError::Poisoned("rollup archive lock"))?;
         let current = self.view();
         let days: Vec<_> = days.into_iter().filter(|(d, _)| !current.holds(*d)).collect();
         if days.is_empty() {
@@ -191,7 +191,7 @@ impl RollupArchive {
             crate::snapshot::sync_dir(dir);
         }
         let view = load(&self.path)?;
-        *self.current.write().map_err(|_| StoreError("rollup archive lock poisoned".into()))? = Arc::new(view);
+        *self.current.write().map_err(|_| TelemetryError::Poisoned("rollup archive lock"))? = Arc::new(view);
         Ok(days.len())
     }
 }
@@ -203,7 +203,7 @@ fn add_range(
     a: i64,
     b: i64,
     sum: &mut Rollup,
-) -> Result<(), StoreError> {
+) -> Result<(), TelemetryError> {
     if a > b {
         return Ok(());
     }
@@ -217,14 +217,14 @@ fn tmp_path(path: &Path) -> PathBuf {
     path.with_extension("redb.tmp")
 }
 
-fn load(path: &Path) -> Result<ArchiveView, StoreError> {
+fn load(path: &Path) -> Result<ArchiveView, TelemetryError> {
     if !path.exists() {
         return Ok(ArchiveView { db: None, days: BTreeMap::new() });
     }
     let db = redb::Builder::new()
         .set_cache_size(CACHE_BYTES)
         .open_read_only(path)
-        .map_err(|e| StoreError(format!("opening {}: {e}", path.display())))?;
+        .map_err(|e| TelemetryError::Open(format!("opening {}: {e}", path.display())))?;
     let mut days = BTreeMap::new();
     {
         let txn = db.begin_read()?;
@@ -242,14 +242,15 @@ fn load(path: &Path) -> Result<ArchiveView, StoreError> {
     Ok(ArchiveView { db: Some(db), days })
 }
 
-pub(crate) fn encode(r: &Rollup) -> Result<Vec<u8>, StoreError> {
-    bincode::serde::encode_to_vec(r, bincode::config::standard()).map_err(|e| StoreError(e.to_string()))
+pub(crate) fn encode(r: &Rollup) -> Result<Vec<u8>, TelemetryError> {
+    bincode::serde::encode_to_vec(r, bincode::config::standard())
+        .map_err(|e| TelemetryError::Encode(format!("rollup: {e}")))
 }
 
-pub(crate) fn decode(bytes: &[u8]) -> Result<Rollup, StoreError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<Rollup, TelemetryError> {
     bincode::serde::decode_from_slice::<Rollup, _>(bytes, bincode::config::standard())
         .map(|(r, _)| r)
-        .map_err(|e| StoreError(format!("rollup row does not decode: {e}")))
+        .map_err(|e| TelemetryError::Corrupt(format!("rollup row does not decode: {e}")))
 }
 
 #[cfg(test)]

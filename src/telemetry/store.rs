@@ -110,28 +110,45 @@ impl Rollup {
     }
 }
 
-#[derive(Debug)]
-pub struct StoreError(pub String);
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a telemetry read or write failed. Every variant is logged and answered by its
+/// caller; none is ever replaced by a default value written to disk.
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    /// redb refused: the file is damaged, the disk is full, a transaction failed.
+    #[error("storage: {0}")]
+    Storage(#[from] redb::Error),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// Stored bytes that do not decode (a damaged block, row or rollup).
+    #[error("damaged data: {0}")]
+    Corrupt(String),
+    /// A value that does not encode (a bug, never expected with well-formed rows).
+    #[error("cannot encode {0}")]
+    Encode(String),
+    /// A lock whose holder panicked: the in-memory view can no longer be trusted.
+    #[error("{0} lock poisoned (a thread panicked while holding it)")]
+    Poisoned(&'static str),
+    /// A fixed capacity was reached (e.g. the character registry).
+    #[error("{0}")]
+    Full(String),
+    /// A file could not be opened for a reason the operator must act on.
+    #[error("{0}")]
+    Open(String),
+    /// The journal could not be read or trimmed.
+    #[error("journal: {0}")]
+    Journal(String),
 }
 
-impl std::error::Error for StoreError {}
-
-macro_rules! store_err {
-    ($($t:ty),*) => {$(impl From<$t> for StoreError { fn from(e: $t) -> Self { StoreError(e.to_string()) } })*};
+macro_rules! redb_err {
+    ($($t:ty),*) => {$(impl From<$t> for TelemetryError { fn from(e: $t) -> Self { TelemetryError::Storage(e.into()) } })*};
 }
-store_err!(
-    redb::Error,
+redb_err!(
     redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,
     redb::StorageError,
     redb::CommitError,
-    std::io::Error
+    redb::SetDurabilityError
 );
 
 /// The open day files, shared by the writer and readers (redb allows one handle per file
@@ -164,7 +181,7 @@ fn parse_day_name(name: &str) -> Option<i64> {
 
 impl DayFiles {
     /// The day files in `data_dir/telemetry/` and the archive `data_dir/rollups.redb`.
-    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+    pub fn open(data_dir: &Path) -> Result<Self, TelemetryError> {
         let dir = data_dir.join("telemetry");
         std::fs::create_dir_all(&dir)?;
         Ok(DayFiles {
@@ -196,15 +213,15 @@ impl DayFiles {
     }
 
     /// The day's database, opening (and with `create`, creating) it on first use.
-    pub fn get(&self, day: i64, create: bool) -> Result<Option<Arc<Database>>, StoreError> {
-        if let Some(db) = self.open.read().map_err(|_| StoreError("day registry poisoned".into()))?.get(&day) {
+    pub fn get(&self, day: i64, create: bool) -> Result<Option<Arc<Database>>, TelemetryError> {
+        if let Some(db) = self.open.read().map_err(|_| TelemetryError::Poisoned("day registry"))?.get(&day) {
             return Ok(Some(db.clone()));
         }
         let path = self.path_of(day);
         if !create && !path.exists() {
             return Ok(None);
         }
-        let mut open = self.open.write().map_err(|_| StoreError("day registry poisoned".into()))?;
+        let mut open = self.open.write().map_err(|_| TelemetryError::Poisoned("day registry"))?;
         if let Some(db) = open.get(&day) {
             return Ok(Some(db.clone()));
         }
@@ -219,7 +236,7 @@ impl DayFiles {
             {
                 return Ok(None);
             }
-            Err(e) => return Err(StoreError(format!("opening {}: {e}", path.display()))),
+            Err(e) => return Err(TelemetryError::Open(format!("opening {}: {e}", path.display()))),
         };
         if create {
             let txn = db.begin_write()?;
@@ -245,7 +262,7 @@ impl DayFiles {
     /// that fails it is moved aside (`*.damaged-<ms>`) and replaced by its snapshot when one
     /// is intact (the journal replays what came after its checkpoint); without one it is
     /// rebuilt from the whole journal. Returns the days moved aside.
-    pub fn verify_recent_days(&self, recent: usize) -> Result<Vec<i64>, StoreError> {
+    pub fn verify_recent_days(&self, recent: usize) -> Result<Vec<i64>, TelemetryError> {
         let mut damaged = Vec::new();
         let days = self.days();
         for day in days.iter().rev().take(recent).copied() {
@@ -254,7 +271,7 @@ impl DayFiles {
                 redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).set_check_integrity_on_open(true).open(&path);
             match checked {
                 Ok(db) => {
-                    let mut open = self.open.write().map_err(|_| StoreError("day registry poisoned".into()))?;
+                    let mut open = self.open.write().map_err(|_| TelemetryError::Poisoned("day registry"))?;
                     open.insert(day, Arc::new(db));
                 }
                 Err(e) => {
@@ -319,7 +336,7 @@ impl DayFiles {
     /// that no write transaction is open and that the last commit was durable. The copy is
     /// opened once (redb repairs the "still open" flag a byte copy carries and proves it
     /// whole), closed cleanly, fsynced, and renamed over the previous snapshot.
-    pub fn write_day_snapshot(&self, day: i64) -> Result<u64, StoreError> {
+    pub fn write_day_snapshot(&self, day: i64) -> Result<u64, TelemetryError> {
         let dir = self.dir.join(SNAPSHOT_DIR);
         std::fs::create_dir_all(&dir)?;
         let dest = self.snapshot_path(day);
@@ -330,7 +347,7 @@ impl DayFiles {
             let db = redb::Builder::new()
                 .set_cache_size(1 << 20)
                 .open(&tmp)
-                .map_err(|e| StoreError(format!("day snapshot {} does not open: {e}", tmp.display())))?;
+                .map_err(|e| TelemetryError::Corrupt(format!("day snapshot {} does not open: {e}", tmp.display())))?;
             day_meta(&db)?.checkpoint_seq
         };
         std::fs::File::open(&tmp)?.sync_all()?;
@@ -340,7 +357,7 @@ impl DayFiles {
     }
 
     /// Deletes a day's snapshot (the day is long closed, or deleted by retention).
-    pub fn delete_day_snapshot(&self, day: i64) -> Result<(), StoreError> {
+    pub fn delete_day_snapshot(&self, day: i64) -> Result<(), TelemetryError> {
         match std::fs::remove_file(self.snapshot_path(day)) {
             Ok(()) => {
                 crate::snapshot::sync_dir(&self.dir.join(SNAPSHOT_DIR));
@@ -353,7 +370,7 @@ impl DayFiles {
 
     /// Puts an intact copy of `day`'s snapshot in place of its (moved-aside) file and opens
     /// it. Returns the checkpoint it covers, or `None` when there is no intact snapshot.
-    fn restore_from_snapshot(&self, day: i64) -> Result<Option<u64>, StoreError> {
+    fn restore_from_snapshot(&self, day: i64) -> Result<Option<u64>, TelemetryError> {
         let snap = self.snapshot_path(day);
         if !snap.exists() {
             return Ok(None);
@@ -373,7 +390,7 @@ impl DayFiles {
         crate::snapshot::sync_dir(&self.dir);
         let db = redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).open(&path)?;
         let cp = day_meta(&db)?.checkpoint_seq;
-        let mut open = self.open.write().map_err(|_| StoreError("day registry poisoned".into()))?;
+        let mut open = self.open.write().map_err(|_| TelemetryError::Poisoned("day registry"))?;
         open.insert(day, Arc::new(db));
         Ok(Some(cp))
     }
@@ -389,7 +406,7 @@ impl DayFiles {
 
     /// Retention: closes a day's handle and deletes its file. Readers still holding the
     /// handle finish their reads; the file is gone for everyone after.
-    pub fn delete_day(&self, day: i64) -> Result<(), StoreError> {
+    pub fn delete_day(&self, day: i64) -> Result<(), TelemetryError> {
         if let Ok(mut open) = self.open.write() {
             open.remove(&day);
         }
@@ -403,7 +420,7 @@ impl DayFiles {
     }
 
     /// A day file's hourly rollup rows, for the archive.
-    pub fn day_rollups(&self, day: i64) -> Result<DayRollups, StoreError> {
+    pub fn day_rollups(&self, day: i64) -> Result<DayRollups, TelemetryError> {
         let rows = self.read_day_table(day, ROLLUPS, |table| {
             let mut rows = Vec::new();
             for entry in table.iter()? {
@@ -420,8 +437,8 @@ impl DayFiles {
         &self,
         day: i64,
         def: TableDefinition<K, V>,
-        read: impl FnOnce(redb::ReadOnlyTable<K, V>) -> Result<R, StoreError>,
-    ) -> Result<Option<R>, StoreError> {
+        read: impl FnOnce(redb::ReadOnlyTable<K, V>) -> Result<R, TelemetryError>,
+    ) -> Result<Option<R>, TelemetryError> {
         let Some(db) = self.get(day, false)? else { return Ok(None) };
         let txn = db.begin_read()?;
         match txn.open_table(def) {
@@ -439,7 +456,7 @@ impl DayFiles {
 
     /// Telemetry rows of one character in `[from, to]`, ascending. Collects them all: for
     /// ranges that may be long, use `trail_for_each`.
-    pub fn trail(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<Row>, StoreError> {
+    pub fn trail(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<Row>, TelemetryError> {
         let mut out = Vec::new();
         self.trail_for_each(character_id, from, to, |r| {
             out.push(r);
@@ -458,7 +475,7 @@ impl DayFiles {
         from: i64,
         to: i64,
         mut visit: impl FnMut(Row) -> bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), TelemetryError> {
         for day in self.days_in(from - MAX_BLOCK_SPAN_MS, to) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
@@ -471,7 +488,7 @@ impl DayFiles {
             let end = (character_id, to, u32::MAX);
             for entry in table.range(start..=end)? {
                 let (_, value) = entry?;
-                let rows = block::decode(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                let rows = block::decode(value.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?;
                 for row in rows.into_iter().filter(|r| r.t >= from && r.t <= to) {
                     if !visit(row) {
                         return Ok(());
@@ -487,7 +504,7 @@ impl DayFiles {
             };
             for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))? {
                 let (_, value) = entry?;
-                let row = block::decode_row(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                let row = block::decode_row(value.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?;
                 if !visit(row) {
                     return Ok(());
                 }
@@ -506,7 +523,7 @@ impl DayFiles {
         to: i64,
         limit: usize,
         mut visit: impl FnMut(EventKey, &[u8]) -> bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), TelemetryError> {
         let mut taken = 0;
         for day in self.days_in(from, to) {
             let Some(db) = self.get(day, false)? else { continue };
@@ -544,7 +561,7 @@ impl DayFiles {
         kind: EventKind,
         character_id: u32,
         max_days: usize,
-    ) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+    ) -> Result<Option<(i64, Vec<u8>)>, TelemetryError> {
         for day in self.days().into_iter().rev().take(max_days) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
@@ -565,7 +582,7 @@ impl DayFiles {
 
     /// Hourly rollups overlapping `[from, to]`, summed per character: archived days from
     /// the archive, the others (the open days, normally one or two) from their day files.
-    pub fn rollup_totals(&self, from: i64, to: i64) -> Result<BTreeMap<u32, Rollup>, StoreError> {
+    pub fn rollup_totals(&self, from: i64, to: i64) -> Result<BTreeMap<u32, Rollup>, TelemetryError> {
         let mut totals: BTreeMap<u32, Rollup> = BTreeMap::new();
         let archived = self.archive.view();
         archived.add_totals(from, to, &mut totals)?;
@@ -588,7 +605,7 @@ impl DayFiles {
 
     /// One character's hourly rollups with hour starts in `[from, to]`, ascending, from the
     /// archive and the day files alike (long-range charts outlive the day files).
-    pub fn rollup_hours(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<(i64, Rollup)>, StoreError> {
+    pub fn rollup_hours(&self, character_id: u32, from: i64, to: i64) -> Result<Vec<(i64, Rollup)>, TelemetryError> {
         let archived = self.archive.view();
         let mut out = archived.hours(character_id, from, to)?;
         for day in self.days_in(from, to).into_iter().filter(|d| !archived.holds(*d)) {
@@ -607,7 +624,7 @@ impl DayFiles {
     }
 
     /// Storage figures for benches and restore-check: (files, bytes, telemetry rows, blocks).
-    pub fn telemetry_footprint(&self) -> Result<(usize, u64, u64, u64), StoreError> {
+    pub fn telemetry_footprint(&self) -> Result<(usize, u64, u64, u64), TelemetryError> {
         let (mut files, mut bytes, mut rows, mut blocks) = (0, 0, 0, 0);
         for day in self.days() {
             files += 1;
@@ -618,7 +635,7 @@ impl DayFiles {
                 for entry in table.iter()? {
                     let (_, v) = entry?;
                     blocks += 1;
-                    rows += block::decode(v.value()).map_err(|e| StoreError(e.to_string()))?.len() as u64;
+                    rows += block::decode(v.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?.len() as u64;
                 }
             }
             if let Ok(table) = txn.open_table(TAIL) {
@@ -641,7 +658,7 @@ pub struct DayMeta {
     pub closed_at_ms: i64,
 }
 
-pub fn day_meta(db: &impl ReadableDatabase) -> Result<DayMeta, StoreError> {
+pub fn day_meta(db: &impl ReadableDatabase) -> Result<DayMeta, TelemetryError> {
     let txn = db.begin_read()?;
     match txn.open_table(META) {
         Ok(t) => Ok(DayMeta {
@@ -655,6 +672,6 @@ pub fn day_meta(db: &impl ReadableDatabase) -> Result<DayMeta, StoreError> {
     }
 }
 
-pub fn checkpoint_of(db: &Database) -> Result<u64, StoreError> {
+pub fn checkpoint_of(db: &Database) -> Result<u64, TelemetryError> {
     Ok(day_meta(db)?.checkpoint_seq)
 }

@@ -17,7 +17,7 @@ pub use trail::{TELEPORT_UNITS, TRAIL_DEFAULT_POINTS, TRAIL_MAX_POINTS, Trail, T
 pub use world::{Heatmap, HeatmapBin, LEADERBOARD_MAX, Leaderboard, LeaderboardMetric, LeaderboardRow, Period};
 
 use super::store::{DAY_MS, day_of};
-use super::{Characters, DayFiles, StoreError};
+use super::{Characters, DayFiles, TelemetryError};
 use serde::Serialize;
 
 /// A failed telemetry query: what was asked cannot be answered (the caller's mistake) or
@@ -29,7 +29,7 @@ pub enum QueryError {
     #[error("parameter '{param}': {message}")]
     BadParameter { param: &'static str, message: String },
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] TelemetryError),
 }
 
 impl QueryError {

@@ -4,7 +4,7 @@
 
 use super::{QueryError, ServedRange, Source, TelemetryQuery, TimeRange};
 use crate::telemetry::block::Row;
-use crate::telemetry::{DayFiles, StoreError};
+use crate::telemetry::{DayFiles, TelemetryError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -135,7 +135,7 @@ fn series_points(
     anchor: i64,
     range: TimeRange,
     step_ms: i64,
-) -> Result<Vec<(i64, f64)>, StoreError> {
+) -> Result<Vec<(i64, f64)>, TelemetryError> {
     let TimeRange { from, to } = range;
     let bucket_of = |t: i64| anchor + (t - anchor).div_euclid(step_ms) * step_ms;
     if step_ms >= HOUR_MS && metric.is_rate() {

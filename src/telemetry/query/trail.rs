@@ -4,7 +4,7 @@
 
 use super::{QueryError, ServedRange, Source, TelemetryQuery, TimeRange};
 use crate::telemetry::block::Row;
-use crate::telemetry::{DayFiles, StoreError};
+use crate::telemetry::{DayFiles, TelemetryError};
 use serde::Serialize;
 
 /// Trail points returned at most (docs/api.md: default 5,000, at most 100,000).
@@ -81,7 +81,7 @@ pub fn thin_trail(
     from: i64,
     to: i64,
     max_points: usize,
-) -> Result<Vec<TrailPoint>, StoreError> {
+) -> Result<Vec<TrailPoint>, TelemetryError> {
     let budget = max_points.saturating_mul(4).max(16);
     let mut gap = 0i64;
     // (fix, pinned)

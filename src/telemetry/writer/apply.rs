@@ -10,7 +10,7 @@ use super::{JournalEntry, OpenBlock, Persisted, RollupCursor, Writer, add_rollup
 use crate::telemetry::block::{self, MAX_BLOCK_ROWS, Row};
 use crate::telemetry::portals;
 use crate::telemetry::store::{
-    self, BLOCKS, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, StoreError, TAIL,
+    self, BLOCKS, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL, TelemetryError,
 };
 use redb::{Durability, ReadableTable};
 use std::collections::{BTreeMap, HashMap};
@@ -28,7 +28,7 @@ impl Writer {
     /// Applies committed events to redb. All-or-nothing per call: memory state (open
     /// blocks, rollup cursors) changes only after every transaction committed, so a failed
     /// call can be retried with the same batch.
-    pub(super) fn apply(&mut self, batch: &[(u64, JournalEntry)]) -> Result<(), StoreError> {
+    pub(super) fn apply(&mut self, batch: &[(u64, JournalEntry)]) -> Result<(), TelemetryError> {
         if batch.is_empty() {
             return Ok(());
         }
@@ -60,13 +60,16 @@ impl Writer {
                 // file. Writing it would bring back a file retention removed.
                 continue;
             }
-            let db = self.days.get(*day, true)?.ok_or_else(|| StoreError("day file vanished".into()))?;
+            let db = self
+                .days
+                .get(*day, true)?
+                .ok_or_else(|| TelemetryError::Open("day file vanished while the writer held it".into()))?;
             let cp = match self.checkpoints.get(day) {
                 Some(cp) => *cp,
                 None => store::checkpoint_of(&db)?,
             };
             let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::None).map_err(|e| StoreError(e.to_string()))?;
+            txn.set_durability(Durability::None)?;
             let first_in_batch = items.iter().map(|(seq, _)| *seq).find(|seq| *seq > cp);
             let known_first = self.day_info.get(day).map(|m| m.first_seq).unwrap_or(0);
             if let Some(first) = first_in_batch.filter(|_| known_first == 0) {
@@ -140,7 +143,7 @@ impl Writer {
                                 Persisted::CombatStats(s) => (EventKind::CombatStats, Ok(s.as_bytes().to_vec())),
                                 Persisted::Telemetry(_) => continue,
                             };
-                            let bytes = bytes.map_err(|e| StoreError(e.to_string()))?;
+                            let bytes = bytes.map_err(|e| TelemetryError::Encode(format!("{kind:?} event: {e}")))?;
                             let t = match kind_tables.entry(kind) {
                                 std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                                 std::collections::hash_map::Entry::Vacant(v) => v.insert(txn.open_table(kind.table())?),
@@ -157,7 +160,7 @@ impl Writer {
                     let mut current = match rollups_t.get((id, hour))? {
                         Some(v) => crate::telemetry::rollups::decode(v.value()).map_err(|e| {
                             self.stats.rollup_decode_failures.fetch_add(1, Ordering::Relaxed);
-                            StoreError(format!(
+                            TelemetryError::Corrupt(format!(
                                 "{}: hourly rollup of character {id} at {hour} ms: {e}",
                                 self.days.path_of(*day).display()
                             ))
@@ -166,7 +169,7 @@ impl Writer {
                     };
                     current.merge(&delta);
                     let bytes = bincode::serde::encode_to_vec(&current, bincode::config::standard())
-                        .map_err(|e| StoreError(e.to_string()))?;
+                        .map_err(|e| TelemetryError::Encode(format!("hourly rollup of character {id}: {e}")))?;
                     rollups_t.insert((id, hour), bytes.as_slice())?;
                 }
             }
@@ -174,7 +177,7 @@ impl Writer {
                 let mut state_t = txn.open_table(ROLLUP_STATE)?;
                 for (id, c) in &new_cursors {
                     let bytes = bincode::serde::encode_to_vec(c, bincode::config::standard())
-                        .map_err(|e| StoreError(e.to_string()))?;
+                        .map_err(|e| TelemetryError::Encode(format!("rollup cursor of character {id}: {e}")))?;
                     state_t.insert(*id, bytes.as_slice())?;
                 }
             }
@@ -217,7 +220,7 @@ impl Writer {
         id: u32,
         blocks_t: &mut redb::Table<EventKey, &[u8]>,
         tail_t: &mut redb::Table<EventKey, &[u8]>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), TelemetryError> {
         let range = (id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX);
         let mut keys = Vec::new();
         let mut rows = Vec::new();
@@ -225,13 +228,16 @@ impl Writer {
             let (k, v) = entry?;
             keys.push(k.value());
             rows.push(block::decode_row(v.value()).map_err(|e| {
-                StoreError(format!("{}: open row of character {id}: {e}", self.days.path_of(day).display()))
+                TelemetryError::Corrupt(format!(
+                    "{}: open row of character {id}: {e}",
+                    self.days.path_of(day).display()
+                ))
             })?);
         }
         for (chunk_keys, chunk) in keys.chunks(MAX_BLOCK_ROWS).zip(rows.chunks(MAX_BLOCK_ROWS)) {
             let bytes = block::encode(chunk).map_err(|e| {
                 self.stats.block_encode_failures.fetch_add(1, Ordering::Relaxed);
-                StoreError(format!("{}: {e}", self.days.path_of(day).display()))
+                TelemetryError::Encode(format!("block of {}: {e}", self.days.path_of(day).display()))
             })?;
             blocks_t.insert(chunk_keys[0], bytes.as_slice())?;
         }
@@ -240,7 +246,7 @@ impl Writer {
     }
 
     /// Seals every open block of a day (it closes: a closed file holds blocks only).
-    pub(super) fn seal_day(&mut self, txn: &redb::WriteTransaction, day: i64) -> Result<usize, StoreError> {
+    pub(super) fn seal_day(&mut self, txn: &redb::WriteTransaction, day: i64) -> Result<usize, TelemetryError> {
         let mut blocks_t = txn.open_table(BLOCKS)?;
         let mut tail_t = txn.open_table(TAIL)?;
         let mut ids = Vec::new();
@@ -261,7 +267,7 @@ impl Writer {
 }
 
 /// The open block a day file's tail table holds for a character, if any.
-fn open_block_in(tail_t: &redb::Table<EventKey, &[u8]>, id: u32) -> Result<Option<OpenBlock>, StoreError> {
+fn open_block_in(tail_t: &redb::Table<EventKey, &[u8]>, id: u32) -> Result<Option<OpenBlock>, TelemetryError> {
     let mut found: Option<OpenBlock> = None;
     for entry in tail_t.range((id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX))? {
         let key = entry?.0.value();

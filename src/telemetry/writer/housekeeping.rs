@@ -7,7 +7,7 @@
 use super::{
     CLOSE_GRACE_MS, DELETE_AFTER_ARCHIVE_MS, HOUSEKEEPING_INTERVAL, JOURNAL_KEEP_AFTER_CLOSE_MS, Writer, system_now,
 };
-use crate::telemetry::store::{self, META, StoreError};
+use crate::telemetry::store::{self, META, TelemetryError};
 use redb::Durability;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
@@ -47,7 +47,7 @@ impl Writer {
     /// Closing finished days, archiving their rollups and retention, at most once per
     /// `HOUSEKEEPING_INTERVAL` (days change at midnight, not every checkpoint); then the
     /// journal trim, which a checkpoint may have made possible.
-    pub(super) fn housekeeping(&mut self) -> Result<(), StoreError> {
+    pub(super) fn housekeeping(&mut self) -> Result<(), TelemetryError> {
         if self.last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_INTERVAL) {
             self.last_housekeeping = Some(Instant::now());
             self.close_finished_days()?;
@@ -62,7 +62,7 @@ impl Writer {
     /// Every `day_snapshot_interval`, a consistent copy of each day file that changed
     /// since its last snapshot and is still written (or closed within the hour). Runs right
     /// after a durable checkpoint on the writer thread, so no write is in flight.
-    fn snapshot_days_if_due(&mut self) -> Result<(), StoreError> {
+    fn snapshot_days_if_due(&mut self) -> Result<(), TelemetryError> {
         // The first pass comes at the first checkpoint after start: a restart re-arms
         // copy safety at once instead of holding the journal back a whole interval.
         let interval = self.retention.day_snapshot_interval();
@@ -92,7 +92,7 @@ impl Writer {
 
     /// Snapshots of days closed more than `JOURNAL_KEEP_AFTER_CLOSE_MS` ago are deleted
     /// (the closed file is immutable and copies whole).
-    fn drop_old_day_snapshots(&mut self) -> Result<(), StoreError> {
+    fn drop_old_day_snapshots(&mut self) -> Result<(), TelemetryError> {
         let now = (self.retention.clock)();
         for day in self.days.snapshot_days() {
             let done = match self.day_info.get(&day) {
@@ -109,7 +109,7 @@ impl Writer {
 
     /// Copies closed days' hourly rollups into `rollups.redb`, where they outlive the day
     /// files. A crash between closing and archiving is repaired by the next pass.
-    fn archive_closed_days(&mut self) -> Result<(), StoreError> {
+    fn archive_closed_days(&mut self) -> Result<(), TelemetryError> {
         let archived = self.days.archive().view();
         let due: Vec<i64> =
             self.day_info.iter().filter(|(day, m)| m.closed && !archived.holds(**day)).map(|(d, _)| *d).collect();
@@ -133,7 +133,7 @@ impl Writer {
 
     /// Deletes day files older than the retention window once their rollups are archived
     /// (and have been for `DELETE_AFTER_ARCHIVE_MS`).
-    fn enforce_retention(&mut self) -> Result<(), StoreError> {
+    fn enforce_retention(&mut self) -> Result<(), TelemetryError> {
         let Some(cutoff) = self.retention_cutoff() else { return Ok(()) };
         let now = (self.retention.clock)();
         let archived = self.days.archive().view();
@@ -157,7 +157,7 @@ impl Writer {
     }
 
     /// Marks days past their grace period closed (durably); they are never written again.
-    fn close_finished_days(&mut self) -> Result<(), StoreError> {
+    fn close_finished_days(&mut self) -> Result<(), TelemetryError> {
         let now = (self.retention.clock)();
         let due: Vec<i64> = self
             .day_info
@@ -168,7 +168,7 @@ impl Writer {
         for day in due {
             let Some(db) = self.days.get(day, false)? else { continue };
             let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+            txn.set_durability(Durability::Immediate)?;
             let sealed = self.seal_day(&txn, day)?;
             {
                 let mut meta = txn.open_table(META)?;
@@ -191,7 +191,7 @@ impl Writer {
     /// hour, every record after the snapshot that was in place `copy_gap` ago (every record
     /// of the day when there was none), so a torn copy of such a day file can be restored,
     /// and (b) the oldest kept state snapshot.
-    fn trim_journal(&mut self) -> Result<(), StoreError> {
+    fn trim_journal(&mut self) -> Result<(), TelemetryError> {
         let now = (self.retention.clock)();
         let wall = system_now();
         let gap_ms = self.retention.copy_gap().as_millis() as i64;
@@ -208,7 +208,7 @@ impl Writer {
             }
         }
         keep_from = keep_from.min(self.state_snapshot_seq.load(Ordering::Relaxed).saturating_add(1));
-        self.journal.trim_before(keep_from).map_err(|e| StoreError(e.to_string()))?;
+        self.journal.trim_before(keep_from).map_err(|e| TelemetryError::Journal(e.to_string()))?;
         self.warn_if_past_window(wall);
         Ok(())
     }

@@ -28,7 +28,7 @@ use crate::journal::{self, Journal};
 use crate::protocol::{Portal, Rare, Spawn, Telemetry};
 use crate::telemetry::characters::Characters;
 use crate::telemetry::portals;
-use crate::telemetry::store::{self, DayFiles, EventKey, META, ROLLUP_STATE, StoreError};
+use crate::telemetry::store::{self, DayFiles, EventKey, META, ROLLUP_STATE, TelemetryError};
 use redb::{Database, Durability, ReadableTable};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -297,7 +297,7 @@ pub fn start(
     characters: Characters,
     state_snapshot_seq: Arc<AtomicU64>,
     retention: Retention,
-) -> Result<(WriterHandle, std::thread::JoinHandle<()>, RecoveryReport), StoreError> {
+) -> Result<(WriterHandle, std::thread::JoinHandle<()>, RecoveryReport), TelemetryError> {
     portals::ensure_tables(&state)?;
     let stats = Arc::new(WriterStats::default());
     // Everything the journal fed says how far it got: numbering continues past all of it.
@@ -307,7 +307,7 @@ pub fn start(
         journal_dir,
         journal::JournalOptions { floor_seq, roll_after: Some(retention.segment_roll()) },
     )
-    .map_err(|e| StoreError(e.to_string()))?;
+    .map_err(|e| TelemetryError::Journal(e.to_string()))?;
     if let Some(next) = open_report.numbered_past {
         let files: Vec<String> = applied
             .iter()
@@ -341,7 +341,7 @@ pub fn start(
     let join = std::thread::Builder::new()
         .name("telemetry-writer".into())
         .spawn(move || writer.run(rx, thread_stats))
-        .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
+        .map_err(|e| TelemetryError::Io(std::io::Error::other(format!("cannot start the writer thread: {e}"))))?;
     Ok((WriterHandle { tx, stats }, join, report))
 }
 
@@ -352,7 +352,7 @@ pub(crate) fn applied_positions(
     journal_dir: &std::path::Path,
     days: &DayFiles,
     state: &Database,
-) -> Result<Vec<(String, u64)>, StoreError> {
+) -> Result<Vec<(String, u64)>, TelemetryError> {
     let mut out = Vec::new();
     for day in days.days() {
         if let Some(db) = days.get(day, false)? {
@@ -442,7 +442,7 @@ impl Writer {
         }
     }
 
-    fn recover(&mut self, report: &mut RecoveryReport) -> Result<(), StoreError> {
+    fn recover(&mut self, report: &mut RecoveryReport) -> Result<(), TelemetryError> {
         self.state_checkpoint = portals::checkpoint(&self.state)?;
         for day in self.days.days() {
             if let Some(db) = self.days.get(day, false)? {
@@ -526,7 +526,7 @@ impl Writer {
                 }
             }
         })
-        .map_err(|e| StoreError(e.to_string()))?;
+        .map_err(|e| TelemetryError::Journal(e.to_string()))?;
         if let Some(e) = failure {
             return Err(e);
         }
@@ -543,7 +543,7 @@ impl Writer {
         Ok(())
     }
 
-    fn load_cursors(&mut self) -> Result<(), StoreError> {
+    fn load_cursors(&mut self) -> Result<(), TelemetryError> {
         // The newest two day files hold every character's latest cursor that matters.
         for day in self.days.days().into_iter().rev().take(2).collect::<Vec<_>>().into_iter().rev() {
             let Some(db) = self.days.get(day, false)? else { continue };
@@ -750,7 +750,7 @@ impl Writer {
 
     /// Durable commits recording the covered journal position; then trims the journal.
     /// Returns whether anything was checkpointed.
-    fn checkpoint(&mut self) -> Result<bool, StoreError> {
+    fn checkpoint(&mut self) -> Result<bool, TelemetryError> {
         if self.dirty_days.is_empty() && self.state_dirty.is_none() {
             self.housekeeping()?;
             return Ok(false);
@@ -759,7 +759,7 @@ impl Writer {
         for (day, seq) in &dirty {
             let Some(db) = self.days.get(*day, true)? else { continue };
             let mut txn = db.begin_write()?;
-            txn.set_durability(Durability::Immediate).map_err(|e| StoreError(e.to_string()))?;
+            txn.set_durability(Durability::Immediate)?;
             {
                 let mut meta = txn.open_table(META)?;
                 meta.insert("checkpoint_seq", *seq)?;
