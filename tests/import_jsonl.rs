@@ -1,9 +1,11 @@
 //! `overlord import jsonl`: the same import from `row_to_json` dumps of a real PostgreSQL
 //! 15 (psql's COPY output), idempotent, and matching what `import seed` stores.
 
+mod common;
 mod import_support;
 
 use import_support::{Postgres, load_old_stack};
+use serde_json::{Value, json};
 use std::path::Path;
 use std::process::Command;
 
@@ -75,4 +77,113 @@ fn jsonl_dumps_import_like_the_database_and_only_once() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let s = events(&seeded);
     assert_eq!(s.0, first.0, "telemetry: seed and jsonl agree");
+}
+
+fn write_lines(path: &Path, rows: &[Value]) {
+    let text: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(path, text).expect("write jsonl");
+}
+
+/// Polls item search until `pred` holds (the index refreshes about once a second).
+async fn search_until(server: &common::TestServer, q: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let t0 = std::time::Instant::now();
+    loop {
+        let (s, v) = server.get(&format!("/api/items/search?{q}")).await;
+        assert_eq!(s, 200, "{v}");
+        if pred(&v) {
+            return v;
+        }
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10), "search {q} never matched: {v}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_merge_per_character_in_any_order_and_a_later_live_dump_supersedes_them() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let file = tmp.path().join("items.jsonl");
+    let at = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let item = |owner: &str, id: i64, name: &str| {
+        json!({"character_name": owner, "item_id": id, "name": name, "object_class": 2, "value": 100,
+               "burden": 10, "timestamp": at})
+    };
+    // One character's rows are not contiguous: Alpha, Bravo, Alpha, Bravo, Alpha.
+    write_lines(
+        &file,
+        &[
+            item("Alpha One", 1001, "Koujia Sleeves"),
+            item("Bravo Two", 2001, "Gold Ring"),
+            item("Alpha One", 1002, "Battle Axe"),
+            item("bravo two", 2002, "Silver Ring"),
+            item("Alpha One", 1003, "Coral Amulet"),
+        ],
+    );
+    let (ok, out, err) = jsonl(&data, "items", &[&file]);
+    assert!(ok, "{err}\n{out}");
+
+    let mut server = common::TestServer::start_in(&data, common::settings_for(&data)).await;
+    for q in ["q=Koujia", "q=Battle%20Axe", "q=Coral%20Amulet"] {
+        search_until(&server, q, |v| v["total"] == json!(1)).await;
+    }
+    search_until(&server, "q=Ring", |v| v["total"] == json!(2)).await;
+    let (_, inv) = server.get("/api/characters/Alpha%20One/inventory").await;
+    assert_eq!(inv["items"].as_array().map(Vec::len), Some(3), "every Alpha row kept: {inv}");
+
+    // Alpha's plugin, connected after the import, sends its live inventory.
+    let mut p = common::plugin(&server).await;
+    let helm = json!({"object_id": 1009, "name": "Shadow Helm", "object_class": {"id": 2, "name": "Armor"},
+                      "has_id_data": true});
+    common::send(
+        &mut p,
+        &json!({"type": "inventory", "character_name": "Alpha One", "mode": "full", "complete": true,
+                "item_count": 1, "items": [helm]}),
+    )
+    .await;
+    search_until(&server, "q=Shadow%20Helm", |v| v["total"] == json!(1)).await;
+    for q in ["q=Koujia", "q=Battle%20Axe", "q=Coral%20Amulet"] {
+        search_until(&server, q, |v| v["total"] == json!(0)).await;
+    }
+    search_until(&server, "q=Ring", |v| v["total"] == json!(2)).await;
+    drop(p);
+    server.stop().await;
+
+    // Importing the old rows again does not bring the old inventory back.
+    let (ok, out, err) = jsonl(&data, "items", &[&file]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("Alpha One"), "the report names the character whose live inventory is newer: {out}");
+    let mut server = common::TestServer::start_in(&data, common::settings_for(&data)).await;
+    search_until(&server, "q=Koujia", |v| v["total"] == json!(0)).await;
+    search_until(&server, "q=Shadow%20Helm", |v| v["total"] == json!(1)).await;
+    server.stop().await;
+}
+
+#[test]
+fn an_existing_user_is_left_alone_and_reported() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let kept = bcrypt::hash("the overlord password", 4).expect("bcrypt");
+    {
+        let db = overlord::server::open_state_db(&data).expect("state");
+        overlord::auth::store::ensure_tables(&db).expect("tables");
+        overlord::auth::cli::user_import_hash(&db, "oldboss", overlord::auth::Role::Member, &kept).expect("user");
+    }
+    let old = bcrypt::hash("the old stack password", 4).expect("bcrypt");
+    let file = tmp.path().join("users.jsonl");
+    write_lines(
+        &file,
+        &[
+            json!({"id": 1, "username": "oldboss", "password_hash": old, "is_admin": true}),
+            json!({"id": 2, "username": "newcomer", "password_hash": old, "is_admin": false}),
+        ],
+    );
+    let (ok, out, err) = jsonl(&data, "users", &[&file]);
+    assert!(ok, "{err}\n{out}");
+    assert!(out.contains("already existed") && out.contains("oldboss"), "the existing user is reported: {out}");
+    let db = overlord::server::open_state_db(&data).expect("state");
+    let boss = overlord::auth::store::get_user(&db, "oldboss").expect("read").expect("still there");
+    assert_eq!(boss.password_hash, kept, "the existing user's hash is unchanged");
+    assert_eq!(boss.role, overlord::auth::Role::Member, "the existing user's role is unchanged");
+    let newcomer = overlord::auth::store::get_user(&db, "newcomer").expect("read").expect("imported");
+    assert_eq!(newcomer.password_hash, old);
 }

@@ -5,7 +5,7 @@
 mod common;
 mod import_support;
 
-use import_support::{Postgres, load_old_stack, write_issues};
+use import_support::{Postgres, load_old_stack, load_today_rows, write_issues};
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
@@ -32,6 +32,23 @@ fn bcrypt_hashes() -> (String, String) {
     let a = bcrypt::hash_with_result("old boss pw", 4).expect("bcrypt").format_for_version(bcrypt::Version::TwoA);
     let b = bcrypt::hash_with_result("pleb pw 123", 4).expect("bcrypt").format_for_version(bcrypt::Version::TwoB);
     (a, b)
+}
+
+/// Every file under `dir` with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            if e.file_type().expect("type").is_dir() {
+                out.insert(e.path(), Vec::new());
+                todo.push(e.path());
+            } else {
+                out.insert(e.path(), std::fs::read(e.path()).expect("read"));
+            }
+        }
+    }
+    out
 }
 
 /// What the data directory holds, read through the same storage API the server uses.
@@ -62,7 +79,7 @@ async fn seed_imports_the_old_stack_and_history_shows_through_the_api() {
     let (ok, out, err) = import(&pg, &data, &issues, &["--dry-run"]);
     assert!(ok, "dry run failed: {err}");
     assert!(out.contains("dry run"), "{out}");
-    assert!(!data.join("telemetry").exists() && !data.join("rollups.redb").exists(), "a dry run writes no day file");
+    assert!(!data.exists(), "a dry run into a directory that does not exist creates nothing");
 
     let (ok, out, err) = import(&pg, &data, &issues, &[]);
     assert!(ok, "import failed: {err}\n{out}");
@@ -74,6 +91,21 @@ async fn seed_imports_the_old_stack_and_history_shows_through_the_api() {
     }
     assert!(out.contains("already existed") || out.contains("users: 2 imported"), "{out}");
     let first = fingerprint(&data);
+
+    // A dry run over an imported directory leaves every byte of it alone.
+    let before = tree(&data);
+    let (ok, out, err) = import(&pg, &data, &issues, &["--dry-run"]);
+    assert!(ok, "dry run failed: {err}");
+    assert!(out.contains("dry run"), "{out}");
+    let after = tree(&data);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "a dry run created or removed files"
+    );
+    for (path, bytes) in &before {
+        assert!(after[path] == *bytes, "a dry run changed {}", path.display());
+    }
 
     // Twice: nothing added.
     let (ok, out2, err) = import(&pg, &data, &issues, &[]);
@@ -141,38 +173,102 @@ async fn seed_imports_the_old_stack_and_history_shows_through_the_api() {
     assert_eq!(role("plain"), None, "a plaintext password is not importable");
 }
 
+/// Runs `import seed` reading `dereth` through the Unix-socket URL form (the socket
+/// directory percent-encoded as the host).
+fn import_cmd(pg: &Postgres, data: &Path, issues: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["import", "--quiet", "--data-dir", &data.display().to_string(), "seed"]);
+    cmd.args(["--telemetry-db", &pg.socket_uri("dereth"), "--inventory-db", &pg.url("inventory_db")]);
+    cmd.args(["--issues", &issues.display().to_string()]);
+    cmd.env("OVERLORD_RETENTION_DAYS", "180").env_remove("OVERLORD_DATA_DIR");
+    cmd
+}
+
+fn run(mut cmd: Command) -> (bool, String, String) {
+    let out = cmd.output().expect("run overlord import");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let dest = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}
+
 #[test]
-#[ignore = "known defect (issue 12 left open): a kill -9 while the open day's rows are being journaled, then a rerun, \
-            stores 3 telemetry rows twice; run with --ignored"]
-fn kill_9_in_the_middle_then_rerun_gives_one_clean_import() {
+fn kill_9_at_any_moment_then_rerun_gives_one_clean_import() {
     let pg = Postgres::start();
     let (a, b) = bcrypt_hashes();
-    load_old_stack(&pg, 20_000, &a, &b);
+    load_old_stack(&pg, 1_500, &a, &b);
+    // Today's open day goes through the telemetry journal: enough rows that a kill lands
+    // while it is being written.
+    load_today_rows(&pg, 15_000);
     let tmp = tempfile::tempdir().expect("tempdir");
     let issues = tmp.path().join("openissues.json");
     write_issues(&issues);
     let clean = tmp.path().join("clean");
-    let (ok, _, err) = import(&pg, &clean, &issues, &[]);
-    assert!(ok, "{err}");
+    let started = std::time::Instant::now();
+    let (ok, out, err) = run(import_cmd(&pg, &clean, &issues));
+    let took = started.elapsed();
+    assert!(ok, "{err}\n{out}");
     let want = fingerprint(&clean);
+    assert!(want["journal_records"].as_u64().is_some_and(|n| n >= 45_000), "today's rows are journaled: {want}");
 
-    for (n, delay_ms) in [150u64, 700, 1500].into_iter().enumerate() {
+    // The state a kill leaves while the open day is being journaled, made exactly: every
+    // past day written, the journal holding a prefix of today's rows ending in a torn
+    // record, the import's RUNNING marker present and no clean-shutdown marker.
+    let segments: Vec<_> = std::fs::read_dir(clean.join("journal"))
+        .expect("journal")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+        .collect();
+    assert!(!segments.is_empty(), "the import journaled today's rows");
+    for (n, keep) in [0.13f64, 0.5, 0.97].into_iter().enumerate() {
+        let data = tmp.path().join(format!("torn-{n}"));
+        copy_dir(&clean, &data);
+        for seg in &segments {
+            let path = data.join("journal").join(seg.file_name().expect("name"));
+            let len = std::fs::metadata(&path).expect("len").len();
+            let f = std::fs::OpenOptions::new().write(true).open(&path).expect("open");
+            f.set_len(((len as f64) * keep) as u64 | 1).expect("truncate");
+        }
+        std::fs::create_dir_all(data.join("import")).expect("mkdir");
+        std::fs::write(data.join("import/RUNNING"), b"interrupted\n").expect("marker");
+        let _ = std::fs::remove_file(data.join("CLEAN_SHUTDOWN"));
+        assert_ne!(fingerprint(&data), want, "the torn journal lacks rows ({keep})");
+        let (ok, out, err) = run(import_cmd(&pg, &data, &issues));
+        assert!(ok, "resume with {keep} of the journal failed: {err}\n{out}");
+        assert_eq!(fingerprint(&data), want, "journal cut at {keep} then rerun differs from one clean import");
+    }
+
+    // Real kills spread over a run (its length measured above, so the moments land in
+    // reading, writing past days and journaling whatever the machine's speed).
+    for (n, frac) in [0.2f64, 0.5, 0.8, 0.95].into_iter().enumerate() {
         let data = tmp.path().join(format!("killed-{n}"));
-        let mut cmd = Command::new(BIN);
-        cmd.args(["import", "--quiet", "--data-dir", &data.display().to_string(), "seed"]);
-        cmd.args(["--telemetry-db", &pg.url("dereth"), "--inventory-db", &pg.url("inventory_db")]);
-        cmd.args(["--issues", &issues.display().to_string()]);
-        cmd.env("OVERLORD_RETENTION_DAYS", "180")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
+        let mut cmd = import_cmd(&pg, &data, &issues);
+        cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
         let mut child = cmd.spawn().expect("spawn");
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        std::thread::sleep(took.mul_f64(frac));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
-        let (ok, out, err) = import(&pg, &data, &issues, &[]);
-        assert!(ok, "resume after kill at {delay_ms} ms failed: {err}\n{out}");
-        assert_eq!(fingerprint(&data), want, "kill -9 at {delay_ms} ms then rerun differs from one clean import");
-        let (ok, out, _) = import(&pg, &data, &issues, &[]);
-        assert!(ok && out.contains("0 day files written"), "{out}");
+        let (ok, out, err) = run(import_cmd(&pg, &data, &issues));
+        assert!(ok, "resume after a kill at {frac} of a run failed: {err}\n{out}");
+        assert_eq!(fingerprint(&data), want, "kill -9 at {frac} of a run then rerun differs from one clean import");
+        if n == 0 {
+            let (ok, out, _) = run(import_cmd(&pg, &data, &issues));
+            assert!(ok && out.contains("0 day files written"), "{out}");
+            assert_eq!(fingerprint(&data), want, "a third run adds nothing");
+        }
     }
 }

@@ -125,25 +125,38 @@ pub fn day_paths(telemetry_dir: &Path, day: i64) -> (PathBuf, PathBuf) {
 }
 
 /// Whether a day file holds this import already, and its meta (for open/closed checks).
-pub fn existing_day(telemetry_dir: &Path, day: i64) -> Result<Option<(DayMeta, bool)>, ImportError> {
+pub fn existing_day(telemetry_dir: &Path, day: i64, dry_run: bool) -> Result<Option<(DayMeta, bool)>, ImportError> {
     let (path, _) = day_paths(telemetry_dir, day);
     if !path.exists() {
         return Ok(None);
     }
-    let db = open_existing(&path)?;
+    let db = open_existing(&path, dry_run)?;
     let meta = store::day_meta(&db).map_err(|e| ImportError::store(&path, e))?;
     let imported = read_imported_flag(&db).map_err(|e| ImportError::store(&path, e))?;
     Ok(Some((meta, imported)))
 }
 
-fn open_existing(path: &Path) -> Result<Database, ImportError> {
-    redb::Builder::new()
-        .set_cache_size(DAY_CACHE_BYTES)
-        .open(path)
-        .map_err(|e| ImportError::Storage(format!("cannot open {}: {e}", path.display())))
+/// Opens an existing day file for reading only: a writable open rewrites the file's header
+/// (and a dry run must leave every byte alone). A file that needs recovery (left by a
+/// crash) is repaired by one writable open first, except in a dry run, which refuses it.
+pub fn open_existing(path: &Path, dry_run: bool) -> Result<redb::ReadOnlyDatabase, ImportError> {
+    let err = |e: redb::DatabaseError| ImportError::Storage(format!("cannot open {}: {e}", path.display()));
+    let read_only = || redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).open_read_only(path);
+    match read_only() {
+        Ok(db) => Ok(db),
+        Err(e @ redb::DatabaseError::DatabaseAlreadyOpen) => Err(err(e)),
+        Err(e) if dry_run => Err(ImportError::Storage(format!(
+            "cannot open {} without writing to it ({e}): start the server once and stop it so it recovers, then run the dry run again",
+            path.display()
+        ))),
+        Err(_) => {
+            drop(redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).open(path).map_err(err)?);
+            read_only().map_err(err)
+        }
+    }
 }
 
-fn read_imported_flag(db: &Database) -> Result<bool, store::TelemetryError> {
+fn read_imported_flag(db: &impl ReadableDatabase) -> Result<bool, store::TelemetryError> {
     let txn = db.begin_read()?;
     match txn.open_table(META) {
         Ok(t) => Ok(t.get("imported")?.map(|v| v.value()).unwrap_or(0) == 1),
@@ -176,7 +189,7 @@ pub fn build_day(
     cursors: &mut HashMap<u32, RollupCursor>,
 ) -> Result<DayOutcome, ImportError> {
     let (final_path, tmp_path) = day_paths(ctx.telemetry_dir, day);
-    let existing = if final_path.exists() { Some(open_existing(&final_path)?) } else { None };
+    let existing = if final_path.exists() { Some(open_existing(&final_path, ctx.dry_run)?) } else { None };
     let (meta, already) = match &existing {
         Some(db) => (
             store::day_meta(db).map_err(|e| ImportError::store(&final_path, e))?,
@@ -384,7 +397,7 @@ fn stored_form(t: i64, plugin_version: &Option<String>, event: Persisted) -> Per
 }
 
 /// The rows of an existing day file for the characters of one bucket.
-fn read_live(db: &Database, ids: &[u32], bucket: u32) -> Result<Vec<Item>, store::TelemetryError> {
+fn read_live(db: &impl ReadableDatabase, ids: &[u32], bucket: u32) -> Result<Vec<Item>, store::TelemetryError> {
     let txn = db.begin_read()?;
     let mut out = Vec::new();
     let members: Vec<u32> = ids.iter().copied().filter(|id| id % BUCKETS == bucket).collect();

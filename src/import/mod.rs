@@ -161,9 +161,16 @@ impl Importer {
         let has_journal = std::fs::read_dir(&journal_dir)
             .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".seg")))
             .unwrap_or(false);
-        let state = crate::server::open_state_db(data_dir).map_err(|e| {
-            ImportError::Usage(format!("{e}: stop the server first (the import works offline, like `overlord user`)"))
-        })?;
+        let dry_dir =
+            dry_run.then(|| std::env::temp_dir().join(format!("overlord-import-dry-run-{}", std::process::id())));
+        let state = match &dry_dir {
+            None => crate::server::open_state_db(data_dir).map_err(|e| {
+                ImportError::Usage(format!(
+                    "{e}: stop the server first (the import works offline, like `overlord user`)"
+                ))
+            })?,
+            Some(tmp) => dry_run_state(data_dir, tmp)?,
+        };
         if has_journal && !clean && !ours {
             return Err(ImportError::Usage(format!(
                 "{} was not stopped cleanly: start the server once and stop it (Ctrl-C or SIGTERM) so it recovers, then import",
@@ -176,9 +183,8 @@ impl Importer {
             .map_err(|e| ImportError::Storage(format!("state.redb: {e}")))?;
         // A fresh data directory has no account tables until the server's first start.
         crate::auth::store::ensure_tables(&state).map_err(|e| ImportError::Storage(format!("state.redb: {e}")))?;
-        let (stage, dry_dir) = if dry_run {
-            let tmp = std::env::temp_dir().join(format!("overlord-import-dry-run-{}", std::process::id()));
-            (Stage::create(&tmp)?, Some(tmp))
+        let stage = if let Some(tmp) = &dry_dir {
+            Stage::create(tmp)?
         } else {
             std::fs::create_dir_all(&work_dir).map_err(|e| ImportError::io(&work_dir, e))?;
             bulk::remove_leftovers(data_dir);
@@ -190,7 +196,7 @@ impl Importer {
             crate::snapshot::sync_dir(&work_dir);
             let _ = std::fs::remove_file(data_dir.join("CLEAN_SHUTDOWN"));
             crate::snapshot::sync_dir(data_dir);
-            (Stage::create(data_dir)?, None)
+            Stage::create(data_dir)?
         };
         let known_before = characters.all().iter().map(|c| c.id).collect();
         Ok(Importer {
@@ -377,7 +383,7 @@ impl Importer {
         let mut progress = self.progress("writing days", Some(total_rows));
         let mut done_rows = 0;
         for (day, rows) in days {
-            let existing = bulk::existing_day(&telemetry_dir, day)?;
+            let existing = bulk::existing_day(&telemetry_dir, day, self.dry_run)?;
             let live_open = existing.is_some_and(|(m, imported)| !m.closed && !imported);
             if day >= today || live_open {
                 open_days.push(day);
@@ -478,12 +484,14 @@ impl Importer {
                 to = to.max(r.t);
             }
         }
-        let mut present: HashSet<(u32, i64, &'static str)> = HashSet::new();
+        // How many events of each (character, time, kind) are already stored or journaled.
+        // A count, not a set: two different rows of one character at the same millisecond
+        // are both imported, and a run killed between journaling the first and the second
+        // must journal exactly the second on the rerun.
+        let mut present: HashMap<(u32, i64, &'static str), u32> = HashMap::new();
         let (path, _) = bulk::day_paths(telemetry_dir, day);
         if path.exists() {
-            let db = redb::Builder::new()
-                .open(&path)
-                .map_err(|e| ImportError::Storage(format!("{}: {e}", path.display())))?;
+            let db = bulk::open_existing(&path, self.dry_run)?;
             collect_present(&db, from, to, &mut present).map_err(|e| ImportError::store(&path, e))?;
         }
         let journal_dir = self.data_dir.join("journal");
@@ -495,7 +503,7 @@ impl Importer {
                     && (from..=to).contains(&e.recv_ms)
                     && let Some(id) = ids.get(&e.character).copied().or_else(|| characters.id_of(&e.character))
                 {
-                    present.insert((id, e.recv_ms, bulk::kind_name(&e.event)));
+                    *present.entry((id, e.recv_ms, bulk::kind_name(&e.event))).or_insert(0) += 1;
                 }
             })
             .map_err(|e| ImportError::Storage(format!("journal: {e}")))?;
@@ -521,7 +529,11 @@ impl Importer {
                     self.report.kind(kind).duplicates += 1;
                     continue;
                 }
-                if present.contains(&(r.id, r.t, kind)) {
+                // The previous distinct row, journaled now or before: its exact duplicates
+                // are dropped either way.
+                prev = Some((r.id, r.t, r.event.clone()));
+                if let Some(n) = present.get_mut(&(r.id, r.t, kind)).filter(|n| **n > 0) {
+                    *n -= 1;
                     self.report.kind(kind).already_present += 1;
                     continue;
                 }
@@ -531,12 +543,11 @@ impl Importer {
                     character: name,
                     client_time_ms: None,
                     plugin_version: r.plugin_version.clone(),
-                    event: r.event.clone(),
+                    event: r.event,
                 };
                 batch.push(entry.encode().map_err(|e| ImportError::Internal(format!("journal record: {e}")))?);
                 self.report.kind(kind).imported += 1;
                 self.report.open_day_rows_journaled += 1;
-                prev = Some((r.id, r.t, r.event));
                 if batch.len() >= JOURNAL_BATCH {
                     append(&mut journal, &mut batch)?;
                 }
@@ -545,6 +556,36 @@ impl Importer {
         }
         Ok(())
     }
+}
+
+/// A dry run's `state.redb`: a copy of the data directory's (or a fresh one) in the dry
+/// run's temporary directory, so the import can register characters and try users, items
+/// and notes exactly as a real run would while the data directory stays byte for byte
+/// as it was (a writable open of the original would rewrite its header). Opening the
+/// original read-only first still refuses a directory a running server holds.
+fn dry_run_state(data_dir: &Path, tmp: &Path) -> Result<Arc<redb::Database>, ImportError> {
+    let _ = std::fs::remove_dir_all(tmp);
+    std::fs::create_dir_all(tmp).map_err(|e| ImportError::io(tmp, e))?;
+    let original = data_dir.join("state.redb");
+    let copy = tmp.join("state.redb");
+    if original.exists() {
+        let guard = match redb::Builder::new().open_read_only(&original) {
+            Ok(db) => Some(db),
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) => {
+                return Err(ImportError::Usage(format!(
+                    "{} is in use: another overlord is running on this data directory: stop the server first (the import works offline, like `overlord user`)",
+                    original.display()
+                )));
+            }
+            // Needs recovery: the copy is repaired when it is opened below.
+            Err(_) => None,
+        };
+        std::fs::copy(&original, &copy).map_err(|e| ImportError::io(&original, e))?;
+        drop(guard);
+    }
+    crate::memory::create_state_db(&copy)
+        .map(Arc::new)
+        .map_err(|e| ImportError::Storage(format!("{}: {e}", copy.display())))
 }
 
 fn append(journal: &mut Option<crate::journal::Journal>, batch: &mut Vec<Vec<u8>>) -> Result<(), ImportError> {
@@ -559,12 +600,12 @@ fn append(journal: &mut Option<crate::journal::Journal>, batch: &mut Vec<Vec<u8>
 
 /// Keys of everything an open day file holds: (character, time, kind).
 fn collect_present(
-    db: &redb::Database,
+    db: &impl redb::ReadableDatabase,
     from: i64,
     to: i64,
-    out: &mut HashSet<(u32, i64, &'static str)>,
+    out: &mut HashMap<(u32, i64, &'static str), u32>,
 ) -> Result<(), crate::telemetry::TelemetryError> {
-    use redb::{ReadableDatabase, ReadableTable};
+    use redb::ReadableTable;
     let txn = db.begin_read()?;
     if let Ok(blocks) = txn.open_table(crate::telemetry::store::BLOCKS) {
         for entry in blocks.iter()? {
@@ -573,7 +614,7 @@ fn collect_present(
             let rows = crate::telemetry::block::decode(v.value())
                 .map_err(|e| crate::telemetry::TelemetryError::Corrupt(e.to_string()))?;
             for r in rows.into_iter().filter(|r| (from..=to).contains(&r.t)) {
-                out.insert((id, r.t, "telemetry"));
+                *out.entry((id, r.t, "telemetry")).or_insert(0) += 1;
             }
         }
     }
@@ -582,7 +623,7 @@ fn collect_present(
             let (k, _) = entry?;
             let (id, t, _) = k.value();
             if (from..=to).contains(&t) {
-                out.insert((id, t, "telemetry"));
+                *out.entry((id, t, "telemetry")).or_insert(0) += 1;
             }
         }
     }
@@ -592,7 +633,7 @@ fn collect_present(
             let (k, _) = entry?;
             let (id, t, _) = k.value();
             if (from..=to).contains(&t) {
-                out.insert((id, t, kind.name()));
+                *out.entry((id, t, kind.name())).or_insert(0) += 1;
             }
         }
     }

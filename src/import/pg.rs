@@ -57,16 +57,36 @@ fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-/// Connects; the URL's password never appears in an error.
-async fn connect(url: &str, what: &str) -> Result<Client, ImportError> {
+/// Parses a `postgres://` URL or libpq key=value string and refuses one that asks for TLS
+/// (this build has no TLS client for PostgreSQL) with one line saying how to connect
+/// instead. The URL's password never appears in an error.
+fn parse_url(url: &str, what: &str) -> Result<tokio_postgres::Config, ImportError> {
+    let no_tls = |mode: &str| {
+        ImportError::Usage(format!(
+            "{what}: sslmode={mode} asks for TLS, which the importer does not support: connect over the server's Unix socket \
+             (postgres://USER@%2Fvar%2Frun%2Fpostgresql/DB), over plain TCP on a trusted network (sslmode=disable or prefer), \
+             or through an SSH tunnel (ssh -L 5433:localhost:5432 HOST, then postgres://USER@127.0.0.1:5433/DB)"
+        ))
+    };
+    // tokio-postgres does not know the verifying modes and would only say "invalid value".
+    let lower = url.to_ascii_lowercase();
+    for mode in ["verify-full", "verify-ca"] {
+        if lower.contains(&format!("sslmode={mode}")) || lower.contains(&format!("sslmode = {mode}")) {
+            return Err(no_tls(mode));
+        }
+    }
     let config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| ImportError::Usage(format!("{what}: not a PostgreSQL URL or connection string ({e})")))?;
     if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-        return Err(ImportError::Usage(format!(
-            "{what}: sslmode=require, but this build connects without TLS: connect over a Unix socket, on the host, or through an SSH tunnel"
-        )));
+        return Err(no_tls("require"));
     }
+    Ok(config)
+}
+
+/// Connects over plain TCP or a Unix socket.
+async fn connect(url: &str, what: &str) -> Result<Client, ImportError> {
+    let config = parse_url(url, what)?;
     let (client, connection) =
         config.connect(NoTls).await.map_err(|e| ImportError::Source(format!("{what}: cannot connect: {e}")))?;
     tokio::spawn(async move {
@@ -385,4 +405,43 @@ pub async fn import_inventory_db(imp: &mut Importer, url: &str) -> Result<(), Im
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(url: &str) -> String {
+        match parse_url(url, "--telemetry-db") {
+            Err(ImportError::Usage(m)) => m,
+            other => panic!("{url}: expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tls_urls_are_refused_in_one_line_naming_the_alternatives() {
+        for url in [
+            "postgres://u:secretpw@db.example:5432/dereth?sslmode=require",
+            "postgresql://u:secretpw@db.example/dereth?sslmode=verify-full",
+            "host=db.example user=u password=secretpw dbname=dereth sslmode=verify-ca",
+        ] {
+            let m = refusal(url);
+            assert!(m.contains("does not support") && m.contains("TLS"), "{m}");
+            assert!(m.contains("Unix socket") && m.contains("SSH tunnel"), "{m}");
+            assert!(!m.contains('\n') && !m.contains("secretpw"), "{m}");
+        }
+    }
+
+    #[test]
+    fn plain_tcp_and_unix_socket_forms_parse() {
+        use tokio_postgres::config::Host;
+        let c = parse_url("postgres://u@127.0.0.1:5433/dereth", "x").expect("tcp");
+        assert_eq!(c.get_hosts(), &[Host::Tcp("127.0.0.1".into())]);
+        let c = parse_url("postgres://u@%2Fvar%2Frun%2Fpostgresql/dereth", "x").expect("socket url");
+        assert_eq!(c.get_hosts(), &[Host::Unix("/var/run/postgresql".into())]);
+        let c = parse_url("host=/tmp port=5433 user=u dbname=dereth", "x").expect("key=value");
+        assert_eq!(c.get_hosts(), &[Host::Unix("/tmp".into())]);
+        assert!(parse_url("postgres://u@127.0.0.1/dereth?sslmode=disable", "x").is_ok());
+        assert!(parse_url("postgres://u@127.0.0.1/dereth?sslmode=prefer", "x").is_ok());
+    }
 }

@@ -94,6 +94,11 @@ impl Stage {
         Ok(())
     }
 
+    /// The staging directory (other scratch, such as spilled items, may live under it).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Days with staged rows and their row counts, ascending.
     pub fn days(&self) -> &BTreeMap<i64, u64> {
         &self.days

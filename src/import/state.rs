@@ -3,8 +3,9 @@
 //! store, then the search index), and the issue board's entries as notes.
 //!
 //! Owns the rules that keep these idempotent: an existing user is left alone (reported);
-//! a character whose stored inventory is newer than the old one (a live dump) is skipped,
-//! and applying the same dump again changes nothing; a note with the same title, author and
+//! a character's items are gathered from wherever they are in the source and applied as
+//! one dump; a character whose stored inventory is newer than the old one (a live dump) is
+//! skipped, and applying the same dump again changes nothing; a note with the same title, author and
 //! creation time is the same note. Never touches day files.
 
 use super::report::TableReport;
@@ -14,7 +15,10 @@ use crate::inventory::{InventoryStore, owner_key};
 use crate::protocol::lenient;
 use redb::ReadableDatabase;
 use serde_json::{Map, Value};
-use std::path::Path;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Items kept per character before its dump is applied (the store's own limit).
@@ -96,16 +100,127 @@ impl UserImport {
     }
 }
 
-/// Items, one character at a time (rows come ordered by character).
+/// Items: every row is spilled to a partition file of its owner (`ITEM_BUCKETS` of them,
+/// by owner key) in the staging directory, then each partition is read back and each
+/// owner's items — wherever their rows were in the source — are applied as one full dump.
+/// A dump is ordered by nothing (a JSONL file may hold A, B, then A again), and applying
+/// each run of rows as it comes would let a later run replace an earlier one. Memory holds
+/// one partition's item bytes (the source's item bytes / `ITEM_BUCKETS`, each owner
+/// capped at the store's per-dump limit), whatever the number of rows.
 pub struct ItemImport {
     owner_col: usize,
     raw_col: Option<usize>,
     spells_col: Option<usize>,
     time_cols: Vec<usize>,
     columns: Vec<String>,
-    current: Option<(String, Vec<Value>, i64)>,
+    spill: ItemSpill,
     report: TableReport,
     index: Option<Arc<crate::search::SearchIndex>>,
+}
+
+/// Partitions of spilled item rows; each record is
+/// `[u32 len][u16 owner len][owner][i64 time or i64::MIN][item JSON]`.
+const ITEM_BUCKETS: usize = 64;
+const ITEM_SPILL_BUFFER: usize = 32 * 1024;
+
+struct ItemSpill {
+    dir: PathBuf,
+    files: Vec<Option<BufWriter<File>>>,
+}
+
+/// One owner's items gathered from a partition.
+struct OwnerItems {
+    owner: String,
+    t: i64,
+    items: Vec<Vec<u8>>,
+}
+
+impl ItemSpill {
+    fn create(dir: PathBuf) -> Result<ItemSpill, ImportError> {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| ImportError::io(&dir, e))?;
+        Ok(ItemSpill { dir, files: (0..ITEM_BUCKETS).map(|_| None).collect() })
+    }
+
+    fn bucket_of(owner_key: &str) -> usize {
+        // FNV-1a: stable and cheap; the partition only has to be the same for one owner.
+        let h =
+            owner_key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        (h % ITEM_BUCKETS as u64) as usize
+    }
+
+    fn path(&self, bucket: usize) -> PathBuf {
+        self.dir.join(format!("items-{bucket}.bin"))
+    }
+
+    fn push(&mut self, owner: &str, t: Option<i64>, item: &[u8]) -> Result<(), ImportError> {
+        let bucket = Self::bucket_of(&owner_key(owner));
+        let path = self.path(bucket);
+        let w = match &mut self.files[bucket] {
+            Some(w) => w,
+            slot => {
+                let f =
+                    OpenOptions::new().create(true).append(true).open(&path).map_err(|e| ImportError::io(&path, e))?;
+                slot.insert(BufWriter::with_capacity(ITEM_SPILL_BUFFER, f))
+            }
+        };
+        let owner = owner.as_bytes();
+        let len = 2 + owner.len() + 8 + item.len();
+        let io = |e| ImportError::io(&path, e);
+        w.write_all(&(len as u32).to_le_bytes()).map_err(io)?;
+        w.write_all(&(owner.len() as u16).to_le_bytes()).map_err(io)?;
+        w.write_all(owner).map_err(io)?;
+        w.write_all(&t.unwrap_or(i64::MIN).to_le_bytes()).map_err(io)?;
+        w.write_all(item).map_err(io)
+    }
+
+    /// One partition's owners in order of first appearance, each with its items in source
+    /// order; items past the per-dump limit are counted in `over` instead of kept.
+    fn read(&mut self, bucket: usize, over: &mut Vec<String>) -> Result<Vec<OwnerItems>, ImportError> {
+        let path = self.path(bucket);
+        let Some(mut w) = self.files[bucket].take() else { return Ok(Vec::new()) };
+        w.flush().map_err(|e| ImportError::io(&path, e))?;
+        drop(w);
+        let damaged = || ImportError::Internal(format!("{} holds a damaged record", path.display()));
+        let mut r =
+            BufReader::with_capacity(ITEM_SPILL_BUFFER, File::open(&path).map_err(|e| ImportError::io(&path, e))?);
+        let mut owners: Vec<OwnerItems> = Vec::new();
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        let mut len = [0u8; 4];
+        loop {
+            match r.read_exact(&mut len) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(ImportError::io(&path, e)),
+            }
+            let mut rec = vec![0u8; u32::from_le_bytes(len) as usize];
+            r.read_exact(&mut rec).map_err(|e| ImportError::io(&path, e))?;
+            let olen =
+                u16::from_le_bytes(rec.get(..2).ok_or_else(damaged)?.try_into().map_err(|_| damaged())?) as usize;
+            let owner =
+                std::str::from_utf8(rec.get(2..2 + olen).ok_or_else(damaged)?).map_err(|_| damaged())?.to_string();
+            let t_bytes: [u8; 8] =
+                rec.get(2 + olen..10 + olen).ok_or_else(damaged)?.try_into().map_err(|_| damaged())?;
+            let t = i64::from_le_bytes(t_bytes);
+            let item = rec.split_off(10 + olen);
+            let i = *by_key.entry(owner_key(&owner)).or_insert_with(|| {
+                owners.push(OwnerItems { owner: owner.clone(), t: 0, items: Vec::new() });
+                owners.len() - 1
+            });
+            let o = &mut owners[i];
+            if t != i64::MIN {
+                o.t = o.t.max(t);
+            }
+            if o.items.len() >= MAX_ITEMS_PER_OWNER {
+                over.push(owner);
+                continue;
+            }
+            o.items.push(item);
+        }
+        drop(r);
+        let _ = std::fs::remove_file(&path);
+        Ok(owners)
+    }
 }
 
 impl ItemImport {
@@ -131,19 +246,24 @@ impl ItemImport {
                 .map_err(|e| ImportError::Storage(format!("item index: {e}")))?;
             Some(Arc::new(index))
         };
+        let spill_dir = imp
+            .stage
+            .as_ref()
+            .map(|s| s.dir().join("items"))
+            .ok_or_else(|| ImportError::Internal("items imported after the staging area was closed".into()))?;
         Ok(ItemImport {
             owner_col,
             raw_col,
             spells_col,
             time_cols,
             columns: columns.to_vec(),
-            current: None,
+            spill: ItemSpill::create(spill_dir)?,
             report: TableReport { table: "items".into(), kind: "items".into(), ..Default::default() },
             index,
         })
     }
 
-    pub fn row(&mut self, imp: &mut Importer, row: &mut [Value]) -> Result<(), ImportError> {
+    pub fn row(&mut self, _imp: &mut Importer, row: &mut [Value]) -> Result<(), ImportError> {
         self.report.rows_read += 1;
         let owner = match crate::protocol::validate_character_name(row.get(self.owner_col)) {
             Ok(o) => o,
@@ -160,20 +280,11 @@ impl ItemImport {
                 return Ok(());
             }
         };
-        if self.current.as_ref().is_some_and(|(o, _, _)| owner_key(o) != owner_key(&owner)) {
-            self.flush(imp)?;
-        }
-        let cur = self.current.get_or_insert_with(|| (owner.clone(), Vec::new(), 0));
         if let Some(t) = t {
-            cur.2 = cur.2.max(t);
             self.report.saw_time(t);
         }
-        if cur.1.len() >= MAX_ITEMS_PER_OWNER {
-            self.report.skip("too many items for one character", owner);
-            return Ok(());
-        }
-        cur.1.push(item);
-        Ok(())
+        let bytes = serde_json::to_vec(&item).map_err(|e| ImportError::Internal(format!("item spill: {e}")))?;
+        self.spill.push(&owner, t, &bytes)
     }
 
     /// The plugin's item JSON when the raw table has it, else the item's own columns (named
@@ -232,9 +343,14 @@ impl ItemImport {
         obj.contains_key("object_id").then_some(Value::Object(obj))
     }
 
-    /// Applies the current character's items as one full dump.
-    fn flush(&mut self, imp: &mut Importer) -> Result<(), ImportError> {
-        let Some((owner, items, t)) = self.current.take() else { return Ok(()) };
+    /// Applies one character's items as one full dump.
+    fn apply(&mut self, imp: &mut Importer, gathered: OwnerItems) -> Result<(), ImportError> {
+        let OwnerItems { owner, t, items } = gathered;
+        let items: Vec<Value> = items
+            .iter()
+            .map(|b| serde_json::from_slice(b))
+            .collect::<Result<_, _>>()
+            .map_err(|e| ImportError::Internal(format!("item spill: {e}")))?;
         let at = if t > 0 { t } else { imp.now_ms };
         let store = InventoryStore::new();
         let newer = {
@@ -279,7 +395,17 @@ impl ItemImport {
     }
 
     pub fn finish(mut self, imp: &mut Importer) -> Result<(), ImportError> {
-        self.flush(imp)?;
+        for bucket in 0..ITEM_BUCKETS {
+            let mut over = Vec::new();
+            let owners = self.spill.read(bucket, &mut over)?;
+            for owner in over {
+                self.report.skip("too many items for one character", owner);
+            }
+            for o in owners {
+                self.apply(imp, o)?;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.spill.dir);
         if let Some(index) = &self.index {
             index.flush().map_err(|e| ImportError::Storage(format!("item index: {e}")))?;
         }

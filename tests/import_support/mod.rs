@@ -75,7 +75,13 @@ impl Postgres {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
-    /// A Unix-socket URL.
+    /// A Unix-socket `postgres://` URL (the socket directory percent-encoded as the host).
+    pub fn socket_uri(&self, db: &str) -> String {
+        let dir = self.dir.path().display().to_string().replace('/', "%2F");
+        format!("postgres://postgres@{dir}:{}/{db}", self.port)
+    }
+
+    /// A Unix-socket libpq key=value string.
     pub fn socket_url(&self, db: &str) -> String {
         format!("host={} port={} user=postgres dbname={db}", self.dir.path().display(), self.port)
     }
@@ -126,7 +132,10 @@ SELECT c.name, d(day, 10) + make_interval(secs => i * 10),
        0, '1874', 'Combat', '0.01:00:00', 1000000000 + i * 1000, 275, 123.4
 FROM (VALUES ('Mossy Tank', 33.5, 42.0), ('Mossy Mage', 20.0, -10.0), ('Scout Ye', -5.0, 5.0)) AS c(name, ew, ns),
      (VALUES (400), (3), (2), (1)) AS days(day),
-     generate_series(0, {bulk} - 1) AS i;
+     generate_series(0, {bulk} - 1) AS i
+-- Never near the import's clock: rows up to a day ahead of it are imported, so a row in the
+-- future would make two imports a few seconds apart differ.
+WHERE d(day, 10) + make_interval(secs => i * 10) < now() - interval '1 minute';
 
 -- Awkward rows, three days ago: a comma decimal and numbers as text, a negative landcell
 -- without ew/ns (position from landcell + local coordinates is not available here, so it
@@ -217,4 +226,23 @@ pub fn write_issues(path: &Path) {
  {"id": 3, "description": "no title"}
 ]"#;
     std::fs::write(path, text).expect("issues");
+}
+
+/// Today's rows (imported through the telemetry journal): `per_character` rows for each of
+/// three characters, spread over the ten minutes before now (or since midnight, if that is
+/// later), at distinct milliseconds.
+pub fn load_today_rows(pg: &Postgres, per_character: u32) {
+    pg.psql(
+        "dereth",
+        &format!(
+            r#"
+INSERT INTO telemetry_events (character_name, timestamp, ew, ns, kills, kills_per_hour)
+SELECT c.name, s.start + (now() - interval '1 second' - s.start) * (i::float8 / {n}), c.ew + i * 0.0001, c.ns, i, '90,5'
+FROM (VALUES ('Mossy Tank', 33.5, 42.0), ('Mossy Mage', 20.0, -10.0), ('Today Only', 1.0, 1.0)) AS c(name, ew, ns),
+     (SELECT greatest(d(0, 0) + interval '1 second', now() - interval '10 minutes') AS start) AS s,
+     generate_series(0, {n} - 1) AS i;
+"#,
+            n = per_character
+        ),
+    );
 }
