@@ -162,7 +162,12 @@ impl Importer {
             .map(|d| d.flatten().any(|e| e.file_name().to_string_lossy().ends_with(".seg")))
             .unwrap_or(false);
         let state = crate::server::open_state_db(data_dir).map_err(|e| {
-            ImportError::Usage(format!("{e}: stop the server first (the import works offline, like `overlord user`)"))
+            let e = e.to_string();
+            if e.contains("is in use") {
+                ImportError::Usage(format!("{e}: stop the server first (the import works offline, like `overlord user`)"))
+            } else {
+                ImportError::Usage(e)
+            }
         })?;
         if has_journal && !clean && !ours {
             return Err(ImportError::Usage(format!(
