@@ -76,7 +76,8 @@ async fn raw_broken_escapes_reaching_the_decoders_answer_cleanly() {
         let (status, body) = status_and_body(&answer);
         let shown = String::from_utf8_lossy(path);
         assert!((400..500).contains(&status), "{shown}: {answer:?}");
-        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{shown}: not JSON: {answer:?}"));
+        let v: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("{shown}: not JSON: {answer:?}"));
         assert!(v["error"]["code"].is_string(), "{shown}: {v}");
     }
     // A dashboard route: the decoder runs, then the app shell answers.

@@ -44,8 +44,7 @@ async fn handler_and_socket_panics_in_the_real_router_are_contained_and_counted(
     // A socket-task panic: that socket closes with 1011; a browser on /ws/live and a
     // second fault socket carry on; counted.
     let (mut doomed, _) = tokio_tungstenite::connect_async(format!("{}/debug/panic-socket", server.ws)).await.unwrap();
-    let (mut healthy, _) =
-        tokio_tungstenite::connect_async(format!("{}/debug/panic-socket", server.ws)).await.unwrap();
+    let (mut healthy, _) = tokio_tungstenite::connect_async(format!("{}/debug/panic-socket", server.ws)).await.unwrap();
     let mut live = browser(&server).await;
     doomed.send(Message::Text("panic".into())).await.unwrap();
     assert_eq!(close_code(&mut doomed, Duration::from_secs(5)).await, Some(1011));

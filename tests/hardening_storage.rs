@@ -100,10 +100,19 @@ async fn offline_commands_never_turn_a_damaged_state_file_into_an_empty_database
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
-    let empty_jsonl = tempfile::NamedTempFile::new().unwrap();
-    let jsonl = empty_jsonl.path().to_str().unwrap().to_string();
+    let portals = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        portals.path(),
+        r#"{"id":1,"portal_name":"Portal to Halls of Metos","ew":5.912,"ns":-14.803,"z":22.0,"landcell":"0x866C0038","discovered_at":"2026-11-20T08:00:00+00:00","discovered_by":"Scout Ye","last_seen":"2026-11-21T08:00:00+00:00"}"#,
+    )
+    .unwrap();
+    let jsonl = portals.path().to_str().unwrap().to_string();
     let import_args = ["import", "jsonl", "--quiet", "--table", "portals", jsonl.as_str()];
 
     // With a snapshot holding the user: each command restores it and carries on.

@@ -14,10 +14,10 @@ mod common;
 use common::*;
 use overlord::auth::access::{self, Access};
 use overlord::auth::{PublicPage, Role};
-use std::collections::BTreeSet;
 use redb::{ReadableDatabase, ReadableTable};
 use reqwest::Method;
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

@@ -216,13 +216,9 @@ pub fn decide(route: &Route, who: Who, public: &PublicView) -> Decision {
     let token = matches!(who, Who::Token(_));
     match route.access {
         Access::Open | Access::Read => Decision::Allow,
-        Access::Account if token => {
-            Decision::Forbidden("API tokens are managed by a signed-in person, not by a token")
-        }
+        Access::Account if token => Decision::Forbidden("API tokens are managed by a signed-in person, not by a token"),
         Access::Account => Decision::Allow,
-        Access::Compute if token && !role.can_write() => {
-            Decision::Forbidden("read-only: a read token only reads")
-        }
+        Access::Compute if token && !role.can_write() => Decision::Forbidden("read-only: a read token only reads"),
         Access::Compute => Decision::Allow,
         Access::Member if !role.can_write() => {
             Decision::Forbidden("read-only: a viewer (or a read token) cannot change anything")
@@ -274,7 +270,9 @@ mod tests {
             assert!(!ROUTES[i + 1..].iter().any(|b| b.method == a.method && b.path == a.path), "{a:?} twice");
             if !a.public.is_empty() {
                 assert!(a.method == "GET" && a.access == Access::Read, "{a:?}: only reads are public");
-                for never in ["/api/items", "/api/notes", "/api/tokens", "/api/admin", "/ws/", "/inventory", "/api/auth"] {
+                for never in
+                    ["/api/items", "/api/notes", "/api/tokens", "/api/admin", "/ws/", "/inventory", "/api/auth"]
+                {
                     assert!(!a.path.contains(never), "{a:?} must never be public");
                 }
             }

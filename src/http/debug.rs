@@ -20,9 +20,8 @@ pub const ENV: &str = "OVERLORD_TEST_PANIC_ROUTES";
 
 /// The routes, when the environment asks for them.
 pub fn router() -> Option<Router<AppState>> {
-    (std::env::var(ENV).as_deref() == Ok("1")).then(|| {
-        Router::new().route("/debug/panic", get(panic_now)).route("/debug/panic-socket", get(panic_socket))
-    })
+    (std::env::var(ENV).as_deref() == Ok("1"))
+        .then(|| Router::new().route("/debug/panic", get(panic_now)).route("/debug/panic-socket", get(panic_socket)))
 }
 
 async fn panic_now() -> &'static str {

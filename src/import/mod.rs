@@ -164,7 +164,9 @@ impl Importer {
         let state = crate::server::open_state_db(data_dir).map_err(|e| {
             let e = e.to_string();
             if e.contains("is in use") {
-                ImportError::Usage(format!("{e}: stop the server first (the import works offline, like `overlord user`)"))
+                ImportError::Usage(format!(
+                    "{e}: stop the server first (the import works offline, like `overlord user`)"
+                ))
             } else {
                 ImportError::Usage(e)
             }
