@@ -5,6 +5,9 @@
 //! binary), mounted by `OVERLORD_TEST_PANIC_ROUTES=1`; this file is its own process, so
 //! setting the variable touches no other test.
 
+// The fault routes exist only in debug builds (`cargo test` without `--release`).
+#![cfg(debug_assertions)]
+
 mod common;
 
 use common::*;
