@@ -5,7 +5,7 @@
 //! Backups page.
 //!
 //! Owns: the schedule format and its next-run arithmetic, the folder naming
-//! (`overlord-YYYYMMDD-HHMMSS`), the `VERIFIED.json` marker, rotation, and the status.
+//! (`overlord-YYYYMMDD-HHMMSS-mmm`, unique: each run creates its own new folder), the `VERIFIED.json` marker, rotation, and the status.
 //! Never: deletes anything under `backup_dir` that is not one of its own folders, deletes
 //! a verified copy before a newer one is verified, or runs two backups at once.
 
@@ -238,8 +238,7 @@ impl Backups {
 
 async fn run_inner(app: &crate::http::App, cfg: &BackupSettings, started_ms: i64) -> Result<BackupEntry, String> {
     std::fs::create_dir_all(&cfg.dir).map_err(|e| format!("{}: cannot create: {e}", cfg.dir.display()))?;
-    let name = folder_name(started_ms);
-    let dest = cfg.dir.join(&name);
+    let (name, dest) = claim_folder(&cfg.dir, started_ms)?;
     let mut progress = |line: String| tracing::debug!(%line, "scheduled backup");
     let summary = match crate::backup::online_backup(app, dest.clone(), &mut progress).await {
         Ok(s) => s,
@@ -274,10 +273,28 @@ async fn run_inner(app: &crate::http::App, cfg: &BackupSettings, started_ms: i64
     })
 }
 
-/// `overlord-20261204-031500` (UTC); sorts by time.
+/// `overlord-20261204-031500-250` (UTC, to the millisecond); sorts by time.
 pub fn folder_name(ms: i64) -> String {
     let t = chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default();
-    format!("{FOLDER_PREFIX}{}", t.format("%Y%m%d-%H%M%S"))
+    format!("{FOLDER_PREFIX}{}", t.format("%Y%m%d-%H%M%S-%3f"))
+}
+
+/// Creates this backup's own, new folder: the time's name, or with `-2`, `-3`… when a
+/// folder of that name exists (two backups in one millisecond, a clock stepped back).
+/// `create_dir` fails on an existing folder, so an earlier copy is never written into —
+/// or, on failure, deleted.
+fn claim_folder(dir: &Path, started_ms: i64) -> Result<(String, PathBuf), String> {
+    let base = folder_name(started_ms);
+    for n in 1..=1_000u32 {
+        let name = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let dest = dir.join(&name);
+        match std::fs::create_dir(&dest) {
+            Ok(()) => return Ok((name, dest)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("{}: cannot create: {e}", dest.display())),
+        }
+    }
+    Err(format!("{}: no free folder name for {base}", dir.display()))
 }
 
 /// Our backup folders in `dir`, newest first.
@@ -331,8 +348,12 @@ pub fn rotate(dir: &Path, keep: u32) -> std::io::Result<usize> {
     Ok(removed)
 }
 
+/// Deletes the folder this run claimed after it failed. Only ever called on a folder
+/// `claim_folder` created for this run; a verified marker in it (impossible unless
+/// something else wrote there) keeps it anyway.
 fn remove_partial(dest: &Path) {
-    if dest.file_name().is_some_and(|n| n.to_string_lossy().starts_with(FOLDER_PREFIX)) {
+    let ours = dest.file_name().is_some_and(|n| n.to_string_lossy().starts_with(FOLDER_PREFIX));
+    if ours && !dest.join(VERIFIED_MARKER).exists() {
         let _ = std::fs::remove_dir_all(dest);
     }
 }

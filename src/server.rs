@@ -36,16 +36,22 @@ impl Running {
     }
 }
 
+/// Opens `state.redb` for the offline commands (`overlord user`, `overlord import`) by the
+/// same rule as `serve` (`snapshot::open_state`): a file that exists but is empty or not a
+/// database (or, after an unclean stop, fails redb's integrity check) is moved aside and
+/// replaced by the newest intact snapshot — said on stderr — or the command is refused with
+/// a one-line error naming the file. Never silently a fresh empty database.
 pub fn open_state_db(data_dir: &Path) -> Result<Arc<redb::Database>, StartError> {
     std::fs::create_dir_all(data_dir)
         .map_err(|e| StartError(format!("cannot create the data directory {}: {e}", data_dir.display())))?;
-    let path = data_dir.join("state.redb");
-    crate::memory::create_state_db(&path).map(Arc::new).map_err(|e| match e {
-        redb::DatabaseError::DatabaseAlreadyOpen => {
-            StartError(format!("{} is in use: another overlord is running on this data directory", path.display()))
-        }
-        other => StartError(format!("cannot open {}: {other}", path.display())),
-    })
+    // Read, not taken: only `serve` consumes the clean-shutdown marker.
+    let clean = crate::snapshot::clean_marker_present(data_dir);
+    let (db, note) = crate::snapshot::open_state(data_dir, clean).map_err(|e| StartError(e.to_string()))?;
+    if let Some(note) = note {
+        tracing::warn!(%note, "state.redb recovered");
+        eprintln!("overlord: {note}");
+    }
+    Ok(Arc::new(db))
 }
 
 /// Opens storage, recovers, binds `settings.listen` and serves until `stop` or a signal.

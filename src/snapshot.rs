@@ -42,6 +42,11 @@ pub fn take_clean_marker(data_dir: &Path) -> bool {
     clean
 }
 
+/// Whether the clean-shutdown marker is there (without taking it; for offline commands).
+pub fn clean_marker_present(data_dir: &Path) -> bool {
+    data_dir.join(CLEAN_MARKER).exists()
+}
+
 /// Written last on an orderly shutdown, after every queue is committed and checkpointed.
 pub fn write_clean_marker(data_dir: &Path) {
     let path = data_dir.join(CLEAN_MARKER);

@@ -32,7 +32,7 @@ async fn loopback_with_forwarded_for_is_401() {
         ("forwarded", "for=127.0.0.1"),
         ("x-real-ip", "127.0.0.1"),
     ] {
-        let req = empty(request_to(Method::GET, "/api/protected", LOOPBACK, "localhost:8080").header(name, value));
+        let req = empty(request_to(Method::GET, "/api/notes", LOOPBACK, "localhost:8080").header(name, value));
         assert_eq!(send(&t.app, req).await.status, StatusCode::UNAUTHORIZED, "{name}: {value}");
     }
 }
@@ -40,7 +40,7 @@ async fn loopback_with_forwarded_for_is_401() {
 #[tokio::test]
 async fn loopback_trust_off_means_401() {
     let t = app_with(AuthConfig { trust_loopback: false, ..fast_config() });
-    let req = empty(request_to(Method::GET, "/api/protected", LOOPBACK, "localhost:8080"));
+    let req = empty(request_to(Method::GET, "/api/notes", LOOPBACK, "localhost:8080"));
     assert_eq!(send(&t.app, req).await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -93,7 +93,7 @@ async fn trusted_proxy_forwards_client_address_and_https() {
     let who = send(
         &t.app,
         empty(
-            request(Method::GET, "/api/protected", "10.0.0.2:443")
+            request(Method::GET, "/api/notes", "10.0.0.2:443")
                 .header(header::COOKIE, ok.cookie())
                 .header("x-forwarded-for", "198.51.100.20")
                 .header("x-forwarded-proto", "https"),
@@ -145,7 +145,7 @@ async fn untrusted_peer_cannot_pick_its_address_or_https() {
     let who = send(
         &t.app,
         empty(
-            request(Method::GET, "/api/protected", "198.51.100.3:9")
+            request(Method::GET, "/api/notes", "198.51.100.3:9")
                 .header(header::COOKIE, ok.cookie())
                 .header("x-forwarded-for", "10.9.9.9")
                 .header("x-forwarded-proto", "https"),
@@ -162,7 +162,7 @@ async fn cross_site_post_with_a_session_cookie_is_refused() {
     create_user(&t, "a", "password1", Role::Member).await;
     let cookie = login(&t, "a", "password1").await.cookie();
     let post = |extra: Option<(&'static str, &'static str)>| {
-        let mut b = request(Method::POST, "/api/protected", REMOTE).header(header::COOKIE, &cookie);
+        let mut b = request(Method::POST, "/api/notes", REMOTE).header(header::COOKIE, &cookie);
         if let Some((k, v)) = extra {
             b = b.header(k, v);
         }
@@ -187,7 +187,7 @@ async fn cross_site_post_with_a_session_cookie_is_refused() {
     let get = send(
         &t.app,
         empty(
-            request(Method::GET, "/api/protected", REMOTE)
+            request(Method::GET, "/api/notes", REMOTE)
                 .header(header::COOKIE, &cookie)
                 .header(header::ORIGIN, "https://evil.example"),
         ),
@@ -213,7 +213,7 @@ async fn configured_public_origin_is_accepted_when_a_proxy_rewrites_host() {
     create_user(&t, "a", "password1", Role::Member).await;
     let cookie = login(&t, "a", "password1").await.cookie();
     let req = empty(
-        request_to(Method::POST, "/api/protected", REMOTE, "127.0.0.1:8080")
+        request_to(Method::POST, "/api/notes", REMOTE, "127.0.0.1:8080")
             .header(header::COOKIE, &cookie)
             .header(header::ORIGIN, "https://overlord.example.org"),
     );
@@ -223,7 +223,7 @@ async fn configured_public_origin_is_accepted_when_a_proxy_rewrites_host() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let t = app();
-    for path in ["/api/auth/setup", "/api/protected"] {
+    for path in ["/api/auth/setup", "/api/notes"] {
         let a = send(&t.app, empty(request(Method::GET, path, REMOTE))).await;
         let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().expect("ascii");
         assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"));
@@ -256,4 +256,25 @@ async fn concurrent_guesses_cannot_overrun_the_limit() {
         }
     }
     assert_eq!(unauthorized, 3, "only max_failures guesses may reach the password check");
+}
+
+/// Issue 13 item 9: with a `Host` that has no port, the origin's scheme still has to be
+/// the one the request arrived by (plain http here): `https://overlord.test` is another
+/// origin than `http://overlord.test`, though host and default ports would "match".
+#[tokio::test]
+async fn origin_scheme_must_match_when_the_host_has_no_port() {
+    let t = app();
+    create_user(&t, "a", "password1", Role::Member).await;
+    let cookie = login(&t, "a", "password1").await.cookie();
+    let post = |origin: &'static str| {
+        empty(
+            request_to(Method::POST, "/api/notes", REMOTE, "overlord.test")
+                .header(header::COOKIE, &cookie)
+                .header(header::ORIGIN, origin),
+        )
+    };
+    assert_eq!(send(&t.app, post("https://overlord.test")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&t.app, post("https://overlord.test:80")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&t.app, post("http://overlord.test")).await.status, StatusCode::OK);
+    assert_eq!(send(&t.app, post("http://overlord.test:80")).await.status, StatusCode::OK);
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn request_without_cookie_is_401_everywhere_protected() {
     let t = app();
-    for path in ["/api/protected", "/api/auth/me", "/ws/live", "/api/admin/users"] {
+    for path in ["/api/notes", "/api/auth/me", "/ws/live", "/api/admin/users"] {
         let a = send(&t.app, empty(request(Method::GET, path, REMOTE))).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(a.error_code(), "unauthorized", "{path}");
@@ -38,7 +38,7 @@ async fn login_sets_a_hardened_cookie_that_opens_protected_routes() {
     let me = get_with_cookie(&t, "/api/auth/me", &a.cookie()).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body, json!({"username": "Mossy Tank", "role": "member", "via": "session"}));
-    let p = get_with_cookie(&t, "/api/protected", &a.cookie()).await;
+    let p = get_with_cookie(&t, "/api/notes", &a.cookie()).await;
     assert_eq!(p.status, StatusCode::OK);
     assert_eq!(p.body["username"], "Mossy Tank");
     let ws = get_with_cookie(&t, "/ws/live", &a.cookie()).await;
@@ -54,7 +54,7 @@ async fn tampered_cookie_is_401() {
     let flipped = if last == '0' { '1' } else { '0' };
     let tampered = format!("{}{flipped}", &cookie[..cookie.len() - 1]);
     for bad in [tampered.as_str(), "overlord_session=", "overlord_session=zz", "overlord_session=../../etc"] {
-        let a = get_with_cookie(&t, "/api/protected", bad).await;
+        let a = get_with_cookie(&t, "/api/notes", bad).await;
         assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{bad}");
     }
 }
@@ -64,9 +64,9 @@ async fn expired_cookie_is_401() {
     let t = app_with(AuthConfig { session_ttl: Duration::from_secs(1), ..fast_config() });
     create_user(&t, "a", "password1", Role::Member).await;
     let cookie = login(&t, "a", "password1").await.cookie();
-    assert_eq!(get_with_cookie(&t, "/api/protected", &cookie).await.status, StatusCode::OK);
+    assert_eq!(get_with_cookie(&t, "/api/notes", &cookie).await.status, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let a = get_with_cookie(&t, "/api/protected", &cookie).await;
+    let a = get_with_cookie(&t, "/api/notes", &cookie).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert_eq!(t.auth.purge_expired_sessions().await.expect("purge"), 1);
 }
@@ -79,7 +79,7 @@ async fn used_session_slides_its_expiry_and_resends_the_cookie() {
     // Keep using it past its original lifetime: every use after a tenth of the TTL extends it.
     for _ in 0..6 {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let a = get_with_cookie(&t, "/api/protected", &cookie).await;
+        let a = get_with_cookie(&t, "/api/notes", &cookie).await;
         assert_eq!(a.status, StatusCode::OK);
         let set = a.headers.get(header::SET_COOKIE).expect("refreshed cookie");
         let set = set.to_str().expect("ascii");
@@ -100,7 +100,7 @@ async fn logout_revokes_the_session() {
     let a = send(&t.app, req).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     assert!(a.headers[header::SET_COOKIE].to_str().expect("ascii").contains("Max-Age=0"));
-    assert_eq!(get_with_cookie(&t, "/api/protected", &cookie).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(get_with_cookie(&t, "/api/notes", &cookie).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -118,8 +118,8 @@ async fn password_change_by_admin_revokes_that_users_sessions_only() {
     );
     let a = send(&t.app, req).await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    assert_eq!(get_with_cookie(&t, "/api/protected", &pleb).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(get_with_cookie(&t, "/api/protected", &boss).await.status, StatusCode::OK);
+    assert_eq!(get_with_cookie(&t, "/api/notes", &pleb).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(get_with_cookie(&t, "/api/notes", &boss).await.status, StatusCode::OK);
     assert_eq!(login(&t, "pleb", "password2").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(login(&t, "pleb", "new password").await.status, StatusCode::OK);
 }
@@ -132,7 +132,7 @@ async fn cli_password_change_revokes_sessions() {
     let hashing = overlord::auth::PasswordHashing::insecure_fast_for_tests();
     let revoked = cli::user_passwd_with_password(&t.db, &hashing, "a", "password9").expect("passwd");
     assert_eq!(revoked, 1);
-    assert_eq!(get_with_cookie(&t, "/api/protected", &cookie).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(get_with_cookie(&t, "/api/notes", &cookie).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(store::session_count(&t.db, "a").expect("count"), 0);
 }
 

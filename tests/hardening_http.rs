@@ -42,6 +42,54 @@ async fn a_path_with_a_broken_escape_before_a_multibyte_character_is_a_404_not_a
     server.stop().await;
 }
 
+/// The status line and the body of a raw exchange.
+fn status_and_body(answer: &str) -> (u16, &str) {
+    let status = answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, body)
+}
+
+/// Broken escapes next to multi-byte characters, sent raw, on paths that do reach the
+/// decoders: the asset handler (a file path, and a dashboard route that gets the app
+/// shell) and axum's path extractors on the API. Each answers cleanly — a 4xx JSON error
+/// (or the app shell for a dashboard route) — nothing panics, and the server lives on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_broken_escapes_reaching_the_decoders_answer_cleanly() {
+    let mut server = TestServer::start().await;
+    let addr = addr_of(&server);
+    let app = server.running.as_ref().unwrap().app.clone();
+    let json_4xx: &[&[u8]] = &[
+        b"/assets/%a\xc3\xa9x.js",
+        b"/%a\xc3\xa9x.png",
+        b"/assets/%C3%28%a\xc3\xa9.css",
+        b"/api/characters/%a\xc3\xa9x/trail",
+        b"/api/characters/%ff%a\xc3\xa9/series",
+        b"/api/items/%a\xc3\xa9x/12",
+        b"/api/items/Mossy/%a\xc3\xa9x",
+        b"/api/suitbuilder/jobs/%a\xc3\xa9x",
+    ];
+    for path in json_4xx {
+        let mut req = b"GET ".to_vec();
+        req.extend_from_slice(path);
+        req.extend_from_slice(b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let answer = raw_exchange(&addr, &req).await;
+        let (status, body) = status_and_body(&answer);
+        let shown = String::from_utf8_lossy(path);
+        assert!((400..500).contains(&status), "{shown}: {answer:?}");
+        let v: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("{shown}: not JSON: {answer:?}"));
+        assert!(v["error"]["code"].is_string(), "{shown}: {v}");
+    }
+    // A dashboard route: the decoder runs, then the app shell answers.
+    let answer =
+        raw_exchange(&addr, b"GET /characters/%a\xc3\xa9x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+    let (status, _) = status_and_body(&answer);
+    assert!(status == 200 || (400..500).contains(&status), "{answer:?}");
+    assert_eq!(app.metrics.guard.http_panics.load(Ordering::Relaxed), 0, "a decoder panicked");
+    assert_eq!(server.get("/healthz").await.0, 200);
+    server.stop().await;
+}
+
 async fn boom() -> &'static str {
     if std::hint::black_box(true) {
         panic!("deliberate test panic");

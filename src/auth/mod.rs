@@ -22,7 +22,7 @@ pub mod tokens;
 pub use crate::clock::now_ms;
 use std::time::Duration;
 
-pub use access::{PublicPage, PublicView, viewer_may};
+pub use access::{Access, PublicPage, PublicView};
 pub use client::{ClientIdentity, ForwardingHeaders, IpCidr, client_identity, origin_matches_authority};
 pub use limiter::{LoginLimiter, RetryAfter};
 pub use password::PasswordHashing;

@@ -10,21 +10,22 @@
 //! Wiring (the lead's `serve`), outermost first:
 //! ```text
 //! Router::new()
-//!     .merge(http::auth::router())                      // open + self-authenticating
-//!     .merge(protected.route_layer(from_fn_with_state(auth.clone(), require_session)))
+//!     .merge(http::auth::router())                      // login/setup open, the rest by Caller
+//!     .merge(protected)
+//!     .route_layer(from_fn_with_state(auth.clone(), enforce_access)) // auth::access::ROUTES
 //!     .layer(from_fn_with_state(auth.clone(), csrf_guard)) // every route, /ws/live too
 //!     .layer(from_fn(security_headers))
 //!     .with_state(app_state)
 //! // served with into_make_service_with_connect_info::<SocketAddr>()
 //! ```
-//! The handlers here authenticate through the [`Caller`] extractor themselves, so they
-//! are safe whether or not `require_session` is layered over them — but do not layer it
-//! over this router: login and setup must stay reachable without a session.
+//! The handlers here also authenticate through the [`Caller`] extractor themselves, so they
+//! stay safe if a router is built without `enforce_access`; login and setup are `Open` in
+//! the access table and stay reachable without a session.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, Path, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRef, FromRequestParts, MatchedPath, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
@@ -35,6 +36,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::auth::access::{self, Access, Decision, Who};
 use crate::auth::{
     AuthConfig, AuthError, AuthService, ClientIdentity, ForwardingHeaders, LOOPBACK_USERNAME, NewSession, Role,
     UserInfo, now_ms,
@@ -101,7 +103,7 @@ pub const PUBLIC_USERNAME: &str = "(public)";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminCaller(pub Caller);
 
-/// The caller set by [`require_session`], or — when that middleware is not in front of
+/// The caller set by [`enforce_access`], or — when that middleware is not in front of
 /// the route — authenticated here. 401 without a valid session or loopback trust.
 impl<S> FromRequestParts<S> for Caller
 where
@@ -145,31 +147,53 @@ where
     }
 }
 
-/// Middleware for every protected route (the API, `/ws/live`): authenticates by cookie or
-/// the loopback rule, puts [`Caller`] and [`ClientIdentity`] into the request extensions,
-/// answers 401 otherwise, and re-sends the cookie when its sliding expiry moved.
-pub async fn require_session(State(auth): State<AuthService>, mut req: Request, next: Next) -> Response {
+/// Middleware over every route of the router (as a `route_layer`, so the dashboard's
+/// fallback is untouched): looks the matched route up in `auth::access::ROUTES`,
+/// authenticates by bearer token, cookie or the loopback rule, applies the route's class
+/// (`auth::access::decide`), and puts [`Caller`] and [`ClientIdentity`] into the request
+/// extensions. 401 without a credential (unless the public view opens the route), 403 for
+/// a caller the class refuses, 500 for a route missing from the table (fail closed: a test
+/// keeps the table complete). Re-sends the cookie when its sliding expiry moved.
+pub async fn enforce_access(State(auth): State<AuthService>, mut req: Request, next: Next) -> Response {
+    let template = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_default();
+    let method = req.method().as_str().to_string();
+    let Some(route) = access::route(&method, &template) else {
+        if access::ROUTES.iter().any(|r| r.path == template) {
+            let message = format!("{method} is not allowed on {template}");
+            let body = json!({"error": {"code": "method_not_allowed", "message": message}});
+            return (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response();
+        }
+        tracing::error!(route = %template, method = %method, "route missing from auth::access::ROUTES; refused");
+        return ApiError::Internal("this route has no access rule".into()).into_response();
+    };
+    if route.access == Access::Open {
+        return next.run(req).await;
+    }
     let identity = identity_of(req.headers(), req.extensions(), auth.config());
     let found = match authenticate(&auth, req.headers(), &identity).await {
-        Ok(Some(found)) => found,
-        // No credential at all: the public view may still open this read.
-        Ok(None)
-            if bearer_token(req.headers()).is_none()
-                && auth.public_view().allows(req.method().as_str(), req.uri().path()) =>
-        {
-            Authenticated {
-                caller: Caller { username: PUBLIC_USERNAME.to_string(), role: Role::Viewer, via: AuthVia::Public },
-                token: None,
-                refreshed_cookie: None,
-            }
-        }
-        Ok(None) => return ApiError::unauthorized().into_response(),
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    if !found.caller.role.can_write() && !crate::auth::viewer_may(req.method().as_str(), req.uri().path()) {
-        return ApiError::Forbidden("read-only: a viewer (or a read token) cannot change anything".into())
-            .into_response();
-    }
+    let who = match &found {
+        // A wrong bearer token is never downgraded to the public view.
+        None if bearer_token(req.headers()).is_some() => return ApiError::unauthorized().into_response(),
+        None => Who::Anonymous,
+        Some(f) if f.caller.via == AuthVia::Token => Who::Token(f.caller.role),
+        Some(f) => Who::Person(f.caller.role),
+    };
+    let found = match access::decide(route, who, auth.public_view()) {
+        Decision::Allow => found,
+        Decision::AllowPublic => Some(Authenticated {
+            caller: Caller { username: PUBLIC_USERNAME.to_string(), role: Role::Viewer, via: AuthVia::Public },
+            token: None,
+            refreshed_cookie: None,
+        }),
+        Decision::Unauthenticated => return ApiError::unauthorized().into_response(),
+        Decision::Forbidden(why) => return ApiError::Forbidden(why.into()).into_response(),
+    };
+    let Some(found) = found else {
+        return ApiError::unauthorized().into_response();
+    };
     req.extensions_mut().insert(found.caller);
     req.extensions_mut().insert(identity);
     if let Some(token) = found.token {

@@ -8,6 +8,8 @@ pub mod attention;
 pub mod auth;
 pub mod backups;
 pub mod characters;
+#[cfg(debug_assertions)]
+pub mod debug;
 pub mod error;
 pub mod gains;
 pub mod game_metrics;
@@ -114,15 +116,22 @@ pub fn router(app: AppState) -> Router {
         .merge(attention::router())
         .merge(tokens::router())
         .merge(backups::router())
-        .merge(game_metrics::router())
-        .route_layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::require_session));
-    Router::new()
+        .merge(game_metrics::router());
+    let routes = Router::new()
         .merge(service::open_router())
         .merge(public::open_router())
         .merge(plugin_ws::router())
         .merge(auth::router())
         .merge(legacy::router())
         .merge(protected)
+        // Every route is classified in `auth::access::ROUTES`; the fallback (dashboard) is not a route.
+        .route_layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::enforce_access));
+    #[cfg(debug_assertions)]
+    let routes = match debug::router() {
+        Some(debug) => routes.merge(debug),
+        None => routes,
+    };
+    routes
         .fallback(legacy::fallback)
         .layer(axum::middleware::from_fn_with_state(app.clone(), map_image_csp))
         .layer(axum::middleware::from_fn_with_state(app.auth.clone(), auth::csrf_guard))

@@ -165,9 +165,14 @@ impl Importer {
             dry_run.then(|| std::env::temp_dir().join(format!("overlord-import-dry-run-{}", std::process::id())));
         let state = match &dry_dir {
             None => crate::server::open_state_db(data_dir).map_err(|e| {
-                ImportError::Usage(format!(
-                    "{e}: stop the server first (the import works offline, like `overlord user`)"
-                ))
+                let e = e.to_string();
+                if e.contains("is in use") {
+                    ImportError::Usage(format!(
+                        "{e}: stop the server first (the import works offline, like `overlord user`)"
+                    ))
+                } else {
+                    ImportError::Usage(e)
+                }
             })?,
             Some(tmp) => dry_run_state(data_dir, tmp)?,
         };

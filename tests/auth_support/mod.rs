@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use overlord::auth::{AuthConfig, AuthService, ClientIdentity, PasswordHashing, Role};
-use overlord::http::auth::{Caller, csrf_guard, require_session, router as auth_router, security_headers};
+use overlord::http::auth::{Caller, csrf_guard, enforce_access, router as auth_router, security_headers};
 use redb::Database;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -54,13 +54,15 @@ pub fn app_with(cfg: AuthConfig) -> TestApp {
     let db = Arc::new(Database::create(dir.path().join("state.redb")).expect("state.redb"));
     let auth = AuthService::new(db.clone(), cfg).expect("auth service");
     let protected = Router::new()
-        .route("/api/protected", get(whoami).post(|caller: Caller| async move { caller.username }))
+        .route("/api/notes", get(whoami).post(|caller: Caller| async move { caller.username }))
         // Stand-in for the WebSocket route: the middleware is what is under test.
-        .route("/ws/live", get(|| async { "live" }))
-        .route_layer(from_fn_with_state(auth.clone(), require_session));
+        .route("/ws/live", get(|| async { "live" }));
+    // As `serve` wires it: the access rule over every route (stand-ins use real templates
+    // of `auth::access::ROUTES`, so they get the real rule).
     let app = Router::new()
         .merge(auth_router())
         .merge(protected)
+        .route_layer(from_fn_with_state(auth.clone(), enforce_access))
         .layer(from_fn_with_state(auth.clone(), csrf_guard))
         .layer(from_fn(security_headers))
         .with_state(AppState { auth: auth.clone() });
