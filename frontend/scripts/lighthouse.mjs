@@ -21,7 +21,7 @@
 // before measuring; 20), FORM_FACTORS (default desktop,mobile). Also prints the table as
 // Markdown, for README's measurements.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -48,8 +48,12 @@ function lighthouseBin() {
   return bin
 }
 
-function runLighthouse(bin, url, formFactor) {
-  const out = join(tmpdir(), `overlord-lh-${process.pid}-${Date.now()}.json`)
+/** Where each page's full JSON report is kept, to see which elements fail an audit. */
+const REPORTS = process.env.LH_REPORTS ?? join(tmpdir(), 'overlord-lighthouse-reports')
+
+function runLighthouse(bin, url, formFactor, name) {
+  mkdirSync(REPORTS, { recursive: true })
+  const out = join(REPORTS, `${name}-${formFactor}.json`)
   const args = [
     url,
     '--quiet',
@@ -61,7 +65,6 @@ function runLighthouse(bin, url, formFactor) {
   if (formFactor === 'desktop') args.push('--preset=desktop')
   execFileSync(bin, args, { env: { ...process.env, CHROME_PATH: CHROMIUM }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 })
   const report = JSON.parse(readFileSync(out, 'utf8'))
-  rmSync(out, { force: true })
   const score = (id) => Math.round((report.categories[id]?.score ?? 0) * 100)
   const failing = Object.values(report.audits)
     .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary')
@@ -79,12 +82,12 @@ try {
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000))
   const live = await (await fetch(`${base}/api/live`)).json()
   const first = live.characters?.[0]?.character_name ?? 'nobody'
-  console.log(`lighthouse ${LIGHTHOUSE_VERSION}, ${CHROMIUM}, overlord ${BIN}`)
+  console.log(`lighthouse ${LIGHTHOUSE_VERSION}, ${CHROMIUM}, overlord ${BIN}; reports in ${REPORTS}`)
   console.log('page'.padEnd(28) + 'form     perf  a11y  best  failing audits')
   for (const path of PAGES) {
     const p = path.replace('{first}', encodeURIComponent(first))
     for (const ff of FORM_FACTORS) {
-      const r = runLighthouse(bin, `${base}${p}`, ff)
+      const r = runLighthouse(bin, `${base}${p}`, ff, path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home')
       worst = Math.min(worst, r.performance, r.accessibility, r.bestPractices)
       rows.push({ path, ff, ...r })
       console.log(`${path.padEnd(28)}${ff.padEnd(9)}${String(r.performance).padStart(4)}  ${String(r.accessibility).padStart(4)}  ${String(r.bestPractices).padStart(4)}  ${r.failing.join(', ')}`)

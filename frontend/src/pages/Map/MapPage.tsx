@@ -230,7 +230,7 @@ export default function MapPage() {
               <li key={m.id} className={m.dim ? 'dim' : undefined}>
                 <span className="swatch" style={{ background: m.color }} aria-hidden="true" />
                 <Link to={characterPath(m.name)}>{m.name}</Link>
-                <button type="button" className="link-btn small" onClick={() => setFocus({ ew: m.ew, ns: m.ns, scale: 30 })} aria-label={`Centre map on ${m.name}`}>
+                <button type="button" className="link-btn small" onClick={() => setFocus({ ew: m.ew, ns: m.ns, scale: 30 })} aria-label={`${formatCoords(m)}: centre the map on ${m.name}`}>
                   {formatCoords(m)}
                 </button>
                 {m.note && <span className="muted small">{m.note}</span>}
