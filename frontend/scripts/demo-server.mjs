@@ -31,9 +31,16 @@ export function startDemoServer(bin) {
     proc.stderr.on('data', on)
     proc.on('exit', (code) => rej(new Error(`the server exited (${code})`)))
   })
-  const stop = () => {
-    proc.kill('SIGTERM')
-    rmSync(dataDir, { recursive: true, force: true })
+  // Waits for the server to exit before removing its data directory (it writes until then).
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once('exit', r))
+      proc.kill('SIGTERM')
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(t)
+    }
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 })
   }
   return { url, stop }
 }

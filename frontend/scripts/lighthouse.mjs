@@ -87,14 +87,21 @@ try {
   for (const path of PAGES) {
     const p = path.replace('{first}', encodeURIComponent(first))
     for (const ff of FORM_FACTORS) {
-      const r = runLighthouse(bin, `${base}${p}`, ff, path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home')
+      let r
+      try {
+        r = runLighthouse(bin, `${base}${p}`, ff, path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home')
+      } catch (e) {
+        // One failed run (a Lighthouse timeout) is a zero for that page, not the end of the table.
+        console.error(`${path} ${ff}: lighthouse failed: ${String(e?.message ?? e).split('\n')[0]}`)
+        r = { performance: 0, accessibility: 0, bestPractices: 0, failing: ['lighthouse-failed'] }
+      }
       worst = Math.min(worst, r.performance, r.accessibility, r.bestPractices)
       rows.push({ path, ff, ...r })
       console.log(`${path.padEnd(28)}${ff.padEnd(9)}${String(r.performance).padStart(4)}  ${String(r.accessibility).padStart(4)}  ${String(r.bestPractices).padStart(4)}  ${r.failing.join(', ')}`)
     }
   }
 } finally {
-  server.stop()
+  await server.stop()
 }
 console.log('\n| page | form factor | performance | accessibility | best practices |\n|---|---|---:|---:|---:|')
 for (const r of rows) console.log(`| \`${r.path}\` | ${r.ff} | ${r.performance} | ${r.accessibility} | ${r.bestPractices} |`)

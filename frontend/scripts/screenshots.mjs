@@ -70,7 +70,7 @@ try {
   }
 } finally {
   await browser.close()
-  server.stop()
+  await server.stop()
 }
 console.log(`${problems} problem(s) seen`)
 process.exit(problems > 0 ? 1 : 0)
