@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import WebSocket from 'ws'
+import { dashboardPages } from '../scripts/pages.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ARTIFACTS = join(here, 'artifacts')
@@ -230,6 +231,35 @@ async function markerPositions() {
   )
 }
 
+/**
+ * On a character page: the Session card and the Combat tab show the same session figures,
+ * and the Lifetime card and the character sheet the same lifetime deaths (lib/figures.ts).
+ * Live figures tick, so the two are read together until one read agrees.
+ */
+async function checkOneDefinitionPerFigure() {
+  const names = ['kills', 'session-time', 'kills-per-hour', 'xp-per-hour', 'deaths']
+  await page.click('#tab-combat')
+  await page.waitForSelector('[data-testid=combat-session]', { timeout: UI_TIMEOUT_MS })
+  let last = ''
+  await eventually('the Session card and the Combat tab to agree', async () => {
+    const read = await page.evaluate((ns) => {
+      const of = (root) => Object.fromEntries(ns.map((n) => [n, document.querySelector(`${root} [data-figure=${n}]`)?.textContent ?? 'missing']))
+      return { card: of('[data-testid=session-card]'), tab: of('[data-testid=combat-session]') }
+    }, names)
+    last = JSON.stringify(read)
+    return names.every((n) => read.card[n] !== 'missing' && read.card[n] === read.tab[n])
+  }, 10_000, 200).catch((e) => {
+    throw new Error(`${e.message}: ${last}`)
+  })
+  await page.click('#tab-sheet')
+  const sheet = await page.$('[data-testid=sheet-deaths]')
+  const life = await page.$('[data-testid=lifetime-deaths]')
+  if (sheet && life) {
+    const [a, b] = [await sheet.textContent(), await life.textContent()]
+    if (a !== b) throw new Error(`lifetime deaths: sheet says ${a}, Lifetime card says ${b}`)
+  }
+}
+
 let firstCharacter = null
 let itemOwner = null
 
@@ -432,6 +462,7 @@ async function run() {
       await eventually('the hover readout', async () => /·/.test((await page.textContent("figure.chart:has(.u-over) [data-testid=chart-readout]")) ?? ''))
       // One definition of lifetime deaths: no second, contradicting "Deaths (life)".
       if ((await page.$$('dt:text-is("Deaths (life)")')).length > 0) throw new Error('"Deaths (life)" is still shown beside the Lifetime card')
+      await checkOneDefinitionPerFigure()
       await page.getByRole('radio', { name: '1h' }).click()
       let reloads = 0
       await eventually(
@@ -527,6 +558,10 @@ async function run() {
       // The score part says it counts wanted spells only, so "0" beside a spell list is explained.
       await page.waitForSelector('[data-testid=suit] dt:text-is("Wanted spells")', { timeout: UI_TIMEOUT_MS })
       if ((await page.$$('[data-testid=suit] dt:text-is("Spells")')).length > 0) throw new Error('the ambiguous "Spells" score label is back')
+      // The count beside the spell score names exactly the spells marked as scoring in the list.
+      const counted = Number(await page.getAttribute('[data-testid=suit] >> nth=0 >> [data-testid=spell-score-count]', 'data-count'))
+      const marked = (await page.$$('[data-testid=suit] >> nth=0 >> [data-scoring=yes]')).length
+      if (counted !== marked) throw new Error(`the spell score counts ${counted} spells but the list marks ${marked}`)
       await shot('suits')
     })
 
@@ -637,6 +672,17 @@ async function run() {
         const text = (await page.textContent('main')) ?? ''
         return rows > 0 || /Nobody gained any xp/.test(text)
       })
+      // Levels: a column on every view, and a view of its own ranked by levels gained.
+      if ((await page.$$('[data-testid=gains-table] th:text-is("Levels")')).length !== 1) throw new Error('no Levels column in the gains table')
+      await page.getByRole('radio', { name: 'Levels' }).click()
+      await eventually('the levels view', async () => {
+        const text = (await page.textContent('main')) ?? ''
+        if (/Nobody gained any levels/.test(text)) return true
+        const cells = await page.$$eval('[data-testid=gains-table] tbody td[data-metric=level]', (els) => els.map((e) => e.textContent ?? ''))
+        return cells.length > 0 && cells.every((c) => /^\+\d+( \(lvl \d+\))?$/.test(c))
+      })
+      const levels = await page.evaluate(async () => (await fetch('/api/leaderboard/gains?metric=level&period=day')).json())
+      if (levels.metric !== 'level' || !Array.isArray(levels.rows) || levels.rows.some((r) => !(r.levels > 0))) throw new Error(`level gains answered ${JSON.stringify(levels).slice(0, 200)}`)
       // Kills gained today are in this week's gains too.
       await page.getByRole('radio', { name: 'Kills' }).click()
       await page.getByRole('radio', { name: 'Week' }).click()
@@ -828,22 +874,8 @@ async function run() {
 
     await test('screenshots of every page at 1440×900 and 390×844', async () => {
       // Signed in as the admin again (the member test signed out).
-      const pages = [
-        ['overview', '/'],
-        ['map', '/map'],
-        ['characters', '/characters'],
-        ['character', `/characters/${encodeURIComponent(firstCharacter ?? TESTER)}`],
-        ['rares', '/rares'],
-        ['portals', '/portals'],
-        ['spawns', '/spawns'],
-        ['leaderboards', '/leaderboards'],
-        ['chat', '/chat'],
-        ['notes', '/notes'],
-        ['items', '/items'],
-        ['suits', '/suits'],
-        ['users', '/users'],
-        ['login', '/login'],
-      ]
+      // Every route of routes.ts and the replay view (scripts/pages.mjs), so none is forgotten.
+      const pages = dashboardPages().map((p) => [p.name, p.path.replace('{first}', encodeURIComponent(firstCharacter ?? TESTER))])
       for (const [w, h, tag] of [
         [1440, 900, 'desktop'],
         [390, 844, 'mobile'],

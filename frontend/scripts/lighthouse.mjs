@@ -12,24 +12,31 @@
 // script installs the pinned version into LIGHTHOUSE_DIR (default ~/.cache/overlord-lighthouse)
 // on first use with `npm install`.
 //
+// Pages: every route of src/lib/routes.ts plus the map's replay view (scripts/pages.mjs), so
+// the list cannot drift from the router.
+//
 // Environment: OVERLORD_BIN (default ../target/x86_64-unknown-linux-gnu/release/overlord, then
 // ../target/release/overlord), CHROMIUM (default /usr/bin/chromium), PAGES (comma list of
-// paths), MIN_SCORE, LIGHTHOUSE_DIR, WARMUP_S (seconds of demo data before measuring; 20).
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// paths instead of every page), MIN_SCORE, LIGHTHOUSE_DIR, WARMUP_S (seconds of demo data
+// before measuring; 20), FORM_FACTORS (default desktop,mobile). Also prints the table as
+// Markdown, for README's measurements.
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { serverBinary, startDemoServer } from './demo-server.mjs'
+import { dashboardPages } from './pages.mjs'
 
 const LIGHTHOUSE_VERSION = '13.5.0'
 const here = dirname(fileURLToPath(import.meta.url))
-const candidates = [process.env.OVERLORD_BIN, join(here, '../../target/x86_64-unknown-linux-gnu/release/overlord'), join(here, '../../target/release/overlord')].filter(Boolean)
-const BIN = resolve(candidates.find((p) => existsSync(p)) ?? candidates[0])
+const BIN = serverBinary([join(here, '../../target/x86_64-unknown-linux-gnu/release/overlord'), join(here, '../../target/release/overlord')])
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const MIN_SCORE = Number(process.env.MIN_SCORE ?? 95)
 const WARMUP_S = Number(process.env.WARMUP_S ?? 20)
 const LH_DIR = process.env.LIGHTHOUSE_DIR ?? join(homedir(), '.cache', 'overlord-lighthouse')
-const PAGES = (process.env.PAGES ?? '/,/map,/characters,/characters/{first},/rares,/portals,/spawns,/leaderboards,/chat,/notes,/items,/suits,/users,/login').split(',')
+const PAGES = process.env.PAGES ? process.env.PAGES.split(',') : dashboardPages().map((p) => p.path)
+const FORM_FACTORS = (process.env.FORM_FACTORS ?? 'desktop,mobile').split(',')
 
 function lighthouseBin() {
   const bin = join(LH_DIR, 'node_modules', '.bin', 'lighthouse')
@@ -41,34 +48,12 @@ function lighthouseBin() {
   return bin
 }
 
-function startServer() {
-  if (!existsSync(BIN)) throw new Error(`no server binary at ${BIN}; build it or set OVERLORD_BIN`)
-  const dataDir = mkdtempSync(join(tmpdir(), 'overlord-lh-data-'))
-  const proc = spawn(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const url = new Promise((res, rej) => {
-    let buf = ''
-    const timer = setTimeout(() => rej(new Error('the server did not start within 60 s')), 60_000)
-    const on = (d) => {
-      buf += d.toString()
-      const m = /overlord listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(buf)
-      if (m) {
-        clearTimeout(timer)
-        res(m[1])
-      }
-    }
-    proc.stdout.on('data', on)
-    proc.stderr.on('data', on)
-    proc.on('exit', (code) => rej(new Error(`the server exited (${code})`)))
-  })
-  const stop = () => {
-    proc.kill('SIGTERM')
-    rmSync(dataDir, { recursive: true, force: true })
-  }
-  return { url, stop }
-}
+/** Where each page's full JSON report is kept, to see which elements fail an audit. */
+const REPORTS = process.env.LH_REPORTS ?? join(tmpdir(), 'overlord-lighthouse-reports')
 
-function runLighthouse(bin, url, formFactor) {
-  const out = join(tmpdir(), `overlord-lh-${process.pid}-${Date.now()}.json`)
+function runLighthouse(bin, url, formFactor, name) {
+  mkdirSync(REPORTS, { recursive: true })
+  const out = join(REPORTS, `${name}-${formFactor}.json`)
   const args = [
     url,
     '--quiet',
@@ -80,7 +65,6 @@ function runLighthouse(bin, url, formFactor) {
   if (formFactor === 'desktop') args.push('--preset=desktop')
   execFileSync(bin, args, { env: { ...process.env, CHROME_PATH: CHROMIUM }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 180_000 })
   const report = JSON.parse(readFileSync(out, 'utf8'))
-  rmSync(out, { force: true })
   const score = (id) => Math.round((report.categories[id]?.score ?? 0) * 100)
   const failing = Object.values(report.audits)
     .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary')
@@ -89,26 +73,37 @@ function runLighthouse(bin, url, formFactor) {
 }
 
 const bin = lighthouseBin()
-const server = startServer()
+const server = startDemoServer(BIN)
 let worst = 100
+const rows = []
 try {
   const base = await server.url
   console.error(`server ${base}; letting the demo store ${WARMUP_S} s of data …`)
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000))
   const live = await (await fetch(`${base}/api/live`)).json()
   const first = live.characters?.[0]?.character_name ?? 'nobody'
-  console.log(`lighthouse ${LIGHTHOUSE_VERSION}, ${CHROMIUM}, overlord ${BIN}`)
+  console.log(`lighthouse ${LIGHTHOUSE_VERSION}, ${CHROMIUM}, overlord ${BIN}; reports in ${REPORTS}`)
   console.log('page'.padEnd(28) + 'form     perf  a11y  best  failing audits')
   for (const path of PAGES) {
     const p = path.replace('{first}', encodeURIComponent(first))
-    for (const ff of ['desktop', 'mobile']) {
-      const r = runLighthouse(bin, `${base}${p}`, ff)
+    for (const ff of FORM_FACTORS) {
+      let r
+      try {
+        r = runLighthouse(bin, `${base}${p}`, ff, path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home')
+      } catch (e) {
+        // One failed run (a Lighthouse timeout) is a zero for that page, not the end of the table.
+        console.error(`${path} ${ff}: lighthouse failed: ${String(e?.message ?? e).split('\n')[0]}`)
+        r = { performance: 0, accessibility: 0, bestPractices: 0, failing: ['lighthouse-failed'] }
+      }
       worst = Math.min(worst, r.performance, r.accessibility, r.bestPractices)
+      rows.push({ path, ff, ...r })
       console.log(`${path.padEnd(28)}${ff.padEnd(9)}${String(r.performance).padStart(4)}  ${String(r.accessibility).padStart(4)}  ${String(r.bestPractices).padStart(4)}  ${r.failing.join(', ')}`)
     }
   }
 } finally {
-  server.stop()
+  await server.stop()
 }
+console.log('\n| page | form factor | performance | accessibility | best practices |\n|---|---|---:|---:|---:|')
+for (const r of rows) console.log(`| \`${r.path}\` | ${r.ff} | ${r.performance} | ${r.accessibility} | ${r.bestPractices} |`)
 console.log(`lowest score: ${worst} (minimum ${MIN_SCORE})`)
 process.exit(worst >= MIN_SCORE ? 0 : 1)

@@ -26,7 +26,9 @@ async fn gains_table(State(app): State<AppState>, Query(q): Query<GainsQuery>) -
     let metric_name = q.metric.as_deref().unwrap_or("kills");
     let period_name = q.period.as_deref().unwrap_or("day");
     let metric = Metric::parse(metric_name).ok_or_else(|| {
-        ApiError::BadRequest(format!("parameter 'metric': '{metric_name}' is not one of kills, xp, rares, deaths"))
+        ApiError::BadRequest(format!(
+            "parameter 'metric': '{metric_name}' is not one of kills, xp, level, rares, deaths"
+        ))
     })?;
     let period = Period::parse(period_name).ok_or_else(|| {
         ApiError::BadRequest(format!("parameter 'period': '{period_name}' is not one of day, week, month"))
@@ -43,7 +45,7 @@ async fn gains_table(State(app): State<AppState>, Query(q): Query<GainsQuery>) -
         .map(|r| {
             let name = app.characters.get(r.character_id).map(|c| c.name).unwrap_or_default();
             json!({"character_name": name, "rank": r.rank, "previous_rank": r.previous_rank, "rank_change": r.rank_change,
-                   "kills": r.kills, "xp": r.xp, "rares": r.rares, "deaths": r.deaths, "online_s": r.online_s})
+                   "kills": r.kills, "xp": r.xp, "levels": r.levels, "level": r.level, "rares": r.rares, "deaths": r.deaths, "online_s": r.online_s})
         })
         .collect();
     Ok(Json(

@@ -1,9 +1,15 @@
 //! Leaderboard gains (Wise Old Man style): per character, what they gained in a period —
-//! kills, XP, rares, deaths — their rank by one metric, and how that rank moved against the
-//! previous period of the same length.
+//! kills, XP, levels, rares, deaths — their rank by one metric, and how that rank moved
+//! against the previous period of the same length.
 //!
-//! Owns the one definition of a period's gain (the sum of the hourly rollups overlapping
-//! it, the same figures the plain leaderboard ranks) and of rank change. Never does HTTP.
+//! Owns the one definition of a period's gain and of rank change. Counters (kills, XP,
+//! rares, deaths, time online) are the sum of the hourly rollups overlapping the period, the
+//! same figures the plain leaderboard ranks. Levels are the character's level in its last
+//! stored telemetry row of the period minus its level in the first: a level cannot change
+//! while offline, so the first row seen in the period carries the level the period began
+//! with. A level that goes down (a new character under an old name) gains nothing. Levels
+//! are read from the day files, so a period older than the retention window reports none.
+//! Never does HTTP.
 
 use super::store::{DAY_MS, DayFiles, Rollup, TelemetryError};
 use serde::Serialize;
@@ -41,6 +47,7 @@ impl Period {
 pub enum Metric {
     Kills,
     Xp,
+    Level,
     Rares,
     Deaths,
 }
@@ -50,18 +57,40 @@ impl Metric {
         match s {
             "kills" => Some(Metric::Kills),
             "xp" => Some(Metric::Xp),
+            "level" => Some(Metric::Level),
             "rares" => Some(Metric::Rares),
             "deaths" => Some(Metric::Deaths),
             _ => None,
         }
     }
 
-    fn of(self, r: &Rollup) -> i64 {
+    fn of(self, g: &PeriodGain) -> i64 {
+        let r = &g.rollup;
         match self {
             Metric::Kills => r.kills as i64,
             Metric::Xp => r.xp,
+            Metric::Level => i64::from(g.levels()),
             Metric::Rares => r.rares as i64,
             Metric::Deaths => r.deaths as i64,
+        }
+    }
+}
+
+/// What one character did in one period: its rollup totals and the level it had in its
+/// first and last stored row of the period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeriodGain {
+    pub rollup: Rollup,
+    pub level_from: Option<u32>,
+    pub level_to: Option<u32>,
+}
+
+impl PeriodGain {
+    /// Levels gained: never negative, none without a level at both ends.
+    pub fn levels(&self) -> u32 {
+        match (self.level_from, self.level_to) {
+            (Some(a), Some(b)) => b.saturating_sub(a),
+            _ => 0,
         }
     }
 }
@@ -78,6 +107,10 @@ pub struct GainRow {
     pub rank_change: Option<i64>,
     pub kills: u64,
     pub xp: i64,
+    /// Levels gained in the period.
+    pub levels: u32,
+    /// Level in the character's last stored row of the period.
+    pub level: Option<u32>,
     pub rares: u64,
     pub deaths: u64,
     /// Seconds online in the period.
@@ -88,20 +121,52 @@ pub struct GainRow {
 /// `[now - 2·span, now - span)`.
 pub fn gains(days: &DayFiles, period: Period, metric: Metric, now_ms: i64) -> Result<Vec<GainRow>, TelemetryError> {
     let span = period.span_ms();
-    let current = days.rollup_totals(now_ms - span, now_ms)?;
-    let previous = days.rollup_totals(now_ms - 2 * span, now_ms - span - 1)?;
+    // Every row shows the level gained; the previous period's levels only matter when
+    // they decide the previous ranks.
+    let current = period_gains(days, now_ms - span, now_ms, true)?;
+    let previous = period_gains(days, now_ms - 2 * span, now_ms - span - 1, metric == Metric::Level)?;
     Ok(rank_gains(&current, &previous, metric))
+}
+
+/// Each character's gains in `[from, to]`: the characters with a rollup there, with their
+/// first and last stored level when `with_levels`.
+pub fn period_gains(
+    days: &DayFiles,
+    from: i64,
+    to: i64,
+    with_levels: bool,
+) -> Result<BTreeMap<u32, PeriodGain>, StoreError> {
+    let mut out = BTreeMap::new();
+    for (id, rollup) in days.rollup_totals(from, to)? {
+        let (mut level_from, mut level_to) = (None, None);
+        if with_levels {
+            days.trail_for_each(id, from, to, |row| {
+                level_from = row.tel.level;
+                level_from.is_none()
+            })?;
+            if level_from.is_some() {
+                level_to = days.trail_last(id, from, to, |row| row.tel.level.is_some())?.and_then(|r| r.tel.level);
+            }
+        }
+        out.insert(id, PeriodGain { rollup, level_from, level_to });
+    }
+    Ok(out)
 }
 
 /// Ranks `current` by `metric` (ties by id, so the order is stable), leaving out
 /// characters who gained nothing by it, and attaches each one's rank in `previous`.
-pub fn rank_gains(current: &BTreeMap<u32, Rollup>, previous: &BTreeMap<u32, Rollup>, metric: Metric) -> Vec<GainRow> {
+pub fn rank_gains(
+    current: &BTreeMap<u32, PeriodGain>,
+    previous: &BTreeMap<u32, PeriodGain>,
+    metric: Metric,
+) -> Vec<GainRow> {
     let previous_ranks: BTreeMap<u32, usize> =
         ranked(previous, metric).into_iter().enumerate().map(|(i, (id, _))| (id, i + 1)).collect();
     ranked(current, metric)
         .into_iter()
         .enumerate()
-        .map(|(i, (id, r))| {
+        .map(|(i, (id, g))| {
+            let r = &g.rollup;
             let rank = i + 1;
             let previous_rank = previous_ranks.get(&id).copied();
             GainRow {
@@ -111,6 +176,8 @@ pub fn rank_gains(current: &BTreeMap<u32, Rollup>, previous: &BTreeMap<u32, Roll
                 rank_change: previous_rank.map(|p| p as i64 - rank as i64),
                 kills: r.kills,
                 xp: r.xp,
+                levels: g.levels(),
+                level: g.level_to,
                 rares: r.rares,
                 deaths: r.deaths,
                 online_s: r.online_s,
@@ -119,8 +186,8 @@ pub fn rank_gains(current: &BTreeMap<u32, Rollup>, previous: &BTreeMap<u32, Roll
         .collect()
 }
 
-fn ranked(totals: &BTreeMap<u32, Rollup>, metric: Metric) -> Vec<(u32, &Rollup)> {
-    let mut rows: Vec<(u32, &Rollup)> =
+fn ranked(totals: &BTreeMap<u32, PeriodGain>, metric: Metric) -> Vec<(u32, &PeriodGain)> {
+    let mut rows: Vec<(u32, &PeriodGain)> =
         totals.iter().filter(|(_, r)| metric.of(r) > 0).map(|(id, r)| (*id, r)).collect();
     rows.sort_by(|a, b| metric.of(b.1).cmp(&metric.of(a.1)).then(a.0.cmp(&b.0)));
     rows
@@ -130,8 +197,38 @@ fn ranked(totals: &BTreeMap<u32, Rollup>, metric: Metric) -> Vec<(u32, &Rollup)>
 mod tests {
     use super::*;
 
-    fn totals(rows: &[(u32, u64, i64)]) -> BTreeMap<u32, Rollup> {
-        rows.iter().map(|(id, kills, xp)| (*id, Rollup { kills: *kills, xp: *xp, ..Rollup::default() })).collect()
+    fn totals(rows: &[(u32, u64, i64)]) -> BTreeMap<u32, PeriodGain> {
+        rows.iter()
+            .map(|(id, kills, xp)| {
+                (
+                    *id,
+                    PeriodGain { rollup: Rollup { kills: *kills, xp: *xp, ..Rollup::default() }, ..Default::default() },
+                )
+            })
+            .collect()
+    }
+
+    fn levels(rows: &[(u32, Option<u32>, Option<u32>)]) -> BTreeMap<u32, PeriodGain> {
+        rows.iter()
+            .map(|(id, from, to)| (*id, PeriodGain { level_from: *from, level_to: *to, ..Default::default() }))
+            .collect()
+    }
+
+    #[test]
+    fn level_gains_rank_by_levels_gained_with_rank_change() {
+        let previous = levels(&[(1, Some(100), Some(104)), (2, Some(50), Some(51))]);
+        let current = levels(&[(1, Some(104), Some(105)), (2, Some(51), Some(54)), (3, Some(9), Some(9))]);
+        let rows = rank_gains(&current, &previous, Metric::Level);
+        let summary: Vec<_> = rows.iter().map(|r| (r.character_id, r.levels, r.level, r.rank_change)).collect();
+        // 3 gained no level and is left out; 2 climbed from second to first.
+        assert_eq!(summary, vec![(2, 3, Some(54), Some(1)), (1, 1, Some(105), Some(-1))]);
+    }
+
+    #[test]
+    fn a_level_that_drops_or_is_unknown_gains_nothing() {
+        assert_eq!(PeriodGain { level_from: Some(80), level_to: Some(12), ..Default::default() }.levels(), 0);
+        assert_eq!(PeriodGain { level_from: None, level_to: Some(12), ..Default::default() }.levels(), 0);
+        assert_eq!(PeriodGain { level_from: Some(10), level_to: Some(12), ..Default::default() }.levels(), 2);
     }
 
     #[test]
@@ -167,6 +264,7 @@ mod tests {
         assert_eq!(Period::parse("week").map(Period::span_ms), Some(7 * DAY_MS));
         assert_eq!(Period::parse("all"), None);
         assert_eq!(Metric::parse("rares"), Some(Metric::Rares));
-        assert_eq!(Metric::parse("level"), None);
+        assert_eq!(Metric::parse("level"), Some(Metric::Level));
+        assert_eq!(Metric::parse("levels"), None);
     }
 }

@@ -513,6 +513,50 @@ impl DayFiles {
         Ok(())
     }
 
+    /// One character's newest telemetry row in `[from, to]` that `wanted` accepts, reading
+    /// backwards (the open block's rows, then sealed blocks, newest day first) and stopping
+    /// at the first match, so it costs a block or two however long the range.
+    pub fn trail_last(
+        &self,
+        character_id: u32,
+        from: i64,
+        to: i64,
+        wanted: impl Fn(&Row) -> bool,
+    ) -> Result<Option<Row>, StoreError> {
+        let in_range = |r: &Row| r.t >= from && r.t <= to && wanted(r);
+        for day in self.days_in(from - MAX_BLOCK_SPAN_MS, to).into_iter().rev() {
+            let Some(db) = self.get(day, false)? else { continue };
+            let txn = db.begin_read()?;
+            match txn.open_table(TAIL) {
+                Ok(tail) => {
+                    for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))?.rev() {
+                        let (_, value) = entry?;
+                        let row = block::decode_row(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                        if in_range(&row) {
+                            return Ok(Some(row));
+                        }
+                    }
+                }
+                Err(redb::TableError::TableDoesNotExist(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let table = match txn.open_table(BLOCKS) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let range = (character_id, from - MAX_BLOCK_SPAN_MS, 0u32)..=(character_id, to, u32::MAX);
+            for entry in table.range(range)?.rev() {
+                let (_, value) = entry?;
+                let rows = block::decode(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                if let Some(row) = rows.into_iter().filter(|r| in_range(r)).max_by_key(|r| r.t) {
+                    return Ok(Some(row));
+                }
+            }
+        }
+        Ok(None)
+    }
+
     /// Events of one kind in `[from, to]`, optionally for one character, ascending, at most
     /// `limit`, starting after `cursor` (an opaque `(day, key)` position).
     pub fn events(

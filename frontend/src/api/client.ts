@@ -9,6 +9,7 @@
  */
 import type {
   AttentionResponse,
+  GainsMetric,
   GainsResponse,
   MapImageResponse,
   OverviewResponse,
@@ -297,7 +298,7 @@ export function createApi(options: ApiOptions = {}) {
     deleteNote: (id: Note['id']) => request<void>('DELETE', `/api/notes/${enc(String(id))}`),
 
     // ---- dashboard additions: gains, replay hours, map image, attention
-    gains: (metric: LeaderboardMetric, period: Exclude<LeaderboardPeriod, 'all'>, signal?: AbortSignal) =>
+    gains: (metric: GainsMetric, period: Exclude<LeaderboardPeriod, 'all'>, signal?: AbortSignal) =>
       get<GainsResponse>('/api/leaderboard/gains', { signal, query: { metric, period } }),
     replayHours: (p: { from?: number; to?: number } = {}, signal?: AbortSignal) =>
       get<ReplayHours>('/api/replay/hours', { signal, query: p }),

@@ -527,10 +527,17 @@ export interface GainRow {
   rank_change: number | null
   kills: number
   xp: number
+  /** Levels gained: level in the last stored row of the period minus the first. */
+  levels: number
+  /** Level in the character's last stored row of the period. */
+  level: number | null
   rares: number
   deaths: number
   online_s: number
 }
+
+/** What a gains table can be ranked by (the all-time boards have no level). */
+export type GainsMetric = LeaderboardMetric | 'level'
 
 export interface GainsResponse {
   metric: string

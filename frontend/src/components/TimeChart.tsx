@@ -43,6 +43,8 @@ export function TimeChart({ title, points, color = '#5fb3ff', height = 130, form
     const ys = points.map((p) => (typeof p[1] === 'number' && Number.isFinite(p[1]) ? p[1] : null))
     return [xs, ys]
   }, [points])
+  // The newest data, for a chart built a task after its effect ran.
+  const dataRef = useRef(data)
   const hasData = points.some((p) => typeof p[1] === 'number')
 
   const summary = useMemo(() => {
@@ -107,15 +109,23 @@ export function TimeChart({ title, points, color = '#5fb3ff', height = 130, form
         },
       ],
     }
-    const u = new uPlot(opts, data, el)
-    plot.current = u
-    const ro = new ResizeObserver(() => {
-      u.setSize({ width: Math.max(200, el.clientWidth), height })
-    })
-    ro.observe(el)
+    // Each chart is built in a task of its own, so a page of charts never blocks the main
+    // thread in one long stretch (input stays responsive while they draw).
+    let u: uPlot | null = null
+    let ro: ResizeObserver | null = null
+    const timer = window.setTimeout(() => {
+      const made = new uPlot(opts, dataRef.current, el)
+      u = made
+      plot.current = made
+      ro = new ResizeObserver(() => {
+        made.setSize({ width: Math.max(200, el.clientWidth), height })
+      })
+      ro.observe(el)
+    }, 0)
     return () => {
-      ro.disconnect()
-      u.destroy()
+      window.clearTimeout(timer)
+      ro?.disconnect()
+      u?.destroy()
       plot.current = null
     }
     // Re-create only when the look changes; data updates go through setData below.
@@ -123,6 +133,7 @@ export function TimeChart({ title, points, color = '#5fb3ff', height = 130, form
   }, [hasData, height, color, title, stepped, unit, integer])
 
   useEffect(() => {
+    dataRef.current = data
     plot.current?.setData(data)
   }, [data])
 

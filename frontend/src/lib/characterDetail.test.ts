@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cantripSummaryOf, enchantmentsOf, lifetimeDeaths, lifetimeOf, questCapped, questReadyAt, questsOf, sortQuests } from './characterDetail'
+import { cantripSummaryOf, enchantmentsOf, lifetimeOf, questCapped, questReadyAt, questsOf, sortQuests } from './characterDetail'
 
 describe('character detail readers', () => {
   it('reads quests as a list or wrapped', () => {
@@ -38,13 +38,5 @@ describe('character detail readers', () => {
     expect(lifetimeOf({ character_name: 'a', lifetime: { kills: 5, deaths: null, first_seen_ms: 17, distance_m: 12 } })).toEqual({ kills: 5, distance_m: 12 })
     expect(lifetimeOf({ character_name: 'a', totals: { rares_total: 2, total_deaths: 4 } })).toEqual({ rares: 2, deaths: 4 })
     expect(lifetimeOf(null)).toEqual({})
-  })
-})
-
-describe('lifetimeDeaths', () => {
-  it("prefers the game's counter and falls back to the tracked count", () => {
-    expect(lifetimeDeaths({ total_deaths: 98 }, { deaths: 0 })).toBe(98)
-    expect(lifetimeDeaths({ total_deaths: null }, { deaths: 3 })).toBe(3)
-    expect(lifetimeDeaths({}, {})).toBeNull()
   })
 })

@@ -76,14 +76,3 @@ export function lifetimeOf(d: CharacterDetail | null | undefined): Lifetime {
   }
   return out
 }
-
-/**
- * The one definition of a character's lifetime deaths: the game's own counter
- * (`total_deaths`, all deaths the character ever had) when the plugin reports it, else the
- * deaths Overlord counted since it started tracking. The Session card no longer shows a
- * second figure, so the page cannot disagree with itself.
- */
-export function lifetimeDeaths(telemetry: { total_deaths?: number | null }, lifetime: { deaths?: number | null }): number | null {
-  if (typeof telemetry.total_deaths === 'number') return telemetry.total_deaths
-  return typeof lifetime.deaths === 'number' ? lifetime.deaths : null
-}

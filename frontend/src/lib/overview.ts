@@ -7,6 +7,7 @@
  * detection (GET /api/attention). Pure: no React, no network.
  */
 import type { CharacterState } from '../live/store'
+import { groupRates } from './figures'
 
 /** Health below this share of maximum is "low". */
 export const LOW_HEALTH_RATIO = 0.5
@@ -33,8 +34,6 @@ export function overviewFigures(characters: Iterable<CharacterState>): OverviewF
   const lowHealth: OverviewFigures['lowHealth'] = []
   const lowTapers: OverviewFigures['lowTapers'] = []
   const idle: string[] = []
-  let killsPerHour = 0
-  let xpPerHour = 0
   for (const c of online) {
     const hp = c.vitals?.health
     const max = c.vitals?.health_max
@@ -42,9 +41,8 @@ export function overviewFigures(characters: Iterable<CharacterState>): OverviewF
     const tapers = c.telemetry.prismatic_taper_count
     if (finite(tapers) && tapers < LOW_TAPERS) lowTapers.push({ name: c.name, tapers })
     if ((c.telemetry.vt_state ?? '').toLowerCase() === 'idle') idle.push(c.name)
-    if (finite(c.telemetry.kills_per_hour)) killsPerHour += c.telemetry.kills_per_hour
-    if (finite(c.telemetry.xp_per_hour)) xpPerHour += c.telemetry.xp_per_hour
   }
+  const { killsPerHour, xpPerHour } = groupRates(online)
   lowHealth.sort((a, b) => a.ratio - b.ratio)
   lowTapers.sort((a, b) => a.tapers - b.tapers)
   return { online, lowHealth, lowTapers, idle, killsPerHour, xpPerHour }

@@ -2,7 +2,8 @@
  * Suit-builder form state → the POST /api/suitbuilder/jobs request (api.md, solver.md), and
  * small helpers to explain a result. Pure.
  */
-import type { Suit, SuitProgress, SuitRequest } from '../api/types'
+import type { Suit, SuitProgress, SuitRequest, WantedSpell } from '../api/types'
+import { SUIT_TIERS, type SuitTier } from './spells'
 
 /** The 17 loot armor sets (protocol.md §5 EquipmentSet 13–29). */
 export const LOOT_SETS: readonly { id: number; name: string }[] = [
@@ -117,6 +118,19 @@ export const DEFAULT_FORM: SuitForm = {
 
 function clampInt(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, Math.round(Number.isFinite(v) ? v : lo)))
+}
+
+/**
+ * Which of a suit's spells count toward its "Wanted spells" score (solver.md: a wanted
+ * family worn at or above its minimum tier). The score itself is the solver's; this is the
+ * one definition of which listed spells it came from, shared by the score line and the list.
+ */
+export function scoringSpells(spells: Suit['spells'], wanted: readonly WantedSpell[]): { family: string; tier: string }[] {
+  const rank = (t: string | undefined) => (t ? SUIT_TIERS.indexOf(t as SuitTier) : -1)
+  return (spells ?? []).filter((s) => {
+    const w = wanted.find((x) => x.family.toLowerCase() === s.family.toLowerCase())
+    return w !== undefined && rank(s.tier) >= 0 && rank(s.tier) >= rank(w.min_tier)
+  })
 }
 
 /** Form → request; returns an error text instead when the form is not complete. */

@@ -16,7 +16,8 @@ import { ErrorBox, Loading } from '../../components/States'
 import { VitalsBars } from '../../components/VitalsBar'
 import { useLiveState } from '../../live/LiveProvider'
 import { keyOf } from '../../live/store'
-import { cantripSummaryOf, enchantmentsOf, lifetimeDeaths, lifetimeOf, LOW_TAPER_COUNT, questsOf } from '../../lib/characterDetail'
+import { cantripSummaryOf, enchantmentsOf, lifetimeOf, questsOf } from '../../lib/characterDetail'
+import { lifetimeDeaths, sessionFigures } from '../../lib/figures'
 import { formatCoords, formatLandcell, parseLandcell } from '../../lib/coords'
 import { compassPoint, formatCompact, formatDecimal, formatDuration, formatInt, formatRelative } from '../../lib/format'
 import { withQuery } from '../../lib/routes'
@@ -24,7 +25,7 @@ import { nearestTown } from '../../lib/towns'
 import { CharacterCharts } from './CharacterCharts'
 import { CommandBox } from './CommandBox'
 import { InventoryPanel } from './InventoryPanel'
-import { CantripsPanel, CombatPanel, NearbyPanel, QuestsPanel, StatsPanel } from './Panels'
+import { CantripsPanel, CombatPanel, NearbyPanel, QuestsPanel, SessionCard, StatsPanel } from './Panels'
 import { useCharacterSocket } from './useCharacterSocket'
 
 /** Stored state is re-read this often; live topics update in between. */
@@ -69,6 +70,7 @@ export default function CharacterPage({ name }: { name: string }) {
   const online = sock.online ?? liveChar?.online ?? d?.online ?? false
   const lastSeen = liveChar?.lastSeenMs ?? d?.last_seen_ms ?? null
   const session = defined(d?.session, liveChar?.session)
+  const figures = sessionFigures({ session, telemetry })
   const stats = sock.characterStats ?? d?.character_stats ?? null
   const combat = sock.combatStats ?? d?.combat_stats ?? null
   const quests = sock.quests?.quests ?? questsOf(d)
@@ -159,28 +161,7 @@ export default function CharacterPage({ name }: { name: string }) {
           {inDungeon && sock.dungeonMap && landblock === mapLandblock && <DungeonMap map={sock.dungeonMap} position={dungeonPos} />}
           {inDungeon && !(sock.dungeonMap && landblock === mapLandblock) && <p className="muted small">Waiting for the dungeon map…</p>}
         </section>
-        <section className="card" aria-labelledby="session-title">
-          <h2 id="session-title">Session</h2>
-          <dl className="kv kv-2">
-            <dt>Kills</dt>
-            <dd>{formatInt(session.kills)}</dd>
-            <dt>Kills/h</dt>
-            <dd>{formatDecimal(session.kills_per_hour)}</dd>
-            <dt>Deaths</dt>
-            <dd>{formatInt(session.deaths)}</dd>
-            <dt>Rares</dt>
-            <dd>{formatInt(session.rares_found)}</dd>
-            <dt>XP/h</dt>
-            <dd>{formatCompact(telemetry.xp_per_hour)}</dd>
-            <dt>Time</dt>
-            <dd>{formatDuration(session.session_seconds)}</dd>
-            <dt>Tapers</dt>
-            <dd className={typeof tapers === 'number' && tapers < LOW_TAPER_COUNT ? 'warn' : undefined}>
-              {formatInt(tapers)}
-              {typeof tapers === 'number' && tapers < LOW_TAPER_COUNT ? ' (low)' : ''}
-            </dd>
-          </dl>
-        </section>
+        <SessionCard figures={figures} tapers={tapers} />
       </div>
 
       {(Object.keys(lifetime).length > 0 || typeof telemetry.total_deaths === 'number') && (
@@ -193,7 +174,7 @@ export default function CharacterPage({ name }: { name: string }) {
             </div>
             <div>
               <dt>Deaths</dt>
-              <dd data-testid="lifetime-deaths">{formatInt(lifetimeDeaths(telemetry, lifetime))}</dd>
+              <dd data-testid="lifetime-deaths">{formatInt(lifetimeDeaths(telemetry, lifetime, stats))}</dd>
             </div>
             <div>
               <dt>XP earned</dt>
@@ -216,7 +197,7 @@ export default function CharacterPage({ name }: { name: string }) {
       )}
 
       <CommandBox name={displayName} live={sock} />
-      <CharacterCharts name={displayName} sessionSeconds={session.session_seconds} firstSeenMs={d?.first_seen_ms} />
+      <CharacterCharts name={displayName} sessionSeconds={figures.sessionSeconds} firstSeenMs={d?.first_seen_ms} />
 
       <section className="card">
         <div role="tablist" aria-label="Character details" className="tabs" onKeyDown={onTabKey}>
@@ -237,8 +218,8 @@ export default function CharacterPage({ name }: { name: string }) {
           ))}
         </div>
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
-          {tab === 'sheet' && <StatsPanel stats={stats} />}
-          {tab === 'combat' && <CombatPanel stats={combat} />}
+          {tab === 'sheet' && <StatsPanel stats={stats} lifetimeDeaths={lifetimeDeaths(telemetry, lifetime, stats)} />}
+          {tab === 'combat' && <CombatPanel stats={combat} figures={figures} />}
           {tab === 'quests' && <QuestsPanel quests={quests} now={now} />}
           {tab === 'cantrips' && <CantripsPanel enchantments={enchantments} summary={cantripSummary} />}
           {tab === 'inventory' && <InventoryPanel name={displayName} />}

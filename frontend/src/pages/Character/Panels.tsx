@@ -6,8 +6,9 @@ import { useMemo, useState } from 'react'
 import type { CharacterStats, CombatSide, CombatStats, Enchantment, Quest } from '../../api/types'
 import type { NearbyObject } from '../../live/messages'
 import { Empty } from '../../components/States'
-import { questCapped, questReadyAt, sortQuests } from '../../lib/characterDetail'
-import { formatDateTime, formatDuration, formatInt, formatPercent, formatRelative } from '../../lib/format'
+import { LOW_TAPER_COUNT, questCapped, questReadyAt, sortQuests } from '../../lib/characterDetail'
+import type { SessionFigures } from '../../lib/figures'
+import { formatCompact, formatDateTime, formatDecimal, formatDuration, formatInt, formatPercent, formatRelative } from '../../lib/format'
 import { compareCantrips, parseCantrip } from '../../lib/spells'
 import { matchesFilter } from '../../lib/sort'
 
@@ -29,14 +30,32 @@ function SideRows({ label, side }: { label: string; side: CombatSide | null | un
   )
 }
 
-export function CombatPanel({ stats }: { stats: CombatStats | null | undefined }) {
-  if (!stats) return <Empty>No combat statistics yet (the plugin sends them once a minute while fighting).</Empty>
+/**
+ * Combat tab. Its session line shows the same figures as the Session card (`figures`, from
+ * lib/figures); the attack table is the plugin's last combat snapshot, whose own kill count
+ * and session time lag the live ones by up to a minute and are therefore not shown.
+ */
+export function CombatPanel({ stats, figures }: { stats: CombatStats | null | undefined; figures: SessionFigures }) {
+  const sessionLine = (
+    <p className="small" data-testid="combat-session">
+      This session: <span data-figure="kills">{formatInt(figures.kills)}</span> kills in <span data-figure="session-time">{formatDuration(figures.sessionSeconds)}</span> (
+      <span data-figure="kills-per-hour">{formatDecimal(figures.killsPerHour)}</span> kills/h, <span data-figure="xp-per-hour">{formatCompact(figures.xpPerHour)}</span> XP/h,{' '}
+      <span data-figure="deaths">{formatInt(figures.deaths)}</span> deaths).
+    </p>
+  )
+  if (!stats)
+    return (
+      <div>
+        {sessionLine}
+        <Empty>No attack statistics yet (the plugin sends them once a minute while fighting).</Empty>
+      </div>
+    )
   const elements = new Set([...Object.keys(stats.given?.by_element ?? {}), ...Object.keys(stats.received?.by_element ?? {})])
   return (
     <div>
+      {sessionLine}
       <p className="muted small" data-testid="combat-as-of">
-        Snapshot taken {formatDuration(stats.session_seconds)} into the session (the plugin sends one a minute while fighting): {formatInt(stats.given?.kills)} kills by
-        then. The Session card shows the live count.
+        Attacks and damage below are from the plugin&apos;s last combat snapshot (sent once a minute while fighting){typeof stats.received_at === 'number' ? `, received ${formatDateTime(stats.received_at)}` : ''}.
       </p>
       <div className="table-wrap">
         <table className="table compact">
@@ -227,7 +246,7 @@ function titleCase(s: string): string {
   return s.replace(/_/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase())
 }
 
-export function StatsPanel({ stats }: { stats: CharacterStats | null | undefined }) {
+export function StatsPanel({ stats, lifetimeDeaths }: { stats: CharacterStats | null | undefined; lifetimeDeaths: number | null }) {
   if (!stats) return <Empty>No character sheet yet (sent at login, level-up and every 10 minutes).</Empty>
   const burdenPct = typeof stats.burden === 'number' && typeof stats.burden_capacity === 'number' && stats.burden_capacity > 0 ? stats.burden / stats.burden_capacity : null
   return (
@@ -252,7 +271,7 @@ export function StatsPanel({ stats }: { stats: CharacterStats | null | undefined
         <dt>Pyreals</dt>
         <dd>{formatInt(stats.pyreals)}</dd>
         <dt>Deaths (lifetime)</dt>
-        <dd>{formatInt(stats.total_deaths)}</dd>
+        <dd data-testid="sheet-deaths">{formatInt(lifetimeDeaths)}</dd>
         <dt>Vitae</dt>
         <dd>{typeof stats.vitae === 'number' ? formatPercent(stats.vitae) : '—'}</dd>
         <dt>Augmentations</dt>
@@ -346,5 +365,34 @@ export function NearbyPanel({ objects }: { objects: readonly NearbyObject[] }) {
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** The Session card: the live session figures (lib/figures) and the taper count. */
+export function SessionCard({ figures, tapers }: { figures: SessionFigures; tapers: number | null | undefined }) {
+  const low = typeof tapers === 'number' && tapers < LOW_TAPER_COUNT
+  return (
+    <section className="card" aria-labelledby="session-title">
+      <h2 id="session-title">Session</h2>
+      <dl className="kv kv-2" data-testid="session-card">
+        <dt>Kills</dt>
+        <dd data-figure="kills">{formatInt(figures.kills)}</dd>
+        <dt>Kills/h</dt>
+        <dd data-figure="kills-per-hour">{formatDecimal(figures.killsPerHour)}</dd>
+        <dt>Deaths</dt>
+        <dd data-figure="deaths">{formatInt(figures.deaths)}</dd>
+        <dt>Rares</dt>
+        <dd>{formatInt(figures.rares)}</dd>
+        <dt>XP/h</dt>
+        <dd data-figure="xp-per-hour">{formatCompact(figures.xpPerHour)}</dd>
+        <dt>Time</dt>
+        <dd data-figure="session-time">{formatDuration(figures.sessionSeconds)}</dd>
+        <dt>Tapers</dt>
+        <dd className={low ? 'warn' : undefined}>
+          {formatInt(tapers)}
+          {low ? ' (low)' : ''}
+        </dd>
+      </dl>
+    </section>
   )
 }

@@ -14,6 +14,7 @@ import { VitalsBars } from '../../components/VitalsBar'
 import { useLiveState, useLiveStatus } from '../../live/LiveProvider'
 import { keyOf, type CharacterState } from '../../live/store'
 import { colorFor } from '../../lib/colors'
+import { sessionFigures } from '../../lib/figures'
 import { formatDecimal, formatInt, formatRelative } from '../../lib/format'
 import { characterPath } from '../../lib/routes'
 import { matchesFilter, sortBy, type SortValue } from '../../lib/sort'
@@ -26,6 +27,10 @@ interface Row {
   summary: CharacterSummary | null
 }
 
+function figuresOf(r: Row) {
+  return sessionFigures({ session: r.live?.session, telemetry: r.live?.telemetry })
+}
+
 function value(r: Row, k: Key): SortValue {
   const t = r.live?.telemetry
   switch (k) {
@@ -34,13 +39,13 @@ function value(r: Row, k: Key): SortValue {
     case 'level':
       return t?.level ?? r.summary?.level
     case 'kills':
-      return r.live?.session.kills
+      return figuresOf(r).kills
     case 'kph':
-      return r.live?.session.kills_per_hour
+      return figuresOf(r).killsPerHour
     case 'deaths':
-      return r.live?.session.deaths
+      return figuresOf(r).deaths
     case 'rares':
-      return r.live?.session.rares_found ?? r.summary?.rares_total
+      return figuresOf(r).rares ?? r.summary?.rares_total
     case 'health': {
       const v = r.live?.vitals
       return v && typeof v.health === 'number' && typeof v.health_max === 'number' && v.health_max > 0 ? v.health / v.health_max : null
@@ -127,9 +132,9 @@ export default function CharactersPage() {
                       <Link to={characterPath(r.name)}>{r.name}</Link>
                     </th>
                     <td className="num">{formatInt(value(r, 'level') as number | null)}</td>
-                    <td className="num">{formatInt(r.live?.session.kills)}</td>
-                    <td className="num">{formatDecimal(r.live?.session.kills_per_hour)}</td>
-                    <td className="num">{formatInt(r.live?.session.deaths)}</td>
+                    <td className="num">{formatInt(figuresOf(r).kills)}</td>
+                    <td className="num">{formatDecimal(figuresOf(r).killsPerHour)}</td>
+                    <td className="num">{formatInt(figuresOf(r).deaths)}</td>
                     <td className="num">{formatInt(value(r, 'rares') as number | null)}</td>
                     <td className="vitals-cell">
                       <VitalsBars vitals={r.live?.vitals} compact />

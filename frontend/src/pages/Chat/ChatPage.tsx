@@ -93,7 +93,7 @@ export default function ChatPage() {
   const live = useLiveState()
   const [filter, setFilter] = useState('')
   const [follow, setFollow] = useState(true)
-  const box = useRef<HTMLOListElement>(null)
+  const box = useRef<HTMLDivElement>(null)
 
   const lines = useMemo(
     () => (filter.trim() ? live.chat.filter((c) => matchesFilter(`${c.msg.sender ?? ''} ${c.msg.text}`, filter)) : live.chat),
@@ -120,16 +120,20 @@ export default function ChatPage() {
       {lines.length === 0 ? (
         <Empty>{filter ? 'No line matches.' : 'No chat yet. Lines appear here as they are said in game.'}</Empty>
       ) : (
-        <ol className="chat-log" role="log" aria-live="polite" aria-label="Allegiance chat" ref={box} data-testid="chat-log">
-          {lines.map((c) => (
+        // The log role sits on a wrapper: on the list itself it would hide the list from
+        // assistive technology and leave its items without a list.
+        <div className="chat-log" role="log" aria-live="polite" aria-label="Allegiance chat" ref={box} data-testid="chat-log">
+          <ol>
+            {lines.map((c) => (
             <li key={c.id}>
               <time dateTime={new Date(c.t).toISOString()} title={formatDateTime(c.t)}>
                 {formatClock(c.t)}
               </time>{' '}
               <span className="chat-channel">[{c.msg.channel ?? 'chat'}]</span> <strong>{c.msg.sender ?? c.msg.character_name}</strong>: {c.msg.text}
             </li>
-          ))}
-        </ol>
+            ))}
+          </ol>
+        </div>
       )}
       <SendBox />
     </div>

@@ -1,11 +1,11 @@
 /**
- * Leaderboards: gains per period (GET /api/leaderboard/gains) — kills, XP, rares and deaths
- * each character gained today, this week or this month, ranked by one of them, with the rank
+ * Leaderboards: gains per period (GET /api/leaderboard/gains) — kills, XP, levels, rares and
+ * deaths each character gained today, this week or this month, ranked by one of them, with the rank
  * change against the previous period — and the all-time totals (GET /api/leaderboard).
  */
 import { useState } from 'react'
 import { api } from '../../api/client'
-import type { GainRow, LeaderboardMetric, LeaderboardPeriod } from '../../api/types'
+import type { GainRow, GainsMetric, LeaderboardMetric, LeaderboardPeriod } from '../../api/types'
 import { useAsync, useInterval, useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
 import { Link } from '../../components/Router'
@@ -30,6 +30,21 @@ const METRICS: { id: LeaderboardMetric; label: string; format: (v: number) => st
   { id: 'rares', label: 'Rares', format: formatInt },
   { id: 'deaths', label: 'Deaths', format: formatInt },
 ]
+
+/** Columns of the gains table, in order; `level` exists for gains only. */
+const GAIN_METRICS: { id: GainsMetric; label: string; format: (v: number) => string; value: (r: GainRow) => number }[] = [
+  { id: 'kills', label: 'Kills', format: formatInt, value: (r) => r.kills },
+  { id: 'xp', label: 'XP', format: formatCompact, value: (r) => r.xp },
+  { id: 'level', label: 'Levels', format: formatInt, value: (r) => r.levels },
+  { id: 'rares', label: 'Rares', format: formatInt, value: (r) => r.rares },
+  { id: 'deaths', label: 'Deaths', format: formatInt, value: (r) => r.deaths },
+]
+
+/** "+3 (lvl 104)": levels gained and the level reached. */
+function levelCell(r: GainRow): string {
+  const gained = r.levels === 0 ? '0' : `+${formatInt(r.levels)}`
+  return r.level === null ? gained : `${gained} (lvl ${r.level})`
+}
 
 /** Rows shown per board. */
 const BOARD_ROWS = 25
@@ -64,11 +79,11 @@ function changeClass(c: number | null): string {
   return c > 0 ? 'rank-up' : c < 0 ? 'rank-down' : 'rank-same'
 }
 
-function GainsTable({ period, metric }: { period: GainPeriod; metric: LeaderboardMetric }) {
+function GainsTable({ period, metric }: { period: GainPeriod; metric: GainsMetric }) {
   const state = useAsync((s) => api.gains(metric, period, s), [metric, period])
   useInterval(state.reload, REFRESH_MS)
   return (
-    <AsyncView state={state} isEmpty={(d) => d.rows.length === 0} empty={`Nobody gained any ${metric} in ${PERIOD_TEXT[period]}.`}>
+    <AsyncView state={state} isEmpty={(d) => d.rows.length === 0} empty={`Nobody gained any ${metric === 'level' ? 'levels' : metric} in ${PERIOD_TEXT[period]}.`}>
       {(d) => (
         <div className="table-wrap">
           <table className="table gains" data-testid="gains-table">
@@ -82,7 +97,7 @@ function GainsTable({ period, metric }: { period: GainPeriod; metric: Leaderboar
                 </th>
                 <th scope="col">Change</th>
                 <th scope="col">Character</th>
-                {METRICS.map((m) => (
+                {GAIN_METRICS.map((m) => (
                   <th key={m.id} scope="col" className={`num${m.id === metric ? ' sorted' : ''}`} aria-sort={m.id === metric ? 'descending' : undefined}>
                     {m.label}
                   </th>
@@ -102,9 +117,9 @@ function GainsTable({ period, metric }: { period: GainPeriod; metric: Leaderboar
                   <th scope="row">
                     <Link to={characterPath(r.character_name)}>{r.character_name}</Link>
                   </th>
-                  {METRICS.map((m) => (
-                    <td key={m.id} className="num">
-                      {m.id === 'xp' || r[m.id] === 0 ? m.format(r[m.id]) : `+${m.format(r[m.id])}`}
+                  {GAIN_METRICS.map((m) => (
+                    <td key={m.id} className="num" data-metric={m.id}>
+                      {m.id === 'level' ? levelCell(r) : m.id === 'xp' || m.value(r) === 0 ? m.format(m.value(r)) : `+${m.format(m.value(r))}`}
                     </td>
                   ))}
                   <td className="num">{formatDuration(r.online_s)}</td>
@@ -121,7 +136,7 @@ function GainsTable({ period, metric }: { period: GainPeriod; metric: Leaderboar
 export default function LeaderboardsPage() {
   useTitle('Leaderboards')
   const [period, setPeriod] = useState<LeaderboardPeriod>('day')
-  const [metric, setMetric] = useState<LeaderboardMetric>('kills')
+  const [metric, setMetric] = useState<GainsMetric>('kills')
   return (
     <div>
       <PageHeader title="Leaderboards" sub={period === 'all' ? 'Totals since the first stored day' : `Gains in ${PERIOD_TEXT[period]}; change is against the ${PERIOD_TEXT[period].replace('the last', 'previous')}`}>
@@ -134,7 +149,7 @@ export default function LeaderboardsPage() {
         </div>
         {period !== 'all' && (
           <div className="seg" role="radiogroup" aria-label="Rank by">
-            {METRICS.map((m) => (
+            {GAIN_METRICS.map((m) => (
               <button key={m.id} type="button" role="radio" aria-checked={metric === m.id} className={metric === m.id ? 'on' : ''} onClick={() => setMetric(m.id)}>
                 {m.label}
               </button>

@@ -35,7 +35,7 @@ export function LoginPage() {
   }
 
   return (
-    <div className="center-page">
+    <main className="center-page">
       <form className="card auth-card" onSubmit={submit} aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Overlord</h1>
         {user && (
@@ -60,6 +60,6 @@ export function LoginPage() {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-    </div>
+    </main>
   )
 }

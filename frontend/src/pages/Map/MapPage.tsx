@@ -14,6 +14,7 @@ import { ErrorBox } from '../../components/States'
 import { useLiveState } from '../../live/LiveProvider'
 import { keyOf, type CharacterState } from '../../live/store'
 import { colorFor } from '../../lib/colors'
+import { sessionFigures } from '../../lib/figures'
 import { formatCoords, parseCoords, type MapPoint } from '../../lib/coords'
 import { DEFAULT_BOUNDS, mapImageOf } from '../../lib/mapImage'
 import { formatClock, formatDateTime, formatHour, formatRelative, parseLocalDateTime, timeZoneLabel } from '../../lib/format'
@@ -91,7 +92,8 @@ function markerCard(c: CharacterState): MapMarker['card'] {
   const t = c.telemetry
   const lines: string[] = []
   if (t.vt_state) lines.push(`Doing: ${t.vt_state}`)
-  if (typeof t.kills_per_hour === 'number') lines.push(`${Math.round(t.kills_per_hour)} kills/h${typeof t.level === 'number' ? ` · level ${t.level}` : ''}`)
+  const kph = sessionFigures(c).killsPerHour
+  if (kph !== null) lines.push(`${Math.round(kph)} kills/h${typeof t.level === 'number' ? ` · level ${t.level}` : ''}`)
   if (typeof t.prismatic_taper_count === 'number') lines.push(`${t.prismatic_taper_count} tapers`)
   return { lines, vitals }
 }
@@ -111,7 +113,8 @@ export default function MapPage() {
   const params = useSearchParams()
   const { navigate } = useRouter()
   const now = useNow(5_000)
-  const [mode, setMode] = useState<'live' | 'replay'>('live')
+  // `?mode=replay` opens the replay directly (a link to it, the screenshot and Lighthouse runs).
+  const [mode, setMode] = useState<'live' | 'replay'>(() => (params.get('mode') === 'replay' ? 'replay' : 'live'))
   const [trailMinutes, setTrailMinutes] = useState(15)
   const [showOffline, setShowOffline] = useState(false)
   const [focus, setFocus] = useState<(MapPoint & { scale?: number }) | null>(() => focusFromParams(params))
@@ -227,7 +230,7 @@ export default function MapPage() {
               <li key={m.id} className={m.dim ? 'dim' : undefined}>
                 <span className="swatch" style={{ background: m.color }} aria-hidden="true" />
                 <Link to={characterPath(m.name)}>{m.name}</Link>
-                <button type="button" className="link-btn small" onClick={() => setFocus({ ew: m.ew, ns: m.ns, scale: 30 })} aria-label={`Centre map on ${m.name}`}>
+                <button type="button" className="link-btn small" onClick={() => setFocus({ ew: m.ew, ns: m.ns, scale: 30 })} aria-label={`${formatCoords(m)}: centre the map on ${m.name}`}>
                   {formatCoords(m)}
                 </button>
                 {m.note && <span className="muted small">{m.note}</span>}

@@ -16,6 +16,7 @@ import { Link } from '../../components/Router'
 import { AsyncView, Empty, ErrorBox, Loading } from '../../components/States'
 import { useLiveState } from '../../live/LiveProvider'
 import { formatCompact, formatInt, formatPercent, formatRelative } from '../../lib/format'
+import { sessionFigures } from '../../lib/figures'
 import { LOW_HEALTH_RATIO, LOW_TAPERS, overviewFigures } from '../../lib/overview'
 import { characterPath } from '../../lib/routes'
 
@@ -47,6 +48,10 @@ function useAttention() {
   )
   useInterval(state.reload, REFRESH_MS)
   return state
+}
+
+function roundOrNull(v: number | null): number | null {
+  return v === null ? null : Math.round(v)
 }
 
 export default function OverviewPage() {
@@ -182,7 +187,7 @@ export default function OverviewPage() {
                         <Who name={c.name} />
                       </th>
                       <td>{c.telemetry.vt_state ?? '—'}</td>
-                      <td className="num">{formatInt(c.telemetry.kills_per_hour == null ? null : Math.round(c.telemetry.kills_per_hour))}</td>
+                      <td className="num">{formatInt(roundOrNull(sessionFigures(c).killsPerHour))}</td>
                       <td className="num">{hp != null && max ? formatPercent(hp / max) : '—'}</td>
                     </tr>
                   )

@@ -48,7 +48,7 @@ export function SetupPage() {
   }
 
   return (
-    <div className="center-page">
+    <main className="center-page">
       <div className="card auth-card">
         <h1>First-run setup</h1>
         {status.loading && status.data === undefined ? (
@@ -112,6 +112,6 @@ export function SetupPage() {
           </form>
         )}
       </div>
-    </div>
+    </main>
   )
 }

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react'
 import { api, errorMessage } from '../../api/client'
-import type { Suit, SuitDone, SuitProgress } from '../../api/types'
+import type { Suit, SuitDone, SuitProgress, WantedSpell } from '../../api/types'
 import { openSuitStream } from '../../api/suitEvents'
 import { useAsync, useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
@@ -44,6 +44,8 @@ export default function SuitBuilderPage() {
   const [lockedItems, setLockedItems] = useState<PickedItem[]>([])
   const [excludedItems, setExcludedItems] = useState<PickedItem[]>([])
   const [run, setRun] = useState<RunState>({ phase: 'idle' })
+  // The wanted spells of the running or last request: SuitView marks the spells that score.
+  const [asked, setAsked] = useState<WantedSpell[]>([])
   const [progress, setProgress] = useState<SuitProgress | null>(null)
   const [best, setBest] = useState<Suit | null>(null)
   const [events, setEvents] = useState(0)
@@ -89,6 +91,7 @@ export default function SuitBuilderPage() {
     setProgress(null)
     setBest(null)
     setEvents(0)
+    setAsked(req.wanted_spells ?? [])
     setRun({ phase: 'starting' })
     try {
       const job = await api.createSuitJob(req)
@@ -374,7 +377,7 @@ export default function SuitBuilderPage() {
             </div>
           </div>
         )}
-        {running && best && <SuitView suit={best} title="Best so far" testId="suit-best" />}
+        {running && best && <SuitView suit={best} wanted={asked} title="Best so far" testId="suit-best" />}
         {run.phase === 'done' && (
           <div data-testid="suit-result" data-suits={run.result.suits.length}>
             <p role="status">
@@ -383,7 +386,7 @@ export default function SuitBuilderPage() {
             {run.result.suits.length === 0 ? (
               <p className="muted">No suit could be built from these items.</p>
             ) : (
-              run.result.suits.map((s, i) => <SuitView key={i} suit={s} title={run.result.suits.length > 1 ? `Suit ${i + 1}` : 'Suit'} testId="suit" />)
+              run.result.suits.map((s, i) => <SuitView key={i} suit={s} wanted={asked} title={run.result.suits.length > 1 ? `Suit ${i + 1}` : 'Suit'} testId="suit" />)
             )}
           </div>
         )}

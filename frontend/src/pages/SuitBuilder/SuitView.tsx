@@ -2,13 +2,16 @@
  * One suit, explained: score broken into its four parts, the items with owner, position and
  * any tailoring, the spells with tiers, set pieces and rating totals.
  */
-import type { Suit } from '../../api/types'
+import type { Suit, WantedSpell } from '../../api/types'
 import { formatInt } from '../../lib/format'
 import { ratingLabel } from '../../lib/items'
-import { orderedItems } from '../../lib/suits'
+import { orderedItems, scoringSpells } from '../../lib/suits'
 
-export function SuitView({ suit, title, testId }: { suit: Suit; title: string; testId?: string }) {
+export function SuitView({ suit, wanted, title, testId }: { suit: Suit; wanted: readonly WantedSpell[]; title: string; testId?: string }) {
   const c = suit.components
+  const scoring = scoringSpells(suit.spells, wanted)
+  const counts = new Set(scoring.map((s) => s.family))
+  const listed = suit.spells?.length ?? 0
   return (
     <article className="suit" data-testid={testId} data-items={suit.items.length} aria-label={title}>
       <header className="suit-head">
@@ -21,7 +24,13 @@ export function SuitView({ suit, title, testId }: { suit: Suit; title: string; t
         <dl className="score-parts" aria-label="Score breakdown">
           <div>
             <dt title="Only the spell families you asked for score (solver.md: spells = Σ wanted families × weight × tier points)">Wanted spells</dt>
-            <dd>{formatInt(c.spells)}</dd>
+            <dd>
+              <span data-testid="spell-score">{formatInt(c.spells)}</span>
+              <span className="muted small" data-testid="spell-score-count" data-count={scoring.length}>
+                {' '}
+                from {scoring.length} of {listed} spells
+              </span>
+            </dd>
           </div>
           <div>
             <dt>Sets</dt>
@@ -68,11 +77,14 @@ export function SuitView({ suit, title, testId }: { suit: Suit; title: string; t
           <div>
             <h4>
               Spells on the suit ({suit.spells.length}){' '}
-              <span className="muted small">{c && c.spells === 0 ? '— none of them is a wanted family, so they add nothing to the score' : ''}</span>
+              <span className="muted small">
+                {scoring.length === 0 ? '— none is a wanted family at its minimum tier, so none adds to the score' : `— ${scoring.length} wanted (marked ★) add to the score`}
+              </span>
             </h4>
             <ul className="chips">
               {suit.spells.map((s) => (
-                <li key={s.family} className={`chip tier-${s.tier.toLowerCase()}`}>
+                <li key={s.family} className={`chip tier-${s.tier.toLowerCase()}${counts.has(s.family) ? ' scoring' : ''}`} data-scoring={counts.has(s.family) ? 'yes' : 'no'}>
+                  {counts.has(s.family) ? '★ ' : ''}
                   {s.tier} {s.family}
                 </li>
               ))}
