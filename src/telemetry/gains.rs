@@ -135,7 +135,7 @@ pub fn period_gains(
     from: i64,
     to: i64,
     with_levels: bool,
-) -> Result<BTreeMap<u32, PeriodGain>, StoreError> {
+) -> Result<BTreeMap<u32, PeriodGain>, TelemetryError> {
     let mut out = BTreeMap::new();
     for (id, rollup) in days.rollup_totals(from, to)? {
         let (mut level_from, mut level_to) = (None, None);

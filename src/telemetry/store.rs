@@ -522,7 +522,7 @@ impl DayFiles {
         from: i64,
         to: i64,
         wanted: impl Fn(&Row) -> bool,
-    ) -> Result<Option<Row>, StoreError> {
+    ) -> Result<Option<Row>, TelemetryError> {
         let in_range = |r: &Row| r.t >= from && r.t <= to && wanted(r);
         for day in self.days_in(from - MAX_BLOCK_SPAN_MS, to).into_iter().rev() {
             let Some(db) = self.get(day, false)? else { continue };
@@ -531,7 +531,7 @@ impl DayFiles {
                 Ok(tail) => {
                     for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))?.rev() {
                         let (_, value) = entry?;
-                        let row = block::decode_row(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                        let row = block::decode_row(value.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?;
                         if in_range(&row) {
                             return Ok(Some(row));
                         }
@@ -548,7 +548,7 @@ impl DayFiles {
             let range = (character_id, from - MAX_BLOCK_SPAN_MS, 0u32)..=(character_id, to, u32::MAX);
             for entry in table.range(range)?.rev() {
                 let (_, value) = entry?;
-                let rows = block::decode(value.value()).map_err(|e| StoreError(e.to_string()))?;
+                let rows = block::decode(value.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?;
                 if let Some(row) = rows.into_iter().filter(|r| in_range(r)).max_by_key(|r| r.t) {
                     return Ok(Some(row));
                 }
