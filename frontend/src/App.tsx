@@ -53,7 +53,9 @@ function Shell() {
   const [publicInfo, setPublicInfo] = useState<PublicInfo | null | undefined>(undefined)
   const showPublic = !checking && !user && publicAllows(publicInfo ?? null, route.name)
   const publicRef = useRef(false)
-  publicRef.current = showPublic
+  useEffect(() => {
+    publicRef.current = showPublic
+  }, [showPublic])
 
   useEffect(() => {
     const ctrl = new AbortController()

@@ -5,7 +5,7 @@
  * Values fixed by overlord.toml or the environment are shown read-only with where they
  * come from; the server refuses edits to them anyway.
  */
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { api, errorMessage } from '../../api/client'
 import { useAuth } from '../../components/Auth'
 import { useAsync, useInterval, useNow, useTitle } from '../../components/hooks'
@@ -36,7 +36,7 @@ export default function AlertsPage() {
     <div>
       <PageHeader title="Alerts" sub="Discord (or any compatible) webhooks for rares, deaths, stuck and disconnected characters, level-ups and failed backups." />
       <AsyncView state={settings} loadingLabel="Loading alert settings…">
-        {(view) => <AlertsEditor view={view} onSaved={settings.reload} />}
+        {(view) => <AlertsEditor key={`${view.updated_ms ?? 0}`} view={view} onSaved={settings.reload} />}
       </AsyncView>
       <RecentList />
     </div>
@@ -47,7 +47,6 @@ function AlertsEditor({ view, onSaved }: { view: AlertSettingsView; onSaved: () 
   const [draft, setDraft] = useState<AlertsDraft>(() => draftFromView(view))
   const [saving, setSaving] = useState(false)
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null)
-  useEffect(() => setDraft(draftFromView(view)), [view])
   const patch = patchFromDraft(view, draft)
   const problems: string[] = []
   for (const k of view.kinds) {
