@@ -240,7 +240,7 @@ async fn send_test_goes_through_rate_limits_and_reports_refusals() {
         &base,
         Method::POST,
         "/api/alerts/test",
-        Some(json!({"kind": "rare", "index": 0, "template": "{nope}"})),
+        Some(json!({"kind": "stuck", "index": 0, "template": "{nope}"})),
         None,
     )
     .await;
