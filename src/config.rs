@@ -351,7 +351,10 @@ impl Settings {
                 "OVERLORD_ALERT_LOW_TAPER_THRESHOLD" => Some("alert_low_taper_threshold".to_string()),
                 "OVERLORD_ALERT_STUCK_MINUTES" => Some("alert_stuck_minutes".to_string()),
                 "OVERLORD_ALERT_DISCONNECTED_MINUTES" => Some("alert_disconnected_minutes".to_string()),
-                k => K::ALL.into_iter().find(|kind| kind.env_key() == k).map(|kind| format!("alert_webhooks.{}", kind.name())),
+                k => K::ALL
+                    .into_iter()
+                    .find(|kind| kind.env_key() == k)
+                    .map(|kind| format!("alert_webhooks.{}", kind.name())),
             };
             if let Some(fixed_key) = fixed_key {
                 s.fixed.insert(fixed_key, key.clone());

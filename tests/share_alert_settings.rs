@@ -114,7 +114,8 @@ async fn settings_persist_across_a_restart_and_file_and_env_values_win() {
     assert_eq!(s, 409, "{e}");
     assert!(e["error"]["message"].as_str().unwrap().contains("overlord.toml"), "{e}");
     let (s, e) =
-        call(&base, Method::PUT, "/api/alerts/settings", Some(json!({"kinds": {"death": {"webhooks": []}}})), None).await;
+        call(&base, Method::PUT, "/api/alerts/settings", Some(json!({"kinds": {"death": {"webhooks": []}}})), None)
+            .await;
     assert_eq!(s, 409, "{e}");
     assert!(e["error"]["message"].as_str().unwrap().contains("OVERLORD_ALERT_DEATH_WEBHOOK"), "{e}");
 
@@ -137,7 +138,11 @@ async fn settings_persist_across_a_restart_and_file_and_env_values_win() {
     // Send test to the saved webhook: a real post, template applied, status reported.
     let (s, r) = call(&base, Method::POST, "/api/alerts/test", Some(json!({"kind": "rare", "index": 0})), None).await;
     assert_eq!(s, 200, "{r}");
-    assert_eq!((r["done"].as_bool(), r["delivered"].as_bool(), r["status"].as_u64()), (Some(true), Some(true), Some(204)), "{r}");
+    assert_eq!(
+        (r["done"].as_bool(), r["delivered"].as_bool(), r["status"].as_u64()),
+        (Some(true), Some(true), Some(204)),
+        "{r}"
+    );
     assert!(!r["webhook"].as_str().unwrap().contains("rare-token-1"), "{r}");
     let lines = discord.wait_for_lines("rare-token-1", 1, Duration::from_secs(5)).await;
     assert_eq!(lines, vec!["🧪 Test from Overlord: Test Character got Pearl of Blood Drinking"]);
@@ -187,7 +192,11 @@ async fn only_admins_reach_the_alert_settings() {
     let routes = [
         (Method::GET, "/api/alerts/settings", None),
         (Method::PUT, "/api/alerts/settings", Some(json!({"thresholds": {"alert_idle_minutes": 5}}))),
-        (Method::POST, "/api/alerts/test", Some(json!({"kind": "rare", "url": "https://discord.com/api/webhooks/1/t"}))),
+        (
+            Method::POST,
+            "/api/alerts/test",
+            Some(json!({"kind": "rare", "url": "https://discord.com/api/webhooks/1/t"})),
+        ),
         (Method::GET, "/api/alerts/recent", None),
     ];
     for (m, path, body) in routes {
@@ -214,7 +223,11 @@ async fn send_test_goes_through_rate_limits_and_reports_refusals() {
     discord.script(vec![Reply::RateLimited { body_retry_after: Some(0.3), header: None }, Reply::Ok]);
     let (s, r) = call(&base, Method::POST, "/api/alerts/test", Some(json!({"kind": "stuck", "index": 0})), None).await;
     assert_eq!(s, 200, "{r}");
-    assert_eq!((r["delivered"].as_bool(), r["status"].as_u64(), r["attempts"].as_u64()), (Some(true), Some(204), Some(2)), "{r}");
+    assert_eq!(
+        (r["delivered"].as_bool(), r["status"].as_u64(), r["attempts"].as_u64()),
+        (Some(true), Some(204), Some(2)),
+        "{r}"
+    );
     let posts = discord.posts_to("stuck-hook");
     assert_eq!(posts.iter().map(|p| p.answered).collect::<Vec<_>>(), vec![429, 204]);
     assert!(posts[1].at.duration_since(posts[0].at) >= Duration::from_millis(300), "retry_after honoured");
@@ -223,18 +236,34 @@ async fn send_test_goes_through_rate_limits_and_reports_refusals() {
     // An unsaved URL that the webhook refuses: the status and message come back.
     discord.script(vec![Reply::Status(404)]);
     let url = discord.url("gone-hook");
-    let (s, r) =
-        call(&base, Method::POST, "/api/alerts/test", Some(json!({"kind": "levelup", "url": url, "template": "{character} up"})), None).await;
+    let (s, r) = call(
+        &base,
+        Method::POST,
+        "/api/alerts/test",
+        Some(json!({"kind": "levelup", "url": url, "template": "{character} up"})),
+        None,
+    )
+    .await;
     assert_eq!(s, 200, "{r}");
-    assert_eq!((r["done"].as_bool(), r["delivered"].as_bool(), r["status"].as_u64()), (Some(true), Some(false), Some(404)), "{r}");
+    assert_eq!(
+        (r["done"].as_bool(), r["delivered"].as_bool(), r["status"].as_u64()),
+        (Some(true), Some(false), Some(404)),
+        "{r}"
+    );
     assert!(r["error"].as_str().unwrap().contains("HTTP 404"), "{r}");
     assert_eq!(r["line"], "🧪 Test from Overlord: Test Character up");
 
     // Bad requests: no such saved webhook, a bad URL, a bad template.
     let (s, _) = call(&base, Method::POST, "/api/alerts/test", Some(json!({"kind": "stuck", "index": 5})), None).await;
     assert_eq!(s, 404);
-    let (s, _) =
-        call(&base, Method::POST, "/api/alerts/test", Some(json!({"kind": "rare", "url": "http://example.org/h"})), None).await;
+    let (s, _) = call(
+        &base,
+        Method::POST,
+        "/api/alerts/test",
+        Some(json!({"kind": "rare", "url": "http://example.org/h"})),
+        None,
+    )
+    .await;
     assert_eq!(s, 422);
     let (s, _) = call(
         &base,

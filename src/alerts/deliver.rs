@@ -350,7 +350,8 @@ impl Worker {
                     tokio::time::sleep(delay).await;
                 }
                 Outcome::Rejected { status, message } => {
-                    let why = format!("the webhook refused the post with HTTP {status}: {message}; check the webhook URL");
+                    let why =
+                        format!("the webhook refused the post with HTTP {status}: {message}; check the webhook URL");
                     self.give_up(lines, &why);
                     self.finish(&batch, (status != 0).then_some(status), Some(self.scrub(&why)));
                     return;
@@ -364,10 +365,9 @@ impl Worker {
         for probe in batch.iter().filter_map(|l| l.probe.as_ref()) {
             match outcome {
                 Outcome::Delivered { status, .. } => probe.attempt(Some(*status), None),
-                Outcome::RateLimited(wait) => probe.attempt(
-                    Some(429),
-                    Some(format!("rate limited: retrying in {:.1} s", wait.as_secs_f64())),
-                ),
+                Outcome::RateLimited(wait) => {
+                    probe.attempt(Some(429), Some(format!("rate limited: retrying in {:.1} s", wait.as_secs_f64())))
+                }
                 Outcome::Retryable(why) => probe.attempt(http_status_of(why), Some(self.scrub(why))),
                 Outcome::Rejected { status, message } => {
                     probe.attempt((*status != 0).then_some(*status), Some(self.scrub(message)))

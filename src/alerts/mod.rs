@@ -461,9 +461,9 @@ impl AlertsHandle {
         let mut queued = QueuedLine::new(kind, line);
         queued.probe = Some(Arc::new(probe));
         self.core.counters.alerts_raised.fetch_add(1, Ordering::Relaxed);
-        let running = self.current().and_then(|g| {
-            g.routes.urls.iter().position(|u| *u == url).and_then(|i| g.routes.queues.get(i).cloned())
-        });
+        let running = self
+            .current()
+            .and_then(|g| g.routes.urls.iter().position(|u| *u == url).and_then(|i| g.routes.queues.get(i).cloned()));
         match running {
             Some(queue) => {
                 if queue.push(queued) {

@@ -83,9 +83,7 @@ pub fn description(kind: AlertKind) -> &'static str {
         AlertKind::Idle => "A plugin socket is open but has sent no telemetry for the idle minutes.",
         AlertKind::Tapers => "Prismatic tapers dropped below the threshold (once per crossing).",
         AlertKind::Chat => "Allegiance chat lines, once each however many members see them.",
-        AlertKind::Stuck => {
-            "Online with the macro running, but no movement, kill or XP for the stuck minutes."
-        }
+        AlertKind::Stuck => "Online with the macro running, but no movement, kill or XP for the stuck minutes.",
         AlertKind::Disconnected => {
             "The socket dropped without a logout and the character is not back within the disconnected minutes."
         }

@@ -478,7 +478,11 @@ mod tests {
         let e = s.update(&patch(r#"{"kinds":{"death":{"webhooks":[]}}}"#), "a", 1).unwrap_err();
         assert!(matches!(&e, SettingsError::Fixed(m) if m.contains("OVERLORD_ALERT_DEATH_WEBHOOK")), "{e}");
         let e = s
-            .update(&patch(r#"{"kinds":{"rare":{"webhooks":["ftp://x/y"]}},"thresholds":{"alert_idle_minutes":5}}"#), "a", 1)
+            .update(
+                &patch(r#"{"kinds":{"rare":{"webhooks":["ftp://x/y"]}},"thresholds":{"alert_idle_minutes":5}}"#),
+                "a",
+                1,
+            )
             .unwrap_err();
         assert!(e.to_string().starts_with("rare webhook 1:"), "{e}");
         let e = s.update(&patch(r#"{"kinds":{"rare":{"template":"{who}"}}}"#), "a", 1).unwrap_err();

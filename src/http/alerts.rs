@@ -85,13 +85,14 @@ async fn send_test(
 ) -> Result<Json<TestAnswer>, ApiError> {
     let Json(req) = body?;
     let kind = req.kind;
-    let url = match (req.index, req.url) {
-        (Some(i), None) => app.alert_settings.webhooks(kind).get(i).cloned().ok_or_else(|| {
-            ApiError::NotFound(format!("the {} alert has no webhook number {}", kind.name(), i + 1))
-        })?,
-        (None, Some(url)) => url,
-        _ => return Err(ApiError::Invalid("give either 'index' (a saved webhook) or 'url', not both".into())),
-    };
+    let url =
+        match (req.index, req.url) {
+            (Some(i), None) => app.alert_settings.webhooks(kind).get(i).cloned().ok_or_else(|| {
+                ApiError::NotFound(format!("the {} alert has no webhook number {}", kind.name(), i + 1))
+            })?,
+            (None, Some(url)) => url,
+            _ => return Err(ApiError::Invalid("give either 'index' (a saved webhook) or 'url', not both".into())),
+        };
     let template = match req.template {
         Some(t) => {
             crate::alerts::validate_template_for(kind, &t).map_err(ApiError::Invalid)?;

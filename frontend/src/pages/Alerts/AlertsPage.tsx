@@ -31,22 +31,25 @@ export default function AlertsPage() {
   useTitle('Alerts')
   const { user } = useAuth()
   const settings = useAsync((s) => api.request<AlertSettingsView>('GET', '/api/alerts/settings', { signal: s }), [])
+  // Kept here: the editor is remounted with the saved settings after a save.
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null)
   if (user?.role !== 'admin') return <Empty>Only administrators can change alerts.</Empty>
   return (
     <div>
       <PageHeader title="Alerts" sub="Discord (or any compatible) webhooks for rares, deaths, stuck and disconnected characters, level-ups and failed backups." />
       <AsyncView state={settings} loadingLabel="Loading alert settings…">
-        {(view) => <AlertsEditor key={`${view.updated_ms ?? 0}`} view={view} onSaved={settings.reload} />}
+        {(view) => <AlertsEditor key={`${view.updated_ms ?? 0}`} view={view} onSaved={settings.reload} message={message} setMessage={setMessage} />}
       </AsyncView>
       <RecentList />
     </div>
   )
 }
 
-function AlertsEditor({ view, onSaved }: { view: AlertSettingsView; onSaved: () => void }) {
+type Message = { ok: boolean; text: string } | null
+
+function AlertsEditor({ view, onSaved, message, setMessage }: { view: AlertSettingsView; onSaved: () => void; message: Message; setMessage: (m: Message) => void }) {
   const [draft, setDraft] = useState<AlertsDraft>(() => draftFromView(view))
   const [saving, setSaving] = useState(false)
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null)
   const patch = patchFromDraft(view, draft)
   const problems: string[] = []
   for (const k of view.kinds) {
