@@ -61,6 +61,11 @@ pub struct Settings {
     pub public_pages: Vec<crate::auth::PublicPage>,
     /// Scheduled backups (`backup_dir` + `backup_schedule` + `backup_keep`); `None` = off.
     pub backups: Option<crate::backup_schedule::BackupSettings>,
+    /// Settings the dashboard may also edit (alerts) that `overlord.toml` or the
+    /// environment set: key (`alert_stuck_minutes`, `alert_webhooks.rare`,
+    /// `alert_templates.rare`) → where (`overlord.toml` or the variable's name). These win
+    /// over the dashboard's values, and its pages show them read-only.
+    pub fixed: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -91,6 +96,7 @@ impl Default for Settings {
             public_view: false,
             public_pages: crate::auth::PublicPage::ALL.to_vec(),
             backups: None,
+            fixed: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -250,6 +256,24 @@ impl Settings {
         }
         s.alerts.stuck_minutes = file.alert_stuck_minutes.unwrap_or(s.alerts.stuck_minutes);
         s.alerts.disconnected_minutes = file.alert_disconnected_minutes.unwrap_or(s.alerts.disconnected_minutes);
+        for (key, set) in [
+            ("alert_idle_minutes", file.alert_idle_minutes.is_some()),
+            ("alert_low_taper_threshold", file.alert_low_taper_threshold.is_some()),
+            ("alert_stuck_minutes", file.alert_stuck_minutes.is_some()),
+            ("alert_disconnected_minutes", file.alert_disconnected_minutes.is_some()),
+        ] {
+            if set {
+                s.fixed.insert(key.to_string(), from_file.to_string());
+            }
+        }
+        for kind in K::ALL {
+            if !s.alerts.webhooks(kind).is_empty() {
+                s.fixed.insert(format!("alert_webhooks.{}", kind.name()), from_file.to_string());
+            }
+            if s.alerts.template(kind).is_some() {
+                s.fixed.insert(format!("alert_templates.{}", kind.name()), from_file.to_string());
+            }
+        }
 
         for (key, value) in env {
             let what = key.as_str();
@@ -318,6 +342,22 @@ impl Settings {
                 "OVERLORD_ALERT_DISCONNECTED_MINUTES" => s.alerts.disconnected_minutes = parse_num(value, what)?,
                 // Other OVERLORD_* names belong to other tools (tests, the e2e runner).
                 _ => {}
+            }
+        }
+
+        for (key, _) in env {
+            let fixed_key = match key.as_str() {
+                "OVERLORD_ALERT_IDLE_MINUTES" => Some("alert_idle_minutes".to_string()),
+                "OVERLORD_ALERT_LOW_TAPER_THRESHOLD" => Some("alert_low_taper_threshold".to_string()),
+                "OVERLORD_ALERT_STUCK_MINUTES" => Some("alert_stuck_minutes".to_string()),
+                "OVERLORD_ALERT_DISCONNECTED_MINUTES" => Some("alert_disconnected_minutes".to_string()),
+                k => K::ALL
+                    .into_iter()
+                    .find(|kind| kind.env_key() == k)
+                    .map(|kind| format!("alert_webhooks.{}", kind.name())),
+            };
+            if let Some(fixed_key) = fixed_key {
+                s.fixed.insert(fixed_key, key.clone());
             }
         }
 

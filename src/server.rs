@@ -121,8 +121,13 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         .await
         .map_err(|e| StartError(format!("cannot listen on {}: {e}", settings.listen)))?;
     let addr = listener.local_addr().map_err(|e| StartError(e.to_string()))?;
-    let attention =
-        Arc::new(crate::alerts::Attention::new(settings.alerts.stuck_minutes, settings.alerts.disconnected_minutes));
+    let alert_settings = Arc::new(
+        crate::alerts::AlertSettings::open(state_db.clone(), settings.alerts.clone(), settings.fixed.clone())
+            .map_err(|e| StartError(e.to_string()))?,
+    );
+    // The configuration's alert settings with the dashboard's edits over the gaps it left.
+    let alert_cfg = alert_settings.effective();
+    let attention = Arc::new(crate::alerts::Attention::new(alert_cfg.stuck_minutes, alert_cfg.disconnected_minutes));
     let app = Arc::new(App {
         settings: settings.clone(),
         hub: Hub::new(),
@@ -138,7 +143,8 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
         index,
         map_image: crate::map_image::MapImageStore::open(&settings.data_dir)
             .map_err(|e| StartError(format!("map image: {e}")))?,
-        alerts: crate::alerts::Alerts::start_with(settings.alerts.clone(), attention.clone()),
+        alerts: crate::alerts::Alerts::start_with(alert_cfg, attention.clone()),
+        alert_settings,
         attention,
         backups: Arc::new(crate::backup_schedule::Backups::new(settings.backups.as_ref())),
     });

@@ -11,6 +11,7 @@
 // mock), CHROMIUM (default /usr/bin/chromium), E2E_ONLY (test names to run, separated by |),
 // E2E_CHARACTER (the test plugin's character name), E2E_HEADFUL=1.
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -70,7 +71,8 @@ function startServer() {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'overlord-e2e-data-'))
   const proc = spawn(BIN, ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    env: { ...process.env, OVERLORD_PLUGIN_SECRET: SECRET },
+    // The public view is on so the anonymous-visitor test can see its pages.
+    env: { ...process.env, OVERLORD_PLUGIN_SECRET: SECRET, OVERLORD_PUBLIC_VIEW: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   // Everything the server printed, for the first-run setup token.
@@ -798,6 +800,64 @@ async function run() {
         if (gone.status !== 401) throw new Error(`revoked token still accepted: ${gone.status}`)
       } finally {
         await context.clearCookies()
+        await context.setExtraHTTPHeaders({})
+      }
+    })
+
+    await test('an admin adds an alert webhook, sends a test and sees the result', async () => {
+      // A local stand-in for Discord that records posts and answers 204.
+      const posts = []
+      const receiver = createServer((req, res) => {
+        let body = ''
+        req.on('data', (c) => (body += c))
+        req.on('end', () => {
+          posts.push({ path: req.url, body })
+          res.statusCode = 204
+          res.end()
+        })
+      })
+      await new Promise((r) => receiver.listen(0, '127.0.0.1', r))
+      const hook = `http://127.0.0.1:${receiver.address().port}/api/webhooks/77/e2e-token-abc`
+      try {
+        await goto('/alerts')
+        await heading('Alerts')
+        const card = page.locator('[data-testid=alert-kind-levelup]')
+        await card.getByRole('button', { name: 'Add webhook' }).click()
+        await card.getByLabel('Webhook 1').fill(hook)
+        await card.getByRole('button', { name: 'Send test' }).click()
+        await eventually('the test result', async () => ((await card.locator('[data-testid=test-result]').textContent()) ?? '').includes('Delivered (HTTP 204)'))
+        if (!posts.some((p) => p.path.endsWith('/e2e-token-abc') && p.body.includes('Test from Overlord'))) throw new Error(`no test post received: ${JSON.stringify(posts)}`)
+        await card.getByLabel('Template (empty: the default message)').fill('{character} reached {level}')
+        await page.getByRole('button', { name: 'Save alert settings' }).click()
+        await eventually('the save confirmation', async () => ((await page.textContent('[data-testid=alerts-save-result]').catch(() => '')) ?? '').includes('Saved'))
+        await goto('/alerts')
+        await heading('Alerts')
+        await eventually('the saved webhook after a reload', async () => (await page.locator('[data-testid=alert-kind-levelup]').getByLabel('Webhook 1').inputValue().catch(() => '')) === hook)
+        await eventually('the test in recent alerts', async () => ((await page.textContent('[data-testid=recent-alerts]').catch(() => '')) ?? '').includes('levelup (test)'))
+        await shot('alerts')
+      } finally {
+        receiver.close()
+      }
+    })
+
+    await test('an anonymous visitor gets the public pages read-only, not the others', async () => {
+      const context = page.context()
+      await context.clearCookies()
+      await context.setExtraHTTPHeaders({ 'X-Forwarded-For': '203.0.113.9' })
+      try {
+        for (const [path, title] of [['/', 'Overview'], ['/map', null], ['/rares', 'Rares'], ['/leaderboards', 'Leaderboards']]) {
+          await goto(path)
+          await page.waitForSelector('[data-testid=public-view]', { timeout: UI_TIMEOUT_MS })
+          if (title) await heading(title)
+          if (!page.url().endsWith(path)) throw new Error(`public page ${path} went to ${page.url()}`)
+        }
+        const nav = (await page.$$eval('#sidebar li a', (as) => as.map((a) => a.textContent?.trim()))).join(',')
+        if (nav !== 'Overview,Map,Rares,Leaderboards') throw new Error(`public nav: ${nav}`)
+        await page.waitForSelector('[data-testid=public-sign-in]', { timeout: UI_TIMEOUT_MS })
+        await shot('public-view')
+        await goto('/items')
+        await page.waitForURL(/\/login\?next=%2Fitems/, { timeout: UI_TIMEOUT_MS })
+      } finally {
         await context.setExtraHTTPHeaders({})
       }
     })

@@ -2,13 +2,15 @@
  * The app shell: router, auth, the 401 → Login rule, first-run setup redirect and the page
  * switch. Pages load lazily so the map does not wait for the charting library.
  */
-import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react'
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from 'react'
 import { api, setUnauthorizedHandler } from './api/client'
 import { AuthProvider, useAuth } from './components/Auth'
 import { Layout } from './components/Layout'
+import { PublicLayout } from './components/PublicLayout'
 import { RouterProvider, useRouter } from './components/Router'
 import { ErrorBox, Loading } from './components/States'
 import { LiveProvider } from './live/LiveProvider'
+import { publicAllows, type PublicInfo } from './lib/publicView'
 import { withQuery, type RouteName } from './lib/routes'
 import { LoginPage } from './pages/Login/LoginPage'
 import { SetupPage } from './pages/Setup/SetupPage'
@@ -28,6 +30,7 @@ const SuitBuilderPage = lazy(() => import('./pages/SuitBuilder/SuitBuilderPage')
 const UsersPage = lazy(() => import('./pages/Users/UsersPage'))
 const TokensPage = lazy(() => import('./pages/Tokens/TokensPage'))
 const BackupsPage = lazy(() => import('./pages/Backups/BackupsPage'))
+const AlertsPage = lazy(() => import('./pages/Alerts/AlertsPage'))
 const NotFoundPage = lazy(() => import('./pages/NotFound/NotFoundPage'))
 
 export function App() {
@@ -46,10 +49,28 @@ function Shell() {
   const { route, navigate, location } = useRouter()
   const { user, checking, error, refresh } = useAuth()
   const [setupNeeded, setSetupNeeded] = useState(false)
+  // The public view (GET /api/public): undefined until it answered.
+  const [publicInfo, setPublicInfo] = useState<PublicInfo | null | undefined>(undefined)
+  const showPublic = !checking && !user && publicAllows(publicInfo ?? null, route.name)
+  const publicRef = useRef(false)
+  useEffect(() => {
+    publicRef.current = showPublic
+  }, [showPublic])
 
-  // Any 401 from the API sends the user to Login, then back here.
+  useEffect(() => {
+    const ctrl = new AbortController()
+    api
+      .request<PublicInfo>('GET', '/api/public', { signal: ctrl.signal, noAuthRedirect: true })
+      .then(setPublicInfo)
+      .catch(() => setPublicInfo(null))
+    return () => ctrl.abort()
+  }, [])
+
+  // Any 401 from the API sends the user to Login, then back here; on a public page a
+  // panel whose endpoint is not public shows its error instead.
   useEffect(() => {
     setUnauthorizedHandler(() => {
+      if (publicRef.current) return
       const here = window.location.pathname + window.location.search
       if (!window.location.pathname.startsWith('/login') && !window.location.pathname.startsWith('/setup')) {
         navigate(withQuery('/login', { next: here }), { replace: true })
@@ -73,14 +94,23 @@ function Shell() {
 
   const isPublic = PUBLIC_ROUTES.includes(route.name)
   useEffect(() => {
-    if (checking || isPublic || user) return
+    if (checking || isPublic || user || publicInfo === undefined || showPublic) return
     if (setupNeeded) navigate(withQuery('/setup', { token: new URLSearchParams(location.search).get('token') }), { replace: true })
     else navigate(withQuery('/login', { next: location.pathname + location.search }), { replace: true })
-  }, [checking, isPublic, user, setupNeeded, navigate, location])
+  }, [checking, isPublic, user, setupNeeded, navigate, location, publicInfo, showPublic])
 
   if (route.name === 'login') return <LoginPage />
   if (route.name === 'setup') return <SetupPage />
   if (checking) return <Loading label="Checking your session…" />
+  if (showPublic && publicInfo) {
+    return (
+      <LiveProvider socket={false}>
+        <PublicLayout info={publicInfo}>
+          <Suspense fallback={<Loading />}>{page(route.name, route.params)}</Suspense>
+        </PublicLayout>
+      </LiveProvider>
+    )
+  }
   if (!user) {
     return error ? (
       <div className="center-page">
@@ -136,6 +166,8 @@ function page(name: RouteName, params: Record<string, string>): ReactNode {
       return <TokensPage />
     case 'backups':
       return <BackupsPage />
+    case 'alerts':
+      return <AlertsPage />
     default:
       return <NotFoundPage />
   }

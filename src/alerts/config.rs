@@ -37,6 +37,8 @@ pub struct AlertConfig {
     /// Message templates per kind (`[alert_templates]`); a kind without one uses the
     /// built-in line. Placeholders: see [`AlertKind::placeholders`].
     pub templates: Vec<(AlertKind, String)>,
+    /// Kinds switched off on the Alerts page: their webhooks are kept but not posted to.
+    pub disabled: Vec<AlertKind>,
     /// Timings that are not operator settings; tests shrink them.
     pub tuning: AlertTuning,
 }
@@ -85,6 +87,7 @@ impl Default for AlertConfig {
             disconnected_minutes: super::DEFAULT_DISCONNECTED_MINUTES,
             extra_webhooks: Vec::new(),
             templates: Vec::new(),
+            disabled: Vec::new(),
             tuning: AlertTuning::default(),
         }
     }
@@ -108,13 +111,14 @@ impl std::fmt::Debug for AlertConfig {
                 &self.extra_webhooks.iter().map(|(k, u)| (k.name(), redact_webhook_url(u))).collect::<Vec<_>>(),
             )
             .field("templates", &self.templates)
+            .field("disabled", &self.disabled)
             .field("tuning", &self.tuning)
             .finish()
     }
 }
 
 /// The kinds of alert, each with its own webhook setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AlertKind {
     Rare,
@@ -240,9 +244,14 @@ impl AlertConfig {
         self.templates.iter().rev().find(|(k, t)| *k == kind && !t.trim().is_empty()).map(|(_, t)| t.as_str())
     }
 
-    /// Whether any alert is configured.
+    /// Every webhook `kind` posts to now: none while the kind is switched off.
+    pub fn active_webhooks(&self, kind: AlertKind) -> Vec<&str> {
+        if self.disabled.contains(&kind) { Vec::new() } else { self.webhooks(kind) }
+    }
+
+    /// Whether any alert is configured and switched on.
     pub fn is_enabled(&self) -> bool {
-        AlertKind::ALL.iter().any(|k| !self.webhooks(*k).is_empty())
+        AlertKind::ALL.iter().any(|k| !self.active_webhooks(*k).is_empty())
     }
 
     /// Checks every setting; the error names the setting (file key and env variable), the
@@ -307,7 +316,7 @@ fn webhook_of(v: &Option<String>) -> Option<&str> {
 /// A webhook must be https (Discord's are `https://discord.com/api/webhooks/<id>/<token>`);
 /// plain http is accepted only to a loopback host, where tests run a stand-in server,
 /// because over a network it would expose the token.
-fn validate_webhook_url(url: &str) -> Result<(), String> {
+pub(crate) fn validate_webhook_url(url: &str) -> Result<(), String> {
     if url.len() > MAX_WEBHOOK_URL_BYTES {
         return Err(format!("longer than {MAX_WEBHOOK_URL_BYTES} bytes; paste the webhook URL from Discord"));
     }

@@ -9,9 +9,10 @@
 //! No jitter on backoff: one process posts to each webhook, so there is no herd to spread.
 
 use super::format::units;
+use super::recent::{Probe, RecentLog, SentAlert};
 use super::{
-    AlertTuning, Counters, DISCORD_CONTENT_LIMIT, MAX_RATE_LIMITED_RETRIES, MAX_RESPONSE_BYTES, MAX_RETRY_AFTER,
-    WEBHOOK_USERNAME,
+    AlertKind, AlertTuning, Counters, DISCORD_CONTENT_LIMIT, MAX_RATE_LIMITED_RETRIES, MAX_RESPONSE_BYTES,
+    MAX_RETRY_AFTER, WEBHOOK_USERNAME,
 };
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
@@ -79,8 +80,24 @@ pub(crate) struct WebhookQueue {
 }
 
 struct QueueState {
-    lines: VecDeque<String>,
+    lines: VecDeque<QueuedLine>,
     closed: bool,
+}
+
+/// One alert line waiting for its post.
+pub(crate) struct QueuedLine {
+    pub kind: AlertKind,
+    pub text: String,
+    /// When it was raised (unix ms), for the recent-alerts list.
+    pub raised_ms: i64,
+    /// Set on a "send test" line: the admin's request waits on it for the outcome.
+    pub probe: Option<Arc<Probe>>,
+}
+
+impl QueuedLine {
+    pub fn new(kind: AlertKind, text: String) -> QueuedLine {
+        QueuedLine { kind, text, raised_ms: super::now_ms(), probe: None }
+    }
 }
 
 impl WebhookQueue {
@@ -100,7 +117,7 @@ impl WebhookQueue {
     }
 
     /// Queues a line; returns true when the oldest line was dropped to make room.
-    pub fn push(&self, line: String) -> bool {
+    pub fn push(&self, line: QueuedLine) -> bool {
         let dropped = {
             let mut st = self.lock();
             let dropped = st.lines.len() >= self.cap && st.lines.pop_front().is_some();
@@ -142,7 +159,7 @@ impl WebhookQueue {
         let st = self.lock();
         let mut total = 0;
         for l in &st.lines {
-            total += units(l) + 1;
+            total += units(&l.text) + 1;
             if total > DISCORD_CONTENT_LIMIT {
                 return true;
             }
@@ -152,12 +169,12 @@ impl WebhookQueue {
 
     /// Takes the oldest lines that fit in one post's content (at least one line: lines are
     /// clipped to fit on their own).
-    fn take_batch(&self) -> Vec<String> {
+    fn take_batch(&self) -> Vec<QueuedLine> {
         let mut st = self.lock();
         let mut batch = Vec::new();
         let mut total = 0;
         while let Some(line) = st.lines.front() {
-            let add = units(line) + usize::from(!batch.is_empty());
+            let add = units(&line.text) + usize::from(!batch.is_empty());
             if !batch.is_empty() && total + add > DISCORD_CONTENT_LIMIT {
                 break;
             }
@@ -177,6 +194,7 @@ enum Outcome {
     /// Accepted; `pause` when Discord said this bucket is used up until then.
     Delivered {
         pause: Option<Duration>,
+        status: u16,
     },
     RateLimited(Duration),
     /// 5xx, 408, timeout or network error: worth another attempt.
@@ -193,9 +211,12 @@ pub(crate) struct Worker {
     /// The URL's last path segment (the token), scrubbed from any error text we log.
     token: String,
     label: String,
+    /// The URL fit for the recent-alerts list (token hidden).
+    redacted: String,
     queue: Arc<WebhookQueue>,
     client: HttpClient,
     counters: Arc<Counters>,
+    recent: Arc<RecentLog>,
     tuning: AlertTuning,
     last_post: Option<Instant>,
     not_before: Option<Instant>,
@@ -210,6 +231,7 @@ impl Worker {
         queue: Arc<WebhookQueue>,
         client: HttpClient,
         counters: Arc<Counters>,
+        recent: Arc<RecentLog>,
         tuning: AlertTuning,
     ) -> Result<Worker, String> {
         let uri: Uri = url.trim().parse().map_err(|_| format!("{label}: not a URL"))?;
@@ -218,9 +240,11 @@ impl Worker {
             uri,
             token,
             label,
+            redacted: super::format::redact_webhook_url(url),
             queue,
             client,
             counters,
+            recent,
             tuning,
             last_post: None,
             not_before: None,
@@ -273,10 +297,11 @@ impl Worker {
         tokio::time::sleep_until(at).await;
     }
 
-    async fn deliver(&mut self, batch: Vec<String>) {
+    async fn deliver(&mut self, batch: Vec<QueuedLine>) {
         let lines = batch.len() as u64;
+        let content: Vec<&str> = batch.iter().map(|l| l.text.as_str()).collect();
         let payload = serde_json::json!({
-            "content": batch.join("\n"),
+            "content": content.join("\n"),
             "username": WEBHOOK_USERNAME,
             // Relayed chat may say @everyone or <@id>; nobody gets pinged by an alert.
             "allowed_mentions": {"parse": []},
@@ -289,11 +314,13 @@ impl Worker {
             let outcome = self.post(body.clone()).await;
             let now = Instant::now();
             self.last_post = Some(now);
+            self.report_attempt(&batch, &outcome);
             match outcome {
-                Outcome::Delivered { pause } => {
+                Outcome::Delivered { pause, status } => {
                     self.counters.alerts_sent.fetch_add(lines, Ordering::Relaxed);
                     self.counters.posts_sent.fetch_add(1, Ordering::Relaxed);
                     self.not_before = pause.map(|p| now + p);
+                    self.finish(&batch, Some(status), None);
                     return;
                 }
                 Outcome::RateLimited(wait) => {
@@ -301,7 +328,9 @@ impl Worker {
                     rate_limited += 1;
                     self.not_before = Some(now + wait);
                     if rate_limited > MAX_RATE_LIMITED_RETRIES {
-                        self.give_up(lines, &format!("still rate limited after {MAX_RATE_LIMITED_RETRIES} retries"));
+                        let why = format!("still rate limited after {MAX_RATE_LIMITED_RETRIES} retries");
+                        self.give_up(lines, &why);
+                        self.finish(&batch, Some(429), Some(why));
                         return;
                     }
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
@@ -310,7 +339,9 @@ impl Worker {
                 Outcome::Retryable(why) => {
                     attempts += 1;
                     if attempts >= self.tuning.max_attempts {
-                        self.give_up(lines, &format!("{why} (after {attempts} attempts)"));
+                        let why = format!("{why} (after {attempts} attempts)");
+                        self.give_up(lines, &why);
+                        self.finish(&batch, None, Some(self.scrub(&why)));
                         return;
                     }
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
@@ -319,13 +350,50 @@ impl Worker {
                     tokio::time::sleep(delay).await;
                 }
                 Outcome::Rejected { status, message } => {
-                    self.give_up(
-                        lines,
-                        &format!("Discord refused the post with HTTP {status}: {message}; check the webhook URL"),
-                    );
+                    let why =
+                        format!("the webhook refused the post with HTTP {status}: {message}; check the webhook URL");
+                    self.give_up(lines, &why);
+                    self.finish(&batch, (status != 0).then_some(status), Some(self.scrub(&why)));
                     return;
                 }
             }
+        }
+    }
+
+    /// Tells the "send test" requests waiting on lines of this post how the attempt went.
+    fn report_attempt(&self, batch: &[QueuedLine], outcome: &Outcome) {
+        for probe in batch.iter().filter_map(|l| l.probe.as_ref()) {
+            match outcome {
+                Outcome::Delivered { status, .. } => probe.attempt(Some(*status), None),
+                Outcome::RateLimited(wait) => {
+                    probe.attempt(Some(429), Some(format!("rate limited: retrying in {:.1} s", wait.as_secs_f64())))
+                }
+                Outcome::Retryable(why) => probe.attempt(http_status_of(why), Some(self.scrub(why))),
+                Outcome::Rejected { status, message } => {
+                    probe.attempt((*status != 0).then_some(*status), Some(self.scrub(message)))
+                }
+            }
+        }
+    }
+
+    /// The post's final outcome: into the recent-alerts list, and to any waiting test.
+    fn finish(&self, batch: &[QueuedLine], status: Option<u16>, error: Option<String>) {
+        let at_ms = super::now_ms();
+        for line in batch {
+            if let Some(probe) = &line.probe {
+                probe.finish(error.is_none(), status, error.clone());
+            }
+            self.recent.push(SentAlert {
+                at_ms,
+                raised_ms: line.raised_ms,
+                kind: line.kind,
+                test: line.probe.is_some(),
+                webhook: self.redacted.clone(),
+                line: line.text.clone(),
+                delivered: error.is_none(),
+                status,
+                error: error.clone(),
+            });
         }
     }
 
@@ -386,11 +454,16 @@ impl Worker {
     }
 }
 
+/// "HTTP 502 Bad Gateway" → 502 (a retryable outcome's text names its status).
+fn http_status_of(why: &str) -> Option<u16> {
+    why.strip_prefix("HTTP ")?.get(..3)?.parse().ok()
+}
+
 fn classify(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Outcome {
     if status.is_success() {
         let exhausted = header_f64(headers, "x-ratelimit-remaining").is_some_and(|r| r <= 0.0);
         let pause = if exhausted { header_f64(headers, "x-ratelimit-reset-after").and_then(secs) } else { None };
-        return Outcome::Delivered { pause };
+        return Outcome::Delivered { pause, status: status.as_u16() };
     }
     if status == StatusCode::TOO_MANY_REQUESTS {
         let from_body = serde_json::from_slice::<serde_json::Value>(body)
@@ -445,6 +518,16 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
+    fn line(text: String) -> QueuedLine {
+        QueuedLine::new(AlertKind::Chat, text)
+    }
+
+    #[test]
+    fn a_retry_reason_names_its_status() {
+        assert_eq!(http_status_of("HTTP 502 Bad Gateway"), Some(502));
+        assert_eq!(http_status_of("no answer within 15000 ms"), None);
+    }
+
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
@@ -473,10 +556,10 @@ mod tests {
         let h = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset-after", "1.5")]);
         assert_eq!(
             classify(StatusCode::NO_CONTENT, &h, b""),
-            Outcome::Delivered { pause: Some(Duration::from_millis(1500)) }
+            Outcome::Delivered { pause: Some(Duration::from_millis(1500)), status: 204 }
         );
         let h = headers(&[("x-ratelimit-remaining", "3"), ("x-ratelimit-reset-after", "1.5")]);
-        assert_eq!(classify(StatusCode::OK, &h, b"{}"), Outcome::Delivered { pause: None });
+        assert_eq!(classify(StatusCode::OK, &h, b"{}"), Outcome::Delivered { pause: None, status: 200 });
     }
 
     #[test]
@@ -490,17 +573,18 @@ mod tests {
     fn a_full_queue_drops_the_oldest_line() {
         let q = WebhookQueue::new(3);
         for i in 0..3 {
-            assert!(!q.push(format!("l{i}")));
+            assert!(!q.push(line(format!("l{i}"))));
         }
-        assert!(q.push("l3".into()));
-        assert_eq!(q.take_batch(), vec!["l1", "l2", "l3"]);
+        assert!(q.push(line("l3".into())));
+        let texts: Vec<String> = q.take_batch().into_iter().map(|l| l.text).collect();
+        assert_eq!(texts, vec!["l1", "l2", "l3"]);
     }
 
     #[test]
     fn a_batch_never_exceeds_the_content_limit() {
         let q = WebhookQueue::new(1_000);
         for i in 0..500 {
-            q.push(format!("💬 **member{i}**: {}", "x".repeat(i % 90)));
+            q.push(line(format!("💬 **member{i}**: {}", "x".repeat(i % 90))));
         }
         let mut taken = 0;
         let mut posts = 0;
@@ -509,7 +593,8 @@ mod tests {
             if b.is_empty() {
                 break;
             }
-            assert!(units(&b.join("\n")) <= DISCORD_CONTENT_LIMIT);
+            let texts: Vec<&str> = b.iter().map(|l| l.text.as_str()).collect();
+            assert!(units(&texts.join("\n")) <= DISCORD_CONTENT_LIMIT);
             taken += b.len();
             posts += 1;
         }

@@ -127,6 +127,12 @@ impl Detector {
         }
     }
 
+    /// New settings (the Alerts page changed them); per-character state is kept, so a
+    /// death baseline or an already-alerted stuck spell survives the change.
+    pub fn set_settings(&mut self, cfg: DetectSettings) {
+        self.cfg = cfg;
+    }
+
     /// Suppressed duplicates since the last call.
     pub fn take_duplicates(&mut self) -> u64 {
         std::mem::take(&mut self.duplicates)

@@ -16,13 +16,20 @@
 //! per distinct webhook URL. The detection task turns events into one-line alerts and
 //! pushes them onto the worker's bounded queue; the worker waits briefly so lines that
 //! arrive together share one post, then posts and retries. With no webhook configured
-//! nothing is spawned and the handle is inert.
+//! nothing is spawned. The settings the dashboard's Alerts page edits are persisted by
+//! [`AlertSettings`] (`overlord.toml`/env win) and applied by
+//! [`AlertsHandle::reconfigure`] without a restart; its "send test" goes through the same
+//! worker as real alerts ([`AlertsHandle::send_test`]), and [`AlertsHandle::recent`]
+//! lists the latest outcomes.
 
 mod attention;
 mod config;
 mod deliver;
 mod detect;
 mod format;
+mod recent;
+mod samples;
+mod settings;
 
 use crate::clock::now_ms;
 pub use attention::{
@@ -30,14 +37,21 @@ pub use attention::{
     StuckCharacter, is_disconnect_reason,
 };
 pub use config::{AlertConfig, AlertKind, AlertTuning};
-pub use format::redact_webhook_url;
+pub use format::{MAX_TEMPLATE_CHARS, redact_webhook_url};
+pub use recent::{RECENT_ALERTS_KEPT, SentAlert, TestReport};
+pub use samples::test_line;
+pub use settings::{
+    AlertSettings, AlertSettingsPatch, AlertSettingsView, KindPatch, KindView, SettingsError, Source, THRESHOLD_KEYS,
+    ThresholdView,
+};
 
 use crate::protocol::{PluginEvent, PluginFrame, name_key};
-use deliver::{WebhookQueue, Worker};
+use deliver::{QueuedLine, WebhookQueue, Worker};
 use detect::{Detector, Event, OpenSocket};
-use std::collections::HashMap;
+use recent::{Probe, RecentLog};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -160,9 +174,10 @@ pub struct Alerts;
 
 impl Alerts {
     /// Spawns the detection task and one delivery worker per distinct webhook URL on the
-    /// current tokio runtime. With no webhook configured it spawns nothing and returns an
-    /// inert handle. Call [`AlertConfig::validate`] first (at config load): a config that
-    /// fails it here is logged and alerts stay off rather than the server failing late.
+    /// current tokio runtime. With no webhook configured it spawns nothing (a later
+    /// [`AlertsHandle::reconfigure`] may). Call [`AlertConfig::validate`] first (at config
+    /// load): a config that fails it here is logged and alerts stay off rather than the
+    /// server failing late.
     pub fn start(cfg: AlertConfig) -> AlertsHandle {
         Alerts::start_with(cfg, Arc::new(Attention::default()))
     }
@@ -170,33 +185,121 @@ impl Alerts {
     /// As [`Alerts::start`], raising stuck and disconnected alerts from `attention` (the
     /// server's one detection, also behind `/api/attention`).
     pub fn start_with(cfg: AlertConfig, attention: Arc<Attention>) -> AlertsHandle {
-        if !cfg.is_enabled() {
-            return AlertsHandle::inert();
-        }
-        if let Err(e) = cfg.validate() {
+        let handle = AlertsHandle::with_attention(attention);
+        if let Err(e) = handle.reconfigure(cfg) {
             tracing::error!(error = %e, "alerts are off: invalid alert settings");
-            return AlertsHandle::inert();
         }
-        let client = match deliver::https_client(cfg.tuning.request_timeout) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "alerts are off: cannot set up the HTTPS client");
-                return AlertsHandle::inert();
-            }
+        handle
+    }
+}
+
+/// What the ingest path and the Alerts page hold. Cheap to clone; every method the ingest
+/// path calls returns at once.
+///
+/// The settings can change while running ([`AlertsHandle::reconfigure`], from the Alerts
+/// page): a new *generation* (detection routes, webhook queues and workers) replaces the
+/// old one, which posts what it had queued and ends. What outlives generations is kept
+/// here: open sockets, detection state (so a settings change does not repeat a stuck
+/// alert or forget a death baseline), counters and the recent-alerts list.
+#[derive(Clone)]
+pub struct AlertsHandle {
+    core: Arc<Core>,
+}
+
+impl Default for AlertsHandle {
+    fn default() -> Self {
+        AlertsHandle::inert()
+    }
+}
+
+struct Core {
+    /// Open plugin sockets per character. A map under a short lock rather than channel
+    /// messages: an open or close must never be lost to a full queue, or idle alerts would
+    /// be wrong until restart.
+    presence: Arc<Mutex<HashMap<String, Presence>>>,
+    counters: Arc<Counters>,
+    recent: Arc<RecentLog>,
+    detector: Arc<Mutex<Detector>>,
+    attention: Arc<Attention>,
+    current: RwLock<Option<Arc<Generation>>>,
+    /// Detection tasks of replaced generations, flushing their queues.
+    retiring: Mutex<Vec<JoinHandle<()>>>,
+    /// Webhooks with a "send test" in progress (one at a time per URL).
+    testing: Mutex<HashSet<String>>,
+}
+
+impl AlertsHandle {
+    /// A handle with no alert running (until [`AlertsHandle::reconfigure`]).
+    pub fn inert() -> AlertsHandle {
+        AlertsHandle::with_attention(Arc::new(Attention::default()))
+    }
+
+    fn with_attention(attention: Arc<Attention>) -> AlertsHandle {
+        let detector = Detector::new(detect::DetectSettings {
+            wants: Wants::default(),
+            idle_after_ms: i64::MAX,
+            low_taper_threshold: 0,
+        });
+        AlertsHandle {
+            core: Arc::new(Core {
+                presence: Arc::new(Mutex::new(HashMap::new())),
+                counters: Arc::new(Counters::default()),
+                recent: Arc::new(RecentLog::default()),
+                detector: Arc::new(Mutex::new(detector)),
+                attention,
+                current: RwLock::new(None),
+                retiring: Mutex::new(Vec::new()),
+                testing: Mutex::new(HashSet::new()),
+            }),
+        }
+    }
+
+    /// Whether any alert is running.
+    pub fn is_active(&self) -> bool {
+        self.current().is_some()
+    }
+
+    fn current(&self) -> Option<Arc<Generation>> {
+        self.core.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replaces the running settings with `cfg` (validated first; on error nothing
+    /// changes). Lines already queued are still posted to the webhooks they were queued
+    /// for. Must be called on a tokio runtime.
+    pub fn reconfigure(&self, cfg: AlertConfig) -> Result<(), String> {
+        cfg.validate()?;
+        let next = if cfg.is_enabled() { Some(self.spawn_generation(&cfg)?) } else { None };
+        let old = {
+            let mut cur = self.core.current.write().unwrap_or_else(|p| p.into_inner());
+            std::mem::replace(&mut *cur, next)
         };
-        let counters = Arc::new(Counters::default());
+        if let Some(old) = old {
+            let _ = old.stop.send(true);
+            if let Some(task) = old.task.lock().ok().and_then(|mut t| t.take()) {
+                let mut retiring = self.core.retiring.lock().unwrap_or_else(|p| p.into_inner());
+                retiring.retain(|t| !t.is_finished());
+                retiring.push(task);
+            }
+        }
+        Ok(())
+    }
+
+    fn spawn_generation(&self, cfg: &AlertConfig) -> Result<Arc<Generation>, String> {
+        let client = deliver::https_client(cfg.tuning.request_timeout)
+            .map_err(|e| format!("cannot set up the HTTPS client: {e}"))?;
+        let core = &self.core;
         // One worker per distinct URL: kinds sharing a webhook share its posts and its
         // rate limit, which is how Discord counts them.
         let mut queues: Vec<Arc<WebhookQueue>> = Vec::new();
-        let mut urls: Vec<&str> = Vec::new();
+        let mut urls: Vec<String> = Vec::new();
         let mut route: HashMap<AlertKind, Vec<usize>> = HashMap::new();
         let mut labels: Vec<Vec<&'static str>> = Vec::new();
         for kind in AlertKind::ALL {
-            for url in cfg.webhooks(kind) {
-                let idx = match urls.iter().position(|u| *u == url) {
+            for url in cfg.active_webhooks(kind) {
+                let idx = match urls.iter().position(|u| u == url) {
                     Some(i) => i,
                     None => {
-                        urls.push(url);
+                        urls.push(url.to_string());
                         queues.push(Arc::new(WebhookQueue::new(MAX_QUEUED_LINES)));
                         labels.push(Vec::new());
                         urls.len() - 1
@@ -209,7 +312,16 @@ impl Alerts {
         let mut workers = Vec::new();
         for (i, url) in urls.iter().enumerate() {
             let label = format!("{} ({})", redact_webhook_url(url), labels[i].join(", "));
-            match Worker::new(url, label, queues[i].clone(), client.clone(), counters.clone(), cfg.tuning.clone()) {
+            let worker = Worker::new(
+                url,
+                label,
+                queues[i].clone(),
+                client.clone(),
+                core.counters.clone(),
+                core.recent.clone(),
+                cfg.tuning.clone(),
+            );
+            match worker {
                 Ok(w) => {
                     tracing::info!(webhook = %redact_webhook_url(url), kinds = %labels[i].join(", "), "alert webhook configured");
                     workers.push(tokio::spawn(w.run()));
@@ -232,63 +344,31 @@ impl Alerts {
         };
         let templates: HashMap<AlertKind, String> =
             AlertKind::ALL.iter().filter_map(|k| cfg.template(*k).map(|t| (*k, t.to_string()))).collect();
-        let shared = Arc::new(Shared {
-            tx,
-            wants,
-            presence: Mutex::new(HashMap::new()),
-            counters: counters.clone(),
-            queues: queues.clone(),
-            route: route.clone(),
-            templates: templates.clone(),
-            stop: stop_tx,
-            task: Mutex::new(None),
-        });
-        let detector = Detector::new(detect::DetectSettings {
+        core.detector.lock().unwrap_or_else(|p| p.into_inner()).set_settings(detect::DetectSettings {
             wants,
             idle_after_ms: i64::try_from(cfg.idle_after().as_millis()).unwrap_or(i64::MAX),
             low_taper_threshold: cfg.low_taper_threshold,
         });
+        let routes = Arc::new(Routes { queues, urls, route, templates, tuning: cfg.tuning.clone() });
         let engine = Engine {
             rx,
             stop: stop_rx,
-            detector,
-            shared: Arc::downgrade(&shared),
-            counters,
-            queues,
-            route,
-            templates,
-            attention,
+            detector: core.detector.clone(),
+            presence: core.presence.clone(),
+            counters: core.counters.clone(),
+            routes: routes.clone(),
+            attention: core.attention.clone(),
             idle_check_every: cfg.tuning.idle_check_every,
         };
         let task = tokio::spawn(engine.run(workers));
-        if let Ok(mut slot) = shared.task.lock() {
-            *slot = Some(task);
-        }
-        AlertsHandle { inner: Some(shared) }
-    }
-}
-
-/// What the ingest path holds. Cheap to clone; every method returns at once.
-#[derive(Clone, Default)]
-pub struct AlertsHandle {
-    inner: Option<Arc<Shared>>,
-}
-
-impl AlertsHandle {
-    /// A handle that does nothing (alerts off).
-    pub fn inert() -> AlertsHandle {
-        AlertsHandle { inner: None }
-    }
-
-    /// Whether any alert is running.
-    pub fn is_active(&self) -> bool {
-        self.inner.is_some()
+        Ok(Arc::new(Generation { tx, wants, routes, stop: stop_tx, task: Mutex::new(Some(task)) }))
     }
 
     /// Looks at one decoded plugin frame. Never waits: only telemetry, rare and allegiance
     /// chat frames of configured kinds are queued, and a full queue drops and counts.
     pub fn on_frame(&self, frame: &PluginFrame, recv_ms: i64) {
-        let Some(s) = &self.inner else { return };
+        let cur = self.core.current.read().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = cur.as_ref() else { return };
         let event = match &frame.body {
             PluginEvent::Telemetry(t) if s.wants.death || s.wants.tapers || s.wants.idle || s.wants.levelup => {
                 Event::Telemetry {
@@ -314,20 +394,18 @@ impl AlertsHandle {
             _ => return,
         };
         if s.tx.try_send(event).is_err() {
-            s.counters.events_dropped.fetch_add(1, Ordering::Relaxed);
+            self.core.counters.events_dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// A plugin socket bound to `name` opened (`online`) or closed. Call once with `true`
     /// per bound socket and once with `false` when that socket ends, superseded or not:
     /// open sockets are counted, so a replacement socket keeps the character online.
+    /// Tracked whether or not idle alerts are on, so turning them on later sees who is
+    /// connected.
     pub fn on_online(&self, name: &str, online: bool, recv_ms: i64) {
-        let Some(s) = &self.inner else { return };
-        if !s.wants.idle {
-            return;
-        }
         let key = name_key(name);
-        let Ok(mut presence) = s.presence.lock() else { return };
+        let Ok(mut presence) = self.core.presence.lock() else { return };
         if online {
             if let Some(p) = presence.get_mut(&key) {
                 p.open_sockets = p.open_sockets.saturating_add(1);
@@ -336,7 +414,7 @@ impl AlertsHandle {
                 presence
                     .insert(key, Presence { display: name.trim().to_string(), open_sockets: 1, opened_ms: recv_ms });
             } else {
-                s.counters.events_dropped.fetch_add(1, Ordering::Relaxed);
+                self.core.counters.events_dropped.fetch_add(1, Ordering::Relaxed);
             }
         } else if let Some(p) = presence.get_mut(&key) {
             p.open_sockets = p.open_sockets.saturating_sub(1);
@@ -349,34 +427,144 @@ impl AlertsHandle {
     /// A scheduled backup failed: raises a "backup" alert (when a webhook takes them).
     /// Never waits.
     pub fn backup_failed(&self, error: &str, backup_dir: &str) {
-        let Some(s) = &self.inner else { return };
+        let Some(s) = self.current() else { return };
         let alert = detect::Alert {
             kind: AlertKind::Backup,
             line: format::backup_failed(error),
             fields: vec![("error", error.to_string()), ("backup_dir", backup_dir.to_string())],
         };
-        let raised = route_alert(&s.route, &s.templates, &s.queues, alert);
-        s.counters.alerts_raised.fetch_add(raised.0, Ordering::Relaxed);
-        s.counters.alerts_dropped.fetch_add(raised.1, Ordering::Relaxed);
+        let raised = route_alert(&s.routes, alert);
+        self.core.counters.alerts_raised.fetch_add(raised.0, Ordering::Relaxed);
+        self.core.counters.alerts_dropped.fetch_add(raised.1, Ordering::Relaxed);
     }
 
-    /// The counters, for `/metrics`. All zero when inert.
+    /// Posts `line` (a test message) to `url` through the real delivery worker: the
+    /// running one when `url` is a configured webhook (its pacing and rate-limit state
+    /// apply), else a worker started for this one post. Waits up to `wait` for the
+    /// outcome; a post still retrying then is reported with `done: false` and carries on.
+    pub async fn send_test(
+        &self,
+        kind: AlertKind,
+        url: &str,
+        line: String,
+        wait: Duration,
+    ) -> Result<TestReport, TestError> {
+        config::validate_webhook_url(url).map_err(TestError::BadUrl)?;
+        let url = url.trim().to_string();
+        {
+            let mut testing = self.core.testing.lock().unwrap_or_else(|p| p.into_inner());
+            if !testing.insert(url.clone()) {
+                return Err(TestError::Busy);
+            }
+        }
+        let _release = TestSlot { core: self.core.clone(), url: url.clone() };
+        let (probe, mut rx) = Probe::new();
+        let mut queued = QueuedLine::new(kind, line);
+        queued.probe = Some(Arc::new(probe));
+        self.core.counters.alerts_raised.fetch_add(1, Ordering::Relaxed);
+        let running = self
+            .current()
+            .and_then(|g| g.routes.urls.iter().position(|u| *u == url).and_then(|i| g.routes.queues.get(i).cloned()));
+        match running {
+            Some(queue) => {
+                if queue.push(queued) {
+                    self.core.counters.alerts_dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            None => {
+                let tuning = self.current().map(|g| g.routes.tuning.clone()).unwrap_or_default();
+                let client = deliver::https_client(tuning.request_timeout).map_err(TestError::Setup)?;
+                let queue = Arc::new(WebhookQueue::new(1));
+                let worker = Worker::new(
+                    &url,
+                    format!("{} (test)", redact_webhook_url(&url)),
+                    queue.clone(),
+                    client,
+                    self.core.counters.clone(),
+                    self.core.recent.clone(),
+                    tuning,
+                )
+                .map_err(TestError::BadUrl)?;
+                queue.push(queued);
+                // Closed at once: the worker posts this one line (with its retries) and ends.
+                queue.close();
+                tokio::spawn(worker.run());
+            }
+        }
+        let _ = tokio::time::timeout(wait, rx.wait_for(|r| r.done)).await;
+        let report = rx.borrow().clone();
+        Ok(report)
+    }
+
+    /// The newest alert outcomes, newest first.
+    pub fn recent(&self) -> Vec<SentAlert> {
+        self.core.recent.list()
+    }
+
+    /// The counters, for `/metrics`. All zero while nothing ran.
     pub fn stats(&self) -> AlertStats {
-        let Some(s) = &self.inner else { return AlertStats::default() };
-        let mut st = s.counters.snapshot();
-        st.queued = s.queues.iter().map(|q| q.len() as u64).sum();
+        let mut st = self.core.counters.snapshot();
+        if let Some(g) = self.current() {
+            st.queued = g.routes.queues.iter().map(|q| q.len() as u64).sum();
+        }
         st
     }
 
     /// Stops detection, gives queued lines up to [`SHUTDOWN_FLUSH_TIMEOUT`] to be posted,
     /// counts the rest as dropped, and returns. Later calls return at once.
     pub async fn shutdown(&self) {
-        let Some(s) = &self.inner else { return };
-        let _ = s.stop.send(true);
-        let task = s.task.lock().ok().and_then(|mut t| t.take());
-        if let Some(task) = task {
+        let current = self.core.current.write().unwrap_or_else(|p| p.into_inner()).take();
+        let mut tasks: Vec<JoinHandle<()>> =
+            std::mem::take(&mut *self.core.retiring.lock().unwrap_or_else(|p| p.into_inner()));
+        if let Some(g) = current {
+            let _ = g.stop.send(true);
+            if let Some(task) = g.task.lock().ok().and_then(|mut t| t.take()) {
+                tasks.push(task);
+            }
+        }
+        for task in tasks {
             let _ = task.await;
         }
+    }
+}
+
+/// Checks a template for `kind` (length, braces, known placeholders).
+pub fn validate_template_for(kind: AlertKind, template: &str) -> Result<(), String> {
+    format::validate_template(template, kind.placeholders()).map_err(|why| format!("{} template: {why}", kind.name()))
+}
+
+/// Why a test post could not be made at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestError {
+    /// The URL is not an acceptable webhook (the text says why; no token in it).
+    BadUrl(String),
+    /// A test to this webhook is already in progress.
+    Busy,
+    /// The HTTPS client could not be set up.
+    Setup(String),
+}
+
+impl std::fmt::Display for TestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TestError::BadUrl(why) => write!(f, "webhook URL {why}"),
+            TestError::Busy => f.write_str("a test to this webhook is already in progress; wait for its result"),
+            TestError::Setup(why) => write!(f, "cannot send: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for TestError {}
+
+/// Frees the webhook's test slot when the request ends (answered or cancelled).
+struct TestSlot {
+    core: Arc<Core>,
+    url: String,
+}
+
+impl Drop for TestSlot {
+    fn drop(&mut self) {
+        self.core.testing.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.url);
     }
 }
 
@@ -400,17 +588,21 @@ struct Presence {
     opened_ms: i64,
 }
 
-struct Shared {
-    tx: mpsc::Sender<Event>,
-    wants: Wants,
-    /// Open plugin sockets per character. A map under a short lock rather than channel
-    /// messages: an open or close must never be lost to a full queue, or idle alerts would
-    /// be wrong until restart.
-    presence: Mutex<HashMap<String, Presence>>,
-    counters: Arc<Counters>,
+/// Where one generation's alert lines go.
+struct Routes {
     queues: Vec<Arc<WebhookQueue>>,
+    /// `urls[i]` is `queues[i]`'s webhook.
+    urls: Vec<String>,
     route: HashMap<AlertKind, Vec<usize>>,
     templates: HashMap<AlertKind, String>,
+    tuning: AlertTuning,
+}
+
+/// One set of running settings: its detection task, queues and workers.
+struct Generation {
+    tx: mpsc::Sender<Event>,
+    wants: Wants,
+    routes: Arc<Routes>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
@@ -450,19 +642,21 @@ impl Counters {
 struct Engine {
     rx: mpsc::Receiver<Event>,
     stop: watch::Receiver<bool>,
-    detector: Detector,
-    /// Weak, so the task does not keep the presence map alive on its own; when every
-    /// handle is gone the channel closes and the task ends.
-    shared: std::sync::Weak<Shared>,
+    /// Shared with the generations before and after this one.
+    detector: Arc<Mutex<Detector>>,
+    presence: Arc<Mutex<HashMap<String, Presence>>>,
     counters: Arc<Counters>,
-    queues: Vec<Arc<WebhookQueue>>,
-    route: HashMap<AlertKind, Vec<usize>>,
-    templates: HashMap<AlertKind, String>,
+    routes: Arc<Routes>,
     attention: Arc<Attention>,
     idle_check_every: Duration,
 }
 
 impl Engine {
+    fn detector(&self) -> std::sync::MutexGuard<'_, Detector> {
+        // The detector's maps stay usable after a panic elsewhere (each update is small).
+        self.detector.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     async fn run(mut self, workers: Vec<JoinHandle<()>>) {
         let mut tick = tokio::time::interval(self.idle_check_every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -471,17 +665,19 @@ impl Engine {
             tokio::select! {
                 ev = self.rx.recv() => {
                     let Some(ev) = ev else { break };
-                    self.detector.on_event(ev, &mut out);
+                    self.detector().on_event(ev, &mut out);
                     // Drain what is already queued without going back through select.
                     while let Ok(ev) = self.rx.try_recv() {
-                        self.detector.on_event(ev, &mut out);
+                        self.detector().on_event(ev, &mut out);
                         if out.len() >= 64 { self.route(&mut out); }
                     }
                 }
                 _ = tick.tick() => {
                     let open = self.open_sockets();
-                    self.detector.check_idle(&open, now_ms(), &mut out);
-                    self.detector.check_attention(&self.attention.snapshot(now_ms()), &mut out);
+                    let snapshot = self.attention.snapshot(now_ms());
+                    let mut d = self.detector();
+                    d.check_idle(&open, now_ms(), &mut out);
+                    d.check_attention(&snapshot, &mut out);
                 }
                 _ = self.stop.changed() => break,
             }
@@ -490,15 +686,14 @@ impl Engine {
         // Events accepted before the stop still count.
         self.rx.close();
         while let Ok(ev) = self.rx.try_recv() {
-            self.detector.on_event(ev, &mut out);
+            self.detector().on_event(ev, &mut out);
         }
         self.route(&mut out);
         self.flush_and_stop(workers).await;
     }
 
     fn open_sockets(&self) -> Vec<OpenSocket> {
-        let Some(shared) = self.shared.upgrade() else { return Vec::new() };
-        let Ok(p) = shared.presence.lock() else { return Vec::new() };
+        let Ok(p) = self.presence.lock() else { return Vec::new() };
         p.iter()
             .filter(|(_, v)| v.open_sockets > 0)
             .map(|(k, v)| OpenSocket { key: k.clone(), display: v.display.clone(), opened_ms: v.opened_ms })
@@ -506,19 +701,19 @@ impl Engine {
     }
 
     fn route(&mut self, out: &mut Vec<detect::Alert>) {
-        let dup = self.detector.take_duplicates();
+        let dup = self.detector().take_duplicates();
         if dup > 0 {
             self.counters.duplicates_suppressed.fetch_add(dup, Ordering::Relaxed);
         }
         for alert in out.drain(..) {
-            let (raised, dropped) = route_alert(&self.route, &self.templates, &self.queues, alert);
+            let (raised, dropped) = route_alert(&self.routes, alert);
             self.counters.alerts_raised.fetch_add(raised, Ordering::Relaxed);
             self.counters.alerts_dropped.fetch_add(dropped, Ordering::Relaxed);
         }
     }
 
     async fn flush_and_stop(self, workers: Vec<JoinHandle<()>>) {
-        for q in &self.queues {
+        for q in &self.routes.queues {
             q.close();
         }
         let deadline = tokio::time::Instant::now() + SHUTDOWN_FLUSH_TIMEOUT;
@@ -530,7 +725,7 @@ impl Engine {
                 let _ = w.await;
             }
         }
-        let left: u64 = self.queues.iter().map(|q| q.drain_all() as u64).sum();
+        let left: u64 = self.routes.queues.iter().map(|q| q.drain_all() as u64).sum();
         if left > 0 {
             self.counters.alerts_dropped.fetch_add(left, Ordering::Relaxed);
             tracing::warn!(lines = left, "alerts not delivered before shutdown");
@@ -541,22 +736,19 @@ impl Engine {
 /// Puts one alert on every webhook queue of its kind, its template applied. Returns
 /// (lines raised, lines dropped by a full queue). Detection only raises kinds that have a
 /// webhook, so a route normally exists; one that does not raises nothing.
-fn route_alert(
-    route: &HashMap<AlertKind, Vec<usize>>,
-    templates: &HashMap<AlertKind, String>,
-    queues: &[Arc<WebhookQueue>],
-    alert: detect::Alert,
-) -> (u64, u64) {
-    let Some(targets) = route.get(&alert.kind) else { return (0, 0) };
-    let line = match templates.get(&alert.kind) {
+fn route_alert(routes: &Routes, alert: detect::Alert) -> (u64, u64) {
+    let Some(targets) = routes.route.get(&alert.kind) else { return (0, 0) };
+    let line = match routes.templates.get(&alert.kind) {
         Some(t) => format::apply_template(t, &alert.fields),
         None => alert.line,
     };
+    let raised_ms = now_ms();
     let (mut raised, mut dropped) = (0, 0);
     for &idx in targets {
-        let Some(queue) = queues.get(idx) else { continue };
+        let Some(queue) = routes.queues.get(idx) else { continue };
         raised += 1;
-        if queue.push(line.clone()) {
+        let queued = QueuedLine { kind: alert.kind, text: line.clone(), raised_ms, probe: None };
+        if queue.push(queued) {
             dropped += 1;
         }
     }

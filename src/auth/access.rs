@@ -163,6 +163,10 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/api/suitbuilder/jobs/{id}/events", Read, &[]),
     r("POST", "/api/suitbuilder/solve", Compute, &[]),
     // Administration.
+    r("GET", "/api/alerts/settings", Admin, &[]),
+    r("PUT", "/api/alerts/settings", Admin, &[]),
+    r("POST", "/api/alerts/test", Admin, &[]),
+    r("GET", "/api/alerts/recent", Admin, &[]),
     r("POST", "/api/admin/backup", Admin, &[]),
     r("GET", "/api/admin/backups", Admin, &[]),
     r("POST", "/api/admin/backups/run", Admin, &[]),

@@ -36,6 +36,7 @@ pub const DASHBOARD_ROUTES: &[&str] = &[
     "users",
     "tokens",
     "backups",
+    "alerts",
     "login",
     "setup",
 ];

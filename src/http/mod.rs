@@ -3,6 +3,7 @@
 //! `inventory`, `search`, `solver`, `auth`), and render. Never holds domain logic.
 
 pub mod admin;
+pub mod alerts;
 pub mod assets;
 pub mod attention;
 pub mod auth;
@@ -60,6 +61,8 @@ pub struct App {
     pub inventory: crate::inventory::writer::InventoryWriter,
     pub index: Arc<crate::search::SearchIndex>,
     pub alerts: crate::alerts::AlertsHandle,
+    /// The alert settings as the dashboard edits them (persisted; toml/env win).
+    pub alert_settings: Arc<crate::alerts::AlertSettings>,
     /// The map image an admin set from the dashboard.
     pub map_image: crate::map_image::MapImageStore,
     /// Stuck and disconnected characters (one definition for the API, overview and alerts).
@@ -116,6 +119,7 @@ pub fn router(app: AppState) -> Router {
         .merge(attention::router())
         .merge(tokens::router())
         .merge(backups::router())
+        .merge(alerts::router())
         .merge(game_metrics::router());
     let routes = Router::new()
         .merge(service::open_router())

@@ -32,6 +32,7 @@ const NAV: NavItem[] = [
   { to: '/users', label: 'Users', route: 'users', adminOnly: true },
   { to: '/tokens', label: 'API tokens', route: 'tokens' },
   { to: '/backups', label: 'Backups', route: 'backups', adminOnly: true },
+  { to: '/alerts', label: 'Alerts', route: 'alerts', adminOnly: true },
 ]
 
 function ConnectionBadge() {

@@ -21,6 +21,7 @@ export type RouteName =
   | 'users'
   | 'tokens'
   | 'backups'
+  | 'alerts'
   | 'login'
   | 'setup'
   | 'not_found'
@@ -53,6 +54,7 @@ const ROUTES: RouteDef[] = [
   { name: 'users', segments: ['users'] },
   { name: 'tokens', segments: ['tokens'] },
   { name: 'backups', segments: ['backups'] },
+  { name: 'alerts', segments: ['alerts'] },
   { name: 'login', segments: ['login'] },
   { name: 'setup', segments: ['setup'] },
 ]

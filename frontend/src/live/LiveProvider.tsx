@@ -30,7 +30,10 @@ const LiveContext = createContext<LiveContextValue | null>(null)
 /** After this many failed reconnects, ask the HTTP API (a 401 there sends us to Login). */
 const AUTH_PROBE_AFTER_ATTEMPTS = 2
 
-export function LiveProvider({ children }: { children: ReactNode }) {
+/** Without the socket (the public view, where /ws/live is not open), GET /api/live this often. */
+const POLL_MS = 15_000
+
+export function LiveProvider({ children, socket = true }: { children: ReactNode; socket?: boolean }) {
   const store = useMemo(() => new LiveStore(), [])
   const [status, setStatus] = useState<ConnectionStatus>({ state: 'connecting', attempt: 0 })
   const [liveError, setLiveError] = useState<unknown>(null)
@@ -51,6 +54,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         })
     }
     refresh()
+    if (!socket) {
+      const timer = window.setInterval(refresh, POLL_MS)
+      return () => {
+        ctrl.abort()
+        window.clearInterval(timer)
+      }
+    }
     const client = new LiveClient({
       subscription: { topics: GLOBAL_TOPICS, characters: '*' },
       onMessage: (m) => {
@@ -73,7 +83,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       client.stop()
       setClient(null)
     }
-  }, [store])
+  }, [store, socket])
 
   const sendCommand = useCallback(
     (playerName: string, command: string) => client?.sendCommand(playerName, command) ?? { ok: false as const, error: 'not connected to the server yet' },
