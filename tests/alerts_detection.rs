@@ -45,7 +45,7 @@ async fn fixture_session_raises_one_rare_and_one_chat_line() {
         chat_webhook: Some(hook),
         ..fast_config()
     });
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/session.jsonl");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/session.jsonl");
     for line in std::fs::read_to_string(path).unwrap().lines() {
         alerts.on_frame(&decode_plugin_frame(line).unwrap(), now_ms());
     }

@@ -10,7 +10,7 @@ use overlord::inventory::{InventoryStore, Location, normalize};
 use redb::ReadableDatabase;
 use serde_json::{Value, json};
 
-/// The `inventory` frame of shared/fixtures/session.jsonl (copied so tests do not depend on
+/// The `inventory` frame of tests/fixtures/session.jsonl (copied so tests do not depend on
 /// where the contracts folder sits).
 const FIXTURE_FRAME: &str = r#"{"type": "inventory", "character_name": "Mossy Tank", "mode": "full", "complete": true, "item_count": 2, "items": [{"object_id": 2154384123, "name": "Koujia Sleeves", "object_class": {"id": 2, "name": "Armor"}, "item_type": 2, "value": 14250, "burden": 1210, "workmanship": 8, "material": {"id": 63, "name": "Silver"}, "equip_mask": 6144, "coverage_mask": 12288, "armor_level": 602, "set_id": 14, "spells": [{"id": 6095, "name": "Legendary Impenetrability"}, {"id": 6101, "name": "Legendary Willpower"}], "ratings": {"crit_damage_resist": 2}, "wield_requirements": [{"type": 7, "skill_id": 1, "value": 180}], "tinks": 10}, {"object_id": -2140578408, "name": "Ring", "object_class": {"id": 4, "name": "Jewelry"}, "item_type": 8, "value": 9870, "burden": 15, "equip_mask": 786432, "spells": [{"id": 6107, "name": "Legendary Strength"}], "ratings": {"crit_damage": 2}}]}"#;
 

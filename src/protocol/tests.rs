@@ -2,8 +2,8 @@ use super::*;
 use serde_json::json;
 
 fn fixture_lines() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/session.jsonl");
-    std::fs::read_to_string(path).expect("shared/fixtures beside the repo").lines().map(String::from).collect()
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/session.jsonl");
+    std::fs::read_to_string(path).expect("tests/fixtures/session.jsonl").lines().map(String::from).collect()
 }
 
 #[test]

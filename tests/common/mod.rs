@@ -136,7 +136,7 @@ pub async fn close_code(ws: &mut Ws, within: Duration) -> Option<u16> {
 }
 
 pub fn fixture_lines() -> Vec<String> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/session.jsonl");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/session.jsonl");
     std::fs::read_to_string(path).unwrap().lines().map(String::from).collect()
 }
 
