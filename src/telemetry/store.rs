@@ -531,7 +531,8 @@ impl DayFiles {
                 Ok(tail) => {
                     for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))?.rev() {
                         let (_, value) = entry?;
-                        let row = block::decode_row(value.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?;
+                        let row =
+                            block::decode_row(value.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?;
                         if in_range(&row) {
                             return Ok(Some(row));
                         }
