@@ -13,61 +13,104 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Why a backup could not be written. Each variant names what failed; the caller removes a
+/// partial copy.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// The destination is refused (relative, not empty, inside the data directory).
+    #[error("{0}")]
+    Destination(String),
+    /// A file could not be read, written or synced.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `state.redb` could not be copied under its write lock.
+    #[error("state.redb: {0}")]
+    State(#[from] crate::snapshot::SnapshotError),
+    /// A day file's metadata could not be read.
+    #[error("{0}")]
+    Telemetry(#[from] TelemetryError),
+    /// The telemetry writer stopped (the server is shutting down).
+    #[error("the writer stopped during the backup")]
+    WriterStopped,
+    /// The blocking copy task did not finish (it panicked or was cancelled).
+    #[error("the backup task failed: {0}")]
+    Task(String),
+}
+
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
+    move |source| BackupError::Io { path: path.to_path_buf(), source }
+}
+
 /// Progress of a backup, one line per step (streamed to the CLI).
 pub type Progress<'a> = &'a mut (dyn FnMut(String) + Send);
 
 /// Refuses destinations that would overwrite data or nest inside the source.
-pub fn check_destination(data_dir: &Path, dest: &Path) -> Result<(), String> {
+pub fn check_destination(data_dir: &Path, dest: &Path) -> Result<(), BackupError> {
+    let refuse = |why: &str| Err(BackupError::Destination(format!("{}: {why}", dest.display())));
     if !dest.is_absolute() {
-        return Err(format!("{}: the destination must be an absolute path", dest.display()));
+        return refuse("the destination must be an absolute path");
     }
     if dest.exists() && fs::read_dir(dest).map(|mut d| d.next().is_some()).unwrap_or(true) {
-        return Err(format!("{}: the destination exists and is not empty", dest.display()));
+        return refuse("the destination exists and is not empty");
     }
-    let src = fs::canonicalize(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+    let src = fs::canonicalize(data_dir).map_err(io_at(data_dir))?;
     let parent = dest.parent().and_then(|p| fs::canonicalize(p).ok()).unwrap_or_default();
     if parent.starts_with(&src) {
-        return Err(format!("{}: the destination must not be inside the data directory", dest.display()));
+        return refuse("the destination must not be inside the data directory");
     }
     Ok(())
 }
 
+/// What an online backup reads: the running server's data directory and the live handles
+/// on it (`App::backup_source` builds one).
+#[derive(Clone)]
+pub struct Source {
+    pub data_dir: PathBuf,
+    pub state_db: Arc<redb::Database>,
+    pub days: DayFiles,
+    /// Pauses its writes while the open day files are copied.
+    pub writer: writer::WriterHandle,
+}
+
 /// Writes a consistent backup of the running server's data directory into `dest`.
 pub async fn online_backup(
-    app: &crate::http::App,
+    source: &Source,
     dest: PathBuf,
     progress: Progress<'_>,
-) -> Result<BackupSummary, String> {
-    let data = app.settings.data_dir.clone();
+) -> Result<BackupSummary, BackupError> {
+    let data = source.data_dir.clone();
     check_destination(&data, &dest)?;
     for sub in ["telemetry", "journal", "snapshots"] {
-        fs::create_dir_all(dest.join(sub)).map_err(|e| format!("{}: {e}", dest.display()))?;
+        fs::create_dir_all(dest.join(sub)).map_err(io_at(&dest))?;
     }
     let mut summary = BackupSummary::default();
 
     progress("copying state.redb under its write lock".into());
-    let state = app.state_db.clone();
+    let state = source.state_db.clone();
     let (s_src, s_dst) = (data.join("state.redb"), dest.join("state.redb"));
     tokio::task::spawn_blocking(move || crate::snapshot::copy_state(&state, &s_src, &s_dst))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| BackupError::Task(e.to_string()))??;
     summary.files += 1;
 
-    let days = app.days.clone();
+    let days = source.days.clone();
     let mut closed = Vec::new();
     let mut open = Vec::new();
     for day in days.days() {
-        let db = days.get(day, false).map_err(|e| e.to_string())?;
+        let db = days.get(day, false)?;
         let meta = match db {
-            Some(db) => store::day_meta(&*db).map_err(|e| e.to_string())?,
+            Some(db) => store::day_meta(&*db)?,
             None => continue,
         };
         if meta.closed { closed.push(day) } else { open.push(day) }
     }
     for day in &closed {
         let (from, to) = (days.path_of(*day), dest.join("telemetry").join(format!("{}.redb", store::day_name(*day))));
-        summary.bytes += copy_synced(&from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
+        summary.bytes += copy_synced(&from, &to).map_err(io_at(&from))?;
         summary.files += 1;
     }
     progress(format!("copied {} closed day files", closed.len()));
@@ -75,34 +118,36 @@ pub async fn online_backup(
     let archive = days.archive().path().to_path_buf();
     if archive.exists() {
         summary.bytes += copy_synced(&archive, &dest.join(crate::telemetry::rollups::FILE_NAME))
-            .map_err(|e| format!("{}: {e}", archive.display()))?;
+            .map_err(io_at(&archive))?;
         summary.files += 1;
     }
 
     progress(format!("copying {} open day files with ingest paused", open.len()));
     let dest_tel = dest.join("telemetry");
     let days2 = days.clone();
-    let copied = app
+    let copied = source
         .writer
-        .with_writes_paused(move || -> Result<u64, String> {
+        .with_writes_paused(move || -> Result<u64, BackupError> {
             let mut bytes = 0;
             for day in open {
                 let from = days2.path_of(day);
                 let to = dest_tel.join(format!("{}.redb", store::day_name(day)));
-                bytes += copy_synced(&from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
+                bytes += copy_synced(&from, &to).map_err(io_at(&from))?;
             }
             Ok(bytes)
         })
         .await
-        .map_err(|_| "the writer stopped during the backup".to_string())??;
+        .map_err(|_| BackupError::WriterStopped)??;
     summary.bytes += copied;
 
     progress("copying the journal".into());
-    summary.bytes += copy_tree(&data.join("journal"), &dest.join("journal")).map_err(|e| e.to_string())?;
+    let journal = data.join("journal");
+    summary.bytes += copy_tree(&journal, &dest.join("journal")).map_err(io_at(&journal))?;
     crate::snapshot::write_clean_marker(&dest);
-    let info = serde_json::json!({"created_ms": crate::http::now_ms(), "version": env!("CARGO_PKG_VERSION"), "source": data.display().to_string()});
-    let _ = fs::write(dest.join("BACKUP_INFO.json"), serde_json::to_vec_pretty(&info).unwrap_or_default());
-    crate::snapshot::sync_dir(&dest);
+    let info = serde_json::json!({"created_ms": crate::clock::now_ms(), "version": env!("CARGO_PKG_VERSION"), "source": data.display().to_string()});
+    let info_path = dest.join("BACKUP_INFO.json");
+    fs::write(&info_path, format!("{info:#}")).map_err(io_at(&info_path))?;
+    crate::durable::sync_dir(&dest);
     progress(format!("backup complete: {} files, {} MB", summary.files, summary.bytes / 1_000_000));
     Ok(summary)
 }
@@ -136,7 +181,7 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<u64> {
             }
         }
     }
-    crate::snapshot::sync_dir(to);
+    crate::durable::sync_dir(to);
     Ok(bytes)
 }
 
@@ -179,7 +224,7 @@ pub fn restore_check(dir: &Path) -> Result<CheckReport, TelemetryError> {
 }
 
 fn tempfile_dir() -> Result<PathBuf, TelemetryError> {
-    let base = std::env::temp_dir().join(format!("overlord-check-{}-{}", std::process::id(), crate::http::now_ms()));
+    let base = std::env::temp_dir().join(format!("overlord-check-{}-{}", std::process::id(), crate::clock::now_ms()));
     fs::create_dir_all(&base)?;
     Ok(base)
 }

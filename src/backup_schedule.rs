@@ -101,6 +101,7 @@ impl Schedule {
 
 /// One scheduled backup folder.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct BackupEntry {
     pub name: String,
     pub path: String,
@@ -111,6 +112,7 @@ pub struct BackupEntry {
 
 /// What the Backups page and `/metrics` show.
 #[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct BackupStatus {
     pub enabled: bool,
     pub backup_dir: Option<String>,
@@ -188,11 +190,16 @@ impl Backups {
 
     /// Runs one backup now: write, verify, rotate. Waits if one is running. Raises the
     /// backup alert on failure.
-    pub async fn run_once(&self, app: &crate::http::App, cfg: &BackupSettings) -> Result<BackupEntry, String> {
+    pub async fn run_once(
+        &self,
+        source: &crate::backup::Source,
+        alerts: &crate::alerts::AlertsHandle,
+        cfg: &BackupSettings,
+    ) -> Result<BackupEntry, ScheduledBackupError> {
         let _one = self.running.lock().await;
         self.lock().running = true;
-        let started = crate::http::now_ms();
-        let result = run_inner(app, cfg, started).await;
+        let started = crate::clock::now_ms();
+        let result = run_inner(source, cfg, started).await;
         let mut st = self.lock();
         st.running = false;
         match &result {
@@ -204,11 +211,11 @@ impl Backups {
             }
             Err(err) => {
                 st.last_failure_ms = Some(started);
-                st.last_error = Some(err.clone());
+                st.last_error = Some(err.to_string());
                 st.failures += 1;
                 drop(st);
                 tracing::error!(error = %err, "scheduled backup failed");
-                app.alerts.backup_failed(err, &cfg.dir.display().to_string());
+                alerts.backup_failed(&err.to_string(), &cfg.dir.display().to_string());
             }
         }
         result
@@ -217,53 +224,63 @@ impl Backups {
     /// The scheduler loop: sleeps until the next run, runs, repeats; ends with `stop`.
     pub async fn run_schedule(
         self: std::sync::Arc<Self>,
-        app: std::sync::Arc<crate::http::App>,
+        source: crate::backup::Source,
+        alerts: crate::alerts::AlertsHandle,
         cfg: BackupSettings,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut last: Option<i64> = Some(crate::http::now_ms());
+        let mut last: Option<i64> = Some(crate::clock::now_ms());
         loop {
-            let now = crate::http::now_ms();
+            let now = crate::clock::now_ms();
             let wait = cfg.schedule.wait_ms(now, last);
             self.lock().next_run_ms = Some(now + wait);
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)) => {}
                 _ = stop.changed() => return,
             }
-            last = Some(crate::http::now_ms());
-            let _ = self.run_once(&app, &cfg).await;
+            last = Some(crate::clock::now_ms());
+            let _ = self.run_once(&source, &alerts, &cfg).await;
         }
     }
 }
 
-async fn run_inner(app: &crate::http::App, cfg: &BackupSettings, started_ms: i64) -> Result<BackupEntry, String> {
-    std::fs::create_dir_all(&cfg.dir).map_err(|e| format!("{}: cannot create: {e}", cfg.dir.display()))?;
+async fn run_inner(
+    source: &crate::backup::Source,
+    cfg: &BackupSettings,
+    started_ms: i64,
+) -> Result<BackupEntry, ScheduledBackupError> {
+    use ScheduledBackupError as E;
+    let io_at = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| E::Io { path, source }
+    };
+    std::fs::create_dir_all(&cfg.dir).map_err(io_at(&cfg.dir))?;
     let (name, dest) = claim_folder(&cfg.dir, started_ms)?;
     let mut progress = |line: String| tracing::debug!(%line, "scheduled backup");
-    let summary = match crate::backup::online_backup(app, dest.clone(), &mut progress).await {
+    let summary = match crate::backup::online_backup(source, dest.clone(), &mut progress).await {
         Ok(s) => s,
         Err(e) => {
             remove_partial(&dest);
-            return Err(format!("backup into {}: {e}", dest.display()));
+            return Err(E::Backup { dest, source: e });
         }
     };
     let check_dir = dest.clone();
     let report = tokio::task::spawn_blocking(move || crate::backup::restore_check(&check_dir))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| E::Backup { dest: dest.clone(), source: crate::backup::BackupError::Task(e.to_string()) })?;
     let report = match report {
         Ok(r) => r,
         Err(e) => {
             // An unverifiable copy is no backup: it must not push a good one out.
             remove_partial(&dest);
-            return Err(format!("{}: restore-check failed: {e}", dest.display()));
+            return Err(E::Verify { dest, source: e });
         }
     };
-    let marker = serde_json::json!({"verified_ms": crate::http::now_ms(), "bytes": summary.bytes, "report": report});
-    std::fs::write(dest.join(VERIFIED_MARKER), serde_json::to_vec_pretty(&marker).unwrap_or_default())
-        .map_err(|e| format!("{}: {e}", dest.display()))?;
-    crate::snapshot::sync_dir(&dest);
-    rotate(&cfg.dir, cfg.keep).map_err(|e| format!("rotation in {}: {e}", cfg.dir.display()))?;
+    let marker = serde_json::json!({"verified_ms": crate::clock::now_ms(), "bytes": summary.bytes, "report": report});
+    let marker_path = dest.join(VERIFIED_MARKER);
+    std::fs::write(&marker_path, format!("{marker:#}")).map_err(io_at(&marker_path))?;
+    crate::durable::sync_dir(&dest);
+    rotate(&cfg.dir, cfg.keep).map_err(|source| E::Rotate { dir: cfg.dir.clone(), source })?;
     Ok(BackupEntry {
         name,
         path: dest.display().to_string(),
@@ -271,6 +288,39 @@ async fn run_inner(app: &crate::http::App, cfg: &BackupSettings, started_ms: i64
         verified: true,
         created_ms: Some(started_ms),
     })
+}
+
+/// Why a scheduled backup failed (shown on the Backups page and sent as the backup alert).
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduledBackupError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No folder name was free (a thousand backups in one millisecond).
+    #[error("{dir}: no free folder name for {base}")]
+    NoFolderName { dir: PathBuf, base: String },
+    #[error("backup into {dest}: {source}")]
+    Backup {
+        dest: PathBuf,
+        #[source]
+        source: crate::backup::BackupError,
+    },
+    /// The copy was written but does not pass `restore-check`; it was removed.
+    #[error("{dest}: restore-check failed: {source}")]
+    Verify {
+        dest: PathBuf,
+        #[source]
+        source: crate::telemetry::TelemetryError,
+    },
+    #[error("rotation in {dir}: {source}")]
+    Rotate {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// `overlord-20261204-031500-250` (UTC, to the millisecond); sorts by time.
@@ -283,7 +333,7 @@ pub fn folder_name(ms: i64) -> String {
 /// folder of that name exists (two backups in one millisecond, a clock stepped back).
 /// `create_dir` fails on an existing folder, so an earlier copy is never written into —
 /// or, on failure, deleted.
-fn claim_folder(dir: &Path, started_ms: i64) -> Result<(String, PathBuf), String> {
+fn claim_folder(dir: &Path, started_ms: i64) -> Result<(String, PathBuf), ScheduledBackupError> {
     let base = folder_name(started_ms);
     for n in 1..=1_000u32 {
         let name = if n == 1 { base.clone() } else { format!("{base}-{n}") };
@@ -291,10 +341,10 @@ fn claim_folder(dir: &Path, started_ms: i64) -> Result<(String, PathBuf), String
         match std::fs::create_dir(&dest) {
             Ok(()) => return Ok((name, dest)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(format!("{}: cannot create: {e}", dest.display())),
+            Err(source) => return Err(ScheduledBackupError::Io { path: dest, source }),
         }
     }
-    Err(format!("{}: no free folder name for {base}", dir.display()))
+    Err(ScheduledBackupError::NoFolderName { dir: dir.to_path_buf(), base })
 }
 
 /// Our backup folders in `dir`, newest first.

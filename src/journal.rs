@@ -186,7 +186,7 @@ impl Journal {
         let last_seq = scan.last_seq.unwrap_or(first_seq.saturating_sub(1));
         report.last_seq = last_seq;
         if segments.is_empty() {
-            sync_dir(dir);
+            crate::durable::sync_dir(dir);
         }
         // What each segment holds, for trimming and the gauge. Write times are not in the
         // format: a segment's records were written after the previous segment's last write
@@ -307,7 +307,7 @@ impl Journal {
         let path = segment_path(&self.dir, self.next_seq);
         let file =
             OpenOptions::new().create(true).read(true).write(true).truncate(true).open(&path).map_err(io_err(&path))?;
-        sync_dir(&self.dir);
+        crate::durable::sync_dir(&self.dir);
         self.file = file;
         self.path = path.clone();
         self.good_len = 0;
@@ -345,7 +345,7 @@ impl Journal {
             removed += 1;
         }
         if removed > 0 {
-            sync_dir(&self.dir);
+            crate::durable::sync_dir(&self.dir);
             self.publish();
         }
         Ok(removed)
@@ -468,13 +468,6 @@ fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalError> {
     }
     out.sort();
     Ok(out)
-}
-
-/// Makes a created or removed file name durable. Best effort: some filesystems refuse.
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
 }
 
 #[cfg(test)]

@@ -2,15 +2,19 @@
 //! groups, in one process and one data directory. See ARCHITECTURE.md for the code map.
 
 pub mod alerts;
+pub mod app;
 pub mod auth;
 pub mod backup;
+pub mod budget;
 pub mod backup_schedule;
 pub mod cli_http;
 pub mod clock;
 pub mod config;
+pub mod durable;
 pub mod game;
 pub mod http;
 pub mod import;
+pub mod ingest;
 pub mod inventory;
 pub mod journal;
 pub mod live;
@@ -23,6 +27,7 @@ pub mod search;
 pub mod server;
 pub mod sim;
 pub mod snapshot;
+pub mod state_writer;
 pub mod solver;
 pub mod suitbuilder;
 pub mod telemetry;

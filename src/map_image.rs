@@ -225,7 +225,7 @@ fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), MapImageErr
         f.sync_all()?;
     }
     fs::rename(&tmp, dir.join(name))?;
-    crate::snapshot::sync_dir(dir);
+    crate::durable::sync_dir(dir);
     Ok(())
 }
 

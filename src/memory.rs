@@ -1,11 +1,12 @@
 //! The process's memory budget: the configured size of every cache, the allocator's
 //! tuning, and the resident-memory figures `/metrics` reports.
 //!
-//! Owns `STATE_CACHE_BYTES` (the page cache of `state.redb`), the list of every cache and
-//! bounded table with its size ([`budget`]), the glibc allocator settings applied at start
+//! Owns `STATE_CACHE_BYTES` (the page cache of `state.redb`), the socket read buffer and
+//! large-frame decode limits, the glibc allocator settings applied at start
 //! ([`tune_allocator`]), and reading the process's RSS from `/proc`. Never allocates on a
 //! cache's behalf and never decides what a cache holds: each cache's owner enforces its
-//! limit; this module only names it, so README, `/metrics` and the code cannot disagree.
+//! limit. The list of every cache with its size is `crate::budget` (it names the other
+//! modules' limits, so it sits above them; this module stays a leaf).
 //!
 //! Why these sizes: redb's default page cache is 1 GiB *per database*, and a reindex walks
 //! all of `state.redb` through it, so an unsized `Builder` lets a 750k-item store pull
@@ -35,6 +36,11 @@ pub const SOCKET_READ_BUFFER_BYTES: usize = 8 * 1024;
 /// machine, so more than a few at once gains nothing.
 pub const LARGE_FRAME_DECODES: usize = 4;
 
+/// Inventory frames in flight to the state writer (`state_writer`). Dumps are up
+/// to 4 MiB, so this bounds queued memory at ~64 MiB; past it the sending sockets wait
+/// (backpressure), memory does not grow.
+pub const INVENTORY_QUEUE_FRAMES: usize = 16;
+
 /// glibc malloc arenas. glibc gives every thread that meets lock contention its own
 /// arena (up to 8 per core), and each arena keeps its freed memory: with tokio's worker
 /// threads, the writer threads and tantivy's indexing threads, that fragmentation is
@@ -47,52 +53,6 @@ pub const MALLOC_ARENAS: i32 = 2;
 pub const MALLOC_MMAP_THRESHOLD: i32 = 256 * 1024;
 /// Free memory at the top of an arena beyond this is given back to the OS.
 pub const MALLOC_TRIM_THRESHOLD: i32 = 1024 * 1024;
-
-/// One bounded cache or table: its name (a `/metrics` label), its limit in bytes (or
-/// entries, for tables bounded by count), and what it holds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Budget {
-    pub name: &'static str,
-    pub limit: u64,
-    pub unit: &'static str,
-    pub what: &'static str,
-}
-
-/// Every cache and bounded table, with its configured size. README's memory section is
-/// this list; `/metrics` exports it as `overlord_cache_limit{cache,unit}`.
-pub fn budget() -> Vec<Budget> {
-    use crate::{live, search, telemetry};
-    let bytes = |name, limit: usize, what| Budget { name, limit: limit as u64, unit: "bytes", what };
-    let entries = |name, limit: usize, what| Budget { name, limit: limit as u64, unit: "entries", what };
-    vec![
-        bytes("state_redb", STATE_CACHE_BYTES, "redb page cache of state.redb"),
-        bytes("day_redb", telemetry::store::DAY_CACHE_BYTES, "redb page cache of each open telemetry day file"),
-        bytes("rollups_redb", telemetry::rollups::CACHE_BYTES, "redb page cache of rollups.redb"),
-        bytes("index_writer", search::index::WRITER_MEMORY_BYTES, "tantivy indexing heap (all writer threads)"),
-        entries(
-            "index_term_cache",
-            search::segment_cache::MAX_CACHED_TERMS,
-            "largest term dictionary decoded per index segment and field",
-        ),
-        bytes("socket_read_buffer", SOCKET_READ_BUFFER_BYTES, "read buffer of each plugin and browser WebSocket"),
-        entries("large_frame_decodes", LARGE_FRAME_DECODES, "large plugin frames decoded at once"),
-        bytes(
-            "inventory_queue",
-            crate::inventory::writer::QUEUE_FRAMES * crate::protocol::MAX_LARGE_FRAME_BYTES,
-            "inventory frames queued for the state writer (at most)",
-        ),
-        bytes("dungeon_maps", live::MAX_DUNGEON_CACHE_BYTES, "live dungeon-map cache"),
-        entries("live_characters", live::MAX_LIVE_CHARACTERS, "characters with live state in memory"),
-        entries("live_broadcast", live::BROADCAST_CAPACITY, "messages buffered for browsers"),
-        entries("sessions_per_user", crate::auth::MAX_SESSIONS_PER_USER, "sessions kept per user (in state.redb)"),
-        entries(
-            "login_limiter",
-            crate::auth::limiter::MAX_TRACKED_KEYS,
-            "addresses and names the login limiter tracks",
-        ),
-        entries("suit_jobs", crate::suitbuilder::MAX_KEPT_JOBS, "finished suit-builder jobs kept for their results"),
-    ]
-}
 
 /// A `redb::Builder` for `state.redb` with its cache size set; every open of state.redb
 /// (the server, the offline commands, restore-check, benches) goes through it.
@@ -188,15 +148,5 @@ mod tests {
     fn resident_memory_is_read_on_linux() {
         let (rss, peak) = resident_bytes().expect("/proc/self/status");
         assert!(rss > 0 && peak >= rss, "rss {rss} peak {peak}");
-    }
-
-    #[test]
-    fn every_budget_is_named_once_and_nonzero() {
-        let all = budget();
-        let mut names: Vec<_> = all.iter().map(|b| b.name).collect();
-        names.sort();
-        names.dedup();
-        assert_eq!(names.len(), all.len());
-        assert!(all.iter().all(|b| b.limit > 0));
     }
 }

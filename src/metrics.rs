@@ -225,7 +225,7 @@ impl Metrics {
 }
 
 /// The memory gauges: the process's resident set (now and peak) and the configured limit
-/// of every cache and bounded table (`crate::memory::budget`), so an operator can see what
+/// of every cache and bounded table (`crate::budget::budget`), so an operator can see what
 /// the process may hold next to what it holds.
 fn render_memory(out: &mut String) {
     use std::fmt::Write;
@@ -243,7 +243,7 @@ fn render_memory(out: &mut String) {
         out,
         "# HELP {name} Configured size of each cache or bounded table, in its unit.\n# TYPE {name} gauge"
     );
-    for b in crate::memory::budget() {
+    for b in crate::budget::budget() {
         let _ = writeln!(out, "{name}{{cache=\"{}\",unit=\"{}\"}} {}", b.name, b.unit, b.limit);
     }
 }
@@ -470,7 +470,7 @@ mod tests {
             .and_then(|v| v.parse().ok())
             .expect("overlord_process_resident_bytes");
         assert!(rss > 1_000_000.0, "rss {rss}");
-        for b in crate::memory::budget() {
+        for b in crate::budget::budget() {
             let line = format!("overlord_cache_limit{{cache=\"{}\",unit=\"{}\"}} {}", b.name, b.unit, b.limit);
             assert!(text.lines().any(|l| l == line), "missing {line}");
         }

@@ -2,7 +2,8 @@
 //! serve, and on SIGTERM/SIGINT close sockets, commit every queue, checkpoint, exit.
 
 use crate::config::Settings;
-use crate::http::{self, App};
+use crate::app::App;
+use crate::http;
 use crate::live::Hub;
 use crate::metrics::Metrics;
 use crate::telemetry::{Characters, DayFiles, writer};
@@ -89,11 +90,11 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     // Inventory: replay the state journal, then open (or rebuild) the search index.
     let inventory_keep = Arc::new(std::sync::atomic::AtomicU64::new(u64::MAX));
     let (state_journal, _) =
-        crate::inventory::writer::recover(&data.join("journal").join("state"), &state_db, journal_window)
+        crate::state_writer::recover(&data.join("journal").join("state"), &state_db, journal_window)
             .map_err(|e| StartError(format!("inventory recovery failed: {e}")))?;
     let index = open_index(&data, state_db.clone()).await?;
     let (inventory, inventory_join) =
-        crate::inventory::writer::start(state_journal, state_db.clone(), index.clone(), inventory_keep.clone())
+        crate::state_writer::start(state_journal, state_db.clone(), index.clone(), inventory_keep.clone())
             .map_err(|e| StartError(format!("cannot start the state writer: {e}")))?;
     let stop_snapshots = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let snapshotter = crate::snapshot::spawn_snapshotter(
@@ -151,7 +152,7 @@ pub async fn start(settings: Settings) -> Result<Running, StartError> {
     let (stop_backups, stop_backups_rx) = tokio::sync::watch::channel(false);
     let backup_task = settings.backups.clone().map(|cfg| {
         tracing::info!(dir = %cfg.dir.display(), schedule = %cfg.schedule.describe(), keep = cfg.keep, "scheduled backups on");
-        tokio::spawn(app.backups.clone().run_schedule(app.clone(), cfg, stop_backups_rx))
+        tokio::spawn(app.backups.clone().run_schedule(app.backup_source(), app.alerts.clone(), cfg, stop_backups_rx))
     });
     let _ = app.writer.stats.commit_histogram.set(app.metrics.commit_seconds());
     auth.log_setup_url(&format!("http://{addr}"));

@@ -8,7 +8,6 @@
 //! snapshots kept, so recovery = newest intact snapshot + journal replay.
 //! Never does anything but file copies and redb transactions.
 
-use crate::telemetry::TelemetryError;
 use redb::{Database, Durability, ReadableDatabase, TableDefinition};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,7 +36,7 @@ pub fn take_clean_marker(data_dir: &Path) -> bool {
     let clean = path.exists();
     if clean {
         let _ = fs::remove_file(&path);
-        sync_dir(data_dir);
+        crate::durable::sync_dir(data_dir);
     }
     clean
 }
@@ -54,9 +53,35 @@ pub fn write_clean_marker(data_dir: &Path) {
         if let Ok(f) = fs::File::open(&path) {
             let _ = f.sync_all();
         }
-        sync_dir(data_dir);
+        crate::durable::sync_dir(data_dir);
     }
 }
+
+/// Why `state.redb` or a snapshot of it could not be opened, copied or restored.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// redb refused: the file is damaged, the disk is full, a transaction failed.
+    #[error("storage: {0}")]
+    Storage(#[from] redb::Error),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file cannot be opened for a reason the operator must act on (in use, damaged
+    /// with no intact snapshot).
+    #[error("{0}")]
+    Open(String),
+}
+
+macro_rules! redb_err {
+    ($($t:ty),*) => {$(impl From<$t> for SnapshotError { fn from(e: $t) -> Self { SnapshotError::Storage(e.into()) } })*};
+}
+redb_err!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::SetDurabilityError
+);
 
 /// The first bytes of every redb file (redb's `MAGICNUMBER`).
 const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
@@ -68,7 +93,7 @@ const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0
 /// the start is refused with the file left untouched, never silently replaced by an empty
 /// database. A missing file with snapshots present is restored the same way. Returns the
 /// database and what was done.
-pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<String>), TelemetryError> {
+pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<String>), SnapshotError> {
     let path = data_dir.join("state.redb");
     if !path.exists() {
         if list_snapshots(data_dir).is_empty() {
@@ -95,7 +120,7 @@ pub fn open_state(data_dir: &Path, clean: bool) -> Result<(Database, Option<Stri
 
 /// `Some(reason)` when the file at `path` cannot be a redb database (empty, shorter than a
 /// header, or without redb's magic bytes).
-fn not_a_database(path: &Path) -> Result<Option<String>, TelemetryError> {
+fn not_a_database(path: &Path) -> Result<Option<String>, SnapshotError> {
     use std::io::Read;
     let mut head = [0u8; REDB_MAGIC.len()];
     let mut f = fs::File::open(path)?;
@@ -117,7 +142,7 @@ fn restore_newest_snapshot(
     path: &Path,
     why: &str,
     damaged: Option<&Path>,
-) -> Result<(Database, Option<String>), TelemetryError> {
+) -> Result<(Database, Option<String>), SnapshotError> {
     let tmp = path.with_extension("redb.restoring");
     for snap in list_snapshots(data_dir) {
         fs::copy(&snap, &tmp)?;
@@ -133,7 +158,7 @@ fn restore_newest_snapshot(
                     None => String::new(),
                 };
                 fs::rename(&tmp, path)?;
-                sync_dir(data_dir);
+                crate::durable::sync_dir(data_dir);
                 let db = crate::memory::create_state_db(path).map_err(|e| open_error(path, e))?;
                 let note = format!(
                     "{} was damaged: {why}; {aside}restored from {} (the journal brings it forward)",
@@ -147,20 +172,20 @@ fn restore_newest_snapshot(
             }
         }
     }
-    Err(TelemetryError::Open(format!(
+    Err(SnapshotError::Open(format!(
         "{} is damaged: {why}, and no intact snapshot exists in {}; refusing to start rather than lose every user, item and note (restore a backup, or move the file away to start empty)",
         path.display(),
         data_dir.join("snapshots").display()
     )))
 }
 
-fn open_error(path: &Path, e: redb::DatabaseError) -> TelemetryError {
+fn open_error(path: &Path, e: redb::DatabaseError) -> SnapshotError {
     match e {
-        redb::DatabaseError::DatabaseAlreadyOpen => TelemetryError::Open(format!(
+        redb::DatabaseError::DatabaseAlreadyOpen => SnapshotError::Open(format!(
             "{} is in use: another overlord is running on this data directory",
             path.display()
         )),
-        other => TelemetryError::Open(format!("cannot open {}: {other}", path.display())),
+        other => SnapshotError::Open(format!("cannot open {}: {other}", path.display())),
     }
 }
 
@@ -204,7 +229,7 @@ fn oldest_covers(data_dir: &Path) -> Option<Covers> {
 
 /// Takes one snapshot of `state.redb` into `dest` (a file path). Holds the write lock for
 /// the copy so the bytes are one consistent commit. Returns the covered journal positions.
-pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Covers, TelemetryError> {
+pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Covers, SnapshotError> {
     // Make everything committed so far durable, then hold the writer lock while copying.
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::Immediate)?;
@@ -212,7 +237,7 @@ pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Cover
     let guard = db.begin_write()?;
     let seq = {
         let read = db.begin_read()?;
-        let get = |def: TableDefinition<&str, u64>| -> Result<u64, TelemetryError> {
+        let get = |def: TableDefinition<&str, u64>| -> Result<u64, SnapshotError> {
             match read.open_table(def) {
                 Ok(t) => Ok(t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0)),
                 Err(_) => Ok(0),
@@ -226,21 +251,21 @@ pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Cover
     result?;
     fs::rename(&tmp, dest)?;
     if let Some(parent) = dest.parent() {
-        sync_dir(parent);
+        crate::durable::sync_dir(parent);
     }
     Ok(seq)
 }
 
 /// One snapshot into `snapshots/`, pruning to `SNAPSHOTS_KEPT`. Returns the journal
 /// positions the writers must keep from (the oldest kept snapshot's).
-pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<Covers, TelemetryError> {
+pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<Covers, SnapshotError> {
     let dir = data_dir.join("snapshots");
     fs::create_dir_all(&dir)?;
     let staging = dir.join("state-next.redb");
     let seq = copy_state(db, &data_dir.join("state.redb"), &staging)?;
     let final_path = dir.join(format!("state-{:020}-{:020}.redb", seq.telemetry_seq, seq.inventory_seq));
     fs::rename(&staging, &final_path)?;
-    sync_dir(&dir);
+    crate::durable::sync_dir(&dir);
     let snaps = list_snapshots(data_dir);
     for old in snaps.iter().skip(SNAPSHOTS_KEPT) {
         let _ = fs::remove_file(old);
@@ -289,10 +314,4 @@ pub fn spawn_snapshotter(
             }
         }
     })
-}
-
-pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
 }

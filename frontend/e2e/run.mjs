@@ -7,8 +7,7 @@
 // screenshot of every page under e2e/artifacts/. Ends with the line "N passed, N failed"
 // and exits non-zero on any failure.
 //
-// Environment: OVERLORD_BIN (default ../target/release/overlord; `--mock` uses the contract
-// mock), CHROMIUM (default /usr/bin/chromium), E2E_ONLY (test names to run, separated by |),
+// Environment: OVERLORD_BIN (default ../target/release/overlord), CHROMIUM (default /usr/bin/chromium), E2E_ONLY (test names to run, separated by |),
 // E2E_CHARACTER (the test plugin's character name), E2E_HEADFUL=1.
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
@@ -22,8 +21,7 @@ import { dashboardPages } from '../scripts/pages.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ARTIFACTS = join(here, 'artifacts')
-// `--mock` runs against the contract mock (e2e/mock-overlord.mjs) instead of the Rust binary.
-const BIN = process.argv.includes('--mock') ? join(here, 'mock-overlord.mjs') : resolve(process.env.OVERLORD_BIN ?? join(here, '../../target/release/overlord'))
+const BIN = resolve(process.env.OVERLORD_BIN ?? join(here, '../../target/release/overlord'))
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const SECRET = 'e2e-secret'
 /** A member account the suite creates on the Users page and then signs in with. */

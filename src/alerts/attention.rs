@@ -40,6 +40,7 @@ pub const DEFAULT_DISCONNECTED_MINUTES: u32 = 5;
 
 /// `GET /api/attention`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct AttentionSnapshot {
     pub stuck: Vec<StuckCharacter>,
     pub disconnected: Vec<DisconnectedCharacter>,
@@ -47,6 +48,7 @@ pub struct AttentionSnapshot {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct StuckCharacter {
     pub name: String,
     /// When the character last made progress (moved, killed, gained XP).
@@ -56,6 +58,7 @@ pub struct StuckCharacter {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct DisconnectedCharacter {
     pub name: String,
     /// When its socket dropped.

@@ -28,18 +28,18 @@ async fn backup(
 ) -> Result<Response, ApiError> {
     let Json(req) = body?;
     let dest = PathBuf::from(req.dest.trim());
-    crate::backup::check_destination(&app.settings.data_dir, &dest).map_err(ApiError::Invalid)?;
+    crate::backup::check_destination(&app.settings.data_dir, &dest).map_err(|e| ApiError::Invalid(e.to_string()))?;
     let (tx, rx) = tokio::sync::mpsc::channel::<String>(64);
     tokio::spawn(async move {
         let progress_tx = tx.clone();
         let mut progress = move |line: String| {
             let _ = progress_tx.try_send(line);
         };
-        let verdict = match crate::backup::online_backup(&app, dest, &mut progress).await {
+        let verdict = match crate::backup::online_backup(&app.backup_source(), dest, &mut progress).await {
             Ok(s) => serde_json::json!({"ok": true, "files": s.files, "bytes": s.bytes}),
             Err(e) => {
                 tracing::error!(error = %e, "backup failed");
-                serde_json::json!({"ok": false, "error": e})
+                serde_json::json!({"ok": false, "error": e.to_string()})
             }
         };
         let _ = tx.send(verdict.to_string()).await;

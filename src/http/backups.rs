@@ -49,8 +49,8 @@ async fn run_now(State(app): State<AppState>, _admin: AdminCaller) -> Result<Jso
             "scheduled backups are off: set backup_dir and backup_schedule in overlord.toml".into(),
         ));
     };
-    Ok(Json(match app.backups.run_once(&app, &cfg).await {
+    Ok(Json(match app.backups.run_once(&app.backup_source(), &app.alerts, &cfg).await {
         Ok(b) => RunResult { ok: true, backup: Some(b), error: None },
-        Err(e) => RunResult { ok: false, backup: None, error: Some(e) },
+        Err(e) => RunResult { ok: false, backup: None, error: Some(e.to_string()) },
     }))
 }

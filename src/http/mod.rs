@@ -30,15 +30,11 @@ pub mod suitbuilder;
 pub mod tokens;
 pub mod world;
 
+pub use crate::app::{App, AppState};
 pub use crate::clock::now_ms;
-use crate::config::Settings;
-use crate::live::Hub;
-use crate::metrics::Metrics;
-use crate::telemetry::{Characters, DayFiles, WriterHandle};
 use axum::Router;
 pub use error::ApiError;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Request bodies on the API are small JSON documents; the suit builder's self-contained
 /// requests (up to 5,000 items) are the largest.
@@ -46,39 +42,6 @@ pub const MAX_API_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// A request that takes longer than this is answered 503 (streams are exempt).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Everything handlers need, shared.
-pub struct App {
-    pub settings: Settings,
-    pub hub: Hub,
-    pub writer: WriterHandle,
-    pub days: DayFiles,
-    pub characters: Characters,
-    pub state_db: Arc<redb::Database>,
-    pub metrics: Metrics,
-    pub started: Instant,
-    pub auth: crate::auth::AuthService,
-    pub jobs: suitbuilder::Jobs,
-    pub inventory: crate::inventory::writer::InventoryWriter,
-    pub index: Arc<crate::search::SearchIndex>,
-    pub alerts: crate::alerts::AlertsHandle,
-    /// The alert settings as the dashboard edits them (persisted; toml/env win).
-    pub alert_settings: Arc<crate::alerts::AlertSettings>,
-    /// The map image an admin set from the dashboard.
-    pub map_image: crate::map_image::MapImageStore,
-    /// Stuck and disconnected characters (one definition for the API, overview and alerts).
-    pub attention: Arc<crate::alerts::Attention>,
-    /// Scheduled backups' status (and the lock that keeps them one at a time).
-    pub backups: Arc<crate::backup_schedule::Backups>,
-}
-
-impl App {
-    /// The read side of stored telemetry (cheap: shared handles).
-    pub fn telemetry_query(&self) -> crate::telemetry::TelemetryQuery {
-        crate::telemetry::TelemetryQuery::new(self.days.clone(), self.characters.clone())
-    }
-}
-
-pub type AppState = Arc<App>;
 
 /// Runs blocking domain code (redb reads) on the blocking pool.
 pub async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
@@ -88,12 +51,6 @@ where
     ApiError: From<E>,
 {
     Ok(tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)??)
-}
-
-impl AsRef<Metrics> for App {
-    fn as_ref(&self) -> &Metrics {
-        &self.metrics
-    }
 }
 
 impl axum::extract::FromRef<AppState> for crate::auth::AuthService {

@@ -508,7 +508,7 @@ fn finish_day_file(
     drop(db);
     std::fs::File::open(tmp_path).and_then(|f| f.sync_all()).map_err(|e| ImportError::io(tmp_path, e))?;
     std::fs::rename(tmp_path, final_path).map_err(|e| ImportError::io(final_path, e))?;
-    crate::snapshot::sync_dir(ctx.telemetry_dir);
+    crate::durable::sync_dir(ctx.telemetry_dir);
     Ok(())
 }
 
@@ -689,7 +689,7 @@ pub fn archive_days(data_dir: &Path, days: &[ArchiveDay], now_ms: i64) -> Result
     }
     std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| ImportError::io(&tmp, e))?;
     std::fs::rename(&tmp, &path).map_err(|e| ImportError::io(&path, e))?;
-    crate::snapshot::sync_dir(data_dir);
+    crate::durable::sync_dir(data_dir);
     Ok(outcome)
 }
 

@@ -198,9 +198,9 @@ impl Importer {
             let marker = work_dir.join(RUNNING_MARKER);
             std::fs::write(&marker, b"an import is running or was interrupted\n")
                 .map_err(|e| ImportError::io(&marker, e))?;
-            crate::snapshot::sync_dir(&work_dir);
+            crate::durable::sync_dir(&work_dir);
             let _ = std::fs::remove_file(data_dir.join("CLEAN_SHUTDOWN"));
-            crate::snapshot::sync_dir(data_dir);
+            crate::durable::sync_dir(data_dir);
             Stage::create(data_dir)?
         };
         let known_before = characters.all().iter().map(|c| c.id).collect();

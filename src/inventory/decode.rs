@@ -1,6 +1,7 @@
 //! Decoders for single wire fields of an item: raw Decal maps in their accepted shapes,
 //! spells, name lists, armor mods, ratings, wield requirements and the weapon block, plus
-//! the Decal value keys they read.
+//! the Decal value keys they read; the limits on each field and the error an item is
+//! rejected with ([`ItemError`]).
 //!
 //! Owns the "which key means what" knowledge of protocol.md §5; `normalize` owns the merge
 //! rules. Pure functions: no I/O, no panics on any input.
@@ -9,13 +10,75 @@ use serde_json::{Map, Value};
 
 use crate::game;
 use crate::inventory::item::{ArmorMods, Named, Ratings, RawMaps, Spell, Weapon, WieldRequirement};
-use crate::inventory::normalize::ItemError;
-use crate::inventory::normalize::{
-    MAX_NAME_LIST, MAX_RAW_KEYS_PER_MAP, MAX_SPELLS_PER_ITEM, MAX_STRING_BYTES, MAX_WIELD_REQUIREMENTS, RawMap,
-    is_basic_raw_key,
-};
 use crate::inventory::tables;
 use crate::protocol::lenient;
+
+/// At most this many spells per item; real items carry about ten.
+pub const MAX_SPELLS_PER_ITEM: usize = 64;
+/// Longest kept string (names, spell names), in bytes.
+pub const MAX_STRING_BYTES: usize = 256;
+/// At most this many keys in each raw Decal map; a full appraisal has well under 150.
+pub const MAX_RAW_KEYS_PER_MAP: usize = 512;
+/// At most four wield requirements exist (158/270/273/276).
+pub const MAX_WIELD_REQUIREMENTS: usize = 4;
+/// At most this many entries in a normalized name list (`cantrips`, `imbues`).
+pub const MAX_NAME_LIST: usize = 64;
+/// Longest owner (character) name in bytes (protocol.md §1 caps `character_name` at 64).
+pub const MAX_OWNER_BYTES: usize = 64;
+
+/// Why one item was rejected. The message names the field and the fix; the store adds the
+/// item's index in the dump.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemError {
+    pub object_id: Option<u32>,
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for ItemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.object_id {
+            Some(id) => write!(f, "item 0x{id:08X} ({id}): field `{}` {}", self.field, self.reason),
+            None => write!(f, "item: field `{}` {}", self.field, self.reason),
+        }
+    }
+}
+
+impl std::error::Error for ItemError {}
+
+/// Raw keys that come with every object (not from appraisal): a newer dump's value always
+/// replaces them and an older one is never carried over.
+pub fn is_basic_raw_key(map: RawMap, key: u32) -> bool {
+    match map {
+        RawMap::Int => matches!(
+            key,
+            k::ITEM_TYPE
+                | k::COVERAGE
+                | k::BURDEN
+                | k::VALID_LOCATIONS
+                | k::WIELDED
+                | k::STACK
+                | k::VALUE
+                | k::DECAL_WCID
+                | k::DECAL_CONTAINER
+                | k::DECAL_STACK
+                | k::DECAL_COVERAGE
+                | k::DECAL_EQUIPABLE
+                | k::DECAL_CATEGORY
+        ),
+        RawMap::String => key == k::NAME,
+        RawMap::Double | RawMap::Bool => false,
+    }
+}
+
+/// Which raw map a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawMap {
+    Int,
+    Double,
+    String,
+    Bool,
+}
 
 /// Decal value keys used here (ACE property ids, and Decal-only 0x0D…/0x0A… keys).
 pub(crate) mod k {

@@ -11,9 +11,8 @@ pub mod item;
 pub mod normalize;
 pub mod store;
 pub mod tables;
-#[doc(hidden)]
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
-pub mod writer;
 
 pub use item::{
     ArmorMods, Item, ItemLevel, ItemView, Location, Mana, Named, Ratings, RawMaps, Spell, Weapon, WieldRequirement,

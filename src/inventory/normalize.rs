@@ -30,6 +30,10 @@
 use serde_json::Value;
 
 use crate::game;
+pub use crate::inventory::decode::{
+    ItemError, MAX_NAME_LIST, MAX_OWNER_BYTES, MAX_RAW_KEYS_PER_MAP, MAX_SPELLS_PER_ITEM, MAX_STRING_BYTES,
+    MAX_WIELD_REQUIREMENTS, RawMap, is_basic_raw_key,
+};
 use crate::inventory::decode::{
     armor_mods_of, cantrips_of, clip, get, json_kind, k, merge_raw, name_list_of, named, named_of, object_id_of,
     ratings_of, raw_maps_of, spells_of, u32_of_wide, weapon_of, wield_of,
@@ -40,38 +44,6 @@ use crate::inventory::item::{
 use crate::inventory::tables;
 use crate::protocol::lenient;
 
-/// At most this many spells per item; real items carry about ten.
-pub const MAX_SPELLS_PER_ITEM: usize = 64;
-/// Longest kept string (names, spell names), in bytes.
-pub const MAX_STRING_BYTES: usize = 256;
-/// At most this many keys in each raw Decal map; a full appraisal has well under 150.
-pub const MAX_RAW_KEYS_PER_MAP: usize = 512;
-/// At most four wield requirements exist (158/270/273/276).
-pub const MAX_WIELD_REQUIREMENTS: usize = 4;
-/// At most this many entries in a normalized name list (`cantrips`, `imbues`).
-pub const MAX_NAME_LIST: usize = 64;
-/// Longest owner (character) name in bytes (protocol.md §1 caps `character_name` at 64).
-pub const MAX_OWNER_BYTES: usize = 64;
-
-/// Why one item was rejected. The message names the field and the fix; the store adds the
-/// item's index in the dump.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemError {
-    pub object_id: Option<u32>,
-    pub field: &'static str,
-    pub reason: String,
-}
-
-impl std::fmt::Display for ItemError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.object_id {
-            Some(id) => write!(f, "item 0x{id:08X} ({id}): field `{}` {}", self.field, self.reason),
-            None => write!(f, "item: field `{}` {}", self.field, self.reason),
-        }
-    }
-}
-
-impl std::error::Error for ItemError {}
 
 /// What the caller knows about the owner beyond its name.
 #[derive(Debug, Clone, Copy, Default)]
@@ -156,40 +128,6 @@ pub fn derive_location(wielded_mask: u32, container_id: Option<u32>, owner_guid:
         Some(c) if Some(c) == owner_guid || is_player_guid(c) => Location::MainPack,
         Some(_) => Location::SidePack,
     }
-}
-
-/// Raw keys that come with every object (not from appraisal): a newer dump's value always
-/// replaces them and an older one is never carried over.
-pub fn is_basic_raw_key(map: RawMap, key: u32) -> bool {
-    match map {
-        RawMap::Int => matches!(
-            key,
-            k::ITEM_TYPE
-                | k::COVERAGE
-                | k::BURDEN
-                | k::VALID_LOCATIONS
-                | k::WIELDED
-                | k::STACK
-                | k::VALUE
-                | k::DECAL_WCID
-                | k::DECAL_CONTAINER
-                | k::DECAL_STACK
-                | k::DECAL_COVERAGE
-                | k::DECAL_EQUIPABLE
-                | k::DECAL_CATEGORY
-        ),
-        RawMap::String => key == k::NAME,
-        RawMap::Double | RawMap::Bool => false,
-    }
-}
-
-/// Which raw map a key belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RawMap {
-    Int,
-    Double,
-    String,
-    Bool,
 }
 
 /// Every field as the wire stated it (normalized form first, raw maps second); `None`

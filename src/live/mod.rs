@@ -87,11 +87,10 @@ struct State {
     chat_history: chat_history::ChatHistory,
 }
 
-/// What the socket handler must do after the hub has seen a frame.
+/// What the hub made of a frame. Whether a kind is stored is not the hub's decision
+/// (`ingest::persisted` owns it); the hub only says whether the frame was a duplicate.
 #[derive(Debug, Default)]
 pub struct FrameOutcome {
-    /// Persist this (through the writer).
-    pub persist: bool,
     /// A duplicate the hub suppressed (chat seen from another member, a repeated spawn).
     pub duplicate: bool,
 }
@@ -199,8 +198,8 @@ impl Hub {
         }
     }
 
-    /// Updates live state from a decoded frame and broadcasts it. Returns whether the
-    /// caller should persist it.
+    /// Updates live state from a decoded frame and broadcasts it. Returns whether it was a
+    /// duplicate the hub suppressed.
     pub fn on_frame(&self, frame: &PluginFrame, recv_ms: i64) -> FrameOutcome {
         let name = frame.character_name.as_str();
         let key = name_key(name);
@@ -220,7 +219,6 @@ impl Hub {
             PluginEvent::Telemetry(t) => {
                 ch.telemetry = Some((recv_ms, frame.client_time_ms, t.clone()));
                 drop(guard);
-                out.persist = true;
                 self.send("telemetry", name, telemetry_json(name, recv_ms, frame.client_time_ms, t).to_string());
             }
             PluginEvent::Vitals(v) => {
@@ -252,13 +250,11 @@ impl Hub {
             PluginEvent::CharacterStats(v) => {
                 ch.character_stats = Some(v.clone());
                 drop(guard);
-                out.persist = true;
                 self.send("character_stats", name, envelope("character_stats", v));
             }
             PluginEvent::CombatStats(v) => {
                 ch.combat_stats = Some(v.clone());
                 drop(guard);
-                out.persist = true;
                 self.send("combat_stats", name, envelope("combat_stats", v));
             }
             PluginEvent::Combat(v) => {
@@ -313,17 +309,14 @@ impl Hub {
                     st.spawn_order.push_back((recv_ms, id));
                 }
                 drop(guard);
-                out.persist = true;
                 self.send("spawn", name, envelope("spawn", &render::spawn_value(s)));
             }
             PluginEvent::Rare(r) => {
                 drop(guard);
-                out.persist = true;
                 self.send("rare", name, envelope("rare", &render::rare_value(r)));
             }
             PluginEvent::Portal(p) => {
                 drop(guard);
-                out.persist = true;
                 self.send("portal", name, envelope("portal", &render::portal_value(p)));
             }
             PluginEvent::CommandResult { request_id, ok, message } => {

@@ -12,29 +12,12 @@ use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
-use super::frames::{self, Frame, WireStyle};
+pub use super::kind::CharacterKind;
+use super::quests::{self, QuestEntry};
+use super::wire_style::WireStyle;
 use super::items::Inventory;
 use super::roster::{ChatLine, RosterEntry, mix_seed};
 use super::world::{self, DUNGEONS, LandPos, MapCoords, TOWNS};
-
-/// What a character is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CharacterKind {
-    Melee,
-    Archer,
-    Mage,
-    /// Parked in town holding items.
-    Mule,
-    /// Parked in town casting buffs on others.
-    BuffBot,
-}
-
-impl CharacterKind {
-    /// Mules and buff bots idle in town.
-    pub fn is_idle(self) -> bool {
-        matches!(self, CharacterKind::Mule | CharacterKind::BuffBot)
-    }
-}
 
 /// Retail level cap and its total XP (protocol.md §2.2).
 pub const LEVEL_CAP: u16 = 275;
@@ -244,7 +227,7 @@ pub struct Character {
     pub(super) inventory: Inventory,
     pub(super) pending_rare: Option<(world::RareItem, Option<u32>)>,
     pub(super) pending_taper_update: Option<Value>,
-    pub(super) quests: Vec<frames::QuestEntry>,
+    pub(super) quests: Vec<QuestEntry>,
     pub(super) timers: Timers,
 }
 
@@ -361,7 +344,7 @@ impl Character {
             },
             rng,
         };
-        c.quests = frames::roll_quests(&mut c.rng, cfg.start_unix_ms / 1000);
+        c.quests = quests::roll_quests(&mut c.rng, cfg.start_unix_ms / 1000);
         c.buffs = roll_buffs(&mut c.rng);
         c.update_z();
         if !kind.is_idle() {
@@ -394,45 +377,6 @@ impl Character {
         self.kills
     }
 
-    /// Frames a plugin sends right after login (or a reconnect): character sheet, full
-    /// inventory, quests, enchantments, vitals, a first position, and the dungeon map when
-    /// it logs in underground. Also (re)starts the periodic schedules.
-    pub fn login(&mut self, out: &mut Vec<Frame>, first_connect: bool) {
-        out.push(frames::character_stats(self).into());
-        if first_connect || self.cfg.inventory_on_connect {
-            out.push(frames::inventory_full(self).into());
-        }
-        out.push(frames::quest(self).into());
-        out.push(frames::cantrips(self).into());
-        out.push(frames::vitals(self).into());
-        out.push(frames::telemetry_frame(self));
-        if let Some(d) = self.dungeon_index() {
-            out.push(frames::dungeon_map(self, d, None).into());
-        }
-        if self.style.old_build && first_connect {
-            // Old plugin builds announce their profile with a type the server does not
-            // know: it must be counted and ignored (protocol.md §1.5).
-            out.push(json!({"type": "vtank_profile", "character_name": self.name, "profile": "default.utl"}).into());
-        }
-        let t = self.t;
-        let interval = self.telemetry_interval();
-        let r = &mut self.rng;
-        self.timers.telemetry = t + interval;
-        self.timers.vitals = t + r.random_range(1.0..10.0);
-        self.timers.combat_stats = t + COMBAT_STATS_PERIOD_S;
-        self.timers.character_stats = t + CHARACTER_STATS_PERIOD_S;
-        self.timers.quest = t + r.random_range(300.0..900.0);
-        self.timers.cantrips = t + r.random_range(60.0..900.0);
-        self.timers.nearby = if self.nearby_enabled { t + r.random_range(2.0..5.0) } else { NEVER };
-        self.timers.inventory = t + self.inventory_gap();
-        self.timers.share = t + self.rng.random_range(60.0..300.0);
-        if !self.kind.is_idle() {
-            self.timers.portal_seen = t + exp_sample(&mut self.rng, 900.0);
-            self.timers.teleport = t + exp_sample(&mut self.rng, 1500.0);
-        }
-        self.vitals_dirty = false;
-    }
-
     /// Seconds of simulated time until the next frame is due (at least 0).
     pub fn seconds_until_due(&self) -> f64 {
         let t = &self.timers;
@@ -461,63 +405,7 @@ impl Character {
         (next - self.t).max(0.0)
     }
 
-    /// Advances simulated time by `dt` seconds, appending every frame that falls due.
-    pub fn advance(&mut self, dt: f64, out: &mut Vec<Frame>) {
-        if dt.is_nan() || dt <= 0.0 {
-            return;
-        }
-        let end = self.t + dt;
-        if end - self.timers.telemetry > MAX_TELEMETRY_CATCH_UP_S {
-            self.timers.telemetry = end - MAX_TELEMETRY_CATCH_UP_S;
-        }
-        while self.t < end {
-            let step_to = end.min(self.t + MAX_STEP_S).min(self.timers.telemetry.max(self.t));
-            self.step_world(step_to - self.t);
-            self.t = step_to;
-            self.run_due_events(out);
-            if self.t >= self.timers.telemetry {
-                out.push(frames::telemetry_frame(self));
-                self.timers.telemetry += self.telemetry_interval();
-            }
-        }
-    }
-
-    /// Handles one server → plugin frame (protocol.md §3.16).
-    pub fn on_server_frame(&mut self, frame: &Value, out: &mut Vec<Frame>) {
-        let ty = frame.get("type").and_then(Value::as_str);
-        let request_id = frame.get("request_id").cloned().unwrap_or(Value::Null);
-        match ty {
-            Some("request_dungeon_map") => match self.dungeon_index() {
-                Some(d) => out.push(frames::dungeon_map(self, d, Some(request_id)).into()),
-                None => out.push(
-                    json!({
-                        "type": "command_result", "character_name": self.name,
-                        "request_id": request_id, "ok": false, "message": "not in a dungeon",
-                    })
-                    .into(),
-                ),
-            },
-            Some("command") | None if frame.get("command").is_some() => {
-                let cmd = frame.get("command").and_then(Value::as_str).unwrap_or("");
-                self.apply_command(cmd);
-                out.push(
-                    json!({
-                        "type": "command_result", "character_name": self.name,
-                        "request_id": request_id, "ok": true,
-                    })
-                    .into(),
-                );
-            }
-            _ => {}
-        }
-    }
-
-    /// An allegiance line heard in chat: every member's plugin reports the same line.
-    pub fn on_chat(&mut self, line: &ChatLine, out: &mut Vec<Frame>) {
-        out.push(frames::chat(self, line).into());
-    }
-
-    fn apply_command(&mut self, cmd: &str) {
+    pub(super) fn apply_command(&mut self, cmd: &str) {
         let c = cmd.trim().to_ascii_lowercase();
         if c.starts_with("/vt stop") || c.contains("enablecombat false") {
             self.activity = Activity::Idle;
@@ -775,16 +663,6 @@ impl Character {
         if self.in_dungeon() { 4.0 } else { 10.0 }
     }
 
-    /// Puts the character in `DUNGEONS[index]` (tests and scripted scenarios).
-    pub fn enter_dungeon(&mut self, index: usize, out: &mut Vec<Frame>) {
-        let d = index % DUNGEONS.len();
-        self.place = Place::Dungeon { dungeon: d, x: 5.0, y: 5.0, cell: 0 };
-        self.update_z();
-        out.push(frames::dungeon_map(self, d, None).into());
-        if !self.kind.is_idle() {
-            self.start_travel();
-        }
-    }
 }
 
 /// Total XP at the start of `level`. A power law through the retail cap

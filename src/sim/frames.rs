@@ -4,7 +4,8 @@
 //! object ids, .NET 7-digit timestamps with or without an offset, old type aliases.
 //!
 //! Owns JSON shapes and quirk rendering only. Never changes character state and never
-//! does I/O; the per-character [`WireStyle`] is rolled once so a socket stays consistent.
+//! does I/O; the per-character `WireStyle` (`wire_style`) is rolled once so a socket stays
+//! consistent.
 
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -13,6 +14,8 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::character::{Character, Hit, Monster, Place};
+pub use super::quests::QuestEntry;
+pub use super::wire_style::{LandcellForm, WireStyle};
 use super::items::wire_id;
 use super::roster::ChatLine;
 use super::world::{self, DUNGEONS, RareItem};
@@ -85,136 +88,6 @@ impl Wire {
             Wire::Null => Value::Null,
         }
     }
-}
-
-/// How a landcell is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LandcellForm {
-    /// Decal's signed `int`: eastern landblocks come out negative.
-    Signed,
-    /// `"0xA9B40019"`.
-    Hex,
-    /// The plain u32.
-    Unsigned,
-}
-
-/// The quirks of one plugin build and client machine (protocol.md §1).
-#[derive(Debug, Clone, PartialEq)]
-pub struct WireStyle {
-    pub landcell: LandcellForm,
-    /// Object ids as Decal's signed `int`.
-    pub signed_ids: bool,
-    /// Some object ids as `"0x…"` strings.
-    pub hex_ids: bool,
-    /// German-locale client: decimals in strings use a comma.
-    pub comma_decimal: bool,
-    /// `kills_per_hour`, `deaths`, `total_deaths`, `prismatic_taper_count` as strings.
-    pub strings_for_numbers: bool,
-    pub vitae_as_string: bool,
-    /// Local time with this UTC offset in minutes instead of `Z`.
-    pub utc_offset_min: Option<i32>,
-    /// The client clock is off by this much.
-    pub clock_skew_ms: i64,
-    /// Fractional second digits: .NET's `"o"` gives 7.
-    pub fraction_digits: u32,
-    pub plugin_version: &'static str,
-    /// An old build: `inventory_delta` type alias, `player_name` envelope key.
-    pub old_build: bool,
-}
-
-impl WireStyle {
-    /// A clean, canonical style (no quirks): what the server normalizes to.
-    pub fn clean() -> WireStyle {
-        WireStyle {
-            landcell: LandcellForm::Unsigned,
-            signed_ids: false,
-            hex_ids: false,
-            comma_decimal: false,
-            strings_for_numbers: false,
-            vitae_as_string: false,
-            utc_offset_min: None,
-            clock_skew_ms: 0,
-            fraction_digits: 3,
-            plugin_version: "4.2.0",
-            old_build: false,
-        }
-    }
-
-    /// A random plugin build and client, with quirks at realistic frequencies.
-    pub fn roll(rng: &mut SmallRng, quirks: bool) -> WireStyle {
-        if !quirks {
-            return WireStyle::clean();
-        }
-        let r: f64 = rng.random();
-        let landcell = match r {
-            r if r < 0.45 => LandcellForm::Signed,
-            r if r < 0.90 => LandcellForm::Hex,
-            _ => LandcellForm::Unsigned,
-        };
-        let v: f64 = rng.random();
-        let (plugin_version, old_build) = match v {
-            v if v < 0.70 => ("4.2.0", false),
-            v if v < 0.92 => ("4.1.3", false),
-            _ => ("3.9.8", true),
-        };
-        WireStyle {
-            landcell,
-            signed_ids: rng.random_bool(0.85),
-            hex_ids: rng.random_bool(0.05),
-            comma_decimal: rng.random_bool(0.10),
-            strings_for_numbers: true,
-            vitae_as_string: rng.random_bool(0.2),
-            utc_offset_min: rng.random_bool(0.25).then(|| *[60, 120, -300, -480, 600, 0].choose(rng).unwrap_or(&60)),
-            clock_skew_ms: if rng.random_bool(0.3) { rng.random_range(-90_000..90_000) } else { 0 },
-            fraction_digits: 7,
-            plugin_version,
-            old_build,
-        }
-    }
-}
-
-/// One `/myquests` line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuestEntry {
-    pub name: &'static str,
-    pub solves: u32,
-    pub last_completed: i64,
-    pub max_solves: i64,
-    pub repeat_seconds: i64,
-    pub description: &'static str,
-}
-
-/// Quest flags. The first two are protocol.md §3.8's examples; the rest are illustrative
-/// names in ACE's lowercase style.
-const QUESTS: &[(&str, i64, i64, &str)] = &[
-    ("gaerlandefeated", 604_800, -1, "Player has finished the Gaerlan quest and can receive a reward."),
-    ("aerbaxchestkey1pickup", 432_000, -1, "Picked up the first Aerbax Key."),
-    ("aerbaxchestkey2pickup", 432_000, -1, "Picked up the second Aerbax Key."),
-    ("colosseumarenacompleted", 72_000, -1, "Completed a run of the Colosseum arena."),
-    ("stipendtimer", 604_800, -1, "Collected the weekly allegiance stipend."),
-    ("legendarychestkey", 72_000, -1, "Received a Legendary Key from the quest chest."),
-    ("bellastimer", 79_200, -1, "Killed Bellas in the Lost City of Frore."),
-    ("luminancefirstflag", 0, 1, "Unlocked luminance with Nalicana."),
-    ("geraineskilled", 72_000, -1, "Defeated Geraine in the Hall of the Lord."),
-    ("tuskerisland", 259_200, -1, "Cleared the Tusker Island caves."),
-    ("sunstonequest", 86_400, -1, "Delivered the sunstone to the Archmage."),
-    ("directivemission", 43_200, 30, "Completed a Directive mission."),
-];
-
-/// 4–12 quests with recent completions.
-pub fn roll_quests(rng: &mut SmallRng, now_unix_s: i64) -> Vec<QuestEntry> {
-    let n = rng.random_range(4..=QUESTS.len());
-    QUESTS[..n]
-        .iter()
-        .map(|&(name, repeat_seconds, max_solves, description)| QuestEntry {
-            name,
-            solves: rng.random_range(1..40),
-            last_completed: now_unix_s - rng.random_range(0..repeat_seconds.max(86_400) * 2),
-            max_solves,
-            repeat_seconds,
-            description,
-        })
-        .collect()
 }
 
 // ---- envelope and quirk helpers ----

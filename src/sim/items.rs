@@ -13,7 +13,8 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Map, Value, json};
 
-use super::character::CharacterKind;
+pub use super::item_record::{ItemKind, ItemRecord, Location, WireForm};
+use super::kind::CharacterKind;
 pub use super::item_render::wire_id;
 use super::item_render::{RenderContext, build_spec, is_cantrip, normalized_fields, raw_fields};
 use super::item_tables::*;
@@ -30,77 +31,6 @@ pub const ITEM_IDS_PER_CHARACTER: u32 = 0x1_0000;
 /// A hunter carries 80–200 items, a full mule 270–300 (protocol.md §7).
 pub const HUNTER_ITEMS: std::ops::RangeInclusive<usize> = 80..=200;
 pub const MULE_ITEMS: std::ops::RangeInclusive<usize> = 270..=300;
-
-/// Where an item sits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
-    Equipped,
-    MainPack,
-    SidePack,
-}
-
-impl Location {
-    /// The `location` value on the wire.
-    pub fn wire(self) -> &'static str {
-        match self {
-            Location::Equipped => "equipped",
-            Location::MainPack => "main_pack",
-            Location::SidePack => "side_pack",
-        }
-    }
-}
-
-/// What an item is; `variant` in the record picks the template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ItemKind {
-    Armor,
-    Shirt,
-    Pants,
-    Ring,
-    Bracelet,
-    Necklace,
-    Trinket,
-    Cloak,
-    Aetheria,
-    Melee,
-    Missile,
-    Caster,
-    Shield,
-    Ammo,
-    Salvage,
-    Gem,
-    Pyreals,
-    Tapers,
-    Misc,
-    Pack,
-    Rare,
-}
-
-/// One item, compactly: everything else is re-derived from `seed`.
-#[derive(Debug, Clone)]
-pub struct ItemRecord {
-    pub object_id: u32,
-    pub kind: ItemKind,
-    pub variant: u16,
-    pub seed: u64,
-    pub stack: u32,
-    pub location: Location,
-    pub container: u32,
-    pub wielded_mask: u32,
-    /// Armor set wanted for a matching worn suit (0 = pick from the seed).
-    pub set_hint: u32,
-    /// Which wire form(s) this item is sent in; fixed per item.
-    pub form: WireForm,
-}
-
-/// Which form an item travels in (protocol.md §5: "either the raw form, the normalized
-/// fields, or both").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WireForm {
-    Both,
-    Normalized,
-    Raw,
-}
 
 /// A rendered delta: the parts of a `mode:"delta"` inventory frame.
 #[derive(Debug, Default)]

@@ -14,11 +14,16 @@ pub mod character;
 pub mod client;
 mod events;
 pub mod frames;
+mod item_record;
 mod item_render;
 pub mod item_tables;
 pub mod items;
+pub mod kind;
+mod play;
+mod quests;
 pub mod roster;
 pub mod stats;
+pub mod wire_style;
 pub mod world;
 
 use std::fmt;

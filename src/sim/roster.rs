@@ -10,7 +10,7 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 
-use super::character::CharacterKind;
+use super::kind::CharacterKind;
 
 /// Members per simulated allegiance. Every online member receives each allegiance line, so
 /// this is also the worst-case duplication factor of one line (protocol.md §7 plans ×60).

@@ -34,6 +34,7 @@
 //! incumbent). Shares use the fixed-point factor `SCALE = lcm(1..=15)`, exact for any
 //! part count.
 
+pub use super::engine::MU_WORDS;
 use super::engine::{Engine, Gain, LAYERS, MASK_SETS, NO_MU, NO_SET, SCALE, SOpt, State};
 
 /// Price vectors kept per node: 0 = none, 1 = tuned.
@@ -48,9 +49,6 @@ pub const ROOT_PRICE_ITERATIONS: usize = 2000;
 pub const TASK_PRICE_ITERATIONS: usize = 20;
 /// Fraction of the Polyak step taken (below 1 damps oscillation).
 const STEP_FRACTION: f64 = 0.45;
-/// Words of the open-priced-items bit set: the engine prices at most `64 × MU_WORDS`
-/// items (more reducible items simply go unpriced, which is still admissible).
-pub const MU_WORDS: usize = 64;
 
 /// Prices: `pi[f][t]` per wanted family and tier layer, `rho[s]` per set unit.
 #[derive(Clone, Debug, PartialEq)]

@@ -51,6 +51,7 @@ pub struct WearOption {
 
 /// Counts of what eligibility did, reported in the result's stats.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct EligibilityCounts {
     pub given: usize,
     pub not_wearable: usize,

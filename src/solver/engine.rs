@@ -152,6 +152,10 @@ const MAX_SPANNING: usize = 64;
 
 /// Marks an option whose item has no use price.
 pub const NO_MU: u32 = u32::MAX;
+/// Words of the open-priced-items bit set of the bound: the engine prices at most
+/// `64 × MU_WORDS` items (more reducible items simply go unpriced, which is still
+/// admissible).
+pub const MU_WORDS: usize = 64;
 
 /// The search state: a partial suit and where the search stands.
 #[derive(Clone, Debug)]
@@ -297,7 +301,7 @@ impl<'p> Engine<'p> {
         let mut item_mu = vec![NO_MU; p.items.len()];
         for (item, list) in by_item.iter().enumerate() {
             if list.iter().filter(|&&j| opts[j as usize].group == NO_GROUP).count() >= 2
-                && mu_items.len() < 64 * super::bound::MU_WORDS
+                && mu_items.len() < 64 * MU_WORDS
             {
                 item_mu[item] = mu_items.len() as u32;
                 mu_items.push(item as u32);

@@ -20,7 +20,7 @@ pub mod request;
 pub mod score;
 pub mod search;
 pub mod sets;
-#[doc(hidden)]
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 #[cfg(test)]
 mod tests;

@@ -18,6 +18,7 @@ use crate::game::sets::{set_label, set_name};
 
 /// The four parts of a score.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Components {
     pub spells: i64,
     pub sets: i64,
@@ -63,6 +64,7 @@ pub fn evaluate(problem: &Problem, options: &[u32]) -> Components {
 
 /// One worn item of a suit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SuitItem {
     pub object_id: u32,
     pub owner: String,
@@ -75,6 +77,7 @@ pub struct SuitItem {
 
 /// A spell family the suit provides and its best tier.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SuitSpell {
     pub family: String,
     pub tier: String,
@@ -82,6 +85,7 @@ pub struct SuitSpell {
 
 /// A set worn and how many pieces of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SuitSet {
     pub set_id: u32,
     pub name: String,
@@ -90,6 +94,7 @@ pub struct SuitSet {
 
 /// A suit as api.md describes it, plus whether wield requirements were checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Suit {
     pub score: i64,
     pub components: Components,
@@ -232,6 +237,7 @@ fn group_slot_name(g: SlotGroup, allowed: u8, taken: &mut u8) -> String {
 
 /// Why a search ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     /// Every branch was searched or pruned: the suits are proven best.
@@ -242,6 +248,7 @@ pub enum StopReason {
 
 /// Search statistics reported with the result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SolveStats {
     pub stop: StopReason,
     pub nodes: u64,
@@ -266,6 +273,7 @@ pub struct SolveStats {
 
 /// The `done` payload: `{"optimal","suits","stats"}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SolveOutcome {
     /// True when the search completed: no valid suit scores higher than `suits[0]`, and
     /// `suits` are the top-k.

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 /// A stored item the suit builder could not use, and why; reported with the result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SkippedItem {
     pub object_id: u32,
     pub owner: String,

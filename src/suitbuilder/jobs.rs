@@ -40,6 +40,7 @@ impl JobEvent {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Running,
@@ -50,6 +51,7 @@ pub enum JobStatus {
 
 /// The `done` payload: the solver's outcome plus the stored items that could not be used.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct JobOutcome {
     #[serde(flatten)]
     pub outcome: SolveOutcome,
@@ -58,6 +60,7 @@ pub struct JobOutcome {
 
 /// `POST /api/suitbuilder/jobs` → 202.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct JobCreated {
     pub job_id: String,
     pub events_url: String,
@@ -65,6 +68,7 @@ pub struct JobCreated {
 
 /// `GET /api/suitbuilder/jobs/{id}`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct JobSnapshot {
     pub state: JobStatus,
     pub result: Option<JobOutcome>,

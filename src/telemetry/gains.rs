@@ -97,6 +97,7 @@ impl PeriodGain {
 
 /// One character's gains in the period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct GainRow {
     pub character_id: u32,
     /// 1-based rank by the chosen metric in this period.

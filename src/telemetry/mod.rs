@@ -11,6 +11,8 @@
 pub mod activity;
 pub mod block;
 pub mod characters;
+pub mod day;
+mod error;
 pub mod gains;
 pub mod milestones;
 pub mod portals;

@@ -10,11 +10,51 @@
 //! new file, never a torn one. Archiving happens once a day, so copying the whole file
 //! (about 150 MB per year at 600 characters) is cheap next to what it buys.
 
-use super::store::{DAY_MS, Rollup, TelemetryError};
+use super::day::DAY_MS;
+use super::error::TelemetryError;
 use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, RwLock};
+
+/// Hourly per-character totals (kills, deaths, XP, rares, distance, time online).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Rollup {
+    pub kills: u64,
+    pub deaths: u64,
+    pub xp: i64,
+    pub rares: u64,
+    pub distance_m: f64,
+    pub online_s: u64,
+    pub events: u64,
+}
+
+impl Rollup {
+    /// `self - b` field by field, counters floored at zero (what a recomputed hour adds to
+    /// the one it replaces).
+    pub fn minus(&self, b: &Rollup) -> Rollup {
+        Rollup {
+            kills: self.kills.saturating_sub(b.kills),
+            deaths: self.deaths.saturating_sub(b.deaths),
+            xp: self.xp - b.xp,
+            rares: self.rares.saturating_sub(b.rares),
+            distance_m: self.distance_m - b.distance_m,
+            online_s: self.online_s.saturating_sub(b.online_s),
+            events: self.events.saturating_sub(b.events),
+        }
+    }
+
+    pub fn merge(&mut self, b: &Rollup) {
+        self.kills += b.kills;
+        self.deaths += b.deaths;
+        self.xp += b.xp;
+        self.rares += b.rares;
+        self.distance_m += b.distance_m;
+        self.online_s += b.online_s;
+        self.events += b.events;
+    }
+}
 
 pub const FILE_NAME: &str = "rollups.redb";
 const HOUR_MS: i64 = 3_600_000;
@@ -188,7 +228,7 @@ impl RollupArchive {
         std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &self.path)?;
         if let Some(dir) = self.path.parent() {
-            crate::snapshot::sync_dir(dir);
+            crate::durable::sync_dir(dir);
         }
         let view = load(&self.path)?;
         *self.current.write().map_err(|_| TelemetryError::Poisoned("rollup archive lock"))? = Arc::new(view);

@@ -14,6 +14,10 @@
 //! journal alone.
 
 use super::block::{self, Row};
+use super::day::parse_day_name;
+pub use super::day::{DAY_MS, day_name, day_of};
+pub use super::error::TelemetryError;
+pub use super::rollups::Rollup;
 use super::rollups::{self, DayRollups, RollupArchive};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -66,90 +70,10 @@ impl EventKind {
 
 /// Blocks span at most this long, so a time-range scan starts this far before `from`.
 pub const MAX_BLOCK_SPAN_MS: i64 = 60 * 60 * 1000;
-pub const DAY_MS: i64 = 86_400_000;
 /// Consistent copies of the day files still written, beside them (see the module header).
 pub const SNAPSHOT_DIR: &str = "snapshots";
 /// Per-file page cache; most day files are cold and read rarely.
 pub const DAY_CACHE_BYTES: usize = 32 * 1024 * 1024;
-
-/// Hourly per-character totals (kills, deaths, XP, rares, distance, time online).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Rollup {
-    pub kills: u64,
-    pub deaths: u64,
-    pub xp: i64,
-    pub rares: u64,
-    pub distance_m: f64,
-    pub online_s: u64,
-    pub events: u64,
-}
-
-impl Rollup {
-    /// `self - b` field by field, counters floored at zero (what a recomputed hour adds to
-    /// the one it replaces).
-    pub fn minus(&self, b: &Rollup) -> Rollup {
-        Rollup {
-            kills: self.kills.saturating_sub(b.kills),
-            deaths: self.deaths.saturating_sub(b.deaths),
-            xp: self.xp - b.xp,
-            rares: self.rares.saturating_sub(b.rares),
-            distance_m: self.distance_m - b.distance_m,
-            online_s: self.online_s.saturating_sub(b.online_s),
-            events: self.events.saturating_sub(b.events),
-        }
-    }
-
-    pub fn merge(&mut self, b: &Rollup) {
-        self.kills += b.kills;
-        self.deaths += b.deaths;
-        self.xp += b.xp;
-        self.rares += b.rares;
-        self.distance_m += b.distance_m;
-        self.online_s += b.online_s;
-        self.events += b.events;
-    }
-}
-
-/// Why a telemetry read or write failed. Every variant is logged and answered by its
-/// caller; none is ever replaced by a default value written to disk.
-#[derive(Debug, thiserror::Error)]
-pub enum TelemetryError {
-    /// redb refused: the file is damaged, the disk is full, a transaction failed.
-    #[error("storage: {0}")]
-    Storage(#[from] redb::Error),
-    #[error("i/o: {0}")]
-    Io(#[from] std::io::Error),
-    /// Stored bytes that do not decode (a damaged block, row or rollup).
-    #[error("damaged data: {0}")]
-    Corrupt(String),
-    /// A value that does not encode (a bug, never expected with well-formed rows).
-    #[error("cannot encode {0}")]
-    Encode(String),
-    /// A lock whose holder panicked: the in-memory view can no longer be trusted.
-    #[error("{0} lock poisoned (a thread panicked while holding it)")]
-    Poisoned(&'static str),
-    /// A fixed capacity was reached (e.g. the character registry).
-    #[error("{0}")]
-    Full(String),
-    /// A file could not be opened for a reason the operator must act on.
-    #[error("{0}")]
-    Open(String),
-    /// The journal could not be read or trimmed.
-    #[error("journal: {0}")]
-    Journal(String),
-}
-
-macro_rules! redb_err {
-    ($($t:ty),*) => {$(impl From<$t> for TelemetryError { fn from(e: $t) -> Self { TelemetryError::Storage(e.into()) } })*};
-}
-redb_err!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError,
-    redb::SetDurabilityError
-);
 
 /// The open day files, shared by the writer and readers (redb allows one handle per file
 /// per process, so this registry is the only place that opens them), and the rollup
@@ -161,22 +85,6 @@ pub struct DayFiles {
     open: Arc<RwLock<BTreeMap<i64, Arc<Database>>>>,
     /// Days moved aside by `verify_recent_days`, to be rebuilt by a full journal replay.
     damaged: Arc<std::sync::Mutex<Vec<i64>>>,
-}
-
-pub fn day_of(ts_ms: i64) -> i64 {
-    ts_ms.div_euclid(DAY_MS)
-}
-
-pub fn day_name(day: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(day * DAY_MS)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| format!("day-{day}"))
-}
-
-fn parse_day_name(name: &str) -> Option<i64> {
-    let stem = name.strip_suffix(".redb")?;
-    let date = chrono::NaiveDate::parse_from_str(stem, "%Y-%m-%d").ok()?;
-    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() / DAY_MS)
 }
 
 impl DayFiles {
@@ -352,7 +260,7 @@ impl DayFiles {
         };
         std::fs::File::open(&tmp)?.sync_all()?;
         std::fs::rename(&tmp, &dest)?;
-        crate::snapshot::sync_dir(&dir);
+        crate::durable::sync_dir(&dir);
         Ok(checkpoint)
     }
 
@@ -360,7 +268,7 @@ impl DayFiles {
     pub fn delete_day_snapshot(&self, day: i64) -> Result<(), TelemetryError> {
         match std::fs::remove_file(self.snapshot_path(day)) {
             Ok(()) => {
-                crate::snapshot::sync_dir(&self.dir.join(SNAPSHOT_DIR));
+                crate::durable::sync_dir(&self.dir.join(SNAPSHOT_DIR));
                 Ok(())
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -387,7 +295,7 @@ impl DayFiles {
             }
         }
         std::fs::rename(&tmp, &path)?;
-        crate::snapshot::sync_dir(&self.dir);
+        crate::durable::sync_dir(&self.dir);
         let db = redb::Builder::new().set_cache_size(DAY_CACHE_BYTES).open(&path)?;
         let cp = day_meta(&db)?.checkpoint_seq;
         let mut open = self.open.write().map_err(|_| TelemetryError::Poisoned("day registry"))?;
@@ -415,7 +323,7 @@ impl DayFiles {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),
         }
-        crate::snapshot::sync_dir(&self.dir);
+        crate::durable::sync_dir(&self.dir);
         self.delete_day_snapshot(day)
     }
 

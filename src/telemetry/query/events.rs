@@ -52,6 +52,7 @@ impl std::fmt::Display for Cursor {
 /// `GET /api/events`: one page, ascending; each event is the stored JSON with `t`, `type`
 /// and `character_name` added.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct EventsPage {
     pub range: Option<ServedRange>,
     pub events: Vec<Value>,
@@ -61,12 +62,14 @@ pub struct EventsPage {
 
 /// `GET /api/rares`, newest first.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Rares {
     pub range: Option<ServedRange>,
     pub rares: Vec<RareRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct RareRow {
     pub t: i64,
     pub character_name: String,

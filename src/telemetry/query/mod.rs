@@ -66,6 +66,7 @@ impl TimeRange {
 /// The range a response actually covers: the request clamped to the stored data
 /// (docs/api.md, "Time ranges"). Serialized as `{"from","to"}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct ServedRange {
     pub from: i64,
     pub to: i64,

@@ -16,6 +16,7 @@ const HOUR_MS: i64 = 3_600_000;
 
 /// The metrics a series can chart (docs/api.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SeriesMetric {
     Kills,
@@ -81,6 +82,7 @@ impl SeriesMetric {
 
 /// `GET /api/characters/{name}/series`: `points` are `[t, value]`, `t` the step's start.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Series {
     pub metric: SeriesMetric,
     pub step_s: i64,

@@ -15,6 +15,7 @@ pub const TELEPORT_UNITS: f64 = 1.0;
 
 /// `GET /api/characters/{name}/trail`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Trail {
     pub character_name: String,
     /// The range served: the request clamped to stored data; `None` when nothing stored
@@ -27,6 +28,7 @@ pub struct Trail {
 
 /// The fields of a telemetry row a trail needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct TrailPoint {
     pub t: i64,
     pub ew: f64,

@@ -17,6 +17,7 @@ pub const LEADERBOARD_MAX: usize = 1_000;
 
 /// `GET /api/spawns/heatmap`: bins by count, largest first.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Heatmap {
     pub cell: f64,
     pub range: Option<ServedRange>,
@@ -25,6 +26,7 @@ pub struct Heatmap {
 
 /// A bin's centre and the spawns seen in it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct HeatmapBin {
     pub ew: f64,
     pub ns: f64,
@@ -32,6 +34,7 @@ pub struct HeatmapBin {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LeaderboardMetric {
     Kills,
@@ -56,6 +59,7 @@ impl LeaderboardMetric {
 
 /// How far back a leaderboard counts: the last 24 hours, 7 days, 30 days, or everything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Period {
     Day,
@@ -87,6 +91,7 @@ impl Period {
 
 /// `GET /api/leaderboard`: largest first, ties by name.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Leaderboard {
     pub metric: LeaderboardMetric,
     pub period: Period,
@@ -94,6 +99,7 @@ pub struct Leaderboard {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct LeaderboardRow {
     pub character_name: String,
     pub value: i64,

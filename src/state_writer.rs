@@ -4,9 +4,10 @@
 //! Separate from the telemetry writer so a login storm of 4 MiB dumps never delays
 //! telemetry: its queue is small (frames are large) and a full queue pauses only the
 //! sockets that are sending inventories. Replies (what was stored, what was rejected) go
-//! back to the socket that sent the frame.
+//! back to the socket that sent the frame. Never decodes a socket or decides what a
+//! plugin frame means (that is `ingest`); never ranks or searches (that is `search`).
 
-use super::store::{ApplyReport, InventoryStore};
+use crate::inventory::store::{ApplyReport, InventoryStore};
 use crate::journal::{self, Journal};
 use crate::search::SearchIndex;
 use redb::{Database, Durability, ReadableDatabase, TableDefinition};
@@ -18,9 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
-/// Frames in flight to the writer. Dumps are up to 4 MiB, so this bounds queued memory at
-/// ~64 MiB; past it the sending sockets wait (backpressure), memory does not grow.
-pub const QUEUE_FRAMES: usize = 16;
+/// Frames in flight to the writer (see `memory::INVENTORY_QUEUE_FRAMES`).
+pub const QUEUE_FRAMES: usize = crate::memory::INVENTORY_QUEUE_FRAMES;
 /// Frames committed together (one journal sync, one redb transaction).
 const MAX_BATCH_FRAMES: usize = 8;
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(2);

@@ -1,0 +1,66 @@
+//! The dashboard's TypeScript declarations of the API's typed responses are generated from
+//! the Rust types that serialize them (ts-rs), so the two cannot drift apart unnoticed.
+//!
+//! `cargo test --test bindings` fails when `frontend/src/api/generated.ts` is not what the
+//! Rust types produce; `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings` rewrites it.
+//! `frontend/src/api/types.ts` re-exports these under the names the dashboard uses.
+
+use overlord::alerts::{AttentionSnapshot, DisconnectedCharacter, StuckCharacter};
+use overlord::backup_schedule::{BackupEntry, BackupStatus};
+use overlord::solver::eligibility::EligibilityCounts;
+use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
+use overlord::suitbuilder::{JobCreated, JobOutcome, JobSnapshot, JobStatus, SkippedItem};
+use overlord::telemetry::gains::GainRow;
+use overlord::telemetry::query::{
+    EventsPage, Heatmap, HeatmapBin, Leaderboard, LeaderboardMetric, LeaderboardRow, Period, RareRow, Rares, Series,
+    SeriesMetric, ServedRange, Trail, TrailPoint,
+};
+use std::path::Path;
+use ts_rs::{Config, TS};
+
+const FILE: &str = "frontend/src/api/generated.ts";
+
+macro_rules! declarations {
+    ($cfg:expr; $($t:ty),* $(,)?) => { vec![$( format!("export {}", <$t as TS>::decl($cfg)) ),*] };
+}
+
+fn generated() -> String {
+    // Times (unix ms) and counters fit in a double; the dashboard reads them as numbers.
+    let cfg = Config::new().with_large_int("number");
+    let cfg = &cfg;
+    let decls = declarations![cfg;
+        ServedRange, TrailPoint, Trail, SeriesMetric, Series,
+        HeatmapBin, Heatmap, LeaderboardMetric, Period, LeaderboardRow, Leaderboard,
+        RareRow, Rares, EventsPage, GainRow,
+        StuckCharacter, DisconnectedCharacter, AttentionSnapshot,
+        BackupEntry, BackupStatus,
+        Components, SuitItem, SuitSpell, SuitSet, Suit, StopReason, SolveStats, SolveOutcome,
+        EligibilityCounts, SkippedItem, JobStatus, JobOutcome, JobCreated, JobSnapshot,
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust response types by `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings`.\n\
+         // Do not edit: change the Rust type, then regenerate. `cargo test` fails when this file is stale.\n\n",
+    );
+    for d in decls {
+        out.push_str(d.trim_end());
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[test]
+fn generated_typescript_matches_the_rust_response_types() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(FILE);
+    let want = generated();
+    if std::env::var_os("OVERLORD_WRITE_BINDINGS").is_some() {
+        std::fs::write(&path, &want).expect("write generated.ts");
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{FILE} is stale: the Rust response types changed. Run `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings` and commit the file."
+    );
+}
