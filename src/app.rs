@@ -62,4 +62,3 @@ impl AsRef<Metrics> for App {
         &self.metrics
     }
 }
-

@@ -117,8 +117,8 @@ pub async fn online_backup(
     // rollups.redb is replaced by rename, never written in place: a plain copy is whole.
     let archive = days.archive().path().to_path_buf();
     if archive.exists() {
-        summary.bytes += copy_synced(&archive, &dest.join(crate::telemetry::rollups::FILE_NAME))
-            .map_err(io_at(&archive))?;
+        summary.bytes +=
+            copy_synced(&archive, &dest.join(crate::telemetry::rollups::FILE_NAME)).map_err(io_at(&archive))?;
         summary.files += 1;
     }
 

@@ -32,7 +32,11 @@ pub fn budget() -> Vec<Budget> {
             search::segment_cache::MAX_CACHED_TERMS,
             "largest term dictionary decoded per index segment and field",
         ),
-        bytes("socket_read_buffer", memory::SOCKET_READ_BUFFER_BYTES, "read buffer of each plugin and browser WebSocket"),
+        bytes(
+            "socket_read_buffer",
+            memory::SOCKET_READ_BUFFER_BYTES,
+            "read buffer of each plugin and browser WebSocket",
+        ),
         entries("large_frame_decodes", memory::LARGE_FRAME_DECODES, "large plugin frames decoded at once"),
         bytes(
             "inventory_queue",

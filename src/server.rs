@@ -1,8 +1,8 @@
 //! Start-up and shutdown of `overlord serve`: open the data directory, recover, bind,
 //! serve, and on SIGTERM/SIGINT close sockets, commit every queue, checkpoint, exit.
 
-use crate::config::Settings;
 use crate::app::App;
+use crate::config::Settings;
 use crate::http;
 use crate::live::Hub;
 use crate::metrics::Metrics;

@@ -10,7 +10,6 @@ use overlord::backup_schedule::{BackupEntry, BackupStatus};
 use overlord::solver::eligibility::EligibilityCounts;
 use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
 use overlord::suitbuilder::{JobCreated, JobOutcome, JobSnapshot, JobStatus, SkippedItem};
-use overlord::telemetry::gains::GainRow;
 use overlord::telemetry::query::{
     EventsPage, Heatmap, HeatmapBin, Leaderboard, LeaderboardMetric, LeaderboardRow, Period, RareRow, Rares, Series,
     SeriesMetric, ServedRange, Trail, TrailPoint,
@@ -29,9 +28,9 @@ fn generated() -> String {
     let cfg = Config::new().with_large_int("number");
     let cfg = &cfg;
     let decls = declarations![cfg;
-        ServedRange, TrailPoint, Trail, SeriesMetric, Series,
+        serde_json::Value, ServedRange, TrailPoint, Trail, SeriesMetric, Series,
         HeatmapBin, Heatmap, LeaderboardMetric, Period, LeaderboardRow, Leaderboard,
-        RareRow, Rares, EventsPage, GainRow,
+        RareRow, Rares, EventsPage,
         StuckCharacter, DisconnectedCharacter, AttentionSnapshot,
         BackupEntry, BackupStatus,
         Components, SuitItem, SuitSpell, SuitSet, Suit, StopReason, SolveStats, SolveOutcome,

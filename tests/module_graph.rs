@@ -72,7 +72,13 @@ fn paths_in(code: &str) -> Vec<(bool, Vec<String>)> {
                 let inner = group.split('}').next().unwrap_or("");
                 for item in inner.split(',') {
                     let mut p = segs.clone();
-                    p.extend(item.trim().split("::").map(str::trim).filter(|s| !s.is_empty() && *s != "self").map(String::from));
+                    p.extend(
+                        item.trim()
+                            .split("::")
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty() && *s != "self")
+                            .map(String::from),
+                    );
                     out.push((is_crate, p));
                 }
             }
@@ -91,7 +97,8 @@ fn graph(files: &BTreeMap<Module, String>) -> BTreeMap<Module, BTreeSet<Module>>
     for (module, src) in files {
         let mut deps = BTreeSet::new();
         for (is_crate, segs) in paths_in(&code_of(src)) {
-            let mut full: Module = if is_crate { Vec::new() } else { module[..module.len().saturating_sub(1)].to_vec() };
+            let mut full: Module =
+                if is_crate { Vec::new() } else { module[..module.len().saturating_sub(1)].to_vec() };
             full.extend(segs);
             if let Some(target) = resolve(files, &full)
                 && &target != module
@@ -148,8 +155,14 @@ fn cycles<N: Ord + Clone>(edges: &BTreeMap<N, BTreeSet<N>>) -> Vec<Vec<N>> {
             }
         }
     }
-    let mut t =
-        T { edges, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), on: BTreeSet::new(), out: Vec::new() };
+    let mut t = T {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on: BTreeSet::new(),
+        out: Vec::new(),
+    };
     for v in edges.keys() {
         if !t.index.contains_key(v) {
             visit(&mut t, v);

@@ -42,7 +42,6 @@ pub const MAX_API_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// A request that takes longer than this is answered 503 (streams are exempt).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-
 /// Runs blocking domain code (redb reads) on the blocking pool.
 pub async fn blocking<T, E>(work: impl FnOnce() -> Result<T, E> + Send + 'static) -> Result<T, ApiError>
 where

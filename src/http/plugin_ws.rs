@@ -63,11 +63,6 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({"error": {"code": code, "message": message}}))).into_response()
 }
 
-fn refuse(status: StatusCode, message: &str) -> Response {
-    let code = if status == StatusCode::UNAUTHORIZED { "unauthorized" } else { "unavailable" };
-    (status, axum::Json(json!({"error": {"code": code, "message": message}}))).into_response()
-}
-
 /// Whether a receive error is the transport's size limit (a frame larger than any type
 /// allows), told by the error's type, not its text.
 fn is_over_size_limit(e: axum::Error) -> bool {

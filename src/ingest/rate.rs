@@ -25,7 +25,8 @@ impl RateLimit {
 
     /// Takes one token if there is one.
     pub fn allow(&mut self, now: Instant) -> bool {
-        self.tokens = (self.tokens + now.saturating_duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.tokens =
+            (self.tokens + now.saturating_duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
         self.last = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;

@@ -44,7 +44,6 @@ use crate::inventory::item::{
 use crate::inventory::tables;
 use crate::protocol::lenient;
 
-
 /// What the caller knows about the owner beyond its name.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NormalizeContext {

@@ -10,13 +10,13 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::items::Inventory;
 pub use super::kind::CharacterKind;
 use super::quests::{self, QuestEntry};
+use super::roster::{RosterEntry, mix_seed};
 use super::wire_style::WireStyle;
-use super::items::Inventory;
-use super::roster::{ChatLine, RosterEntry, mix_seed};
 use super::world::{self, DUNGEONS, LandPos, MapCoords, TOWNS};
 
 /// Retail level cap and its total XP (protocol.md §2.2).
@@ -441,7 +441,7 @@ impl Character {
         }
     }
 
-    fn telemetry_interval(&mut self) -> f64 {
+    pub(super) fn telemetry_interval(&mut self) -> f64 {
         let rate = self.cfg.telemetry_rate.max(1e-3);
         if rate >= 1.0 {
             return 1.0 / rate;
@@ -502,7 +502,7 @@ impl Character {
 
     // ---- world stepping ----
 
-    fn step_world(&mut self, dt: f64) {
+    pub(super) fn step_world(&mut self, dt: f64) {
         if dt <= 0.0 {
             return;
         }
@@ -662,7 +662,6 @@ impl Character {
     pub(super) fn spawn_mean(&self) -> f64 {
         if self.in_dungeon() { 4.0 } else { 10.0 }
     }
-
 }
 
 /// Total XP at the start of `level`. A power law through the retail cap
@@ -709,7 +708,9 @@ pub fn exp_sample(rng: &mut impl Rng, mean: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::frames::Frame;
     use crate::sim::roster::Roster;
+    use serde_json::json;
 
     fn make(index: usize, cfg: &CharacterConfig) -> Character {
         let roster = Roster::generate(cfg.seed, 40);

@@ -8,16 +8,15 @@
 //! consistent.
 
 use rand::Rng;
-use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::character::{Character, Hit, Monster, Place};
-pub use super::quests::QuestEntry;
-pub use super::wire_style::{LandcellForm, WireStyle};
 use super::items::wire_id;
+pub use super::quests::QuestEntry;
 use super::roster::ChatLine;
+pub use super::wire_style::{LandcellForm, WireStyle};
 use super::world::{self, DUNGEONS, RareItem};
 
 /// Enchantments listed in one `cantrips` frame at most (keeps it within 1–3 KB).

@@ -10,8 +10,8 @@ use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use serde_json::{Map, Value, json};
 
-use super::item_tables::*;
 use super::item_record::{ItemKind, ItemRecord, WireForm};
+use super::item_tables::*;
 use crate::game::sets::set_name;
 
 /// Who owns the items being rendered, and how ids are written.

@@ -14,10 +14,10 @@ use rand::seq::IndexedRandom;
 use serde_json::{Map, Value, json};
 
 pub use super::item_record::{ItemKind, ItemRecord, Location, WireForm};
-use super::kind::CharacterKind;
 pub use super::item_render::wire_id;
 use super::item_render::{RenderContext, build_spec, is_cantrip, normalized_fields, raw_fields};
 use super::item_tables::*;
+use super::kind::CharacterKind;
 use super::world::RareItem;
 
 /// Items in the main pack (protocol.md §7).

@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 
-use super::character::{COMBAT_STATS_PERIOD_S, CHARACTER_STATS_PERIOD_S, Character, MAX_STEP_S, MAX_TELEMETRY_CATCH_UP_S, NEVER, Place, exp_sample};
+use super::character::{
+    CHARACTER_STATS_PERIOD_S, COMBAT_STATS_PERIOD_S, Character, MAX_STEP_S, MAX_TELEMETRY_CATCH_UP_S, NEVER, Place,
+    exp_sample,
+};
 use super::frames::{self, Frame};
 use super::roster::ChatLine;
 use super::world::DUNGEONS;

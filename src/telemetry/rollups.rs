@@ -13,9 +13,9 @@
 use super::day::DAY_MS;
 use super::error::TelemetryError;
 use redb::{Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Hourly per-character totals (kills, deaths, XP, rares, distance, time online).

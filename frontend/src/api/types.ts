@@ -5,6 +5,32 @@
  * are optional here, so pages must handle their absence; nothing here is ever `any`.
  */
 
+// Response types the server serializes from Rust structs come from `generated.ts`
+// (ts-rs; `cargo test` fails when it is stale), under the names the dashboard uses.
+export type {
+  AttentionSnapshot as AttentionResponse,
+  BackupEntry,
+  BackupStatus,
+  HeatmapBin as HeatBin,
+  Heatmap as HeatmapResponse,
+  JobCreated as SuitJobCreated,
+  JobOutcome as SuitDone,
+  JobSnapshot as SuitJobState,
+  Leaderboard as LeaderboardResponse,
+  LeaderboardMetric,
+  Period as LeaderboardPeriod,
+  RareRow as Rare,
+  Series as SeriesResponse,
+  SeriesMetric,
+  ServedRange,
+  SkippedItem,
+  Suit,
+  SuitItem,
+  Trail as TrailResponse,
+  TrailPoint,
+} from './generated'
+import type { LeaderboardMetric } from './generated'
+
 export type Role = 'admin' | 'member' | 'viewer'
 
 export interface ErrorBody {
@@ -253,48 +279,12 @@ export interface NearbyObjectInfo {
   health_pct?: number | null
 }
 
-export interface TrailPoint {
-  t: number
-  ew: number
-  ns: number
-  z?: number | null
-  landcell?: number | null
-  is_dungeon?: boolean | null
-}
 
-export interface TrailResponse {
-  character_name: string
-  points: TrailPoint[]
-  segments?: [number, number][] | null
-}
 
-export type SeriesMetric =
-  | 'kills'
-  | 'kills_per_hour'
-  | 'deaths'
-  | 'xp_per_hour'
-  | 'total_xp'
-  | 'level'
-  | 'luminance'
-  | 'prismatic_taper_count'
 
-export interface SeriesResponse {
-  metric: SeriesMetric
-  step_s: number
-  points: [number, number | null][]
-}
 
 // ---------------------------------------------------------------- events and world
 
-export interface Rare {
-  t: number
-  character_name: string
-  rare_name: string
-  ew?: number | null
-  ns?: number | null
-  landcell?: number | null
-  is_dungeon?: boolean | null
-}
 
 export interface Portal {
   portal_name: string
@@ -307,23 +297,9 @@ export interface Portal {
   discovered_by?: string | null
 }
 
-export interface HeatBin {
-  ew: number
-  ns: number
-  count: number
-}
 
-export interface HeatmapResponse {
-  cell: number
-  bins: HeatBin[]
-}
 
-export type LeaderboardMetric = 'kills' | 'rares' | 'deaths' | 'xp'
-export type LeaderboardPeriod = 'day' | 'week' | 'month' | 'all'
 
-export interface LeaderboardResponse {
-  rows: { character_name: string; value: number }[]
-}
 
 export interface EventsResponse {
   events: Record<string, unknown>[]
@@ -460,28 +436,8 @@ export interface SuitRequest {
   time_limit_ms?: number
 }
 
-export interface SuitItem {
-  object_id: number
-  owner: string
-  name: string
-  position: string
-  reduce_to?: string | null
-}
 
-export interface Suit {
-  score: number
-  components?: { spells?: number; sets?: number; ratings?: number; armor?: number } | null
-  items: SuitItem[]
-  spells?: { family: string; tier: string }[] | null
-  sets?: { set_id: number; name?: string | null; pieces: number }[] | null
-  ratings?: Record<string, number> | null
-  armor_level_total?: number | null
-}
 
-export interface SuitJobCreated {
-  job_id: string
-  events_url: string
-}
 
 export interface SuitProgress {
   nodes: number
@@ -491,16 +447,7 @@ export interface SuitProgress {
   elapsed_ms?: number | null
 }
 
-export interface SuitDone {
-  optimal: boolean
-  suits: Suit[]
-  stats?: Record<string, unknown> | null
-}
 
-export interface SuitJobState {
-  state: 'running' | 'done' | 'cancelled' | 'failed'
-  result?: SuitDone | null
-}
 
 // ---------------------------------------------------------------- notes
 
@@ -570,12 +517,6 @@ export interface MapImageResponse {
   default_bounds: [number, number, number, number]
 }
 
-/** GET /api/attention (helper `share`'s contract): the single stuck/disconnected detection. */
-export interface AttentionResponse {
-  stuck: { name: string; since_ms: number; ew: number; ns: number }[]
-  disconnected: { name: string; since_ms: number }[]
-  generated_ms: number
-}
 
 /** GET /api/overview: recent deaths and level-ups from stored telemetry, and what the alerts sent. */
 export interface OverviewResponse {

@@ -6,6 +6,7 @@ import { groupRates, lifetimeDeaths, sessionFigures } from './figures'
 import { overviewFigures } from './overview'
 import { SuitView } from '../pages/SuitBuilder/SuitView'
 import { scoringSpells } from './suits'
+import type { Suit } from '../api/types'
 
 /** `data-figure` name → text, for every element carrying one in `html`. */
 function figuresIn(html: string): Record<string, string> {
@@ -72,7 +73,7 @@ describe('one definition per figure', () => {
 })
 
 describe('suit spells: the score line and the list name the same spells', () => {
-  const suit = {
+  const suit: Suit = {
     score: 9,
     components: { spells: 6, sets: 0, ratings: 0, armor: 3 },
     items: [],
@@ -82,6 +83,10 @@ describe('suit spells: the score line and the list name the same spells', () => 
       { family: 'Coordination', tier: 'Major' },
       { family: 'Focus', tier: 'Epic' },
     ],
+    sets: [],
+    ratings: {},
+    armor_level_total: 0,
+    requirements_checked: false,
   }
   const wanted = [{ family: 'strength', min_tier: 'Epic' }, { family: 'Coordination', min_tier: 'Epic' }, { family: 'Focus' }]
 
@@ -100,7 +105,7 @@ describe('suit spells: the score line and the list name the same spells', () => 
   })
 
   it('a suit whose spells are all unwanted says so next to a zero score', () => {
-    const html = renderToStaticMarkup(createElement(SuitView, { suit: { ...suit, components: { spells: 0 } }, wanted: [], title: 'Suit' }))
+    const html = renderToStaticMarkup(createElement(SuitView, { suit: { ...suit, components: { ...suit.components, spells: 0 } }, wanted: [], title: 'Suit' }))
     expect(html).toContain('from 0 of 4 spells')
     expect(html).not.toContain('data-scoring="yes"')
   })

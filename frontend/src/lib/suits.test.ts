@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildSuitRequest, DEFAULT_FORM, orderedItems, progressRatio } from './suits'
+import type { Suit } from '../api/types'
 
 describe('buildSuitRequest', () => {
   it('needs a character', () => {
@@ -49,13 +50,16 @@ describe('result helpers', () => {
     expect(progressRatio({ nodes: 1 })).toBeNull()
   })
   it('orders suit items head to toe, then jewelry', () => {
-    const s = {
+    const item = (object_id: number, name: string, position: string) => ({ object_id, owner: 'A', name, position, reduce_to: null })
+    const s: Suit = {
       score: 1,
-      items: [
-        { object_id: 3, owner: 'A', name: 'Ring', position: 'finger' },
-        { object_id: 1, owner: 'A', name: 'Boots', position: 'feet' },
-        { object_id: 2, owner: 'A', name: 'Helm', position: 'head' },
-      ],
+      components: { spells: 0, sets: 0, ratings: 0, armor: 0 },
+      items: [item(3, 'Ring', 'finger'), item(1, 'Boots', 'feet'), item(2, 'Helm', 'head')],
+      spells: [],
+      sets: [],
+      ratings: {},
+      armor_level_total: 0,
+      requirements_checked: false,
     }
     expect(orderedItems(s).map((i) => i.name)).toEqual(['Helm', 'Boots', 'Ring'])
   })

@@ -9,29 +9,7 @@ import { useAsync, useNow, useTitle } from '../../components/hooks'
 import { PageHeader } from '../../components/Layout'
 import { AsyncView, Empty } from '../../components/States'
 import { formatDateTime, formatRelative } from '../../lib/format'
-
-interface BackupStatus {
-  enabled: boolean
-  backup_dir: string | null
-  schedule: string | null
-  keep: number
-  running: boolean
-  last_success_ms: number | null
-  last_success_bytes: number | null
-  last_failure_ms: number | null
-  last_error: string | null
-  successes: number
-  failures: number
-  next_run_ms: number | null
-}
-
-interface BackupEntry {
-  name: string
-  path: string
-  bytes: number
-  verified: boolean
-  created_ms: number | null
-}
+import type { BackupEntry, BackupStatus } from '../../api/types'
 
 function mb(bytes: number | null): string {
   return bytes === null ? '—' : `${(bytes / 1_000_000).toFixed(1)} MB`

@@ -43,10 +43,11 @@ export default function RaresPage() {
         t: r.t,
         character_name: r.msg.character_name,
         rare_name: r.msg.rare_name,
-        ew: r.msg.ew,
-        ns: r.msg.ns,
-        landcell: r.msg.landcell,
-        is_dungeon: r.msg.is_dungeon,
+        ew: r.msg.ew ?? null,
+        ns: r.msg.ns ?? null,
+        landcell: r.msg.landcell ?? null,
+        is_dungeon: r.msg.is_dungeon ?? false,
+        wcid: r.msg.wcid ?? null,
       }))
       .reverse()
     return [...fresh, ...stored]
