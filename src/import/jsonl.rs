@@ -49,21 +49,27 @@ pub fn import_files(imp: &mut Importer, table: &str, files: &[PathBuf]) -> Resul
                 return Ok(());
             }
             let mut values: Vec<Value> = Vec::new();
-            loop {
-                let obj = match pending.take() {
-                    Some(o) => o,
-                    None => match reader.next_object(Some(&mut tr))? {
-                        Some(o) => o,
-                        None => break,
-                    },
-                };
-                if obj.keys().any(|k| !columns.contains(k)) {
-                    columns.extend(obj.keys().filter(|k| !columns.contains(k)).cloned().collect::<Vec<_>>());
+            let mut extra: Vec<(String, Value)> = Vec::new();
+            if let Some(first) = pending.take() {
+                fill(&columns, first, &mut values);
+                imp.event_row(&mut dec, &mut tr, &mut values)?;
+                progress.tick(tr.rows_read);
+            }
+            while reader.next_row(&columns, &mut values, &mut extra, &mut tr)? {
+                if !extra.is_empty() {
+                    // Keys no earlier row had: new columns, and the decoder re-mapped.
+                    for (key, value) in extra.drain(..) {
+                        if let Some(i) = columns.iter().position(|c| *c == key) {
+                            values[i] = value; // the same new key twice in one row: last wins
+                        } else {
+                            columns.push(key);
+                            values.push(value);
+                        }
+                    }
                     let (d, t2) = imp.begin_events(table, kind, &columns);
                     dec = d;
                     tr.unused_columns = t2.unused_columns;
                 }
-                fill(&columns, obj, &mut values);
                 imp.event_row(&mut dec, &mut tr, &mut values)?;
                 progress.tick(tr.rows_read);
             }
@@ -145,11 +151,9 @@ impl Lines {
         Ok(Lines { files: files.to_vec(), current: None, next_file: 0, buf: Vec::new(), total_bytes: total })
     }
 
-    /// The next line that is a JSON object; other lines are counted as skipped in `tr`.
-    fn next_object(
-        &mut self,
-        mut tr: Option<&mut super::TableReport>,
-    ) -> Result<Option<Map<String, Value>>, ImportError> {
+    /// The next non-empty line (trimmed), or `None` after the last file. An overlong line
+    /// is skipped and counted in `tr`.
+    fn next_line(&mut self, mut tr: Option<&mut super::TableReport>) -> Result<Option<&[u8]>, ImportError> {
         loop {
             if self.current.is_none() {
                 let Some(path) = self.files.get(self.next_file) else { return Ok(None) };
@@ -185,21 +189,118 @@ impl Lines {
                 }
                 continue;
             }
-            let line = trim_ascii(&self.buf);
-            if line.is_empty() {
-                continue;
+            if !trim_ascii(&self.buf).is_empty() {
+                return Ok(Some(trim_ascii(&self.buf)));
             }
+        }
+    }
+
+    /// The next line that is a JSON object; other lines are counted as skipped in `tr`.
+    fn next_object(
+        &mut self,
+        mut tr: Option<&mut super::TableReport>,
+    ) -> Result<Option<Map<String, Value>>, ImportError> {
+        loop {
+            let Some(line) = self.next_line(tr.as_deref_mut())? else { return Ok(None) };
             match serde_json::from_slice::<Value>(line) {
                 Ok(Value::Object(m)) => return Ok(Some(m)),
                 Ok(_) | Err(_) => {
+                    let text = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
                     if let Some(tr) = tr.as_deref_mut() {
                         tr.rows_read += 1;
-                        let text = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
                         tr.skip("not a JSON object", text);
                     }
                 }
             }
         }
+    }
+
+    /// The next object decoded straight into `values` (one slot per column, `null` where
+    /// the row lacks the key), keys not in `columns` into `extra`. No map is built and a
+    /// key is not copied unless it is new: this is most of a telemetry import's parsing
+    /// cost. Lines that are not objects are counted as skipped in `tr`. `false` at the end.
+    fn next_row(
+        &mut self,
+        columns: &[String],
+        values: &mut Vec<Value>,
+        extra: &mut Vec<(String, Value)>,
+        tr: &mut super::TableReport,
+    ) -> Result<bool, ImportError> {
+        loop {
+            let Some(line) = self.next_line(Some(&mut *tr))? else { return Ok(false) };
+            let mut de = serde_json::Deserializer::from_slice(line);
+            let parsed = serde::de::DeserializeSeed::deserialize(RowSeed { columns, values, extra }, &mut de)
+                .and_then(|()| de.end());
+            match parsed {
+                Ok(()) => return Ok(true),
+                Err(_) => {
+                    let text = String::from_utf8_lossy(&line[..line.len().min(120)]).into_owned();
+                    tr.rows_read += 1;
+                    tr.skip("not a JSON object", text);
+                }
+            }
+        }
+    }
+}
+
+/// Deserializes one JSON object into column slots (see [`Lines::next_row`]).
+struct RowSeed<'a> {
+    columns: &'a [String],
+    values: &'a mut Vec<Value>,
+    extra: &'a mut Vec<(String, Value)>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RowSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        self.values.clear();
+        self.values.resize(self.columns.len(), Value::Null);
+        self.extra.clear();
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            match self.columns.iter().position(|c| *c == *key) {
+                Some(i) => self.values[i] = map.next_value()?,
+                None => {
+                    let value = map.next_value()?;
+                    self.extra.push((key.into_owned(), value));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the line unless it holds escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -207,4 +308,41 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
     let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
     let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
     &b[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_decode_into_column_slots_with_new_keys_and_bad_lines_counted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.jsonl");
+        let text = concat!(
+            "{\"a\": 1, \"b\": \"x\"}\n",
+            "not json\n",
+            "\n",
+            "{\"b\": \"y\", \"\\u0061\": 2, \"c\": [3], \"c\": 4}\n",
+            "[1, 2]\n",
+            "{\"b\": null}\n",
+        );
+        std::fs::write(&path, text).expect("write");
+        let mut lines = Lines::new(&[path]).expect("open");
+        let first = lines.next_object(None).expect("read").expect("first object");
+        let columns: Vec<String> = first.keys().cloned().collect();
+        assert_eq!(columns, ["a", "b"]);
+        let mut tr = super::super::TableReport::default();
+        let (mut values, mut extra) = (Vec::new(), Vec::new());
+
+        assert!(lines.next_row(&columns, &mut values, &mut extra, &mut tr).expect("row"));
+        // "not json" is skipped and counted; the escaped key "\u0061" is column a.
+        assert_eq!(values, [serde_json::json!(2), serde_json::json!("y")]);
+        assert_eq!(extra, [("c".to_string(), serde_json::json!([3])), ("c".to_string(), serde_json::json!(4))]);
+        assert!(lines.next_row(&columns, &mut values, &mut extra, &mut tr).expect("row"));
+        assert_eq!(values, [Value::Null, Value::Null], "a missing key is null");
+        assert!(extra.is_empty());
+        assert!(!lines.next_row(&columns, &mut values, &mut extra, &mut tr).expect("end"));
+        assert_eq!(tr.rows_read, 2, "two lines that are not objects");
+        assert_eq!(tr.skipped_total(), 2);
+    }
 }
