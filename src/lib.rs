@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backup;
 pub mod backup_schedule;
 pub mod budget;
+pub mod character_view;
 pub mod cli_http;
 pub mod clock;
 pub mod config;

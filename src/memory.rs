@@ -21,7 +21,7 @@ use std::path::Path;
 /// Page cache of `state.redb` (items, characters, users, sessions, notes). Item writes
 /// touch a few hundred pages per inventory dump; searches never read it (tantivy's index
 /// holds what a result needs), and a reindex streams it once.
-pub const STATE_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const STATE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Read buffer of each WebSocket (tungstenite's default is 128 KiB, allocated per socket for
 /// its lifetime: 75 MiB at 600 plugins). Plugin frames are mostly under 1 KiB; a 4 MiB

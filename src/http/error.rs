@@ -142,3 +142,9 @@ impl From<crate::telemetry::QueryError> for ApiError {
         }
     }
 }
+
+impl From<crate::character_view::ViewError> for ApiError {
+    fn from(e: crate::character_view::ViewError) -> Self {
+        ApiError::internal(e)
+    }
+}

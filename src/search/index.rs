@@ -43,7 +43,7 @@ pub const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 /// Commit early when this many distinct keys are pending (bounds memory in a login storm).
 pub const MAX_PENDING_KEYS: usize = 50_000;
 /// Indexing memory budget for the writer, split across its threads (≥ 15 MB per thread).
-pub const WRITER_MEMORY_BYTES: usize = 96 * 1024 * 1024;
+pub const WRITER_MEMORY_BYTES: usize = 40 * 1024 * 1024;
 /// Indexing threads: the machine has 2 cores shared with ingest.
 pub const WRITER_THREADS: usize = 2;
 /// Progress callbacks during a rebuild fire every this many items.

@@ -73,7 +73,7 @@ pub const MAX_BLOCK_SPAN_MS: i64 = 60 * 60 * 1000;
 /// Consistent copies of the day files still written, beside them (see the module header).
 pub const SNAPSHOT_DIR: &str = "snapshots";
 /// Per-file page cache; most day files are cold and read rarely.
-pub const DAY_CACHE_BYTES: usize = 32 * 1024 * 1024;
+pub const DAY_CACHE_BYTES: usize = 12 * 1024 * 1024;
 
 /// The open day files, shared by the writer and readers (redb allows one handle per file
 /// per process, so this registry is the only place that opens them), and the rollup
