@@ -474,6 +474,8 @@ mod tests {
             let line = format!("overlord_cache_limit{{cache=\"{}\",unit=\"{}\"}} {}", b.name, b.unit, b.limit);
             assert!(text.lines().any(|l| l == line), "missing {line}");
         }
-        assert!(text.contains("overlord_cache_limit{cache=\"state_redb\",unit=\"bytes\"} 33554432"));
+        let state =
+            format!("overlord_cache_limit{{cache=\"state_redb\",unit=\"bytes\"}} {}", crate::memory::STATE_CACHE_BYTES);
+        assert!(text.contains(&state), "missing {state}");
     }
 }
