@@ -217,11 +217,20 @@ function boxesOverlap(a, b) {
 async function labelCollisions() {
   const labels = await page.$$eval('[data-testid=map-label]', (els) => els.map((e) => [e.textContent, ...(e.getAttribute('data-box') ?? '').split(',').map(Number)]))
   const axis = JSON.parse((await page.getAttribute('.dmap-canvas', 'data-axis-labels')) ?? '[]').map((b) => ['axis', ...b])
+  // Town dots in the canvas's coordinates: an axis label must not cover one either.
+  const towns = await page.$$eval('[data-testid=town]', (els) => {
+    const c = document.querySelector('.dmap-canvas')?.getBoundingClientRect()
+    return els.map((e) => {
+      const r = e.getBoundingClientRect()
+      return [e.querySelector('title')?.textContent?.split(' — ')[0] ?? 'town', r.x - (c?.x ?? 0), r.y - (c?.y ?? 0), r.width, r.height]
+    })
+  })
   const out = []
   for (const group of [labels, axis]) {
     for (let i = 0; i < group.length; i++)
       for (let j = i + 1; j < group.length; j++) if (boxesOverlap(group[i].slice(1), group[j].slice(1))) out.push(`${group[i][0]} × ${group[j][0]}`)
   }
+  for (const a of axis) for (const t of towns) if (boxesOverlap(a.slice(1), t.slice(1))) out.push(`axis label × ${t[0]}`)
   return out
 }
 
@@ -925,6 +934,15 @@ async function run() {
       await heading('Items')
       await page.waitForSelector('[data-testid=filters-toggle]', { state: 'visible', timeout: UI_TIMEOUT_MS })
       if (await page.isVisible('[data-testid=facets]')) throw new Error('filters shown before results on a phone')
+      // The search box's placeholder fits the box on a phone (not cut mid-word).
+      const fit = await page.$eval('[data-testid=item-search]', (el) => {
+        const cs = getComputedStyle(el)
+        const ctx = document.createElement('canvas').getContext('2d')
+        ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`
+        const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)
+        return { text: ctx.measureText(el.placeholder).width, room }
+      })
+      if (fit.text > fit.room) throw new Error(`the item search placeholder needs ${Math.round(fit.text)}px in a ${Math.round(fit.room)}px box on a phone`)
       await page.click('[data-testid=filters-toggle]')
       await page.waitForSelector('[data-testid=facets]', { state: 'visible', timeout: UI_TIMEOUT_MS })
       const width = await page.evaluate(() => document.documentElement.scrollWidth)

@@ -11,26 +11,59 @@ import { RouterProvider, useRouter } from './components/Router'
 import { ErrorBox, Loading } from './components/States'
 import { LiveProvider } from './live/LiveProvider'
 import { publicAllows, type PublicInfo } from './lib/publicView'
-import { withQuery, type RouteName } from './lib/routes'
+import { matchRoute, withQuery, type RouteName } from './lib/routes'
 import { LoginPage } from './pages/Login/LoginPage'
 import { SetupPage } from './pages/Setup/SetupPage'
 
-const OverviewPage = lazy(() => import('./pages/Overview/OverviewPage'))
-const MapPage = lazy(() => import('./pages/Map/MapPage'))
-const CharactersPage = lazy(() => import('./pages/Characters/CharactersPage'))
-const CharacterPage = lazy(() => import('./pages/Character/CharacterPage'))
-const RaresPage = lazy(() => import('./pages/Rares/RaresPage'))
-const PortalsPage = lazy(() => import('./pages/Portals/PortalsPage'))
-const SpawnsPage = lazy(() => import('./pages/Spawns/SpawnsPage'))
-const LeaderboardsPage = lazy(() => import('./pages/Leaderboards/LeaderboardsPage'))
-const ChatPage = lazy(() => import('./pages/Chat/ChatPage'))
-const NotesPage = lazy(() => import('./pages/Notes/NotesPage'))
-const ItemsPage = lazy(() => import('./pages/Items/ItemsPage'))
-const SuitBuilderPage = lazy(() => import('./pages/SuitBuilder/SuitBuilderPage'))
-const UsersPage = lazy(() => import('./pages/Users/UsersPage'))
-const TokensPage = lazy(() => import('./pages/Tokens/TokensPage'))
-const BackupsPage = lazy(() => import('./pages/Backups/BackupsPage'))
-const AlertsPage = lazy(() => import('./pages/Alerts/AlertsPage'))
+/**
+ * Each lazily loaded page's chunk, by route. The one loader per page is shared by React.lazy
+ * and by `preloadPage`, so a preloaded chunk is the one the page renders (import() caches).
+ */
+const PAGE_LOADERS = {
+  overview: () => import('./pages/Overview/OverviewPage'),
+  map: () => import('./pages/Map/MapPage'),
+  characters: () => import('./pages/Characters/CharactersPage'),
+  character: () => import('./pages/Character/CharacterPage'),
+  rares: () => import('./pages/Rares/RaresPage'),
+  portals: () => import('./pages/Portals/PortalsPage'),
+  spawns: () => import('./pages/Spawns/SpawnsPage'),
+  leaderboards: () => import('./pages/Leaderboards/LeaderboardsPage'),
+  chat: () => import('./pages/Chat/ChatPage'),
+  notes: () => import('./pages/Notes/NotesPage'),
+  items: () => import('./pages/Items/ItemsPage'),
+  suits: () => import('./pages/SuitBuilder/SuitBuilderPage'),
+  users: () => import('./pages/Users/UsersPage'),
+  tokens: () => import('./pages/Tokens/TokensPage'),
+  backups: () => import('./pages/Backups/BackupsPage'),
+  alerts: () => import('./pages/Alerts/AlertsPage'),
+} satisfies Partial<Record<RouteName, () => Promise<unknown>>>
+
+/**
+ * Starts fetching the page chunk of `pathname`'s route at once, while the session check is
+ * still in flight: otherwise the chunk would only be asked for after that round trip, and a
+ * phone on a slow link would wait for both in turn.
+ */
+export function preloadPage(pathname: string): void {
+  const name = matchRoute(pathname).name
+  if (name in PAGE_LOADERS) PAGE_LOADERS[name as keyof typeof PAGE_LOADERS]().catch(() => undefined)
+}
+
+const OverviewPage = lazy(PAGE_LOADERS.overview)
+const MapPage = lazy(PAGE_LOADERS.map)
+const CharactersPage = lazy(PAGE_LOADERS.characters)
+const CharacterPage = lazy(PAGE_LOADERS.character)
+const RaresPage = lazy(PAGE_LOADERS.rares)
+const PortalsPage = lazy(PAGE_LOADERS.portals)
+const SpawnsPage = lazy(PAGE_LOADERS.spawns)
+const LeaderboardsPage = lazy(PAGE_LOADERS.leaderboards)
+const ChatPage = lazy(PAGE_LOADERS.chat)
+const NotesPage = lazy(PAGE_LOADERS.notes)
+const ItemsPage = lazy(PAGE_LOADERS.items)
+const SuitBuilderPage = lazy(PAGE_LOADERS.suits)
+const UsersPage = lazy(PAGE_LOADERS.users)
+const TokensPage = lazy(PAGE_LOADERS.tokens)
+const BackupsPage = lazy(PAGE_LOADERS.backups)
+const AlertsPage = lazy(PAGE_LOADERS.alerts)
 const NotFoundPage = lazy(() => import('./pages/NotFound/NotFoundPage'))
 
 export function App() {

@@ -1,7 +1,9 @@
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { App } from './App'
+import { App, preloadPage } from './App'
 import './styles.css'
+
+preloadPage(window.location.pathname)
 
 const root = document.getElementById('root')
 if (root) {

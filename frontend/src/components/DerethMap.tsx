@@ -11,7 +11,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, 
 import type { HeatBin, MapImageConfig } from '../api/types'
 import { formatCoords, landblockEdge, MAP_MAX, MAP_MIN, type MapPoint } from '../lib/coords'
 import { heatColor } from '../lib/heat'
-import { dotBox, placeLabels, type Box, type LabelCandidate } from '../lib/labels'
+import { dotBox, overlaps, placeLabels, type Box, type LabelCandidate } from '../lib/labels'
 import { REGIONS, TOWNS } from '../lib/towns'
 import {
   centerOn,
@@ -663,6 +663,13 @@ function drawCanvas(
   const isMultiple = (v: number, k: number) => Math.abs(v / k - Math.round(v / k)) < 1e-6
   // The NS labels own the left column and the EW labels the top row: an EW label reaching
   // into the column, or an NS label reaching into the row, is skipped (no "100W" over "100N").
+  // Landmark dots stay visible: an axis label that would cover one is skipped instead (on a
+  // phone the left column runs through towns such as Ayan Baqur).
+  const landmarkDots = TOWNS.map((t) => {
+    const p = toScreen(vp, size, t)
+    return dotBox(p.x, p.y, 5)
+  }).filter((d) => d.x + d.w >= 0 && d.y + d.h >= 0 && d.x <= size.width && d.y <= size.height)
+  const coversLandmark = (box: Box) => landmarkDots.some((d) => overlaps(d, box))
   let nsColumnRight = leftX
   for (const v of nsVals) if (isMultiple(v, nsEvery)) nsColumnRight = Math.max(nsColumnRight, leftX + ctx.measureText(gridLabel(v, 'ns')).width + 6)
   for (const v of ewVals) {
@@ -671,9 +678,11 @@ function drawCanvas(
     const text = gridLabel(v, 'ew')
     const w = ctx.measureText(text).width
     if (x - w / 2 - 3 < nsColumnRight + 2 || x + w / 2 + 3 > size.width) continue
+    const box = { x: x - w / 2 - 3, y: topY - 8, w: w + 6, h: 16 }
+    if (coversLandmark(box)) continue
     ctx.fillStyle = COLORS.labelBg
-    ctx.fillRect(x - w / 2 - 3, topY - 8, w + 6, 16)
-    axisBoxes.push({ x: x - w / 2 - 3, y: topY - 8, w: w + 6, h: 16 })
+    ctx.fillRect(box.x, box.y, box.w, box.h)
+    axisBoxes.push(box)
     ctx.fillStyle = COLORS.label
     ctx.fillText(text, x - w / 2, topY)
   }
@@ -683,9 +692,11 @@ function drawCanvas(
     if (y - 8 < topY + 9 || y + 8 > size.height) continue
     const text = gridLabel(v, 'ns')
     const w = ctx.measureText(text).width
+    const box = { x: leftX - 3, y: y - 8, w: w + 6, h: 16 }
+    if (coversLandmark(box)) continue
     ctx.fillStyle = COLORS.labelBg
-    ctx.fillRect(leftX - 3, y - 8, w + 6, 16)
-    axisBoxes.push({ x: leftX - 3, y: y - 8, w: w + 6, h: 16 })
+    ctx.fillRect(box.x, box.y, box.w, box.h)
+    axisBoxes.push(box)
     ctx.fillStyle = COLORS.label
     ctx.fillText(text, leftX, y)
   }

@@ -10,7 +10,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, u
 import { api, isAbortError } from '../api/client'
 import { LiveClient, type ConnectionStatus } from './client'
 import { GLOBAL_TOPICS } from './messages'
-import { LiveStore, type LiveState } from './store'
+import { LiveStore, type CharacterState, type LiveState } from './store'
 
 interface LiveContextValue {
   store: LiveStore
@@ -102,6 +102,16 @@ function useLiveContext(): LiveContextValue {
 export function useLiveState(): LiveState {
   const { store } = useLiveContext()
   return useSyncExternalStore(store.subscribe, store.getState, store.getState)
+}
+
+/**
+ * One character's live state. The page re-renders only when that character changes, not on
+ * every coalesced update of the whole group (a character page with 600 others online).
+ */
+export function useLiveCharacter(key: string): CharacterState | undefined {
+  const { store } = useLiveContext()
+  const get = useCallback(() => store.getState().characters.get(key), [store, key])
+  return useSyncExternalStore(store.subscribe, get, get)
 }
 
 export function useLiveStatus(): { status: ConnectionStatus; liveError: unknown } {

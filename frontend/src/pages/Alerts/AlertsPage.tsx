@@ -40,7 +40,9 @@ export default function AlertsPage() {
       <AsyncView state={settings} loadingLabel="Loading alert settings…">
         {(view) => <AlertsEditor key={`${view.updated_ms ?? 0}`} view={view} onSaved={settings.reload} message={message} setMessage={setMessage} />}
       </AsyncView>
-      <RecentList />
+      {/* Below the editor, and only once it is drawn: rendered earlier it would be pushed down
+          the page when the settings arrive (a layout shift on a phone). */}
+      {settings.data !== undefined && <RecentList />}
     </div>
   )
 }

@@ -14,7 +14,7 @@ import { Link } from '../../components/Router'
 import { DungeonMap } from '../../components/DungeonMap'
 import { ErrorBox, Loading } from '../../components/States'
 import { VitalsBars } from '../../components/VitalsBar'
-import { useLiveState } from '../../live/LiveProvider'
+import { useLiveCharacter } from '../../live/LiveProvider'
 import { keyOf } from '../../live/store'
 import { cantripSummaryOf, enchantmentsOf, lifetimeOf, questsOf } from '../../lib/characterDetail'
 import { lifetimeDeaths, sessionFigures } from '../../lib/figures'
@@ -55,8 +55,7 @@ export default function CharacterPage({ name }: { name: string }) {
   const now = useNow(1_000)
   const detail = useAsync((s) => api.character(name, s), [name])
   useInterval(detail.reload, DETAIL_REFRESH_MS)
-  const live = useLiveState()
-  const liveChar = live.characters.get(keyOf(name))
+  const liveChar = useLiveCharacter(keyOf(name))
   const sock = useCharacterSocket(name)
   const [tab, setTab] = useState<TabId>('sheet')
 
@@ -97,7 +96,15 @@ export default function CharacterPage({ name }: { name: string }) {
   const dungeonPos =
     typeof telemetry.local_x === 'number' && typeof telemetry.local_y === 'number' ? { x: telemetry.local_x, y: telemetry.local_y, z: telemetry.z } : null
 
-  if (detail.loading && d === undefined && !liveChar) return <Loading label={`Loading ${name}…`} />
+  // While nothing is known yet the header already shows the name from the URL, so the page's
+  // largest text paints with the page chunk rather than after the first API answer.
+  if (detail.loading && d === undefined && !liveChar)
+    return (
+      <div className="character-page">
+        <PageHeader title={name} sub="loading stored data and live state…" />
+        <Loading label={`Loading ${name}…`} />
+      </div>
+    )
 
   const onTabKey = (e: KeyboardEvent<HTMLDivElement>) => {
     const i = TABS.findIndex((t) => t.id === tab)

@@ -117,24 +117,26 @@ export default function ChatPage() {
           Follow new lines
         </label>
       </div>
-      {lines.length === 0 ? (
-        <Empty>{filter ? 'No line matches.' : 'No chat yet. Lines appear here as they are said in game.'}</Empty>
-      ) : (
-        // The log role sits on a wrapper: on the list itself it would hide the list from
-        // assistive technology and leave its items without a list.
-        <div className="chat-log" role="log" aria-live="polite" aria-label="Allegiance chat" ref={box} data-testid="chat-log">
+      {/* The log always fills the page's height, empty or not, so the send box below it does
+          not jump down when the history arrives. The log role sits on a wrapper: on the list
+          itself it would hide the list from assistive technology and leave its items without
+          a list. */}
+      <div className="chat-log" role="log" aria-live="polite" aria-label="Allegiance chat" ref={box} data-testid="chat-log">
+        {lines.length === 0 ? (
+          <Empty>{filter ? 'No line matches.' : 'No chat yet. Lines appear here as they are said in game.'}</Empty>
+        ) : (
           <ol>
             {lines.map((c) => (
-            <li key={c.id}>
-              <time dateTime={new Date(c.t).toISOString()} title={formatDateTime(c.t)}>
-                {formatClock(c.t)}
-              </time>{' '}
-              <span className="chat-channel">[{c.msg.channel ?? 'chat'}]</span> <strong>{c.msg.sender ?? c.msg.character_name}</strong>: {c.msg.text}
-            </li>
+              <li key={c.id}>
+                <time dateTime={new Date(c.t).toISOString()} title={formatDateTime(c.t)}>
+                  {formatClock(c.t)}
+                </time>{' '}
+                <span className="chat-channel">[{c.msg.channel ?? 'chat'}]</span> <strong>{c.msg.sender ?? c.msg.character_name}</strong>: {c.msg.text}
+              </li>
             ))}
           </ol>
-        </div>
-      )}
+        )}
+      </div>
       <SendBox />
     </div>
   )

@@ -135,7 +135,7 @@ export default function ItemsPage() {
             type="search"
             value={filters.q}
             onChange={(e) => set('q', e.target.value)}
-            placeholder="Search names and spells, e.g. “legendary strength ring”"
+            placeholder="Name or spell: “major strength”"
             autoFocus
             data-testid="item-search"
             aria-describedby="search-status"

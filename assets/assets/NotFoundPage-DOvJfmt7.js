@@ -1,1 +1,0 @@
-import{C as e,a as t,d as n}from"./index-DhYTyEs-.js";var r=e();function i(){return t(`Not found`),(0,r.jsxs)(`div`,{className:`state state-empty`,children:[(0,r.jsx)(`h1`,{children:`Page not found`}),(0,r.jsxs)(`p`,{children:[`There is nothing at this address. `,(0,r.jsx)(n,{to:`/map`,children:`Go to the map`}),`.`]})]})}export{i as default};
