@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
-import { INTEGER_INCRS, integerRange } from '../lib/chartScale'
+import { INTEGER_INCRS, integerRange, timeTickLabels } from '../lib/chartScale'
 import { formatCompact, formatDateTime } from '../lib/format'
 import { Empty } from './States'
 
@@ -82,7 +82,14 @@ export function TimeChart({ title, points, color = '#5fb3ff', height = 130, form
         ],
       },
       axes: [
-        { stroke: '#9fb0c0', font: '12px system-ui, sans-serif', grid: { stroke: 'rgba(255,255,255,0.06)' }, ticks: { stroke: 'rgba(255,255,255,0.1)' } },
+        {
+          stroke: '#9fb0c0',
+          font: '12px system-ui, sans-serif',
+          grid: { stroke: 'rgba(255,255,255,0.06)' },
+          ticks: { stroke: 'rgba(255,255,255,0.1)' },
+          // 24 h, as every time in the dashboard (uPlot's default is a 12 h "4:50am").
+          values: (_u, ticks, _axis, _space, incr) => timeTickLabels(ticks, incr),
+        },
         {
           stroke: '#9fb0c0',
           grid: { stroke: 'rgba(255,255,255,0.06)' },

@@ -1,6 +1,7 @@
 /**
- * Chart scales for whole-number series (kills, deaths, level, tapers): integer ticks and a
- * range that never collapses to one value nor shows fractions. Pure.
+ * Chart scales: integer ticks and ranges for whole-number series (kills, deaths, level,
+ * tapers) that never collapse to one value nor show fractions, and the time axis's tick
+ * labels in the dashboard's one time format (24 h, local zone). Pure.
  */
 
 /** Tick increments for whole-number series (never a fractional tick such as 0.5). */
@@ -15,3 +16,25 @@ export function integerRange(min: number | null, max: number | null): [number, n
   return [lo === hi - 1 && lo > 0 ? lo - 1 : lo, hi]
 }
 
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0')
+}
+
+/**
+ * Tick labels for a time axis (ticks in unix seconds, `incrS` seconds apart), 24 h like every
+ * other time in the dashboard: "14:05" (with ":ss" under a minute apart); the date "12-06"
+ * under the first tick and wherever the day changes; only the date when ticks are days apart.
+ */
+export function timeTickLabels(ticks: readonly number[], incrS: number): string[] {
+  let lastDay = ''
+  return ticks.map((t) => {
+    const d = new Date(t * 1000)
+    const day = `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`
+    if (incrS >= 86_400) return day
+    const clock = incrS < 60 ? `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}` : `${pad2(d.getHours())}:${pad2(d.getMinutes())}`
+    const label = day === lastDay ? clock : `${clock}\n${day}`
+    lastDay = day
+    return label
+  })
+}

@@ -25,11 +25,13 @@ describe('chart steps', () => {
 
 describe('fitRange', () => {
   const now = 1_000_000_000_000
-  it('fits a short session with a little room, never under ten minutes', () => {
+  it('fits a short session with a little room, never under two minutes', () => {
     const r = fitRange({ sessionSeconds: 3600, firstSeenMs: now - 86_400_000 * 3, nowMs: now })
     expect(r.to).toBe(now)
     expect(now - r.from).toBe(3600_000 * 1.05)
-    expect(now - fitRange({ sessionSeconds: 180, nowMs: now }).from).toBe(FIT_MIN_MS)
+    // A 3-minute session fills the chart (3 min and 5 %), a 1-minute one gets the minimum.
+    expect(now - fitRange({ sessionSeconds: 180, nowMs: now }).from).toBe(189_000)
+    expect(now - fitRange({ sessionSeconds: 60, nowMs: now }).from).toBe(FIT_MIN_MS)
   })
   it('falls back to the first sighting, capped at thirty days', () => {
     expect(now - fitRange({ firstSeenMs: now - 86_400_000 * 365, nowMs: now }).from).toBe(FIT_MAX_MS)

@@ -50,7 +50,7 @@ export function startOfHour(ms: number): number {
 }
 
 /** The shortest span a fitted range shows, so a brand-new session is not a single point. */
-export const FIT_MIN_MS = 10 * 60_000
+export const FIT_MIN_MS = 2 * 60_000
 /** The longest span a fitted range shows (the longest preset). */
 export const FIT_MAX_MS = 30 * 86_400_000
 

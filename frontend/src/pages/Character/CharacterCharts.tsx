@@ -7,7 +7,7 @@ import type { SeriesMetric, SeriesResponse } from '../../api/types'
 import { TimeChart } from '../../components/TimeChart'
 import { useAsync, useInterval } from '../../components/hooks'
 import { ErrorBox, Loading } from '../../components/States'
-import { formatCompact, formatDecimal, formatInt } from '../../lib/format'
+import { formatCompact, formatDecimal, formatInt, timeZoneLabel } from '../../lib/format'
 import { mapLimit } from '../../lib/pool'
 import { fitRange, presetById, RANGE_PRESETS, rangeEndingAt, stepForRange } from '../../lib/timeRange'
 
@@ -68,7 +68,9 @@ export function CharacterCharts({ name, sessionSeconds, firstSeenMs }: { name: s
   return (
     <section className="card" aria-labelledby="charts-title">
       <div className="card-head">
-        <h2 id="charts-title">History</h2>
+        <h2 id="charts-title">
+          History <span className="muted small">times in {timeZoneLabel()}, 24 h</span>
+        </h2>
         <div className="seg" role="radiogroup" aria-label="Chart range">
           <button type="button" role="radio" aria-checked={rangeId === FIT} className={rangeId === FIT ? 'on' : ''} onClick={() => setRangeId(FIT)} title="Fit the range to the data that exists">
             fit
