@@ -13,6 +13,7 @@ pub const MAX_BODY_CHARS: usize = 10_000;
 pub const MAX_NOTES: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Note {
     pub id: u64,
     pub title: String,
@@ -25,6 +26,7 @@ pub struct Note {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub enum NoteState {
     Open,
     Done,

@@ -33,7 +33,7 @@ async fn setup_token_creates_the_first_admin_once() {
 
     let ok = send(&t.app, post(token.clone(), "Root")).await;
     assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
-    assert_eq!(ok.body, json!({"user": {"username": "Root", "role": "admin"}}));
+    assert_eq!(ok.body, json!({"user": {"username": "Root", "role": "admin", "via": "session"}}));
     let me = get_with_cookie(&t, "/api/auth/me", &ok.cookie()).await;
     assert_eq!(me.body, json!({"username": "Root", "role": "admin", "via": "session"}));
 

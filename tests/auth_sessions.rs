@@ -26,7 +26,7 @@ async fn login_sets_a_hardened_cookie_that_opens_protected_routes() {
     create_user(&t, "Mossy Tank", "password1", Role::Member).await;
     let a = login(&t, "mossy tank", "password1").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert_eq!(a.body, json!({"user": {"username": "Mossy Tank", "role": "member"}}));
+    assert_eq!(a.body, json!({"user": {"username": "Mossy Tank", "role": "member", "via": "session"}}));
     let set = a.headers[header::SET_COOKIE].to_str().expect("ascii");
     assert!(set.starts_with("overlord_session="));
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));

@@ -6,13 +6,27 @@
 //! `frontend/src/api/types.ts` re-exports these under the names the dashboard uses.
 
 use overlord::alerts::{AttentionSnapshot, DisconnectedCharacter, StuckCharacter};
+use overlord::auth::{Role, UserInfo};
 use overlord::backup_schedule::{BackupEntry, BackupStatus};
+use overlord::game::cantrips::Tier;
+use overlord::http::auth::{Me, OneUser, SetupStatus, SignedIn, SignedInVia, UserList};
+use overlord::http::items::ItemStats;
+use overlord::http::map_image::{CurrentMapImage, MapImageView, Origin as MapImageOrigin, SetMapImage};
+use overlord::http::notes::NoteList;
+use overlord::http::overview::{AlertCounts, Overview};
+use overlord::http::service::{Health, HealthStatus, VersionInfo};
+use overlord::http::world::PortalList;
+use overlord::notes::{Note, NoteState};
 use overlord::solver::eligibility::EligibilityCounts;
 use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
 use overlord::suitbuilder::{JobCreated, JobOutcome, JobSnapshot, JobStatus, SkippedItem};
+use overlord::telemetry::activity::HourWithData;
+use overlord::telemetry::gains::{GainRow, Metric as GainsMetric, Period as GainsPeriod};
+use overlord::telemetry::portals::PortalRecord;
 use overlord::telemetry::query::{
-    EventsPage, Heatmap, HeatmapBin, Leaderboard, LeaderboardMetric, LeaderboardRow, Period, RareRow, Rares, Series,
-    SeriesMetric, ServedRange, Trail, TrailPoint,
+    EventsPage, GainsTable, Heatmap, HeatmapBin, Leaderboard, LeaderboardMetric, LeaderboardRow, NamedGain,
+    NamedMilestone, Period, RareRow, Rares, RecentMilestones, ReplayHours, Series, SeriesMetric, ServedRange, Trail,
+    TrailPoint,
 };
 use std::path::Path;
 use ts_rs::{Config, TS};
@@ -35,6 +49,12 @@ fn generated() -> String {
         BackupEntry, BackupStatus,
         Components, SuitItem, SuitSpell, SuitSet, Suit, StopReason, SolveStats, SolveOutcome,
         EligibilityCounts, SkippedItem, JobStatus, JobOutcome, JobCreated, JobSnapshot,
+        GainsMetric, GainsPeriod, GainRow, NamedGain, GainsTable,
+        NamedMilestone, RecentMilestones, AlertCounts, Overview, HourWithData, ReplayHours,
+        MapImageOrigin, MapImageView, CurrentMapImage, SetMapImage,
+        HealthStatus, Health, VersionInfo,
+        Role, UserInfo, SignedInVia, Me, SignedIn, SetupStatus, UserList, OneUser, ItemStats,
+        Tier, NoteState, Note, NoteList, PortalRecord, PortalList,
     ];
     let mut out = String::from(
         "// Generated from the Rust response types by `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings`.\n\
@@ -44,9 +64,22 @@ fn generated() -> String {
         out.push_str(d.trim_end());
         out.push_str("\n\n");
     }
+    out.push_str(&cantrip_tiers());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
+}
+
+/// The one tier table (`game::cantrips`) as a value, so the dashboard's cantrip parsing,
+/// ordering and points cannot drift from the server's.
+fn cantrip_tiers() -> String {
+    let rows: Vec<String> =
+        Tier::ALL.iter().map(|t| format!("  {{ name: '{}', points: {} }},", t.name(), t.points())).collect();
+    format!(
+        "/** Cantrip tiers, lowest first, with their points in a suit's score (docs/solver.md §4–5). */\n\
+         export const CANTRIP_TIERS: readonly {{ name: CantripTier; points: number }}[] = [\n{}\n]\n",
+        rows.join("\n")
+    )
 }
 
 #[test]

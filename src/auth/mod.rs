@@ -50,6 +50,7 @@ pub const LOOPBACK_USERNAME: &str = "(loopback)";
 /// Stored by variant index: new roles are only ever appended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub enum Role {
     Admin,
     Member,

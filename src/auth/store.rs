@@ -48,6 +48,7 @@ impl std::fmt::Debug for UserRecord {
 
 /// What clients may see of a user (api.md `GET /api/admin/users`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct UserInfo {
     pub username: String,
     pub role: Role,

@@ -17,6 +17,7 @@
 /// Cantrip tiers, lowest first (see the module header for why the old tiers rank below
 /// Minor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "CantripTier"))]
 pub enum Tier {
     Feeble,
     Lesser,

@@ -33,7 +33,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::auth::access::{self, Access, Decision, Who};
@@ -303,12 +303,60 @@ async fn logout(State(auth): State<AuthService>, _caller: Caller, headers: Heade
     Ok(response)
 }
 
+/// How the server knows the caller: a session cookie, or the loopback trust rule (which has
+/// no session to end, so the dashboard offers no sign-out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub enum SignedInVia {
+    Session,
+    Loopback,
+}
+
+/// `GET /api/auth/me`, and the `user` of a sign-in or setup answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct Me {
+    pub username: String,
+    pub role: Role,
+    pub via: SignedInVia,
+}
+
+/// `POST /api/auth/login` and `POST /api/auth/setup`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct SignedIn {
+    pub user: Me,
+}
+
+/// `GET /api/auth/setup`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct SetupStatus {
+    /// No user exists yet: the first admin is still to be created.
+    pub needed: bool,
+}
+
+/// `GET /api/admin/users`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct UserList {
+    pub users: Vec<UserInfo>,
+}
+
+/// One user created or changed by an admin.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct OneUser {
+    pub user: UserInfo,
+}
+
 /// `{"username","role"}`. For a cookie session it also re-sends the cookie with the
 /// remaining lifetime, so the browser's copy follows the server's sliding expiry.
 async fn me(caller: Caller, ClientInfo(identity): ClientInfo, token: Option<Extension<SessionToken>>) -> Response {
     // `via` tells the dashboard whether signing out means anything (loopback trust has no session).
-    let via = if caller.via == AuthVia::Loopback { "loopback" } else { "session" };
-    let body = Json(json!({"username": caller.username, "role": caller.role, "via": via}));
+    let via = if caller.via == AuthVia::Loopback { SignedInVia::Loopback } else { SignedInVia::Session };
+    let body = Json(Me { username: caller.username.clone(), role: caller.role, via });
     let mut response = body.into_response();
     if let (AuthVia::Session { expires_ms }, Some(Extension(SessionToken(token)))) = (caller.via, token)
         && let Some(cookie) = session_cookie(&token, expires_ms, &identity)
@@ -323,8 +371,8 @@ async fn me(caller: Caller, ClientInfo(identity): ClientInfo, token: Option<Exte
 #[derive(Clone)]
 struct SessionToken(String);
 
-async fn setup_status(State(auth): State<AuthService>) -> Json<serde_json::Value> {
-    Json(json!({"needed": auth.setup_needed()}))
+async fn setup_status(State(auth): State<AuthService>) -> Json<SetupStatus> {
+    Json(SetupStatus { needed: auth.setup_needed() })
 }
 
 async fn setup(
@@ -337,19 +385,19 @@ async fn setup(
     Ok(signed_in(StatusCode::CREATED, &session, &identity))
 }
 
-async fn list_users(State(auth): State<AuthService>, _admin: AdminCaller) -> Result<Json<serde_json::Value>, ApiError> {
+async fn list_users(State(auth): State<AuthService>, _admin: AdminCaller) -> Result<Json<UserList>, ApiError> {
     let users = auth.list_users().await?;
-    Ok(Json(json!({"users": users})))
+    Ok(Json(UserList { users }))
 }
 
 async fn create_user(
     State(auth): State<AuthService>,
     _admin: AdminCaller,
     body: Result<Json<CreateUserBody>, JsonRejection>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<OneUser>), ApiError> {
     let Json(body) = body?;
     let user = auth.create_user(&body.username, &body.password, body.role).await?;
-    Ok((StatusCode::CREATED, Json(json!({"user": user}))))
+    Ok((StatusCode::CREATED, Json(OneUser { user })))
 }
 
 async fn update_user(
@@ -357,11 +405,11 @@ async fn update_user(
     _admin: AdminCaller,
     username: Result<Path<String>, PathRejection>,
     body: Result<Json<UpdateUserBody>, JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<OneUser>, ApiError> {
     let Path(username) = username?;
     let Json(body) = body?;
     let user: UserInfo = auth.update_user(&username, body.password.as_deref(), body.role).await?;
-    Ok(Json(json!({"user": user})))
+    Ok(Json(OneUser { user }))
 }
 
 async fn delete_user(
@@ -475,8 +523,8 @@ fn session_cookie(token: &str, expires_ms: i64, identity: &ClientIdentity) -> Op
 }
 
 fn signed_in(status: StatusCode, session: &NewSession, identity: &ClientIdentity) -> Response {
-    let body = json!({"user": {"username": session.user.username, "role": session.user.role}});
-    let mut response = (status, Json(body)).into_response();
+    let user = Me { username: session.user.username.clone(), role: session.user.role, via: SignedInVia::Session };
+    let mut response = (status, Json(SignedIn { user })).into_response();
     if let Some(cookie) = session_cookie(&session.token, session.expires_ms, identity) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }

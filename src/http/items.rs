@@ -40,12 +40,23 @@ async fn search(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<
     Ok(Json(serde_json::to_value(result).map_err(ApiError::internal)?))
 }
 
-async fn stats(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// `GET /api/items/stats`.
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct ItemStats {
+    pub items_total: u64,
+    /// Items stored per character (display name).
+    pub by_owner: std::collections::BTreeMap<String, u64>,
+    /// How far search lags behind stored inventories, ms (0 when caught up).
+    pub index_lag_ms: i64,
+}
+
+async fn stats(State(app): State<AppState>) -> Result<Json<ItemStats>, ApiError> {
     let txn = app.state_db.begin_read().map_err(ApiError::internal)?;
     let store = InventoryStore::new();
     let by_owner = store.counts_by_owner(&txn).map_err(ApiError::internal)?;
-    let total: u64 = by_owner.values().sum();
-    Ok(Json(json!({"items_total": total, "by_owner": by_owner, "index_lag_ms": app.index.lag_ms()})))
+    let items_total: u64 = by_owner.values().sum();
+    Ok(Json(ItemStats { items_total, by_owner, index_lag_ms: app.index.lag_ms() }))
 }
 
 async fn one(
@@ -81,6 +92,7 @@ async fn inventory(
     if items.is_empty() && app.characters.by_name(&name).is_none() {
         return Err(ApiError::NotFound(format!("no character named '{name}' has been seen")));
     }
-    let views: Vec<Value> = items.iter().filter_map(|i| serde_json::to_value(i.view(false)).ok()).collect();
-    Ok(Json(json!({"items": views})))
+    // An item that does not serialize is an error, not a row left out of the list.
+    let views = items.iter().map(|i| serde_json::to_value(i.view(false))).collect::<Result<Vec<Value>, _>>();
+    Ok(Json(json!({"items": views.map_err(ApiError::internal)?})))
 }

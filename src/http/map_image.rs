@@ -12,8 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,32 +30,84 @@ pub fn router() -> Router<AppState> {
         .route("/api/admin/map-image/bounds", put(set_bounds))
 }
 
+/// Where the effective map image comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "MapImageOrigin"))]
+pub enum Origin {
+    /// Uploaded from the dashboard, served from the data directory.
+    Upload,
+    /// A URL an admin set from the dashboard.
+    Url,
+    /// The configuration's `map_image_url`.
+    Config,
+}
+
+/// The map image as the dashboard sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "MapImageInfo"))]
+pub struct MapImageView {
+    pub source: Origin,
+    pub url: String,
+    /// `[west, south, east, north]` in map units; `null` (configuration only): the usual
+    /// full-Dereth box.
+    pub bounds: Option<[f64; 4]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "bindings", ts(optional))]
+    pub content_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "bindings", ts(optional))]
+    pub bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "bindings", ts(optional))]
+    pub updated_ms: Option<i64>,
+}
+
+/// `GET /api/map-image`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "MapImageResponse"))]
+pub struct CurrentMapImage {
+    pub map_image: Option<MapImageView>,
+    /// The box an upload gets when none is given.
+    pub default_bounds: [f64; 4],
+}
+
+/// The answer to every admin change of the map image.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "MapImageSet"))]
+pub struct SetMapImage {
+    pub map_image: MapImageView,
+}
+
 /// The effective map image for the dashboard: what an admin set here, else the
-/// configuration's `map_image_url`, else `null`. Also used by `GET /api/version`.
-pub fn effective_json(app: &AppState) -> Value {
+/// configuration's `map_image_url`, else none. Also used by `GET /api/version` and the
+/// content security policy.
+pub fn effective(app: &AppState) -> Option<MapImageView> {
     match app.map_image.current() {
-        Some(image) => image_json(&image),
-        None => match &app.settings.map_image_url {
-            Some(url) => json!({"source": "config", "url": url, "bounds": app.settings.map_image_bounds}),
-            None => Value::Null,
-        },
-    }
-}
-
-fn image_json(image: &MapImage) -> Value {
-    match &image.source {
-        MapImageSource::Upload { content_type, version, bytes } => json!({
-            "source": "upload", "url": format!("/api/map-image/file/{version}"), "bounds": image.bounds,
-            "content_type": content_type, "bytes": bytes, "updated_ms": image.updated_ms,
+        Some(image) => Some(view_of(&image)),
+        None => app.settings.map_image_url.as_ref().map(|url| MapImageView {
+            source: Origin::Config,
+            url: url.clone(),
+            bounds: app.settings.map_image_bounds,
+            content_type: None,
+            bytes: None,
+            updated_ms: None,
         }),
-        MapImageSource::Url { url } => {
-            json!({"source": "url", "url": url, "bounds": image.bounds, "updated_ms": image.updated_ms})
-        }
     }
 }
 
-async fn current(State(app): State<AppState>, _caller: Caller) -> Json<Value> {
-    Json(json!({"map_image": effective_json(&app), "default_bounds": crate::map_image::DEFAULT_BOUNDS}))
+fn view_of(image: &MapImage) -> MapImageView {
+    let (source, url, content_type, bytes) = match &image.source {
+        MapImageSource::Upload { content_type, version, bytes } => {
+            (Origin::Upload, format!("/api/map-image/file/{version}"), Some(content_type.clone()), Some(*bytes))
+        }
+        MapImageSource::Url { url } => (Origin::Url, url.clone(), None, None),
+    };
+    MapImageView { source, url, bounds: Some(image.bounds), content_type, bytes, updated_ms: Some(image.updated_ms) }
+}
+
+async fn current(State(app): State<AppState>, _caller: Caller) -> Json<CurrentMapImage> {
+    Json(CurrentMapImage { map_image: effective(&app), default_bounds: crate::map_image::DEFAULT_BOUNDS })
 }
 
 async fn file(State(app): State<AppState>, _caller: Caller, Path(version): Path<String>) -> Result<Response, ApiError> {
@@ -90,7 +141,7 @@ async fn upload(
     _admin: AdminCaller,
     Query(q): Query<UploadQuery>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SetMapImage>, ApiError> {
     let bounds = q.bounds.as_deref().map(parse_bounds).transpose()?;
     let store = app.clone();
     let image = tokio::task::spawn_blocking(move || store.map_image.set_upload(&body, bounds, now_ms()))
@@ -98,7 +149,7 @@ async fn upload(
         .map_err(ApiError::internal)?
         .map_err(domain_error)?;
     tracing::info!(bytes = ?image.source, "map image uploaded");
-    Ok(Json(json!({"map_image": image_json(&image)})))
+    Ok(Json(SetMapImage { map_image: view_of(&image) }))
 }
 
 #[derive(Deserialize)]
@@ -111,10 +162,10 @@ async fn set_url(
     State(app): State<AppState>,
     _admin: AdminCaller,
     body: Result<Json<UrlBody>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SetMapImage>, ApiError> {
     let Json(body) = body?;
     let image = app.map_image.set_url(&body.url, body.bounds, now_ms()).map_err(domain_error)?;
-    Ok(Json(json!({"map_image": image_json(&image)})))
+    Ok(Json(SetMapImage { map_image: view_of(&image) }))
 }
 
 #[derive(Deserialize)]
@@ -126,10 +177,10 @@ async fn set_bounds(
     State(app): State<AppState>,
     _admin: AdminCaller,
     body: Result<Json<BoundsBody>, JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SetMapImage>, ApiError> {
     let Json(body) = body?;
     let image = app.map_image.set_bounds(body.bounds, now_ms()).map_err(domain_error)?;
-    Ok(Json(json!({"map_image": image_json(&image)})))
+    Ok(Json(SetMapImage { map_image: view_of(&image) }))
 }
 
 async fn clear(State(app): State<AppState>, _admin: AdminCaller) -> Result<StatusCode, ApiError> {

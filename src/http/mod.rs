@@ -110,7 +110,7 @@ async fn map_image_csp(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let mut response = next.run(req).await;
-    let url = map_image::effective_json(&app)["url"].as_str().map(str::to_string);
+    let url = map_image::effective(&app).map(|image| image.url);
     if let Some(origin) = url.as_deref().and_then(url_origin) {
         let csp = auth::CONTENT_SECURITY_POLICY.replacen(
             "img-src 'self' data: blob:",

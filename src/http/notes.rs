@@ -9,8 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/notes", get(list).post(create)).route("/api/notes/{id}", patch(update).delete(delete))
@@ -33,8 +32,15 @@ struct ListQuery {
     state: Option<NoteState>,
 }
 
-async fn list(State(app): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({"notes": notes::list(&app.state_db, q.state)?})))
+/// `GET /api/notes`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct NoteList {
+    pub notes: Vec<notes::Note>,
+}
+
+async fn list(State(app): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<NoteList>, ApiError> {
+    Ok(Json(NoteList { notes: notes::list(&app.state_db, q.state)? }))
 }
 
 #[derive(Deserialize)]

@@ -1,15 +1,14 @@
 //! `GET /api/overview`: the landing page's server-side figures — recent deaths and
-//! level-ups (`telemetry::milestones`) and what the alerts sent. Live figures (who is
+//! level-ups (`TelemetryQuery::recent_milestones`) and what the alerts sent. Live figures (who is
 //! online, vitals, kills/h) come from the live socket; stuck and disconnected characters
 //! from `GET /api/attention`.
 
 use super::{ApiError, AppState, clamp_limit, now_ms};
-use crate::telemetry::milestones::{self, MilestoneKind};
+use crate::telemetry::query::RecentMilestones;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 const HOUR_MS: i64 = 3_600_000;
 /// Hours of telemetry the milestones look back by default, and at most.
@@ -27,7 +26,27 @@ struct OverviewQuery {
     limit: Option<usize>,
 }
 
-async fn overview(State(app): State<AppState>, Query(q): Query<OverviewQuery>) -> Result<Json<Value>, ApiError> {
+/// `GET /api/overview`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct Overview {
+    #[serde(flatten)]
+    pub milestones: RecentMilestones,
+    pub alerts: AlertCounts,
+}
+
+/// What the alerts did since the server started.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct AlertCounts {
+    /// A webhook is configured and detection runs.
+    pub active: bool,
+    pub sent: u64,
+    pub raised: u64,
+    pub failures: u64,
+}
+
+async fn overview(State(app): State<AppState>, Query(q): Query<OverviewQuery>) -> Result<Json<Overview>, ApiError> {
     let hours = q.hours.unwrap_or(DEFAULT_HOURS);
     if !(1..=MAX_HOURS).contains(&hours) {
         return Err(ApiError::BadRequest(format!("parameter 'hours': must be between 1 and {MAX_HOURS}")));
@@ -35,28 +54,16 @@ async fn overview(State(app): State<AppState>, Query(q): Query<OverviewQuery>) -
     let limit = clamp_limit(q.limit, 20, MILESTONES_MAX);
     let to = now_ms();
     let from = to - hours * HOUR_MS;
-    let ids: Vec<u32> = app.characters.all().into_iter().filter(|c| c.last_seen_ms >= from).map(|c| c.id).collect();
-    let app2 = app.clone();
-    let (found, partial) =
-        tokio::task::spawn_blocking(move || milestones::recent_milestones(&app2.days, &ids, from, to, limit))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
-    let name = |id: u32| app.characters.get(id).map(|c| c.name).unwrap_or_default();
-    let pick = |kind: MilestoneKind| -> Vec<Value> {
-        found
-            .iter()
-            .filter(|m| m.kind == kind)
-            .map(|m| json!({"t": m.t, "character_name": name(m.character_id), "value": m.value}))
-            .collect()
-    };
+    let query = app.telemetry_query();
+    let milestones = tokio::task::spawn_blocking(move || query.recent_milestones(from, to, limit))
+        .await
+        .map_err(ApiError::internal)??;
     let stats = app.alerts.stats();
-    Ok(Json(json!({
-        "from_ms": from,
-        "to_ms": to,
-        "deaths": pick(MilestoneKind::Death),
-        "level_ups": pick(MilestoneKind::LevelUp),
-        "partial": partial,
-        "alerts": {"active": app.alerts.is_active(), "sent": stats.alerts_sent, "raised": stats.alerts_raised, "failures": stats.failures},
-    })))
+    let alerts = AlertCounts {
+        active: app.alerts.is_active(),
+        sent: stats.alerts_sent,
+        raised: stats.alerts_raised,
+        failures: stats.failures,
+    };
+    Ok(Json(Overview { milestones, alerts }))
 }

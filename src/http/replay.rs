@@ -2,12 +2,12 @@
 //! replay opens on the newest hour with data and can show a strip of the others.
 
 use super::{ApiError, AppState, time_range};
-use crate::telemetry::activity::{self, MAX_HOURS};
+use crate::telemetry::activity::MAX_HOURS;
+use crate::telemetry::query::ReplayHours;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -21,17 +21,13 @@ struct HoursQuery {
     to: Option<String>,
 }
 
-async fn hours(State(app): State<AppState>, Query(q): Query<HoursQuery>) -> Result<Json<Value>, ApiError> {
+async fn hours(State(app): State<AppState>, Query(q): Query<HoursQuery>) -> Result<Json<ReplayHours>, ApiError> {
     let crate::telemetry::TimeRange { from, to } = time_range(q.from.as_deref(), q.to.as_deref(), 48 * HOUR_MS)?;
     if to - from > MAX_HOURS * HOUR_MS {
         return Err(ApiError::BadRequest(format!("the range is longer than {MAX_HOURS} hours; ask for a shorter one")));
     }
-    let ids: Vec<u32> = app.characters.all().into_iter().filter(|c| c.last_seen_ms >= from).map(|c| c.id).collect();
-    let app2 = app.clone();
-    let hours = tokio::task::spawn_blocking(move || activity::hours_with_data(&app2.days, &ids, from, to))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
-    let latest = hours.last().map(|h| h.hour_ms);
-    Ok(Json(json!({"from_ms": from, "to_ms": to, "latest_hour_ms": latest, "hours": hours})))
+    let query = app.telemetry_query();
+    let hours =
+        tokio::task::spawn_blocking(move || query.replay_hours(from, to)).await.map_err(ApiError::internal)??;
+    Ok(Json(hours))
 }

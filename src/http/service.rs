@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
 use std::sync::atomic::Ordering;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -21,25 +21,58 @@ pub fn protected_router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics)).route("/api/version", get(version))
 }
 
-async fn healthz(State(app): State<AppState>) -> impl IntoResponse {
-    let uptime_s = app.started.elapsed().as_secs();
-    match app.writer.stats.degraded_reason() {
-        None => (StatusCode::OK, Json(json!({"status":"ok","version":VERSION,"uptime_s":uptime_s}))),
-        Some(reason) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status":"degraded","reason":reason,"version":VERSION,"uptime_s":uptime_s})),
-        ),
-    }
+/// `GET /healthz`: 200 `ok`, or 503 `degraded` with the reason (the writer cannot store).
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct Health {
+    pub status: HealthStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "bindings", ts(optional))]
+    pub reason: Option<String>,
+    pub version: &'static str,
+    pub uptime_s: u64,
 }
 
-async fn version(State(app): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({
-        "version": VERSION,
-        "build": option_env!("OVERLORD_BUILD").unwrap_or("dev"),
-        "data_format": DATA_FORMAT,
-        "server_time_ms": now_ms(),
-        "map_image": super::map_image::effective_json(&app),
-    }))
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub enum HealthStatus {
+    Ok,
+    Degraded,
+}
+
+async fn healthz(State(app): State<AppState>) -> (StatusCode, Json<Health>) {
+    let uptime_s = app.started.elapsed().as_secs();
+    let reason = app.writer.stats.degraded_reason();
+    let (code, status) = match reason {
+        None => (StatusCode::OK, HealthStatus::Ok),
+        Some(_) => (StatusCode::SERVICE_UNAVAILABLE, HealthStatus::Degraded),
+    };
+    (code, Json(Health { status, reason, version: VERSION, uptime_s }))
+}
+
+/// `GET /api/version`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct VersionInfo {
+    pub version: &'static str,
+    /// The build's label (`OVERLORD_BUILD` at compile time), `dev` otherwise.
+    pub build: &'static str,
+    /// Bumped when the on-disk layout changes incompatibly.
+    pub data_format: u32,
+    /// The server's clock, so the dashboard can allow for a skewed browser clock.
+    pub server_time_ms: i64,
+    pub map_image: Option<super::map_image::MapImageView>,
+}
+
+async fn version(State(app): State<AppState>) -> Json<VersionInfo> {
+    Json(VersionInfo {
+        version: VERSION,
+        build: option_env!("OVERLORD_BUILD").unwrap_or("dev"),
+        data_format: DATA_FORMAT,
+        server_time_ms: now_ms(),
+        map_image: super::map_image::effective(&app),
+    })
 }
 
 async fn metrics(State(app): State<AppState>) -> impl IntoResponse {

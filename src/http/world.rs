@@ -8,8 +8,7 @@ use crate::telemetry::query::{Cursor, EventsPage, Heatmap, Leaderboard, Leaderbo
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 pub const PORTALS_MAX: usize = 1_000;
 const DAY: i64 = 86_400_000;
@@ -51,10 +50,20 @@ struct PortalsQuery {
     limit: Option<usize>,
 }
 
-async fn portals_list(State(app): State<AppState>, Query(q): Query<PortalsQuery>) -> Result<Json<Value>, ApiError> {
+/// `GET /api/portals`.
+#[derive(Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct PortalList {
+    pub portals: Vec<portals::PortalRecord>,
+}
+
+async fn portals_list(
+    State(app): State<AppState>,
+    Query(q): Query<PortalsQuery>,
+) -> Result<Json<PortalList>, ApiError> {
     let limit = clamp_limit(q.limit, DEFAULT_LIMIT, PORTALS_MAX);
-    let list = portals::list(&app.state_db, q.q.as_deref(), limit).map_err(ApiError::internal)?;
-    Ok(Json(json!({"portals": list})))
+    let portals = portals::list(&app.state_db, q.q.as_deref(), limit).map_err(ApiError::internal)?;
+    Ok(Json(PortalList { portals }))
 }
 
 #[derive(Deserialize)]

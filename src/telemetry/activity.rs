@@ -17,6 +17,7 @@ const HOUR_MS: i64 = 3_600_000;
 
 /// One hour that holds data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct HourWithData {
     /// Start of the hour, unix ms (UTC hour boundary).
     pub hour_ms: i64,

@@ -16,7 +16,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The periods gains are reported for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "GainsPeriod"))]
 pub enum Period {
     Day,
     Week,
@@ -43,7 +45,9 @@ impl Period {
 }
 
 /// The figure a gains table is ranked by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "GainsMetric"))]
 pub enum Metric {
     Kills,
     Xp,
@@ -99,6 +103,8 @@ impl PeriodGain {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct GainRow {
+    /// Internal: the query layer names the character (`telemetry::query::NamedGain`).
+    #[serde(skip)]
     pub character_id: u32,
     /// 1-based rank by the chosen metric in this period.
     pub rank: usize,

@@ -8,20 +8,18 @@
 
 use super::block::Row;
 use super::store::{DayFiles, TelemetryError};
-use serde::Serialize;
 
 /// Telemetry rows one overview request may read in total (about 6 h of 20 characters at
 /// 1 Hz); past it the answer says it is partial instead of taking longer.
 pub const MAX_ROWS_SCANNED: usize = 500_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MilestoneKind {
     Death,
     LevelUp,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Milestone {
     pub t: i64,
     pub character_id: u32,

@@ -17,6 +17,7 @@ const STATE_META: TableDefinition<&str, u64> = TableDefinition::new("telemetry_m
 pub const MAX_PORTALS: u64 = 200_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct PortalRecord {
     pub portal_name: String,
     pub ew: Option<f64>,

@@ -152,3 +152,198 @@ suits: Array<Suit>, stats: SolveStats, };
 export type JobCreated = { job_id: string, events_url: string, };
 
 export type JobSnapshot = { state: JobStatus, result: JobOutcome | null, };
+
+export type GainsMetric = "kills" | "xp" | "level" | "rares" | "deaths";
+
+export type GainsPeriod = "day" | "week" | "month";
+
+export type GainRow = { 
+/**
+ * 1-based rank by the chosen metric in this period.
+ */
+rank: number, 
+/**
+ * Rank in the previous period of the same length; `None` when they gained nothing then.
+ */
+previous_rank: number | null, 
+/**
+ * `previous_rank - rank`: positive when the character climbed; `None` if new.
+ */
+rank_change: number | null, kills: number, xp: number, 
+/**
+ * Levels gained in the period.
+ */
+levels: number, 
+/**
+ * Level in the character's last stored row of the period.
+ */
+level: number | null, rares: number, deaths: number, 
+/**
+ * Seconds online in the period.
+ */
+online_s: number, };
+
+export type NamedGain = { character_name: string, 
+/**
+ * 1-based rank by the chosen metric in this period.
+ */
+rank: number, 
+/**
+ * Rank in the previous period of the same length; `None` when they gained nothing then.
+ */
+previous_rank: number | null, 
+/**
+ * `previous_rank - rank`: positive when the character climbed; `None` if new.
+ */
+rank_change: number | null, kills: number, xp: number, 
+/**
+ * Levels gained in the period.
+ */
+levels: number, 
+/**
+ * Level in the character's last stored row of the period.
+ */
+level: number | null, rares: number, deaths: number, 
+/**
+ * Seconds online in the period.
+ */
+online_s: number, };
+
+export type GainsTable = { metric: GainsMetric, period: GainsPeriod, from_ms: number, to_ms: number, rows: Array<NamedGain>, };
+
+export type NamedMilestone = { 
+/**
+ * When it was stored, unix ms.
+ */
+t: number, character_name: string, 
+/**
+ * The new level (level-ups) or the lifetime death count (deaths).
+ */
+value: number, };
+
+export type RecentMilestones = { from_ms: number, to_ms: number, deaths: Array<NamedMilestone>, level_ups: Array<NamedMilestone>, 
+/**
+ * The scan stopped at its row budget (`milestones::MAX_ROWS_SCANNED`): older ones may be missing.
+ */
+partial: boolean, };
+
+export type AlertCounts = { 
+/**
+ * A webhook is configured and detection runs.
+ */
+active: boolean, sent: number, raised: number, failures: number, };
+
+export type Overview = { alerts: AlertCounts, from_ms: number, to_ms: number, deaths: Array<NamedMilestone>, level_ups: Array<NamedMilestone>, 
+/**
+ * The scan stopped at its row budget (`milestones::MAX_ROWS_SCANNED`): older ones may be missing.
+ */
+partial: boolean, };
+
+export type HourWithData = { 
+/**
+ * Start of the hour, unix ms (UTC hour boundary).
+ */
+hour_ms: number, 
+/**
+ * Characters with at least one stored event in the hour.
+ */
+characters: number, 
+/**
+ * Stored events (telemetry rows and others) in the hour, all characters.
+ */
+events: number, };
+
+export type ReplayHours = { from_ms: number, to_ms: number, 
+/**
+ * Start of the newest hour with data, where replay opens.
+ */
+latest_hour_ms: number | null, hours: Array<HourWithData>, };
+
+export type MapImageOrigin = "upload" | "url" | "config";
+
+export type MapImageInfo = { source: MapImageOrigin, url: string, 
+/**
+ * `[west, south, east, north]` in map units; `null` (configuration only): the usual
+ * full-Dereth box.
+ */
+bounds: [number, number, number, number] | null, content_type?: string, bytes?: number, updated_ms?: number, };
+
+export type MapImageResponse = { map_image: MapImageInfo | null, 
+/**
+ * The box an upload gets when none is given.
+ */
+default_bounds: [number, number, number, number], };
+
+export type MapImageSet = { map_image: MapImageInfo, };
+
+export type HealthStatus = "ok" | "degraded";
+
+export type Health = { status: HealthStatus, reason?: string, version: string, uptime_s: number, };
+
+export type VersionInfo = { version: string, 
+/**
+ * The build's label (`OVERLORD_BUILD` at compile time), `dev` otherwise.
+ */
+build: string, 
+/**
+ * Bumped when the on-disk layout changes incompatibly.
+ */
+data_format: number, 
+/**
+ * The server's clock, so the dashboard can allow for a skewed browser clock.
+ */
+server_time_ms: number, map_image: MapImageInfo | null, };
+
+export type Role = "admin" | "member" | "viewer";
+
+export type UserInfo = { username: string, role: Role, created_ms: number, last_login_ms: number | null, };
+
+export type SignedInVia = "session" | "loopback";
+
+export type Me = { username: string, role: Role, via: SignedInVia, };
+
+export type SignedIn = { user: Me, };
+
+export type SetupStatus = { 
+/**
+ * No user exists yet: the first admin is still to be created.
+ */
+needed: boolean, };
+
+export type UserList = { users: Array<UserInfo>, };
+
+export type OneUser = { user: UserInfo, };
+
+export type ItemStats = { items_total: number, 
+/**
+ * Items stored per character (display name).
+ */
+by_owner: { [key in string]: number }, 
+/**
+ * How far search lags behind stored inventories, ms (0 when caught up).
+ */
+index_lag_ms: number, };
+
+export type CantripTier = "Feeble" | "Lesser" | "Inner" | "Minor" | "Moderate" | "Major" | "Epic" | "Legendary";
+
+export type NoteState = "open" | "done";
+
+export type Note = { id: number, title: string, body: string, author: string, state: NoteState, created_ms: number, updated_ms: number, };
+
+export type NoteList = { notes: Array<Note>, };
+
+export type PortalRecord = { portal_name: string, ew: number | null, ns: number | null, z: number | null, landcell: number | null, destination: string | null, is_dungeon: boolean, first_seen_ms: number, last_seen_ms: number, discovered_by: string, };
+
+export type PortalList = { portals: Array<PortalRecord>, };
+
+/** Cantrip tiers, lowest first, with their points in a suit's score (docs/solver.md §4–5). */
+export const CANTRIP_TIERS: readonly { name: CantripTier; points: number }[] = [
+  { name: 'Feeble', points: 0 },
+  { name: 'Lesser', points: 0 },
+  { name: 'Inner', points: 0 },
+  { name: 'Minor', points: 1 },
+  { name: 'Moderate', points: 1 },
+  { name: 'Major', points: 2 },
+  { name: 'Epic', points: 3 },
+  { name: 'Legendary', points: 4 },
+]

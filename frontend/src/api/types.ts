@@ -28,22 +28,30 @@ export type {
   SuitItem,
   Trail as TrailResponse,
   TrailPoint,
+  GainsMetric,
+  GainsPeriod,
+  GainsTable as GainsResponse,
+  NamedGain as GainRow,
+  Health,
+  ItemStats,
+  MapImageInfo,
+  MapImageResponse,
+  MapImageSet,
+  Me as User,
+  Overview as OverviewResponse,
+  ReplayHours,
+  Role,
+  SetupStatus,
+  SignedIn,
+  UserInfo as UserRow,
+  VersionInfo,
+  Note,
+  NoteState,
+  PortalRecord as Portal,
 } from './generated'
-import type { LeaderboardMetric } from './generated'
-
-export type Role = 'admin' | 'member' | 'viewer'
 
 export interface ErrorBody {
   error: { code: string; message: string }
-}
-
-export interface VersionInfo {
-  version: string
-  build?: string
-  data_format?: number
-  server_time_ms?: number
-  /** Optional operator-supplied map image (config), never bundled (protocol.md §6); read it with lib/mapImage. */
-  map_image?: unknown
 }
 
 /** An operator map image and the map-coordinate box it covers. */
@@ -51,29 +59,6 @@ export interface MapImageConfig {
   url: string
   /** West edge (EW), east edge, south edge (NS), north edge. */
   bounds: { west: number; east: number; south: number; north: number }
-}
-
-export interface Health {
-  status: 'ok' | 'degraded'
-  version?: string
-  uptime_s?: number
-  reason?: string
-}
-
-export interface User {
-  username: string
-  role: Role
-  /** How the server knows the caller: a session cookie, or the loopback trust rule (no session to end). */
-  via?: 'session' | 'loopback'
-}
-
-export interface UserRow extends User {
-  created_ms?: number
-  last_login_ms?: number | null
-}
-
-export interface SetupStatus {
-  needed: boolean
 }
 
 // ---------------------------------------------------------------- live and characters
@@ -279,27 +264,7 @@ export interface NearbyObjectInfo {
   health_pct?: number | null
 }
 
-
-
-
-
 // ---------------------------------------------------------------- events and world
-
-
-export interface Portal {
-  portal_name: string
-  ew: number
-  ns: number
-  z?: number | null
-  landcell?: number | null
-  first_seen_ms?: number | null
-  last_seen_ms?: number | null
-  discovered_by?: string | null
-}
-
-
-
-
 
 export interface EventsResponse {
   events: Record<string, unknown>[]
@@ -407,12 +372,6 @@ export interface ItemSearchResponse {
   facets?: Partial<Record<FacetName, Record<string, number>>> | null
 }
 
-export interface ItemStats {
-  items_total: number
-  by_owner: Record<string, number>
-  index_lag_ms?: number | null
-}
-
 // ---------------------------------------------------------------- suit builder
 
 export interface WantedSpell {
@@ -436,9 +395,6 @@ export interface SuitRequest {
   time_limit_ms?: number
 }
 
-
-
-
 export interface SuitProgress {
   nodes: number
   nodes_per_s?: number | null
@@ -447,83 +403,7 @@ export interface SuitProgress {
   elapsed_ms?: number | null
 }
 
-
-
 // ---------------------------------------------------------------- notes
-
-export type NoteState = 'open' | 'done'
-
-export interface Note {
-  id: string | number
-  title: string
-  body: string
-  author: string
-  state: NoteState
-  created_ms: number
-  updated_ms: number
-}
 
 // ---------------------------------------------------------------- dashboard additions (issue 15)
 
-/** GET /api/leaderboard/gains: what each character gained in the period, with rank change. */
-export interface GainRow {
-  character_name: string
-  rank: number
-  previous_rank: number | null
-  /** previous_rank − rank: positive means the character climbed; null when new this period. */
-  rank_change: number | null
-  kills: number
-  xp: number
-  /** Levels gained: level in the last stored row of the period minus the first. */
-  levels: number
-  /** Level in the character's last stored row of the period. */
-  level: number | null
-  rares: number
-  deaths: number
-  online_s: number
-}
-
-/** What a gains table can be ranked by (the all-time boards have no level). */
-export type GainsMetric = LeaderboardMetric | 'level'
-
-export interface GainsResponse {
-  metric: string
-  period: string
-  from_ms: number
-  to_ms: number
-  rows: GainRow[]
-}
-
-/** GET /api/replay/hours: hours that hold stored telemetry. */
-export interface ReplayHours {
-  from_ms: number
-  to_ms: number
-  latest_hour_ms: number | null
-  hours: { hour_ms: number; characters: number; events: number }[]
-}
-
-/** GET /api/map-image: the effective map image (what an admin set, else the config's URL). */
-export interface MapImageInfo {
-  source: 'upload' | 'url' | 'config'
-  url: string
-  bounds: [number, number, number, number] | null
-  content_type?: string
-  bytes?: number
-  updated_ms?: number
-}
-
-export interface MapImageResponse {
-  map_image: MapImageInfo | null
-  default_bounds: [number, number, number, number]
-}
-
-
-/** GET /api/overview: recent deaths and level-ups from stored telemetry, and what the alerts sent. */
-export interface OverviewResponse {
-  from_ms: number
-  to_ms: number
-  deaths: { t: number; character_name: string; value: number }[]
-  level_ups: { t: number; character_name: string; value: number }[]
-  partial: boolean
-  alerts: { active: boolean; sent: number; raised: number; failures: number }
-}

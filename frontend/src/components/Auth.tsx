@@ -40,16 +40,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       })
       .catch((e: unknown) => {
         if (isAbortError(e)) return
-        if (e instanceof ApiError && e.status === 404) {
-          // A server without the auth endpoints (an early build) has no sessions to check:
-          // carry on, the server still enforces access on every call and a 401 anywhere
-          // sends the user to Login.
-          setUser({ username: 'unknown', role: 'admin' })
-          setError(null)
-        } else {
-          setUser(null)
-          setError(e instanceof ApiError && e.status === 401 ? null : e)
-        }
+        // The dashboard ships inside its server, so the endpoint always exists: anything
+        // but a 401 (not signed in) is an error to show, never a guessed user.
+        setUser(null)
+        setError(e instanceof ApiError && e.status === 401 ? null : e)
         setChecking(false)
       })
     return () => ctrl.abort()

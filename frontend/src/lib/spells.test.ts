@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareCantrips, familiesOf, parseCantrip, tierPoints } from './spells'
+import { compareCantrips, familiesOf, parseCantrip, SUIT_TIERS, tierPoints } from './spells'
 
 describe('cantrip names', () => {
   it('splits tier and family', () => {
@@ -16,6 +16,16 @@ describe('cantrip names', () => {
   it('orders higher tiers first', () => {
     const sorted = ['Minor Focus', 'Legendary Strength', 'Epic Endurance'].sort(compareCantrips)
     expect(sorted).toEqual(['Legendary Strength', 'Epic Endurance', 'Minor Focus'])
+  })
+  it('follows the server tier table: old tiers below Minor, Moderate above it', () => {
+    expect(['Lesser Focus', 'Minor Focus', 'Feeble Focus', 'Moderate Focus', 'Inner Focus'].sort(compareCantrips)).toEqual([
+      'Moderate Focus',
+      'Minor Focus',
+      'Inner Focus',
+      'Lesser Focus',
+      'Feeble Focus',
+    ])
+    expect(SUIT_TIERS).toEqual(['Minor', 'Moderate', 'Major', 'Epic', 'Legendary'])
   })
   it('lists families once', () => {
     expect(familiesOf(['Legendary Strength', 'Epic strength', 'Major Focus'])).toEqual(['Focus', 'Strength'])

@@ -1,19 +1,24 @@
 /**
- * Cantrip names: "<Tier> <Family>" (solver.md §4).
+ * Cantrip names: "<Tier> <Family>" (docs/solver.md §4).
  *
- * Owns tier parsing and ordering for display and for the suit builder's wanted-spell picker.
- * Pure.
+ * Owns parsing and ordering cantrip names for display and for the suit builder's
+ * wanted-spell picker. The tiers, their order and their points come from the server's one
+ * tier table (`CANTRIP_TIERS`, generated from `game::cantrips`). Pure.
  */
+import { CANTRIP_TIERS, type CantripTier } from '../api/generated'
 
-/** Tiers the suit builder scores, lowest first. */
-export const SUIT_TIERS = ['Minor', 'Moderate', 'Major', 'Epic', 'Legendary'] as const
-export type SuitTier = (typeof SUIT_TIERS)[number]
-
-const ALL_TIERS = ['Feeble', 'Lesser', 'Inner', ...SUIT_TIERS]
+/** Tiers the suit builder scores (worth at least one point), lowest first. */
+export const SUIT_TIERS: readonly CantripTier[] = CANTRIP_TIERS.filter((t) => t.points > 0).map((t) => t.name)
+export type SuitTier = CantripTier
 
 export interface Cantrip {
-  tier: string
+  tier: CantripTier
   family: string
+}
+
+function tierOf(word: string): (typeof CANTRIP_TIERS)[number] | undefined {
+  const w = word.toLowerCase()
+  return CANTRIP_TIERS.find((t) => t.name.toLowerCase() === w)
 }
 
 /** "Legendary Strength" → {tier:"Legendary", family:"Strength"}; null if no tier prefix. */
@@ -21,36 +26,29 @@ export function parseCantrip(name: string): Cantrip | null {
   const trimmed = name.trim()
   const space = trimmed.indexOf(' ')
   if (space <= 0) return null
-  const first = trimmed.slice(0, space)
-  const tier = ALL_TIERS.find((t) => t.toLowerCase() === first.toLowerCase())
+  const tier = tierOf(trimmed.slice(0, space))
   if (!tier) return null
   const family = trimmed.slice(space + 1).trim()
-  return family ? { tier, family } : null
+  return family ? { tier: tier.name, family } : null
 }
 
-/** Points of a tier in the suit score: Minor 1, Moderate 1, Major 2, Epic 3, Legendary 4. */
+/** Points of a tier in the suit score (Minor 1, Moderate 1, Major 2, Epic 3, Legendary 4, older tiers 0). */
 export function tierPoints(tier: string): number {
-  switch (tier.toLowerCase()) {
-    case 'minor':
-    case 'moderate':
-      return 1
-    case 'major':
-      return 2
-    case 'epic':
-      return 3
-    case 'legendary':
-      return 4
-    default:
-      return 0
-  }
+  return tierOf(tier)?.points ?? 0
 }
 
-/** Sort key: higher tier first, then family name. */
+/** A tier's place in the one tier order (higher ranks higher); -1 for a name that is no tier. */
+function tierRank(tier: string): number {
+  const t = tierOf(tier)
+  return t ? CANTRIP_TIERS.indexOf(t) : -1
+}
+
+/** Sort key: higher tier first (the server's tier order), then family name. */
 export function compareCantrips(a: string, b: string): number {
   const ca = parseCantrip(a)
   const cb = parseCantrip(b)
-  const pa = ca ? tierPoints(ca.tier) : -1
-  const pb = cb ? tierPoints(cb.tier) : -1
+  const pa = ca ? tierRank(ca.tier) : -1
+  const pb = cb ? tierRank(cb.tier) : -1
   if (pa !== pb) return pb - pa
   return (ca?.family ?? a).localeCompare(cb?.family ?? b)
 }

@@ -7,11 +7,13 @@
 //! knows HTTP; blocking redb reads, so async callers run it on the blocking pool.
 
 mod events;
+mod group;
 mod series;
 mod trail;
 mod world;
 
 pub use events::{Cursor, EVENTS_MAX, EventsPage, RARES_MAX, RareRow, Rares};
+pub use group::{GainsTable, NamedGain, NamedMilestone, RecentMilestones, ReplayHours};
 pub use series::{SERIES_MAX_BUCKETS, Series, SeriesMetric};
 pub use trail::{TELEPORT_UNITS, TRAIL_DEFAULT_POINTS, TRAIL_MAX_POINTS, Trail, TrailPoint, thin_trail, trail_points};
 pub use world::{Heatmap, HeatmapBin, LEADERBOARD_MAX, Leaderboard, LeaderboardMetric, LeaderboardRow, Period};

@@ -37,8 +37,9 @@ export default function PortalsPage() {
     return sortBy(list, key, sort.dir)
   }, [state.data, sort])
 
+  // A portal seen indoors has no outdoor coordinates: listed, but not on the map.
   const pins = useMemo<MapPin[]>(
-    () => rows.map((p, i) => ({ id: String(i), ew: p.ew, ns: p.ns, label: p.portal_name, kind: 'portal' })),
+    () => rows.flatMap((p, i) => (typeof p.ew === 'number' && typeof p.ns === 'number' ? [{ id: String(i), ew: p.ew, ns: p.ns, label: p.portal_name, kind: 'portal' as const }] : [])),
     [rows],
   )
 
@@ -68,11 +69,18 @@ export default function PortalsPage() {
                 <tbody>
                   {rows.map((p, i) => (
                     <tr key={`${p.portal_name}-${p.ew}-${p.ns}-${i}`}>
-                      <th scope="row">{p.portal_name}</th>
+                      <th scope="row">
+                        {p.portal_name}
+                        {p.destination && <span className="muted small"> → {p.destination}</span>}
+                      </th>
                       <td>
-                        <button type="button" className="link-btn" onClick={() => setFocus({ ew: p.ew, ns: p.ns, scale: 40 })}>
-                          {formatCoords(p)}
-                        </button>
+                        {typeof p.ew === 'number' && typeof p.ns === 'number' ? (
+                          <button type="button" className="link-btn" onClick={() => setFocus({ ew: p.ew as number, ns: p.ns as number, scale: 40 })}>
+                            {formatCoords({ ew: p.ew, ns: p.ns })}
+                          </button>
+                        ) : (
+                          <span className="muted">{p.is_dungeon ? 'in a dungeon' : '—'}</span>
+                        )}
                       </td>
                       <td title={formatDateTime(p.last_seen_ms)}>{formatRelative(p.last_seen_ms, now)}</td>
                       <td>{p.discovered_by ? <Link to={characterPath(p.discovered_by)}>{p.discovered_by}</Link> : '—'}</td>
