@@ -433,6 +433,10 @@ async function run() {
       if (!/24 h, /.test(controls)) throw new Error('the replay controls do not name the time zone')
       const count = (await page.textContent('[data-testid=replay-count]')) ?? ''
       if (/^0 characters/.test(count)) throw new Error('replay opened on an hour without characters')
+      // It opens where the hour's data begins: characters are on the map before Play.
+      await page.waitForSelector('[data-testid=char-marker]', { timeout: UI_TIMEOUT_MS }).catch(() => {
+        throw new Error('replay opened on an empty map (before the hour’s first position)')
+      })
       // A window that started 30 minutes ago holds everything the demo stored since start.
       const start = await page.evaluate(() => {
         const d = new Date(Date.now() - 30 * 60_000)

@@ -88,12 +88,17 @@ try {
     const p = path.replace('{first}', encodeURIComponent(first))
     for (const ff of FORM_FACTORS) {
       let r
-      try {
-        r = runLighthouse(bin, `${base}${p}`, ff, path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home')
-      } catch (e) {
-        // One failed run (a Lighthouse timeout) is a zero for that page, not the end of the table.
-        console.error(`${path} ${ff}: lighthouse failed: ${String(e?.message ?? e).split('\n')[0]}`)
-        r = { performance: 0, accessibility: 0, bestPractices: 0, failing: ['lighthouse-failed'] }
+      // Lighthouse itself now and then fails to finish a run (about one in forty here: its
+      // own page-load timeout under a loaded machine). One retry, saying so; a second failure
+      // is a zero for that page, not the end of the table.
+      for (let attempt = 1; attempt <= 2 && !r; attempt++) {
+        try {
+          r = runLighthouse(bin, `${base}${p}`, ff, path.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'home')
+        } catch (e) {
+          const why = String(e?.stderr ?? '').trim().split('\n').filter(Boolean).pop() ?? String(e?.message ?? e).split('\n')[0]
+          console.error(`${path} ${ff}: lighthouse failed (attempt ${attempt} of 2): ${why}`)
+          if (attempt === 2) r = { performance: 0, accessibility: 0, bestPractices: 0, failing: ['lighthouse-failed'] }
+        }
       }
       worst = Math.min(worst, r.performance, r.accessibility, r.bestPractices)
       rows.push({ path, ff, ...r })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { headingBetween, lastIndexAtOrBefore, positionAt, trailPolylines, type TrailFix } from './trails'
+import { headingBetween, lastIndexAtOrBefore, positionAt, replayStart, trailPolylines, type TrailFix } from './trails'
 
 const walk: TrailFix[] = [
   { t: 0, ew: 10, ns: 10 },
@@ -76,5 +76,17 @@ describe('helpers', () => {
     expect(headingBetween({ ew: 0, ns: 0 }, { ew: 0, ns: 1 })).toBeCloseTo(0)
     expect(headingBetween({ ew: 0, ns: 0 }, { ew: -1, ns: 0 })).toBeCloseTo(270)
     expect(headingBetween({ ew: 0, ns: 0 }, { ew: 0, ns: 0 })).toBeNull()
+  })
+})
+
+describe('replayStart', () => {
+  const fix = (t: number): TrailFix => ({ t, ew: 0, ns: 0 })
+  it('opens on the earliest fix of any trail', () => {
+    expect(replayStart([{ points: [fix(5_000), fix(6_000)] }, { points: [fix(3_000)] }], 1_000)).toBe(3_000)
+  })
+  it('keeps the hour start when data begins at it, or when there is none', () => {
+    expect(replayStart([{ points: [fix(1_000)] }], 1_000)).toBe(1_000)
+    expect(replayStart([{ points: [] }], 1_000)).toBe(1_000)
+    expect(replayStart([], 1_000)).toBe(1_000)
   })
 })

@@ -136,3 +136,17 @@ export function positionAt(points: readonly TrailFix[], time: number): ReplayPos
 export function pointsBetween<T extends TrailFix>(points: readonly T[], from: number, to: number): T[] {
   return points.filter((p) => p.t >= from && p.t <= to)
 }
+
+/**
+ * Where a replay of `[from, …)` should start: the earliest fix of any trail when it comes
+ * after `from` (so an hour whose data begins at :54 opens at :54, not on an empty map), else
+ * `from`. Trails' points are in time order.
+ */
+export function replayStart(trails: readonly { points: readonly TrailFix[] }[], from: number): number {
+  let first = Number.POSITIVE_INFINITY
+  for (const tr of trails) {
+    const t = tr.points[0]?.t
+    if (typeof t === 'number' && t < first) first = t
+  }
+  return Number.isFinite(first) && first > from ? first : from
+}

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { api, isAbortError } from '../../api/client'
 import type { TrailResponse } from '../../api/types'
 import { mapLimit } from '../../lib/pool'
-import { positionAt, trailPolylines } from '../../lib/trails'
+import { positionAt, replayStart, trailPolylines } from '../../lib/trails'
 import { colorFor } from '../../lib/colors'
 import type { MapMarker, MapTrail } from '../../components/DerethMap'
 
@@ -84,6 +84,8 @@ export function useReplay(initialFrom: number): ReplayState {
           } else if (!isAbortError(r.error)) bad++
         }
         setTrails(ok)
+        // Open where the hour's data begins, not on an empty map at its first second.
+        setT(replayStart(ok, start))
         setFailed(bad)
         setLoaded(true)
         setLoading(false)
