@@ -21,7 +21,7 @@ use overlord::solver::eligibility::EligibilityCounts;
 use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
 use overlord::suitbuilder::{JobCreated, JobOutcome, JobSnapshot, JobStatus, SkippedItem};
 use overlord::telemetry::activity::HourWithData;
-use overlord::telemetry::gains::{GainRow, Metric as GainsMetric, Period as GainsPeriod};
+use overlord::telemetry::gains::{Metric as GainsMetric, Period as GainsPeriod};
 use overlord::telemetry::portals::PortalRecord;
 use overlord::telemetry::query::{
     EventsPage, GainsTable, Heatmap, HeatmapBin, Leaderboard, LeaderboardMetric, LeaderboardRow, NamedGain,
@@ -49,7 +49,8 @@ fn generated() -> String {
         BackupEntry, BackupStatus,
         Components, SuitItem, SuitSpell, SuitSet, Suit, StopReason, SolveStats, SolveOutcome,
         EligibilityCounts, SkippedItem, JobStatus, JobOutcome, JobCreated, JobSnapshot,
-        GainsMetric, GainsPeriod, GainRow, NamedGain, GainsTable,
+        // GainRow only travels flattened into NamedGain, which declares its fields.
+        GainsMetric, GainsPeriod, NamedGain, GainsTable,
         NamedMilestone, RecentMilestones, AlertCounts, Overview, HourWithData, ReplayHours,
         MapImageOrigin, MapImageView, CurrentMapImage, SetMapImage,
         HealthStatus, Health, VersionInfo,

@@ -157,32 +157,6 @@ export type GainsMetric = "kills" | "xp" | "level" | "rares" | "deaths";
 
 export type GainsPeriod = "day" | "week" | "month";
 
-export type GainRow = { 
-/**
- * 1-based rank by the chosen metric in this period.
- */
-rank: number, 
-/**
- * Rank in the previous period of the same length; `None` when they gained nothing then.
- */
-previous_rank: number | null, 
-/**
- * `previous_rank - rank`: positive when the character climbed; `None` if new.
- */
-rank_change: number | null, kills: number, xp: number, 
-/**
- * Levels gained in the period.
- */
-levels: number, 
-/**
- * Level in the character's last stored row of the period.
- */
-level: number | null, rares: number, deaths: number, 
-/**
- * Seconds online in the period.
- */
-online_s: number, };
-
 export type NamedGain = { character_name: string, 
 /**
  * 1-based rank by the chosen metric in this period.
