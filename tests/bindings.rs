@@ -10,13 +10,17 @@ use overlord::auth::{Role, UserInfo};
 use overlord::backup_schedule::{BackupEntry, BackupStatus};
 use overlord::game::cantrips::Tier;
 use overlord::http::auth::{Me, OneUser, SetupStatus, SignedIn, SignedInVia, UserList};
-use overlord::http::items::ItemStats;
+use overlord::http::items::{ItemList, ItemStats};
 use overlord::http::map_image::{CurrentMapImage, MapImageView, Origin as MapImageOrigin, SetMapImage};
 use overlord::http::notes::NoteList;
 use overlord::http::overview::{AlertCounts, Overview};
 use overlord::http::service::{Health, HealthStatus, VersionInfo};
 use overlord::http::world::PortalList;
+use overlord::inventory::item::{
+    ArmorModsView, ItemView, LevelView, Location, Named, RawMaps, SpellView, WeaponView, WieldView,
+};
 use overlord::notes::{Note, NoteState};
+use overlord::search::{FacetKind, SearchResultView};
 use overlord::solver::eligibility::EligibilityCounts;
 use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
 use overlord::suitbuilder::{JobCreated, JobOutcome, JobSnapshot, JobStatus, SkippedItem};
@@ -56,6 +60,8 @@ fn generated() -> String {
         HealthStatus, Health, VersionInfo,
         Role, UserInfo, SignedInVia, Me, SignedIn, SetupStatus, UserList, OneUser, ItemStats,
         Tier, NoteState, Note, NoteList, PortalRecord, PortalList,
+        Location, Named, RawMaps, ArmorModsView, LevelView, SpellView, WieldView, WeaponView, ItemView<'static>,
+        ItemList<'static>, FacetKind, SearchResultView<'static>,
     ];
     let mut out = String::from(
         "// Generated from the Rust response types by `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings`.\n\

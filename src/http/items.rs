@@ -1,13 +1,15 @@
 //! Items: search, one item, store statistics, a character's inventory.
 
 use super::{ApiError, AppState};
-use crate::inventory::{InventoryStore, item::Location};
+use crate::inventory::InventoryStore;
+use crate::inventory::item::{ItemView, Location};
 use crate::search::SearchQuery;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use redb::ReadableDatabase;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,7 +30,7 @@ fn pairs(raw: Option<String>) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect()
 }
 
-async fn search(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
+async fn search(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let query = SearchQuery::from_pairs(&pairs(raw))?;
     let started = std::time::Instant::now();
     let app2 = app.clone();
@@ -37,7 +39,7 @@ async fn search(State(app): State<AppState>, RawQuery(raw): RawQuery) -> Result<
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     app.metrics.observe_search(started.elapsed());
-    Ok(Json(serde_json::to_value(result).map_err(ApiError::internal)?))
+    Ok(Json(result.view()).into_response())
 }
 
 /// `GET /api/items/stats`.
@@ -62,13 +64,20 @@ async fn stats(State(app): State<AppState>) -> Result<Json<ItemStats>, ApiError>
 async fn one(
     State(app): State<AppState>,
     Path((owner, object_id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = crate::protocol::lenient::u32_id_of(&Value::String(object_id.clone()))
         .ok_or_else(|| ApiError::BadRequest(format!("'{object_id}' is not an object id")))?;
     let txn = app.state_db.begin_read().map_err(ApiError::internal)?;
     let item = InventoryStore::new().get(&txn, &owner, id).map_err(ApiError::internal)?;
     let item = item.ok_or_else(|| ApiError::NotFound(format!("{owner} has no item {id}")))?;
-    Ok(Json(serde_json::to_value(item.view(true)).map_err(ApiError::internal)?))
+    Ok(Json(item.view(true)).into_response())
+}
+
+/// `GET /api/characters/{name}/inventory`.
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct ItemList<'a> {
+    pub items: Vec<ItemView<'a>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -80,7 +89,7 @@ async fn inventory(
     State(app): State<AppState>,
     Path(name): Path<String>,
     axum::extract::Query(q): axum::extract::Query<InventoryQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let location = match q.location.as_deref() {
         None | Some("") => None,
         Some(l) => Some(Location::parse(l).ok_or_else(|| {
@@ -92,7 +101,5 @@ async fn inventory(
     if items.is_empty() && app.characters.by_name(&name).is_none() {
         return Err(ApiError::NotFound(format!("no character named '{name}' has been seen")));
     }
-    // An item that does not serialize is an error, not a row left out of the list.
-    let views = items.iter().map(|i| serde_json::to_value(i.view(false))).collect::<Result<Vec<Value>, _>>();
-    Ok(Json(json!({"items": views.map_err(ApiError::internal)?})))
+    Ok(Json(ItemList { items: items.iter().map(|i| i.view(false)).collect() }).into_response())
 }

@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 /// Where an item sits, derived from `wielded_mask` and `container_id` (see `normalize`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub enum Location {
     Equipped,
     MainPack,
@@ -42,6 +42,7 @@ impl Location {
 
 /// An enum value with its display name (`object_class`, `material`, weapon `skill`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Named {
     pub id: u32,
     pub name: String,
@@ -181,6 +182,7 @@ pub struct ItemLevel {
 /// The raw Decal value maps, keyed by Decal value key (serialized with string keys, as
 /// JSON requires), plus the spell id lists. Kept so re-normalizing never needs a new dump.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct RawMaps {
     pub int: BTreeMap<u32, i64>,
     pub double: BTreeMap<u32, f64>,
@@ -259,11 +261,6 @@ pub struct Item {
 }
 
 impl Item {
-    /// The API shape: absent fields omitted, `raw` only when `with_raw`.
-    pub fn view(&self, with_raw: bool) -> ItemView<'_> {
-        ItemView { item: self, with_raw }
-    }
-
     /// The highest level requirement (wield type 7), 0 when none.
     pub fn wield_level(&self) -> i64 {
         self.wield_requirements
@@ -286,191 +283,265 @@ impl Item {
     }
 }
 
-/// Serializes an `Item` in the API shape (see `Item::view`).
+/// The API shape of an item (`Item::view`): absent fields are omitted, not `null`, and
+/// `raw` is present only in `GET /api/items/{owner}/{object_id}`. It borrows the stored
+/// `Item`; the dashboard's `Item` type is generated from it (`tests/bindings.rs`).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "Item", optional_fields))]
 pub struct ItemView<'a> {
-    item: &'a Item,
-    with_raw: bool,
+    pub object_id: u32,
+    pub owner: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<u32>,
+    pub location: Location,
+    pub wielded_mask: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wcid: Option<u32>,
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_class: Option<&'a Named>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_type: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub burden: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workmanship: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub material: Option<&'a Named>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equip_mask: Option<u32>,
+    pub slots: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage_mask: Option<u32>,
+    pub coverage: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub armor_level: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub armor_mods: Option<ArmorModsView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_name: Option<&'a str>,
+    pub spells: Vec<SpellView<'a>>,
+    pub cantrips: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arcane_lore: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spellcraft: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mana: Option<LevelView>,
+    /// Ratings present on the item, by contract name (absent means 0).
+    pub ratings: BTreeMap<&'static str, i64>,
+    pub wield_requirements: Vec<WieldView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tinks: Option<i64>,
+    pub imbues: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attuned: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonded: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retained: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rare_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weapon: Option<WeaponView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_level: Option<LevelView>,
+    pub has_id_data: bool,
+    /// Unix ms of the last change the server stored.
+    pub updated_at: i64,
+    /// The raw Decal value maps (item detail only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw: Option<&'a RawMaps>,
 }
 
-impl Serialize for ItemView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let it = self.item;
-        let mut m = serializer.serialize_map(None)?;
-        m.serialize_entry("object_id", &it.object_id)?;
-        m.serialize_entry("owner", &it.owner)?;
-        opt(&mut m, "container_id", &it.container_id)?;
-        m.serialize_entry("location", &it.location)?;
-        m.serialize_entry("wielded_mask", &it.wielded_mask)?;
-        opt(&mut m, "wcid", &it.wcid)?;
-        m.serialize_entry("name", &it.name)?;
-        opt(&mut m, "object_class", &it.object_class)?;
-        opt(&mut m, "item_type", &it.item_type)?;
-        opt(&mut m, "stack_size", &it.stack_size)?;
-        opt(&mut m, "value", &it.value)?;
-        opt(&mut m, "burden", &it.burden)?;
-        opt(&mut m, "workmanship", &it.workmanship)?;
-        opt(&mut m, "material", &it.material)?;
-        opt(&mut m, "equip_mask", &it.equip_mask)?;
-        m.serialize_entry("slots", &it.slots)?;
-        opt(&mut m, "coverage_mask", &it.coverage_mask)?;
-        m.serialize_entry("coverage", &it.coverage)?;
-        opt(&mut m, "armor_level", &it.armor_level)?;
-        if let Some(mods) = &it.armor_mods {
-            m.serialize_entry("armor_mods", &ArmorModsView(mods))?;
+impl Item {
+    /// The API shape: absent fields omitted, `raw` only when `with_raw`.
+    pub fn view(&self, with_raw: bool) -> ItemView<'_> {
+        ItemView {
+            object_id: self.object_id,
+            owner: &self.owner,
+            container_id: self.container_id,
+            location: self.location,
+            wielded_mask: self.wielded_mask,
+            wcid: self.wcid,
+            name: &self.name,
+            object_class: self.object_class.as_ref(),
+            item_type: self.item_type,
+            stack_size: self.stack_size,
+            value: self.value,
+            burden: self.burden,
+            workmanship: self.workmanship,
+            material: self.material.as_ref(),
+            equip_mask: self.equip_mask,
+            slots: &self.slots,
+            coverage_mask: self.coverage_mask,
+            coverage: &self.coverage,
+            armor_level: self.armor_level,
+            armor_mods: self.armor_mods.as_ref().map(ArmorModsView::of),
+            set_id: self.set_id,
+            set_name: self.set_name.as_deref(),
+            spells: self.spells.iter().map(SpellView::of).collect(),
+            cantrips: &self.cantrips,
+            arcane_lore: self.arcane_lore,
+            spellcraft: self.spellcraft,
+            mana: self.mana.as_ref().map(|m| LevelView { current: m.current, max: m.max }),
+            ratings: self.ratings.present().collect(),
+            wield_requirements: self.wield_requirements.iter().map(WieldView::of).collect(),
+            tinks: self.tinks,
+            imbues: &self.imbues,
+            attuned: self.attuned,
+            bonded: self.bonded,
+            retained: self.retained,
+            rare_id: self.rare_id,
+            weapon: self.weapon.as_ref().map(WeaponView::of),
+            item_level: self.item_level.as_ref().map(|l| LevelView { current: l.current, max: l.max }),
+            has_id_data: self.has_id_data,
+            updated_at: self.updated_at,
+            raw: with_raw.then_some(&self.raw),
         }
-        opt(&mut m, "set_id", &it.set_id)?;
-        opt(&mut m, "set_name", &it.set_name)?;
-        m.serialize_entry("spells", &SpellsView(&it.spells))?;
-        m.serialize_entry("cantrips", &it.cantrips)?;
-        opt(&mut m, "arcane_lore", &it.arcane_lore)?;
-        opt(&mut m, "spellcraft", &it.spellcraft)?;
-        if let Some(mana) = &it.mana {
-            m.serialize_entry("mana", &PairView(&[("current", mana.current), ("max", mana.max)]))?;
-        }
-        m.serialize_entry("ratings", &RatingsView(&it.ratings))?;
-        m.serialize_entry("wield_requirements", &WieldView(&it.wield_requirements))?;
-        opt(&mut m, "tinks", &it.tinks)?;
-        m.serialize_entry("imbues", &it.imbues)?;
-        opt(&mut m, "attuned", &it.attuned)?;
-        opt(&mut m, "bonded", &it.bonded)?;
-        opt(&mut m, "retained", &it.retained)?;
-        opt(&mut m, "rare_id", &it.rare_id)?;
-        if let Some(w) = &it.weapon {
-            m.serialize_entry("weapon", &WeaponView(w))?;
-        }
-        if let Some(level) = &it.item_level {
-            m.serialize_entry("item_level", &PairView(&[("current", level.current), ("max", level.max)]))?;
-        }
-        m.serialize_entry("has_id_data", &it.has_id_data)?;
-        m.serialize_entry("updated_at", &it.updated_at)?;
-        if self.with_raw {
-            m.serialize_entry("raw", &it.raw)?;
-        }
-        m.end()
     }
 }
 
-fn opt<M: SerializeMap, T: Serialize>(m: &mut M, key: &str, v: &Option<T>) -> Result<(), M::Error> {
-    match v {
-        Some(v) => m.serialize_entry(key, v),
-        None => Ok(()),
-    }
+/// Armor modifiers versus damage types; absent ones omitted.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(optional_fields))]
+pub struct ArmorModsView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slash: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pierce: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bludgeon: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cold: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fire: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acid: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub electric: Option<f64>,
 }
 
-struct ArmorModsView<'a>(&'a ArmorMods);
-
-impl Serialize for ArmorModsView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let a = self.0;
-        let mut m = serializer.serialize_map(None)?;
-        opt(&mut m, "slash", &a.slash)?;
-        opt(&mut m, "pierce", &a.pierce)?;
-        opt(&mut m, "bludgeon", &a.bludgeon)?;
-        opt(&mut m, "cold", &a.cold)?;
-        opt(&mut m, "fire", &a.fire)?;
-        opt(&mut m, "acid", &a.acid)?;
-        opt(&mut m, "electric", &a.electric)?;
-        m.end()
-    }
-}
-
-struct PairView<'a>(&'a [(&'static str, Option<i64>)]);
-
-impl Serialize for PairView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut m = serializer.serialize_map(None)?;
-        for (k, v) in self.0 {
-            opt(&mut m, k, v)?;
+impl ArmorModsView {
+    fn of(a: &ArmorMods) -> Self {
+        ArmorModsView {
+            slash: a.slash,
+            pierce: a.pierce,
+            bludgeon: a.bludgeon,
+            cold: a.cold,
+            fire: a.fire,
+            acid: a.acid,
+            electric: a.electric,
         }
-        m.end()
     }
 }
 
-struct RatingsView<'a>(&'a Ratings);
+/// A current/max pair (item mana, cloak and aetheria level); absent halves omitted.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(optional_fields))]
+pub struct LevelView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+}
 
-impl Serialize for RatingsView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut m = serializer.serialize_map(None)?;
-        for (k, v) in self.0.present() {
-            m.serialize_entry(k, &v)?;
+/// One spell of an item; `name` omitted for a spell sent as a bare id.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(optional_fields))]
+pub struct SpellView<'a> {
+    pub id: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+}
+
+impl<'a> SpellView<'a> {
+    fn of(s: &'a Spell) -> Self {
+        SpellView { id: s.id, name: s.name.as_deref() }
+    }
+}
+
+/// One wield requirement in the API shape (`type`, optional names omitted).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(optional_fields))]
+pub struct WieldView<'a> {
+    #[serde(rename = "type")]
+    pub kind: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub type_name: Option<&'a str>,
+    pub skill_id: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skill_name: Option<&'a str>,
+    pub value: i64,
+}
+
+impl<'a> WieldView<'a> {
+    fn of(r: &'a WieldRequirement) -> Self {
+        WieldView {
+            kind: r.kind,
+            type_name: r.type_name.as_deref(),
+            skill_id: r.skill_id,
+            skill_name: r.skill_name.as_deref(),
+            value: r.value,
         }
-        m.end()
     }
 }
 
-struct SpellsView<'a>(&'a [Spell]);
+/// Weapon (and caster/shield) properties in the API shape; absent ones omitted.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(optional_fields))]
+pub struct WeaponView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skill: Option<&'a Named>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_damage: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variance: Option<f64>,
+    /// Omitted when the item lists none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage_types: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack_bonus: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub melee_defense: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missile_defense: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub magic_defense: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mana_conversion: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elemental_bonus: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elemental_vs_monsters: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub damage_mod: Option<f64>,
+}
 
-impl Serialize for SpellsView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for spell in self.0 {
-            seq.serialize_element(&SpellView(spell))?;
+impl<'a> WeaponView<'a> {
+    fn of(w: &'a Weapon) -> Self {
+        WeaponView {
+            skill: w.skill.as_ref(),
+            max_damage: w.max_damage,
+            variance: w.variance,
+            damage_types: (!w.damage_types.is_empty()).then_some(w.damage_types.as_slice()),
+            speed: w.speed,
+            attack_bonus: w.attack_bonus,
+            melee_defense: w.melee_defense,
+            missile_defense: w.missile_defense,
+            magic_defense: w.magic_defense,
+            mana_conversion: w.mana_conversion,
+            elemental_bonus: w.elemental_bonus,
+            elemental_vs_monsters: w.elemental_vs_monsters,
+            damage_mod: w.damage_mod,
         }
-        seq.end()
-    }
-}
-
-struct SpellView<'a>(&'a Spell);
-
-impl Serialize for SpellView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut m = serializer.serialize_map(None)?;
-        m.serialize_entry("id", &self.0.id)?;
-        opt(&mut m, "name", &self.0.name)?;
-        m.end()
-    }
-}
-
-struct WieldView<'a>(&'a [WieldRequirement]);
-
-impl Serialize for WieldView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for r in self.0 {
-            seq.serialize_element(&WieldOneView(r))?;
-        }
-        seq.end()
-    }
-}
-
-struct WieldOneView<'a>(&'a WieldRequirement);
-
-impl Serialize for WieldOneView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let r = self.0;
-        let mut m = serializer.serialize_map(None)?;
-        m.serialize_entry("type", &r.kind)?;
-        opt(&mut m, "type_name", &r.type_name)?;
-        m.serialize_entry("skill_id", &r.skill_id)?;
-        opt(&mut m, "skill_name", &r.skill_name)?;
-        m.serialize_entry("value", &r.value)?;
-        m.end()
-    }
-}
-
-struct WeaponView<'a>(&'a Weapon);
-
-impl Serialize for WeaponView<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let w = self.0;
-        let mut m = serializer.serialize_map(None)?;
-        opt(&mut m, "skill", &w.skill)?;
-        opt(&mut m, "max_damage", &w.max_damage)?;
-        opt(&mut m, "variance", &w.variance)?;
-        if !w.damage_types.is_empty() {
-            m.serialize_entry("damage_types", &w.damage_types)?;
-        }
-        opt(&mut m, "speed", &w.speed)?;
-        opt(&mut m, "attack_bonus", &w.attack_bonus)?;
-        opt(&mut m, "melee_defense", &w.melee_defense)?;
-        opt(&mut m, "missile_defense", &w.missile_defense)?;
-        opt(&mut m, "magic_defense", &w.magic_defense)?;
-        opt(&mut m, "mana_conversion", &w.mana_conversion)?;
-        opt(&mut m, "elemental_bonus", &w.elemental_bonus)?;
-        opt(&mut m, "elemental_vs_monsters", &w.elemental_vs_monsters)?;
-        opt(&mut m, "damage_mod", &w.damage_mod)?;
-        m.end()
     }
 }

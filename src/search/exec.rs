@@ -22,7 +22,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use crate::inventory::item::Item;
+use crate::inventory::item::{Item, ItemView};
 use crate::inventory::store::ItemKey;
 use crate::search::index::{SearchError, SearchIndex};
 use crate::search::query::{CantripFilter, Direction, FacetKind, SearchQuery, Sort, SortField, words_of};
@@ -56,19 +56,34 @@ pub struct SearchResult {
     pub facets: Vec<(FacetKind, Vec<(String, u64)>)>,
 }
 
-impl Serialize for SearchResult {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut m = serializer.serialize_map(Some(4))?;
-        m.serialize_entry("total", &self.total)?;
-        m.serialize_entry("took_ms", &self.took_ms)?;
-        let views: Vec<_> = self.items.iter().map(|i| i.view(false)).collect();
-        m.serialize_entry("items", &views)?;
-        m.serialize_entry("facets", &FacetsView(&self.facets))?;
-        m.end()
+impl SearchResult {
+    /// The API shape (`GET /api/items/search` in docs/api.md).
+    pub fn view(&self) -> SearchResultView<'_> {
+        SearchResultView {
+            total: self.total,
+            took_ms: self.took_ms,
+            items: self.items.iter().map(|i| i.view(false)).collect(),
+            facets: FacetsView(&self.facets),
+        }
     }
 }
 
-struct FacetsView<'a>(&'a [(FacetKind, Vec<(String, u64)>)]);
+/// `GET /api/items/search`: the page of items, the total match count and the requested
+/// facets (`{facet: {value: count}}`, most frequent value first).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "ItemSearchResponse"))]
+pub struct SearchResultView<'a> {
+    pub total: u64,
+    pub took_ms: f64,
+    pub items: Vec<ItemView<'a>>,
+    /// Serialized by hand to keep each facet's values in count order.
+    #[cfg_attr(feature = "bindings", ts(type = "Partial<Record<FacetName, Record<string, number>>>"))]
+    pub facets: FacetsView<'a>,
+}
+
+/// The requested facets, in request order, each value with its count.
+#[derive(Debug)]
+pub struct FacetsView<'a>(&'a [(FacetKind, Vec<(String, u64)>)]);
 
 impl Serialize for FacetsView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -13,6 +13,6 @@ pub mod schema;
 pub mod segment_cache;
 pub mod text_query;
 
-pub use exec::SearchResult;
+pub use exec::{FacetsView, SearchResult, SearchResultView};
 pub use index::{OpenOutcome, SearchError, SearchIndex};
-pub use query::{QueryError, SearchQuery};
+pub use query::{FacetKind, QueryError, SearchQuery};

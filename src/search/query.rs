@@ -123,8 +123,11 @@ pub enum SortField {
     Numeric(&'static str),
 }
 
-/// A facet the caller asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A facet the caller asked for (its wire name is `FacetKind::name`, which serde's
+/// snake_case spelling matches).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "FacetName"))]
 pub enum FacetKind {
     Owner,
     Set,

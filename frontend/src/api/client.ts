@@ -21,6 +21,7 @@ import type {
   Health,
   HeatmapResponse,
   Item,
+  ItemList,
   ItemSearchParams,
   ItemSearchResponse,
   ItemStats,
@@ -258,7 +259,7 @@ export function createApi(options: ApiOptions = {}) {
         query: { metric: p.metric, from: p.from, to: p.to, step_s: p.stepS },
       }),
     inventory: (name: string, location?: string, signal?: AbortSignal) =>
-      get<{ items: Item[] }>(`/api/characters/${enc(name)}/inventory`, { signal, query: { location } }),
+      get<ItemList>(`/api/characters/${enc(name)}/inventory`, { signal, query: { location } }),
 
     // ---- events and world
     rares: (p: { from?: number; to?: number; character?: string; limit?: number } = {}, signal?: AbortSignal) =>

@@ -310,6 +310,50 @@ export type PortalRecord = { portal_name: string, ew: number | null, ns: number 
 
 export type PortalList = { portals: Array<PortalRecord>, };
 
+export type Location = "equipped" | "main_pack" | "side_pack";
+
+export type Named = { id: number, name: string, };
+
+export type RawMaps = { int: { [key in number]: number }, double: { [key in number]: number }, string: { [key in number]: string }, bool: { [key in number]: boolean }, spells: Array<number>, active_spells: Array<number>, };
+
+export type ArmorModsView = { slash?: number, pierce?: number, bludgeon?: number, cold?: number, fire?: number, acid?: number, electric?: number, };
+
+export type LevelView = { current?: number, max?: number, };
+
+export type SpellView = { id: number, name?: string, };
+
+export type WieldView = { type: number, type_name?: string, skill_id: number, skill_name?: string, value: number, };
+
+export type WeaponView = { skill?: Named, max_damage?: number, variance?: number, 
+/**
+ * Omitted when the item lists none.
+ */
+damage_types?: Array<string>, speed?: number, attack_bonus?: number, melee_defense?: number, missile_defense?: number, magic_defense?: number, mana_conversion?: number, elemental_bonus?: number, elemental_vs_monsters?: number, damage_mod?: number, };
+
+export type Item = { object_id: number, owner: string, container_id?: number, location: Location, wielded_mask: number, wcid?: number, name: string, object_class?: Named, item_type?: number, stack_size?: number, value?: number, burden?: number, workmanship?: number, material?: Named, equip_mask?: number, slots: Array<string>, coverage_mask?: number, coverage: Array<string>, armor_level?: number, armor_mods?: ArmorModsView, set_id?: number, set_name?: string, spells: Array<SpellView>, cantrips: Array<string>, arcane_lore?: number, spellcraft?: number, mana?: LevelView, 
+/**
+ * Ratings present on the item, by contract name (absent means 0).
+ */
+ratings: { [key in string]: number }, wield_requirements: Array<WieldView>, tinks?: number, imbues: Array<string>, attuned?: boolean, bonded?: boolean, retained?: boolean, rare_id?: number, weapon?: WeaponView, item_level?: LevelView, has_id_data: boolean, 
+/**
+ * Unix ms of the last change the server stored.
+ */
+updated_at: number, 
+/**
+ * The raw Decal value maps (item detail only).
+ */
+raw?: RawMaps, };
+
+export type ItemList = { items: Array<Item>, };
+
+export type FacetName = "owner" | "set" | "object_class" | "slot" | "cantrip";
+
+export type ItemSearchResponse = { total: number, took_ms: number, items: Array<Item>, 
+/**
+ * Serialized by hand to keep each facet's values in count order.
+ */
+facets: Partial<Record<FacetName, Record<string, number>>>, };
+
 /** Cantrip tiers, lowest first, with their points in a suit's score (docs/solver.md §4–5). */
 export const CANTRIP_TIERS: readonly { name: CantripTier; points: number }[] = [
   { name: 'Feeble', points: 0 },

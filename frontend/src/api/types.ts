@@ -5,6 +5,8 @@
  * are optional here, so pages must handle their absence; nothing here is ever `any`.
  */
 
+import type { FacetName, Item } from './generated'
+
 // Response types the server serializes from Rust structs come from `generated.ts`
 // (ts-rs; `cargo test` fails when it is stale), under the names the dashboard uses.
 export type {
@@ -48,6 +50,13 @@ export type {
   Note,
   NoteState,
   PortalRecord as Portal,
+  Item,
+  ItemList,
+  ItemSearchResponse,
+  FacetName,
+  Named as IdName,
+  WieldView as WieldRequirement,
+  WeaponView as WeaponInfo,
 } from './generated'
 
 export interface ErrorBody {
@@ -273,79 +282,8 @@ export interface EventsResponse {
 
 // ---------------------------------------------------------------- items
 
-export interface IdName {
-  id: number
-  name?: string | null
-}
-
-export interface WieldRequirement {
-  type: number
-  type_name?: string | null
-  skill_id?: number | null
-  value?: number | null
-}
-
-export interface WeaponInfo {
-  skill?: IdName | null
-  max_damage?: number | null
-  variance?: number | null
-  damage_types?: string[] | null
-  speed?: number | null
-  attack_bonus?: number | null
-  melee_defense?: number | null
-  missile_defense?: number | null
-  magic_defense?: number | null
-  mana_conversion?: number | null
-  elemental_bonus?: number | null
-  elemental_vs_monsters?: number | null
-  damage_mod?: number | null
-}
-
-/** The normalized item, v1 (protocol.md §5). */
-export interface Item {
-  object_id: number
-  owner: string
-  name: string
-  container_id?: number | null
-  location?: 'equipped' | 'main_pack' | 'side_pack' | string | null
-  wielded_mask?: number | null
-  wcid?: number | null
-  object_class?: IdName | null
-  item_type?: number | null
-  stack_size?: number | null
-  value?: number | null
-  burden?: number | null
-  workmanship?: number | null
-  material?: IdName | null
-  equip_mask?: number | null
-  slots?: string[] | null
-  coverage_mask?: number | null
-  coverage?: string[] | null
-  armor_level?: number | null
-  armor_mods?: Record<string, number> | null
-  set_id?: number | null
-  set_name?: string | null
-  spells?: IdName[] | null
-  cantrips?: string[] | null
-  arcane_lore?: number | null
-  spellcraft?: number | null
-  mana?: { current?: number | null; max?: number | null } | null
-  ratings?: Record<string, number> | null
-  wield_requirements?: WieldRequirement[] | null
-  tinks?: number | null
-  imbues?: string[] | null
-  attuned?: boolean | null
-  bonded?: boolean | null
-  retained?: boolean | null
-  rare_id?: number | null
-  weapon?: WeaponInfo | null
-  item_level?: { current?: number | null; max?: number | null } | null
-  has_id_data?: boolean | null
-  updated_at?: number | null
-  raw?: Record<string, unknown> | null
-}
-
-export type FacetName = 'owner' | 'set' | 'object_class' | 'slot' | 'cantrip'
+// The item and the search answer are generated too (`Item`, `ItemSearchResponse`,
+// `FacetName` and the parts of an item), re-exported at the top of this file.
 
 export interface ItemSearchParams {
   q?: string
@@ -363,13 +301,6 @@ export interface ItemSearchParams {
   limit?: number
   offset?: number
   facets?: FacetName[]
-}
-
-export interface ItemSearchResponse {
-  total: number
-  took_ms?: number
-  items: Item[]
-  facets?: Partial<Record<FacetName, Record<string, number>>> | null
 }
 
 // ---------------------------------------------------------------- suit builder

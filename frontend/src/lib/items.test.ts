@@ -5,7 +5,7 @@ import { EMPTY_FILTERS, facetActive, facetValues, filtersToParams, ratingsText, 
 describe('item helpers', () => {
   it('reads the level requirement (type 7)', () => {
     expect(wieldLevel({ wield_requirements: [{ type: 2, skill_id: 44, value: 430 }, { type: 7, skill_id: 1, value: 180 }] })).toBe(180)
-    expect(wieldLevel({ wield_requirements: null })).toBeNull()
+    expect(wieldLevel({ wield_requirements: [] })).toBeNull()
   })
   it('lists non-zero ratings', () => {
     expect(ratingsText({ ratings: { crit_damage: 2, damage_resist: 1, crit: 0 } })).toBe('crit damage 2, damage resist 1')

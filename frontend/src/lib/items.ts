@@ -52,7 +52,7 @@ export const ITEM_SORTS: readonly { value: string; label: string }[] = [
 
 /** WieldRequirement type 7 (Level) value, or null. */
 export function wieldLevel(item: Pick<Item, 'wield_requirements'>): number | null {
-  const r = item.wield_requirements?.find((w) => w.type === 7)
+  const r = item.wield_requirements.find((w) => w.type === 7)
   return typeof r?.value === 'number' ? r.value : null
 }
 
