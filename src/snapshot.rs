@@ -80,7 +80,8 @@ redb_err!(
     redb::TableError,
     redb::StorageError,
     redb::CommitError,
-    redb::SetDurabilityError
+    redb::SetDurabilityError,
+    redb::CompactionError
 );
 
 /// The first bytes of every redb file (redb's `MAGICNUMBER`).
@@ -256,6 +257,18 @@ pub fn copy_state(db: &Database, state_path: &Path, dest: &Path) -> Result<Cover
     Ok(seq)
 }
 
+/// Compacts a snapshot copy before it is renamed into place. Why: `state.redb` carries the
+/// pages its last transactions freed, so a byte copy is as large as the file; compacted, a
+/// snapshot holds only live pages (the same reason as the day snapshots,
+/// `DayFiles::write_day_snapshot`). Nothing else has the copy open.
+fn compact_copy(path: &Path) -> Result<(), SnapshotError> {
+    let mut db = redb::Builder::new().set_cache_size(1 << 20).open(path)?;
+    db.compact()?;
+    drop(db);
+    fs::File::open(path)?.sync_all()?;
+    Ok(())
+}
+
 /// One snapshot into `snapshots/`, pruning to `SNAPSHOTS_KEPT`. Returns the journal
 /// positions the writers must keep from (the oldest kept snapshot's).
 pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<Covers, SnapshotError> {
@@ -263,6 +276,7 @@ pub fn snapshot_state(db: &Database, data_dir: &Path) -> Result<Covers, Snapshot
     fs::create_dir_all(&dir)?;
     let staging = dir.join("state-next.redb");
     let seq = copy_state(db, &data_dir.join("state.redb"), &staging)?;
+    compact_copy(&staging)?;
     let final_path = dir.join(format!("state-{:020}-{:020}.redb", seq.telemetry_seq, seq.inventory_seq));
     fs::rename(&staging, &final_path)?;
     crate::durable::sync_dir(&dir);
