@@ -137,6 +137,9 @@ pub enum FacetKind {
 }
 
 impl FacetKind {
+    const ALL: [FacetKind; 5] =
+        [FacetKind::Owner, FacetKind::Set, FacetKind::ObjectClass, FacetKind::Slot, FacetKind::Cantrip];
+
     pub fn name(self) -> &'static str {
         match self {
             FacetKind::Owner => "owner",
@@ -148,9 +151,7 @@ impl FacetKind {
     }
 
     fn parse(s: &str) -> Option<FacetKind> {
-        [FacetKind::Owner, FacetKind::Set, FacetKind::ObjectClass, FacetKind::Slot, FacetKind::Cantrip]
-            .into_iter()
-            .find(|f| f.name() == s)
+        FacetKind::ALL.into_iter().find(|f| f.name() == s)
     }
 }
 
@@ -398,6 +399,14 @@ fn parse_sort(value: &str) -> Result<Sort, QueryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_spells_every_facet_as_its_parameter_name() {
+        for kind in FacetKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::Value::from(kind.name()));
+            assert_eq!(FacetKind::parse(kind.name()), Some(kind));
+        }
+    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
