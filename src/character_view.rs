@@ -7,10 +7,11 @@
 //! HTTP types and never writes anything.
 
 use crate::app::App;
-use crate::live::{render, telemetry_json, vitals_json};
+use crate::live::{LiveCharacter, SessionCounters, TelemetryMessage};
+use crate::protocol::Vitals;
 use crate::telemetry::{EventKind, TelemetryError};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// How far back a character's page looks for its latest stored stats.
 pub const LATEST_LOOKBACK_DAYS: usize = 31;
@@ -30,63 +31,67 @@ pub enum ViewError {
 
 /// `GET /api/live`: characters seen within the live window.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct LiveView {
     pub server_time_ms: i64,
     pub characters: Vec<LiveCharacter>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct LiveCharacter {
-    pub character_name: String,
-    pub online: bool,
-    pub last_seen_ms: i64,
-    /// The last telemetry frame as browsers receive it (docs/protocol.md).
-    pub telemetry: Option<Value>,
-    pub vitals: Option<Value>,
-    pub session: Value,
-}
-
 /// `GET /api/characters`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct CharacterList {
     pub characters: Vec<CharacterSummary>,
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct CharacterSummary {
     pub character_name: String,
     pub online: bool,
     pub first_seen_ms: i64,
     pub last_seen_ms: i64,
-    /// From live telemetry, else the latest stored character stats (as the plugin sent it).
-    pub level: Option<Value>,
-    pub total_deaths: Option<Value>,
+    /// From live telemetry, else the latest stored character stats.
+    pub level: Option<i64>,
+    pub total_deaths: Option<i64>,
     pub rares_total: u64,
     /// Items stored for the character.
     pub items: u64,
 }
 
 /// `GET /api/characters/{name}`.
+///
+/// `character_stats`, `combat_stats`, `cantrips`, `quests` and `nearby_objects` are the
+/// plugin's own objects (docs/protocol.md §3.7–3.13), normalized and passed through: the
+/// plugin owns their shape, so the dashboard types them by hand (`frontend/src/api/plugin.ts`).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct CharacterDetail {
     pub character_name: String,
     pub online: bool,
     pub last_seen_ms: Option<i64>,
     pub plugin_version: Option<String>,
-    pub telemetry: Option<Value>,
+    /// The live frame, else the last stored one within the hour before the character was last seen.
+    pub telemetry: Option<TelemetryMessage>,
+    #[cfg_attr(feature = "bindings", ts(type = "CharacterStats | null"))]
     pub character_stats: Option<Value>,
+    #[cfg_attr(feature = "bindings", ts(type = "CombatStats | null"))]
     pub combat_stats: Option<Value>,
-    pub vitals: Option<Value>,
+    pub vitals: Option<Vitals>,
+    #[cfg_attr(feature = "bindings", ts(type = "CantripsPayload | null"))]
     pub cantrips: Option<Value>,
+    #[cfg_attr(feature = "bindings", ts(type = "QuestsPayload | null"))]
     pub quests: Option<Value>,
+    #[cfg_attr(feature = "bindings", ts(type = "NearbyObjectsPayload | null"))]
     pub nearby_objects: Option<Value>,
     /// This session's counters, from the telemetry shown.
-    pub session: Option<Value>,
+    pub session: Option<SessionCounters>,
     /// Totals over every stored hour (`null` for a character only seen live).
     pub lifetime: Option<Lifetime>,
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Lifetime {
     pub kills: u64,
     pub deaths: u64,
@@ -100,22 +105,7 @@ pub struct Lifetime {
 
 /// Characters seen since `since_ms`.
 pub fn live(app: &App, now_ms: i64, since_ms: i64) -> LiveView {
-    let characters = app
-        .hub
-        .characters_since(since_ms)
-        .iter()
-        .map(|c| {
-            let t = c.telemetry.as_ref();
-            LiveCharacter {
-                character_name: c.name.clone(),
-                online: c.online,
-                last_seen_ms: c.last_seen_ms,
-                telemetry: t.map(|(recv, client, tel)| telemetry_json(&c.name, *recv, *client, tel)),
-                vitals: c.vitals.as_ref().map(vitals_json),
-                session: render::session_json(t.map(|x| &x.2)),
-            }
-        })
-        .collect();
+    let characters = app.hub.characters_since(since_ms).iter().map(LiveCharacter::of).collect();
     LiveView { server_time_ms: now_ms, characters }
 }
 
@@ -140,16 +130,16 @@ pub fn list(app: &App) -> Result<CharacterList, ViewError> {
             None if tel.is_none() => latest_stored(app, EventKind::CharacterStats, c.id, LIST_LOOKBACK_DAYS)?,
             None => None,
         };
-        let from_stats = |key: &str| stats.as_ref().and_then(|s| s.get(key).cloned());
+        let from_stats = |key: &str| stats.as_ref().and_then(|s| s.get(key)).and_then(whole_number);
         out.push(CharacterSummary {
             online: live.as_ref().is_some_and(|l| l.online),
             first_seen_ms: c.first_seen_ms,
             last_seen_ms: live.as_ref().map(|l| l.last_seen_ms).unwrap_or(c.last_seen_ms).max(c.last_seen_ms),
-            level: tel.as_ref().and_then(|t| t.level).map(Value::from).or_else(|| from_stats("level")),
+            level: tel.as_ref().and_then(|t| t.level).map(i64::from).or_else(|| from_stats("level")),
             total_deaths: tel
                 .as_ref()
                 .and_then(|t| t.total_deaths)
-                .map(Value::from)
+                .map(i64::from)
                 .or_else(|| from_stats("total_deaths")),
             rares_total: totals.get(&c.id).map(|r| r.rares).unwrap_or(0),
             items: item_counts.get(&c.name.to_lowercase()).copied().unwrap_or(0),
@@ -172,14 +162,14 @@ pub fn detail(app: &App, name: &str, now_ms: i64) -> Result<Option<CharacterDeta
         .or_else(|| info.as_ref().map(|i| i.name.clone()))
         .unwrap_or_else(|| name.to_string());
     let mut telemetry =
-        live.as_ref().and_then(|l| l.telemetry.as_ref()).map(|(r, c, t)| telemetry_json(&display, *r, *c, t));
+        live.as_ref().and_then(|l| l.telemetry.as_ref()).map(|(r, c, t)| TelemetryMessage::new(&display, *r, *c, t));
     let mut stats = live.as_ref().and_then(|l| l.character_stats.clone());
     let mut combat = live.as_ref().and_then(|l| l.combat_stats.clone());
     let mut lifetime = None;
     if let Some(info) = &info {
         if telemetry.is_none() {
             let rows = app.days.trail(info.id, info.last_seen_ms - LAST_POSITION_LOOKBACK_MS, now_ms)?;
-            telemetry = rows.last().map(|r| telemetry_json(&display, r.t, r.client_time_ms, &r.tel));
+            telemetry = rows.last().map(|r| TelemetryMessage::new(&display, r.t, r.client_time_ms, &r.tel));
         }
         if stats.is_none() {
             stats = latest_stored(app, EventKind::CharacterStats, info.id, LATEST_LOOKBACK_DAYS)?;
@@ -200,10 +190,7 @@ pub fn detail(app: &App, name: &str, now_ms: i64) -> Result<Option<CharacterDeta
             last_seen_ms: info.last_seen_ms,
         });
     }
-    let session = telemetry.as_ref().map(|t| {
-        json!({"kills": t["kills"], "kills_per_hour": t["kills_per_hour"], "deaths": t["deaths"],
-               "rares_found": t["rares_found"], "session_seconds": t["session_seconds"]})
-    });
+    let session = telemetry.as_ref().map(|t| SessionCounters::of(&t.body.frame));
     Ok(Some(CharacterDetail {
         character_name: display,
         online: live.as_ref().is_some_and(|l| l.online),
@@ -212,13 +199,18 @@ pub fn detail(app: &App, name: &str, now_ms: i64) -> Result<Option<CharacterDeta
         telemetry,
         character_stats: stats,
         combat_stats: combat,
-        vitals: live.as_ref().and_then(|l| l.vitals.as_ref()).map(vitals_json),
+        vitals: live.as_ref().and_then(|l| l.vitals.clone()),
         cantrips: live.as_ref().and_then(|l| l.cantrips.clone()),
         quests: live.as_ref().and_then(|l| l.quests.clone()),
         nearby_objects: live.as_ref().and_then(|l| l.nearby_objects.clone()),
         session,
         lifetime,
     }))
+}
+
+/// A count the plugin sent in a JSON object: an integer, or a float that holds one.
+fn whole_number(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
 }
 
 /// The latest stored event of `kind` within `days`, with `received_at` added. A stored

@@ -8,6 +8,7 @@
 use overlord::alerts::{AttentionSnapshot, DisconnectedCharacter, StuckCharacter};
 use overlord::auth::{Role, UserInfo};
 use overlord::backup_schedule::{BackupEntry, BackupStatus};
+use overlord::character_view::{CharacterDetail, CharacterList, CharacterSummary, Lifetime, LiveView};
 use overlord::game::cantrips::Tier;
 use overlord::http::auth::{Me, OneUser, SetupStatus, SignedIn, SignedInVia, UserList};
 use overlord::http::items::{ItemList, ItemStats};
@@ -19,7 +20,10 @@ use overlord::http::world::PortalList;
 use overlord::inventory::item::{
     ArmorModsView, ItemView, LevelView, Location, Named, RawMaps, SpellView, WeaponView, WieldView,
 };
+use overlord::live::render::SnapshotMessage;
+use overlord::live::{LiveCharacter, SessionCounters, TelemetryBody, TelemetryMessage, VitalsMessage};
 use overlord::notes::{Note, NoteState};
+use overlord::protocol::{Telemetry as TelemetryFrame, Vitals as VitalsFrame};
 use overlord::search::{FacetKind, SearchResultView};
 use overlord::solver::eligibility::EligibilityCounts;
 use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
@@ -62,10 +66,14 @@ fn generated() -> String {
         Tier, NoteState, Note, NoteList, PortalRecord, PortalList,
         Location, Named, RawMaps, ArmorModsView, LevelView, SpellView, WieldView, WeaponView, ItemView<'static>,
         ItemList<'static>, FacetKind, SearchResultView<'static>,
+        TelemetryFrame, TelemetryBody, TelemetryMessage, VitalsFrame, VitalsMessage, SessionCounters,
+        LiveCharacter, SnapshotMessage, LiveView, CharacterList, CharacterSummary, Lifetime, CharacterDetail,
     ];
     let mut out = String::from(
         "// Generated from the Rust response types by `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings`.\n\
-         // Do not edit: change the Rust type, then regenerate. `cargo test` fails when this file is stale.\n\n",
+         // Do not edit: change the Rust type, then regenerate. `cargo test` fails when this file is stale.\n\n\
+         // The plugin's own objects, passed through untouched, are typed by hand in plugin.ts.\n\
+         import type { CantripsPayload, CharacterStats, CombatStats, NearbyObjectsPayload, QuestsPayload } from './plugin'\n\n",
     );
     for d in decls {
         out.push_str(d.trim_end());

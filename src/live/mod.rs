@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-pub use render::{telemetry_json, vitals_json};
+pub use render::{LiveCharacter, SessionCounters, TelemetryBody, TelemetryMessage, VitalsMessage};
 
 /// Broadcast backlog per browser, in messages; the byte bound is
 /// [`fanout::SUBSCRIBER_BACKLOG_BYTES`]. A browser further behind loses the oldest
@@ -219,18 +219,23 @@ impl Hub {
             PluginEvent::Telemetry(t) => {
                 ch.telemetry = Some((recv_ms, frame.client_time_ms, t.clone()));
                 drop(guard);
-                self.send("telemetry", name, telemetry_json(name, recv_ms, frame.client_time_ms, t).to_string());
+                let message = TelemetryMessage::new(name, recv_ms, frame.client_time_ms, t);
+                if let Some(text) = render::to_text("telemetry", &message) {
+                    self.send("telemetry", name, text);
+                }
             }
             PluginEvent::Vitals(v) => {
                 ch.vitals = Some(v.clone());
                 drop(guard);
-                let mut body = vitals_json(v);
-                if let Value::Object(m) = &mut body {
-                    m.insert("type".into(), "vitals".into());
-                    m.insert("character_name".into(), name.into());
-                    m.insert("received_at".into(), recv_ms.into());
+                let message = VitalsMessage {
+                    kind: "vitals",
+                    character_name: name.to_string(),
+                    received_at: recv_ms,
+                    vitals: v.clone(),
+                };
+                if let Some(text) = render::to_text("vitals", &message) {
+                    self.send("vitals", name, text);
                 }
-                self.send("vitals", name, body.to_string());
             }
             PluginEvent::Quest(v) => {
                 ch.quests = Some(v.clone());
@@ -292,8 +297,14 @@ impl Hub {
                 }
                 st.chat_seen.insert(h, recv_ms);
                 st.chat_order.push_back((recv_ms, h));
-                let text: Arc<str> =
-                    render::forward_json("chat", name, recv_ms, &serde_json::to_value(c).unwrap_or_default()).into();
+                let body = match serde_json::to_value(c) {
+                    Ok(body) => body,
+                    Err(e) => {
+                        tracing::error!(error = %e, "chat line does not serialize; not relayed");
+                        return out;
+                    }
+                };
+                let text: Arc<str> = render::forward_json("chat", name, recv_ms, &body).into();
                 st.chat_history.push(text.clone());
                 drop(guard);
                 self.tx.send(Broadcast { topic: "chat", character: key, json: text });
@@ -421,9 +432,14 @@ impl Hub {
             .map(|(_, c)| c)
             .collect();
         list.sort_by_key(|a| a.name.to_lowercase());
-        let chars: Vec<Value> = list.into_iter().map(render::snapshot_entry).collect();
-        let time = chrono::DateTime::from_timestamp_millis(server_time_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
-        json!({"type":"snapshot","server_time":time,"server_time_ms":server_time_ms,"characters":chars}).to_string()
+        let characters: Vec<LiveCharacter> = list.into_iter().map(LiveCharacter::of).collect();
+        drop(st);
+        let server_time =
+            chrono::DateTime::from_timestamp_millis(server_time_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+        let message = render::SnapshotMessage { kind: "snapshot", server_time, server_time_ms, characters };
+        render::to_text("snapshot", &message).unwrap_or_else(|| {
+            json!({"type": "error", "message": "the snapshot could not be built; see the server log"}).to_string()
+        })
     }
 }
 

@@ -3,38 +3,141 @@
 
 use super::CharacterLive;
 use crate::protocol::{Place, Portal, Rare, Spawn, Telemetry, Vitals};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
-pub fn telemetry_json(name: &str, recv_ms: i64, client_time_ms: Option<i64>, t: &Telemetry) -> Value {
-    let mut v = telemetry_body(t);
-    if let Value::Object(m) = &mut v {
-        m.insert("type".into(), "telemetry".into());
-        m.insert("character_name".into(), name.into());
-        m.insert("received_at".into(), recv_ms.into());
-        m.insert("client_time_ms".into(), client_time_ms.into());
+/// The normalized telemetry fields (protocol.md §3.1) and the position as map text.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct TelemetryBody {
+    #[serde(flatten)]
+    pub frame: Telemetry,
+    /// The position as the game writes it, e.g. `"12.3N, 45.6E"`.
+    pub coords: String,
+}
+
+impl TelemetryBody {
+    pub fn of(t: &Telemetry) -> Self {
+        TelemetryBody { frame: t.clone(), coords: crate::protocol::format_coords(t.ew, t.ns) }
     }
-    v
 }
 
-/// The normalized telemetry fields (no envelope).
-pub fn telemetry_body(t: &Telemetry) -> Value {
-    json!({
-        "landcell": t.landcell, "local_x": t.local_x, "local_y": t.local_y, "z": t.z,
-        "ew": t.ew, "ns": t.ns, "heading": t.heading, "is_dungeon": t.is_dungeon,
-        "kills": t.kills, "kills_per_hour": t.kills_per_hour, "deaths": t.deaths,
-        "total_deaths": t.total_deaths, "rares_found": t.rares_found,
-        "prismatic_taper_count": t.prismatic_taper_count, "session_seconds": t.session_seconds,
-        "xp_per_hour": t.xp_per_hour, "level": t.level, "total_xp": t.total_xp,
-        "luminance": t.luminance, "vt_state": t.vt_state,
-        "coords": crate::protocol::format_coords(t.ew, t.ns),
-    })
+/// A telemetry frame as browsers receive it (the `telemetry` socket message, and the
+/// `telemetry` of `/api/live` and `/api/characters/{name}`).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct TelemetryMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"telemetry\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    /// When the server received it (unix ms).
+    pub received_at: i64,
+    /// The plugin's own clock, when it sent one.
+    pub client_time_ms: Option<i64>,
+    #[serde(flatten)]
+    pub body: TelemetryBody,
 }
 
-pub fn vitals_json(v: &Vitals) -> Value {
-    json!({
-        "health": v.health, "health_max": v.health_max, "stamina": v.stamina,
-        "stamina_max": v.stamina_max, "mana": v.mana, "mana_max": v.mana_max, "vitae": v.vitae,
-    })
+impl TelemetryMessage {
+    pub fn new(name: &str, recv_ms: i64, client_time_ms: Option<i64>, t: &Telemetry) -> Self {
+        TelemetryMessage {
+            kind: "telemetry",
+            character_name: name.to_string(),
+            received_at: recv_ms,
+            client_time_ms,
+            body: TelemetryBody::of(t),
+        }
+    }
+}
+
+/// The `vitals` socket message.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct VitalsMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"vitals\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    pub received_at: i64,
+    #[serde(flatten)]
+    pub vitals: Vitals,
+}
+
+/// This session's counters, as the plugin last reported them in telemetry.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct SessionCounters {
+    pub kills: Option<u32>,
+    pub kills_per_hour: Option<f64>,
+    pub deaths: Option<u32>,
+    pub rares_found: Option<u32>,
+    pub session_seconds: Option<u64>,
+}
+
+impl SessionCounters {
+    pub fn of(t: &Telemetry) -> Self {
+        SessionCounters {
+            kills: t.kills,
+            kills_per_hour: t.kills_per_hour,
+            deaths: t.deaths,
+            rares_found: t.rares_found,
+            session_seconds: t.session_seconds,
+        }
+    }
+}
+
+/// One character in `/api/live` and in the socket's `snapshot` message.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct LiveCharacter {
+    pub character_name: String,
+    pub online: bool,
+    pub last_seen_ms: i64,
+    pub telemetry: Option<TelemetryMessage>,
+    pub vitals: Option<Vitals>,
+    /// From the last telemetry; `null` until one arrived.
+    pub session: Option<SessionCounters>,
+}
+
+impl LiveCharacter {
+    pub fn of(c: &CharacterLive) -> Self {
+        let t = c.telemetry.as_ref();
+        LiveCharacter {
+            character_name: c.name.clone(),
+            online: c.online,
+            last_seen_ms: c.last_seen_ms,
+            telemetry: t.map(|(recv, client, tel)| TelemetryMessage::new(&c.name, *recv, *client, tel)),
+            vitals: c.vitals.clone(),
+            session: t.map(|x| SessionCounters::of(&x.2)),
+        }
+    }
+}
+
+/// The socket's `snapshot` message (protocol.md §4), sent on connect and on subscribe.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct SnapshotMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"snapshot\""))]
+    pub kind: &'static str,
+    /// RFC 3339.
+    pub server_time: String,
+    pub server_time_ms: i64,
+    pub characters: Vec<LiveCharacter>,
+}
+
+/// A message as socket text. Serializing these types cannot fail (no map has non-string
+/// keys); if it ever did, the message is not sent and the failure is logged, never an
+/// empty frame.
+pub fn to_text<T: Serialize>(what: &str, message: &T) -> Option<String> {
+    match serde_json::to_string(message) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::error!(message = what, error = %e, "browser message does not serialize; not sent");
+            None
+        }
+    }
 }
 
 /// `{"type", "character_name", "received_at", ...body}` as text.
@@ -87,28 +190,4 @@ pub fn portal_value(p: &Portal) -> Value {
     m.insert("destination".into(), p.destination.clone().into());
     place_fields(&mut m, &p.place);
     Value::Object(m)
-}
-
-pub fn session_json(t: Option<&Telemetry>) -> Value {
-    match t {
-        Some(t) => json!({
-            "kills": t.kills, "kills_per_hour": t.kills_per_hour, "deaths": t.deaths,
-            "rares_found": t.rares_found, "session_seconds": t.session_seconds,
-        }),
-        None => Value::Null,
-    }
-}
-
-pub fn snapshot_entry(c: &CharacterLive) -> Value {
-    json!({
-        "character_name": c.name,
-        "online": c.online,
-        "last_seen_ms": c.last_seen_ms,
-        "telemetry": c.telemetry.as_ref().map(|(recv, _, t)| {
-            let mut b = telemetry_body(t);
-            if let Value::Object(m) = &mut b { m.insert("received_at".into(), (*recv).into()); }
-            b
-        }),
-        "vitals": c.vitals.as_ref().map(vitals_json),
-    })
 }

@@ -147,6 +147,7 @@ impl PluginEvent {
 /// protocol.md §3.1, normalized. Everything but the position is optional: a client that
 /// omits a counter still gets its position stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "TelemetryFrame"))]
 pub struct Telemetry {
     pub landcell: Option<u32>,
     pub local_x: Option<f64>,
@@ -171,6 +172,7 @@ pub struct Telemetry {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "VitalsFrame"))]
 pub struct Vitals {
     pub health: Option<u32>,
     pub health_max: Option<u32>,

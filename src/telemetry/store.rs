@@ -239,37 +239,19 @@ impl DayFiles {
         }
     }
 
-    /// Writes a consistent copy of `day`'s file into `snapshots/` and returns the
-    /// checkpoint it covers. The caller (the writer thread, the only writer) guarantees
-    /// that no write transaction is open and that the last commit was durable. The copy is
-    /// opened once (redb repairs the "still open" flag a byte copy carries and proves it
-    /// whole), compacted, closed cleanly, fsynced, and renamed over the previous snapshot.
-    ///
-    /// Why compact: the live file carries the pages the last few transactions freed (the
-    /// open block's tail rows are rewritten every apply), so a byte copy is as large as the
-    /// file; compacted, the snapshot holds only live pages — about half the file at 600
-    /// characters (`scripts/footprint.sh`, `day_snaps`).
-    pub fn write_day_snapshot(&self, day: i64) -> Result<u64, TelemetryError> {
+    /// Takes the byte copy of `day`'s file that becomes its next snapshot (step one of two;
+    /// `PendingDaySnapshot::finish` is step two). The caller (the writer thread, the only
+    /// writer) guarantees that no write transaction is open and that the last commit was
+    /// durable, so the bytes are one consistent commit. Only this step has to run there:
+    /// the copy is private from here on.
+    pub fn copy_for_snapshot(&self, day: i64) -> Result<PendingDaySnapshot, TelemetryError> {
         let dir = self.dir.join(SNAPSHOT_DIR);
         std::fs::create_dir_all(&dir)?;
         let dest = self.snapshot_path(day);
         let tmp = dest.with_extension("redb.tmp");
         let _ = std::fs::remove_file(&tmp);
         std::fs::copy(self.path_of(day), &tmp)?;
-        let checkpoint = {
-            let mut db = redb::Builder::new()
-                .set_cache_size(1 << 20)
-                .open(&tmp)
-                .map_err(|e| TelemetryError::Corrupt(format!("day snapshot {} does not open: {e}", tmp.display())))?;
-            let checkpoint = day_meta(&db)?.checkpoint_seq;
-            // Nothing else has this copy open, so compaction cannot meet a reader.
-            db.compact().map_err(redb::Error::from)?;
-            checkpoint
-        };
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &dest)?;
-        crate::durable::sync_dir(&dir);
-        Ok(checkpoint)
+        Ok(PendingDaySnapshot { day, tmp, dest, dir })
     }
 
     /// Deletes a day's snapshot (the day is long closed, or deleted by retention).
@@ -635,4 +617,40 @@ pub fn day_meta(db: &impl ReadableDatabase) -> Result<DayMeta, TelemetryError> {
 
 pub fn checkpoint_of(db: &Database) -> Result<u64, TelemetryError> {
     Ok(day_meta(db)?.checkpoint_seq)
+}
+
+/// A byte copy of a day file on its way to becoming that day's snapshot
+/// (`DayFiles::copy_for_snapshot`). Nothing else has the copy open.
+#[derive(Debug)]
+pub struct PendingDaySnapshot {
+    pub day: i64,
+    tmp: PathBuf,
+    dest: PathBuf,
+    dir: PathBuf,
+}
+
+impl PendingDaySnapshot {
+    /// Opens the copy once (redb repairs the "still open" flag a byte copy carries and
+    /// proves it whole), compacts it, closes it cleanly, fsyncs it and renames it over the
+    /// previous snapshot. Returns the checkpoint it covers. Runs off the writer thread: a
+    /// kill in the middle leaves only a `.tmp` that the next copy deletes.
+    ///
+    /// Why compact: the live file carries the pages the last few transactions freed (the
+    /// open block's tail rows are rewritten every apply), so a byte copy is as large as the
+    /// file; compacted, the snapshot holds only live pages — about half the file at 600
+    /// characters (`scripts/footprint.sh`, `day_snaps`).
+    pub fn finish(self) -> Result<u64, TelemetryError> {
+        let checkpoint = {
+            let mut db = redb::Builder::new().set_cache_size(1 << 20).open(&self.tmp).map_err(|e| {
+                TelemetryError::Corrupt(format!("day snapshot {} does not open: {e}", self.tmp.display()))
+            })?;
+            let checkpoint = day_meta(&db)?.checkpoint_seq;
+            db.compact().map_err(redb::Error::from)?;
+            checkpoint
+        };
+        std::fs::File::open(&self.tmp)?.sync_all()?;
+        std::fs::rename(&self.tmp, &self.dest)?;
+        crate::durable::sync_dir(&self.dir);
+        Ok(checkpoint)
+    }
 }

@@ -1,6 +1,9 @@
 // Generated from the Rust response types by `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings`.
 // Do not edit: change the Rust type, then regenerate. `cargo test` fails when this file is stale.
 
+// The plugin's own objects, passed through untouched, are typed by hand in plugin.ts.
+import type { CantripsPayload, CharacterStats, CombatStats, NearbyObjectsPayload, QuestsPayload } from './plugin'
+
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 export type ServedRange = { from: number, to: number, };
@@ -353,6 +356,76 @@ export type ItemSearchResponse = { total: number, took_ms: number, items: Array<
  * Serialized by hand to keep each facet's values in count order.
  */
 facets: Partial<Record<FacetName, Record<string, number>>>, };
+
+export type TelemetryFrame = { landcell: number | null, local_x: number | null, local_y: number | null, z: number | null, ew: number, ns: number, heading: number | null, is_dungeon: boolean, kills: number | null, kills_per_hour: number | null, deaths: number | null, total_deaths: number | null, rares_found: number | null, prismatic_taper_count: number | null, session_seconds: number | null, xp_per_hour: number | null, level: number | null, total_xp: number | null, luminance: number | null, vt_state: string | null, };
+
+export type TelemetryBody = { 
+/**
+ * The position as the game writes it, e.g. `"12.3N, 45.6E"`.
+ */
+coords: string, landcell: number | null, local_x: number | null, local_y: number | null, z: number | null, ew: number, ns: number, heading: number | null, is_dungeon: boolean, kills: number | null, kills_per_hour: number | null, deaths: number | null, total_deaths: number | null, rares_found: number | null, prismatic_taper_count: number | null, session_seconds: number | null, xp_per_hour: number | null, level: number | null, total_xp: number | null, luminance: number | null, vt_state: string | null, };
+
+export type TelemetryMessage = { type: "telemetry", character_name: string, 
+/**
+ * When the server received it (unix ms).
+ */
+received_at: number, 
+/**
+ * The plugin's own clock, when it sent one.
+ */
+client_time_ms: number | null, 
+/**
+ * The position as the game writes it, e.g. `"12.3N, 45.6E"`.
+ */
+coords: string, landcell: number | null, local_x: number | null, local_y: number | null, z: number | null, ew: number, ns: number, heading: number | null, is_dungeon: boolean, kills: number | null, kills_per_hour: number | null, deaths: number | null, total_deaths: number | null, rares_found: number | null, prismatic_taper_count: number | null, session_seconds: number | null, xp_per_hour: number | null, level: number | null, total_xp: number | null, luminance: number | null, vt_state: string | null, };
+
+export type VitalsFrame = { health: number | null, health_max: number | null, stamina: number | null, stamina_max: number | null, mana: number | null, mana_max: number | null, vitae: number | null, };
+
+export type VitalsMessage = { type: "vitals", character_name: string, received_at: number, health: number | null, health_max: number | null, stamina: number | null, stamina_max: number | null, mana: number | null, mana_max: number | null, vitae: number | null, };
+
+export type SessionCounters = { kills: number | null, kills_per_hour: number | null, deaths: number | null, rares_found: number | null, session_seconds: number | null, };
+
+export type LiveCharacter = { character_name: string, online: boolean, last_seen_ms: number, telemetry: TelemetryMessage | null, vitals: VitalsFrame | null, 
+/**
+ * From the last telemetry; `null` until one arrived.
+ */
+session: SessionCounters | null, };
+
+export type SnapshotMessage = { type: "snapshot", 
+/**
+ * RFC 3339.
+ */
+server_time: string, server_time_ms: number, characters: Array<LiveCharacter>, };
+
+export type LiveView = { server_time_ms: number, characters: Array<LiveCharacter>, };
+
+export type CharacterList = { characters: Array<CharacterSummary>, };
+
+export type CharacterSummary = { character_name: string, online: boolean, first_seen_ms: number, last_seen_ms: number, 
+/**
+ * From live telemetry, else the latest stored character stats.
+ */
+level: number | null, total_deaths: number | null, rares_total: number, 
+/**
+ * Items stored for the character.
+ */
+items: number, };
+
+export type Lifetime = { kills: number, deaths: number, xp: number, rares: number, distance_m: number, online_s: number, first_seen_ms: number, last_seen_ms: number, };
+
+export type CharacterDetail = { character_name: string, online: boolean, last_seen_ms: number | null, plugin_version: string | null, 
+/**
+ * The live frame, else the last stored one within the hour before the character was last seen.
+ */
+telemetry: TelemetryMessage | null, character_stats: CharacterStats | null, combat_stats: CombatStats | null, vitals: VitalsFrame | null, cantrips: CantripsPayload | null, quests: QuestsPayload | null, nearby_objects: NearbyObjectsPayload | null, 
+/**
+ * This session's counters, from the telemetry shown.
+ */
+session: SessionCounters | null, 
+/**
+ * Totals over every stored hour (`null` for a character only seen live).
+ */
+lifetime: Lifetime | null, };
 
 /** Cantrip tiers, lowest first, with their points in a suit's score (docs/solver.md §4–5). */
 export const CANTRIP_TIERS: readonly { name: CantripTier; points: number }[] = [

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { characterDetail } from '../test/fixtures'
 import { cantripSummaryOf, enchantmentsOf, lifetimeOf, questCapped, questReadyAt, questsOf, sortQuests } from './characterDetail'
 
 describe('character detail readers', () => {
@@ -35,8 +36,9 @@ describe('character detail readers', () => {
     expect(sortQuests(qs, now).map((q) => q.name)).toEqual(['a-ready', 'b-ready', 'soon', 'later', 'unknown'])
   })
   it('reads the known lifetime totals and nothing else', () => {
-    expect(lifetimeOf({ character_name: 'a', lifetime: { kills: 5, deaths: null, first_seen_ms: 17, distance_m: 12 } })).toEqual({ kills: 5, distance_m: 12 })
-    expect(lifetimeOf({ character_name: 'a', totals: { rares_total: 2, total_deaths: 4 } })).toEqual({ rares: 2, deaths: 4 })
+    const lifetime = { kills: 5, deaths: 1, xp: 7, rares: 2, distance_m: 12, online_s: Number.NaN, first_seen_ms: 17, last_seen_ms: 18 }
+    expect(lifetimeOf(characterDetail({ lifetime }))).toEqual({ kills: 5, deaths: 1, xp: 7, rares: 2, distance_m: 12 })
+    expect(lifetimeOf(characterDetail({ lifetime: null }))).toEqual({})
     expect(lifetimeOf(null)).toEqual({})
   })
 })

@@ -65,14 +65,14 @@ export interface Lifetime {
 
 const LIFETIME_KEYS = ['kills', 'deaths', 'xp', 'rares', 'distance_m', 'online_s'] as const
 
-/** Lifetime totals (`lifetime`, or `totals` in older builds), numeric fields only. */
+/** Lifetime totals, finite figures only (`null` lifetime: a character only seen live). */
 export function lifetimeOf(d: CharacterDetail | null | undefined): Lifetime {
-  const t = d?.lifetime ?? d?.totals ?? null
+  const t = d?.lifetime ?? null
   const out: Lifetime = {}
   if (!t) return out
   for (const k of LIFETIME_KEYS) {
-    const v = t[k] ?? (k === 'deaths' ? t.total_deaths : k === 'rares' ? t.rares_total : undefined)
-    if (typeof v === 'number' && Number.isFinite(v)) out[k] = v
+    const v = t[k]
+    if (Number.isFinite(v)) out[k] = v
   }
   return out
 }

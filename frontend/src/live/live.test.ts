@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backoffDelay, BACKOFF_MAX_MS, LiveClient, type ConnectionStatus, type WebSocketLike } from './client'
 import { decodeLiveMessage, type LiveMessage } from './messages'
 import { CHAT_LIMIT, EMPTY_STATE, LiveStore, reduce, RECENT_POINTS_PER_CHARACTER } from './store'
+import { liveCharacter, telemetryMessage, vitalsMessage } from '../test/fixtures'
 
 class FakeSocket implements WebSocketLike {
   static all: FakeSocket[] = []
@@ -179,7 +180,13 @@ describe('store reducer', () => {
       {
         type: 'snapshot',
         server_time: new Date(now + 2000).toISOString(),
-        characters: [{ character_name: 'Mossy Tank', online: true, telemetry: { ew: 33.5, ns: 42.1, kills: 3 }, vitals: { health: 1, health_max: 2 } }],
+        server_time_ms: now + 2000,
+        characters: [
+          liveCharacter('Mossy Tank', {
+            telemetry: telemetryMessage('Mossy Tank', { ew: 33.5, ns: 42.1, kills: 3 }),
+            vitals: vitalsMessage('Mossy Tank', { health: 1, health_max: 2 }),
+          }),
+        ],
       },
       now,
     )
@@ -190,40 +197,40 @@ describe('store reducer', () => {
     expect(s.clockSkewMs).toBe(2000)
     expect(s.loaded).toBe(true)
   })
-  it('matches names case-insensitively and merges telemetry', () => {
-    let s = reduce(EMPTY_STATE, { type: 'telemetry', character_name: 'Mossy Tank', ew: 1, ns: 1, kills: 5, received_at: now }, now)
-    s = reduce(s, { type: 'telemetry', character_name: 'mossy tank', ew: 1.1, ns: 1, received_at: now + 3000 }, now)
+  it('matches names case-insensitively; the latest frame wins', () => {
+    let s = reduce(EMPTY_STATE, telemetryMessage('Mossy Tank', { ew: 1, ns: 1, kills: 5, received_at: now }), now)
+    s = reduce(s, telemetryMessage('mossy tank', { ew: 1.1, ns: 1, received_at: now + 3000 }), now)
     expect(s.characters.size).toBe(1)
     const c = s.characters.get('mossy tank')
-    expect(c?.telemetry.kills).toBe(5)
+    expect(c?.telemetry.kills).toBe(null)
     expect(c?.telemetry.ew).toBe(1.1)
     expect(c?.recent).toHaveLength(2)
     expect(c?.lastSeenMs).toBe(now + 3000)
   })
   it('keeps the last outdoor fix while in a dungeon', () => {
-    let s = reduce(EMPTY_STATE, { type: 'telemetry', character_name: 'A', ew: 5, ns: 6, is_dungeon: false }, now)
-    s = reduce(s, { type: 'telemetry', character_name: 'A', ew: -99.9, ns: 92.8, is_dungeon: true }, now + 1)
+    let s = reduce(EMPTY_STATE, telemetryMessage('A', { ew: 5, ns: 6, is_dungeon: false }), now)
+    s = reduce(s, telemetryMessage('A', { ew: -99.9, ns: 92.8, is_dungeon: true }), now + 1)
     expect(s.characters.get('a')?.lastOutdoor).toEqual({ ew: 5, ns: 6 })
     expect(s.characters.get('a')?.inDungeon).toBe(true)
   })
   it('bounds the recent path and the chat feed', () => {
     let s = EMPTY_STATE
     for (let i = 0; i < RECENT_POINTS_PER_CHARACTER + 10; i++) {
-      s = reduce(s, { type: 'telemetry', character_name: 'A', ew: i / 100, ns: 0, received_at: now + i }, now)
+      s = reduce(s, telemetryMessage('A', { ew: i / 100, ns: 0, received_at: now + i }), now)
     }
     expect(s.characters.get('a')?.recent).toHaveLength(RECENT_POINTS_PER_CHARACTER)
     for (let i = 0; i < CHAT_LIMIT + 5; i++) s = reduce(s, { type: 'chat', character_name: 'A', text: `l${i}` }, now)
     expect(s.chat).toHaveLength(CHAT_LIMIT)
     expect(s.chat.at(-1)?.msg.text).toBe(`l${CHAT_LIMIT + 4}`)
   })
-  it('marks characters offline and merges vitals', () => {
-    let s = reduce(EMPTY_STATE, { type: 'telemetry', character_name: 'A', ew: 1, ns: 1 }, now)
-    s = reduce(s, { type: 'vitals', character_name: 'A', health: 10, health_max: 20 }, now)
-    s = reduce(s, { type: 'vitals', character_name: 'A', mana: 5 }, now)
+  it('marks characters offline; the latest vitals win', () => {
+    let s = reduce(EMPTY_STATE, telemetryMessage('A', { ew: 1, ns: 1 }), now)
+    s = reduce(s, vitalsMessage('A', { health: 10, health_max: 20 }), now)
+    s = reduce(s, vitalsMessage('A', { mana: 5 }), now)
     s = reduce(s, { type: 'online', character_name: 'A', online: false }, now)
     const c = s.characters.get('a')
     expect(c?.online).toBe(false)
-    expect(c?.vitals).toEqual({ health: 10, health_max: 20, mana: 5 })
+    expect(c?.vitals).toMatchObject({ health: null, health_max: null, mana: 5 })
   })
   it('returns the same state for messages it does not track', () => {
     expect(reduce(EMPTY_STATE, { type: 'error', code: 'x', message: 'y' }, now)).toBe(EMPTY_STATE)
@@ -236,7 +243,7 @@ describe('LiveStore', () => {
     const store = new LiveStore(100, () => 0)
     const fn = vi.fn()
     store.subscribe(fn)
-    for (let i = 0; i < 20; i++) store.apply({ type: 'telemetry', character_name: 'A', ew: i, ns: 0 })
+    for (let i = 0; i < 20; i++) store.apply(telemetryMessage('A', { ew: i, ns: 0 }))
     expect(fn).not.toHaveBeenCalled()
     vi.advanceTimersByTime(100)
     expect(fn).toHaveBeenCalledTimes(1)

@@ -5,7 +5,16 @@
  * The server sends normalized values, so decoding only checks the discriminating fields; an
  * unknown `type` decodes as `other` rather than being dropped silently.
  */
-import type { CharacterStats, CombatStats, Enchantment, LiveCharacter, NearbyObjectInfo, Quest, Telemetry, Vitals } from '../api/types'
+import type {
+  CharacterStats,
+  CombatStats,
+  Enchantment,
+  NearbyObjectInfo,
+  Quest,
+  SnapshotMessage,
+  TelemetryMessage,
+  VitalsMessage,
+} from '../api/types'
 
 /** Topics a browser can subscribe to. */
 export type Topic =
@@ -74,26 +83,12 @@ export const MAX_COMMAND_CHARS = 500
 
 // ---------------------------------------------------------------- server → browser
 
-export interface SnapshotMessage {
-  type: 'snapshot'
-  server_time?: string | number
-  characters: LiveCharacter[]
-}
-
-export interface TelemetryMessage extends Telemetry {
-  type: 'telemetry'
-  character_name: string
-}
+// The snapshot, telemetry and vitals messages are generated from the server's Rust types.
+export type { SnapshotMessage, TelemetryMessage, VitalsMessage } from '../api/types'
 
 export interface TelemetryBatchMessage {
   type: 'telemetry_batch'
   items: TelemetryMessage[]
-}
-
-export interface VitalsMessage extends Vitals {
-  type: 'vitals'
-  character_name: string
-  received_at?: number
 }
 
 export interface OnlineMessage {

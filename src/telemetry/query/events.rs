@@ -174,7 +174,9 @@ impl TelemetryQuery {
         for r in raw {
             let seq = if r.t == last.0 { last.1 + 1 } else { 0 };
             last = (r.t, seq);
-            let mut v = crate::live::render::telemetry_body(&r.tel);
+            let mut v = serde_json::to_value(crate::live::TelemetryBody::of(&r.tel)).map_err(|e| {
+                crate::telemetry::TelemetryError::Corrupt(format!("stored telemetry of character {id}: {e}"))
+            })?;
             if let Value::Object(m) = &mut v {
                 m.insert("client_time_ms".into(), r.client_time_ms.into());
                 m.insert("plugin_version".into(), r.plugin_version.clone().into());

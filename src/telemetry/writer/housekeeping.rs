@@ -3,14 +3,17 @@
 //! `cp -r` restorable, and trimming the journal to its window.
 //!
 //! Runs only on the writer thread, right after a durable checkpoint; never applies events.
+//! The one exception is the second half of a day snapshot (opening, compacting and renaming
+//! the private byte copy), which a helper thread finishes so that applies do not wait on it.
 
 use super::{
     CLOSE_GRACE_MS, DELETE_AFTER_ARCHIVE_MS, HOUSEKEEPING_INTERVAL, JOURNAL_KEEP_AFTER_CLOSE_MS, Writer, system_now,
 };
-use crate::telemetry::store::{self, META, TelemetryError};
+use crate::telemetry::store::{self, META, PendingDaySnapshot, TelemetryError};
 use redb::Durability;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::Ordering;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// When each day's snapshot covered what: the journal keeps what the snapshot current
@@ -21,6 +24,40 @@ pub(super) struct DaySnapshots {
     /// copy-gap lookup can still need.
     pub(super) history: BTreeMap<i64, std::collections::VecDeque<(i64, u64)>>,
     pub(super) last_pass: Option<Instant>,
+    /// Days whose copy a helper is finishing: not copied again until it reports.
+    in_flight: HashSet<i64>,
+    finisher: Option<Finisher>,
+}
+
+/// What the helper reports per finished day snapshot: the day, when it was renamed into
+/// place (unix ms) and the checkpoint it covers, or why it failed.
+type Finished = (i64, Result<(i64, u64), TelemetryError>);
+
+/// The helper thread that finishes day snapshots (`PendingDaySnapshot::finish`). Why a
+/// thread: compacting a day file of 600 characters takes about a second, and on the writer
+/// thread every apply would wait for it. The journal keeps what a snapshot lacks until the
+/// writer records the finished snapshot, so a finish that is late or fails loses nothing.
+struct Finisher {
+    jobs: Option<mpsc::Sender<PendingDaySnapshot>>,
+    done: mpsc::Receiver<Finished>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Finisher {
+    fn spawn() -> std::io::Result<Finisher> {
+        let (jobs, rx) = mpsc::channel::<PendingDaySnapshot>();
+        let (tx, done) = mpsc::channel();
+        let thread = std::thread::Builder::new().name("day-snapshots".into()).spawn(move || {
+            for pending in rx {
+                let day = pending.day;
+                let result = pending.finish().map(|covered| (system_now(), covered));
+                if tx.send((day, result)).is_err() {
+                    return;
+                }
+            }
+        })?;
+        Ok(Finisher { jobs: Some(jobs), done, thread: Some(thread) })
+    }
 }
 
 impl DaySnapshots {
@@ -63,6 +100,7 @@ impl Writer {
     /// since its last snapshot and is still written (or closed within the hour). Runs right
     /// after a durable checkpoint on the writer thread, so no write is in flight.
     fn snapshot_days_if_due(&mut self) -> Result<(), TelemetryError> {
+        self.collect_finished_snapshots()?;
         // The first pass comes at the first checkpoint after start: a restart re-arms
         // copy safety at once instead of holding the journal back a whole interval.
         let interval = self.retention.day_snapshot_interval();
@@ -71,10 +109,10 @@ impl Writer {
         }
         self.day_snapshots.last_pass = Some(Instant::now());
         let now = (self.retention.clock)();
-        let gap_ms = self.retention.copy_gap().as_millis() as i64;
         let due: Vec<(i64, u64)> = self
             .day_info
             .iter()
+            .filter(|(d, _)| !self.day_snapshots.in_flight.contains(d))
             .filter(|(_, m)| !m.closed || now - m.closed_at_ms < JOURNAL_KEEP_AFTER_CLOSE_MS)
             .filter_map(|(d, _)| {
                 let cp = self.checkpoints.get(d).copied().unwrap_or(0);
@@ -83,11 +121,86 @@ impl Writer {
             })
             .collect();
         for (day, _) in due {
-            let covered = self.days.write_day_snapshot(day)?;
-            self.day_snapshots.record(day, system_now(), covered, gap_ms);
-            self.stats.day_snapshots.fetch_add(1, Ordering::Relaxed);
+            let pending = self.days.copy_for_snapshot(day)?;
+            self.hand_to_finisher(pending)?;
         }
         Ok(())
+    }
+
+    /// Gives a copy to the helper thread (started on first use). When the helper cannot be
+    /// started or has gone, the copy is finished here instead: slower, never skipped.
+    fn hand_to_finisher(&mut self, pending: PendingDaySnapshot) -> Result<(), TelemetryError> {
+        if self.day_snapshots.finisher.is_none() {
+            match Finisher::spawn() {
+                Ok(f) => self.day_snapshots.finisher = Some(f),
+                Err(e) => tracing::warn!(error = %e, "day-snapshot thread does not start; finishing on the writer"),
+            }
+        }
+        let day = pending.day;
+        let pending = match self.day_snapshots.finisher.as_ref().and_then(|f| f.jobs.as_ref()) {
+            Some(jobs) => match jobs.send(pending) {
+                Ok(()) => {
+                    self.day_snapshots.in_flight.insert(day);
+                    return Ok(());
+                }
+                Err(mpsc::SendError(p)) => {
+                    self.day_snapshots.finisher = None;
+                    p
+                }
+            },
+            None => pending,
+        };
+        let covered = pending.finish()?;
+        self.record_day_snapshot(day, system_now(), covered);
+        Ok(())
+    }
+
+    /// Records the snapshots the helper finished since the last call; the first failure
+    /// is returned (after every report is taken), so the checkpoint reports it.
+    fn collect_finished_snapshots(&mut self) -> Result<(), TelemetryError> {
+        let reports: Vec<Finished> = match &self.day_snapshots.finisher {
+            Some(f) => f.done.try_iter().collect(),
+            None => return Ok(()),
+        };
+        self.record_reports(reports)
+    }
+
+    /// Waits for the helper to finish every copy it holds and records them (at shutdown,
+    /// so the snapshots on disk are current and no `.tmp` is left behind).
+    pub(super) fn finish_day_snapshots(&mut self) -> Result<(), TelemetryError> {
+        let Some(mut f) = self.day_snapshots.finisher.take() else { return Ok(()) };
+        drop(f.jobs.take());
+        if let Some(t) = f.thread.take() {
+            let _ = t.join();
+        }
+        let reports: Vec<Finished> = f.done.try_iter().collect();
+        self.record_reports(reports)
+    }
+
+    fn record_reports(&mut self, reports: Vec<Finished>) -> Result<(), TelemetryError> {
+        let mut first_err = None;
+        for (day, result) in reports {
+            self.day_snapshots.in_flight.remove(&day);
+            match result {
+                Ok((at_ms, covered)) => self.record_day_snapshot(day, at_ms, covered),
+                Err(e) => {
+                    tracing::error!(day = %store::day_name(day), error = %e, "day snapshot failed; the journal keeps what it lacks");
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
+    fn record_day_snapshot(&mut self, day: i64, at_ms: i64, covered: u64) {
+        // A day dropped (retention, long closed) while its copy was finishing: the file
+        // the helper renamed into place goes at the next housekeeping pass.
+        if !self.day_info.contains_key(&day) {
+            return;
+        }
+        let gap_ms = self.retention.copy_gap().as_millis() as i64;
+        self.day_snapshots.record(day, at_ms, covered, gap_ms);
+        self.stats.day_snapshots.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Snapshots of days closed more than `JOURNAL_KEEP_AFTER_CLOSE_MS` ago are deleted
@@ -95,6 +208,9 @@ impl Writer {
     fn drop_old_day_snapshots(&mut self) -> Result<(), TelemetryError> {
         let now = (self.retention.clock)();
         for day in self.days.snapshot_days() {
+            if self.day_snapshots.in_flight.contains(&day) {
+                continue;
+            }
             let done = match self.day_info.get(&day) {
                 Some(m) => m.closed && now - m.closed_at_ms >= JOURNAL_KEEP_AFTER_CLOSE_MS,
                 None => true,

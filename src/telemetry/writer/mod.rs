@@ -636,6 +636,7 @@ impl Writer {
                     // Leave closed days closed and archived, whenever the last pass ran.
                     self.last_housekeeping = None;
                     self.checkpoint_or_degrade(&stats).await;
+                    self.finish_day_snapshots_or_log();
                     tracing::info!(last_seq = self.last_applied, "writer stopped after a final checkpoint");
                     let _ = done.send(());
                     return;
@@ -643,8 +644,18 @@ impl Writer {
             }
             self.last_housekeeping = None;
             self.checkpoint_or_degrade(&stats).await;
+            self.finish_day_snapshots_or_log();
             tracing::info!(last_seq = self.last_applied, "writer stopped after a final checkpoint");
         });
+    }
+
+    /// At stop: waits for the day snapshots a helper is finishing. A failure is logged
+    /// only: the journal still holds what that snapshot lacks, and the next start snapshots
+    /// the day again.
+    fn finish_day_snapshots_or_log(&mut self) {
+        if let Err(e) = self.finish_day_snapshots() {
+            tracing::warn!(error = %e, "a day snapshot did not finish at stop; the journal keeps its records");
+        }
     }
 
     /// Journal append (retried until the disk takes it), then apply (retried likewise).

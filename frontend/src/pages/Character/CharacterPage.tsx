@@ -204,7 +204,7 @@ export default function CharacterPage({ name }: { name: string }) {
       )}
 
       <CommandBox name={displayName} live={sock} />
-      <CharacterCharts name={displayName} sessionSeconds={figures.sessionSeconds} firstSeenMs={d?.first_seen_ms} />
+      <CharacterCharts name={displayName} sessionSeconds={figures.sessionSeconds} firstSeenMs={d?.lifetime?.first_seen_ms} />
 
       <section className="card">
         <div role="tablist" aria-label="Character details" className="tabs" onKeyDown={onTabKey}>
