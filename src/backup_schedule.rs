@@ -34,36 +34,55 @@ pub enum Schedule {
     Every(Duration),
 }
 
+/// How a `backup_schedule` value is written, quoted in every [`ScheduleError`].
+const SCHEDULE_HELP: &str =
+    "expected `daily HH:MM` (UTC) or `every N h` / `every N m` (e.g. `daily 03:30`, `every 6h`)";
+
+/// A `backup_schedule` value that is not a schedule; each variant holds the text as written
+/// and the message says how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    /// Neither `daily HH:MM` nor `every N h|m`, or a number that does not parse.
+    #[error("'{0}': {SCHEDULE_HELP}")]
+    Unrecognized(String),
+    /// `daily HH:MM` with an hour over 23 or a minute over 59.
+    #[error("'{0}': the time must be 00:00 to 23:59 UTC")]
+    BadTime(String),
+    /// `every …` shorter than [`MIN_INTERVAL`] or longer than 31 days.
+    #[error("'{0}': the interval must be 1 minute to 31 days")]
+    BadInterval(String),
+}
+
 impl Schedule {
     /// `daily 03:30` (UTC) or `every 6h` / `every 30m`.
-    pub fn parse(s: &str) -> Result<Schedule, String> {
+    pub fn parse(s: &str) -> Result<Schedule, ScheduleError> {
         let t = s.trim().to_ascii_lowercase();
-        let help = "expected `daily HH:MM` (UTC) or `every N h` / `every N m` (e.g. `daily 03:30`, `every 6h`)";
+        let unrecognized = || ScheduleError::Unrecognized(s.to_string());
         if let Some(rest) = t.strip_prefix("daily") {
-            let (h, m) = rest.trim().split_once(':').ok_or_else(|| format!("'{s}': {help}"))?;
-            let h: u32 = h.trim().parse().map_err(|_| format!("'{s}': {help}"))?;
-            let m: u32 = m.trim().parse().map_err(|_| format!("'{s}': {help}"))?;
+            let (h, m) = rest.trim().split_once(':').ok_or_else(unrecognized)?;
+            let h: u32 = h.trim().parse().map_err(|_| unrecognized())?;
+            let m: u32 = m.trim().parse().map_err(|_| unrecognized())?;
             if h > 23 || m > 59 {
-                return Err(format!("'{s}': the time must be 00:00 to 23:59 UTC"));
+                return Err(ScheduleError::BadTime(s.to_string()));
             }
             return Ok(Schedule::DailyAt { minute_of_day: h * 60 + m });
         }
         if let Some(rest) = t.strip_prefix("every") {
             let rest = rest.trim();
             let (num, unit) = rest.split_at(rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len()));
-            let n: u64 = num.parse().map_err(|_| format!("'{s}': {help}"))?;
+            let n: u64 = num.parse().map_err(|_| unrecognized())?;
             let secs = match unit.trim() {
                 "h" | "hour" | "hours" => n.saturating_mul(3600),
                 "m" | "min" | "minute" | "minutes" => n.saturating_mul(60),
-                _ => return Err(format!("'{s}': {help}")),
+                _ => return Err(unrecognized()),
             };
             let d = Duration::from_secs(secs);
             if d < MIN_INTERVAL || d > Duration::from_secs(31 * 86_400) {
-                return Err(format!("'{s}': the interval must be 1 minute to 31 days"));
+                return Err(ScheduleError::BadInterval(s.to_string()));
             }
             return Ok(Schedule::Every(d));
         }
-        Err(format!("'{s}': {help}"))
+        Err(unrecognized())
     }
 
     /// Milliseconds from `now_ms` (unix) to the next run; `last_ms` is the last start.
@@ -417,9 +436,9 @@ mod tests {
         assert_eq!(Schedule::parse("daily 03:30").unwrap(), Schedule::DailyAt { minute_of_day: 210 });
         assert_eq!(Schedule::parse("every 6h").unwrap(), Schedule::Every(Duration::from_secs(21_600)));
         assert_eq!(Schedule::parse("Every 30 m").unwrap(), Schedule::Every(Duration::from_secs(1_800)));
-        assert!(Schedule::parse("daily 25:00").is_err());
-        assert!(Schedule::parse("every 10s").is_err());
-        assert!(Schedule::parse("weekly").unwrap_err().contains("daily HH:MM"));
+        assert!(matches!(Schedule::parse("daily 25:00"), Err(ScheduleError::BadTime(_))));
+        assert!(matches!(Schedule::parse("every 10s"), Err(ScheduleError::Unrecognized(_))));
+        assert!(Schedule::parse("weekly").unwrap_err().to_string().contains("daily HH:MM"));
         let d = Schedule::DailyAt { minute_of_day: 210 };
         // 01:00 UTC → 2.5 h; 04:00 → 23.5 h.
         assert_eq!(d.wait_ms(3_600_000, None), 9_000_000);

@@ -407,7 +407,7 @@ impl Settings {
             return Err(ConfigError("max_connections_per_address must be at least 1 (default 256)".into()));
         }
         self.auth_config()?;
-        self.alerts.validate().map_err(ConfigError)?;
+        self.alerts.validate().map_err(|e| ConfigError(e.to_string()))?;
         if let Some([w, s, e, n]) = self.map_image_bounds
             && !(w < e && s < n)
         {
@@ -438,7 +438,7 @@ impl Settings {
             public_pages: if self.public_view { self.public_pages.clone() } else { Vec::new() },
             ..crate::auth::AuthConfig::default()
         };
-        cfg.validate().map_err(ConfigError)?;
+        cfg.validate().map_err(|e| ConfigError(e.to_string()))?;
         Ok(cfg)
     }
 }

@@ -382,7 +382,8 @@ async fn backup(dest: PathBuf, url: String) -> Result<(), String> {
             println!("{line}");
         }
     })
-    .await?;
+    .await
+    .map_err(|e| e.to_string())?;
     match verdict {
         Some(v) if v["ok"] == true => {
             println!("backup written to {}", dest.display());

@@ -7,8 +7,8 @@
 //! back to the socket that sent the frame. Never decodes a socket or decides what a
 //! plugin frame means (that is `ingest`); never ranks or searches (that is `search`).
 
-use crate::inventory::store::{ApplyReport, InventoryStore};
-use crate::journal::{self, Journal};
+use crate::inventory::store::{ApplyReport, InventoryStore, StoreError};
+use crate::journal::{self, Journal, JournalError};
 use crate::search::SearchIndex;
 use redb::{Database, Durability, ReadableDatabase, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -43,8 +43,40 @@ pub struct ApplySummary {
     pub rejected: Vec<String>,
 }
 
+/// Why one inventory frame was not stored. The message goes back to the plugin that sent
+/// it (after "inventory not stored: ").
+#[derive(Debug, thiserror::Error)]
+pub enum FrameRefused {
+    /// The frame did not encode for the journal, so it was not journaled at all.
+    #[error("the frame could not be encoded for storage: {0}")]
+    Unencodable(#[source] bincode::error::EncodeError),
+    /// The journaled frame text is not a JSON object (only a damaged journal holds one).
+    #[error("inventory frame is not a JSON object")]
+    NotAnObject,
+    /// The store refused the frame whole (too many items, a bad owner…).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why replaying `journal/state/` into `state.redb` failed at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoverError {
+    /// Creating the inventory tables in `state.redb` failed.
+    #[error(transparent)]
+    Tables(redb::Error),
+    /// The inventory store could not set up its tables.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The state journal could not be opened or read.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// Re-applying journaled frames, or recording the checkpoint after them, failed.
+    #[error(transparent)]
+    Apply(redb::Error),
+}
+
 enum Cmd {
-    Frame(Record, Option<oneshot::Sender<Result<ApplySummary, String>>>),
+    Frame(Record, Option<oneshot::Sender<Result<ApplySummary, FrameRefused>>>),
     Flush(oneshot::Sender<()>),
     Shutdown(oneshot::Sender<()>),
 }
@@ -70,7 +102,7 @@ impl InventoryWriter {
         owner: &str,
         recv_ms: i64,
         frame: &Map<String, Value>,
-    ) -> Result<oneshot::Receiver<Result<ApplySummary, String>>, WriterClosed> {
+    ) -> Result<oneshot::Receiver<Result<ApplySummary, FrameRefused>>, WriterClosed> {
         let (tx, rx) = oneshot::channel();
         let rec = Record { owner: owner.to_string(), recv_ms, frame: Value::Object(frame.clone()).to_string() };
         self.tx.send(Cmd::Frame(rec, Some(tx))).await.map_err(|_| WriterClosed)?;
@@ -103,20 +135,19 @@ pub fn checkpoint_of(db: &Database) -> u64 {
 /// Numbering continues past `state.redb`'s checkpoint and every state snapshot's, whatever
 /// the journal holds; a journal shorter than them is reported loudly. Segments roll every
 /// `window / 10` so trimming keeps the journal within `window`.
-pub fn recover(dir: &Path, db: &Database, window: Duration) -> Result<(Journal, u64), String> {
+pub fn recover(dir: &Path, db: &Database, window: Duration) -> Result<(Journal, u64), RecoverError> {
     let store = InventoryStore::new();
-    let txn = db.begin_write().map_err(|e| e.to_string())?;
-    store.ensure_tables(&txn).map_err(|e| e.to_string())?;
-    txn.open_table(META).map_err(|e| e.to_string())?;
-    txn.commit().map_err(|e| e.to_string())?;
+    let txn = db.begin_write().map_err(|e| RecoverError::Tables(e.into()))?;
+    store.ensure_tables(&txn)?;
+    txn.open_table(META).map_err(|e| RecoverError::Tables(e.into()))?;
+    txn.commit().map_err(|e| RecoverError::Tables(e.into()))?;
     let cp = checkpoint_of(db);
     // journal/state/ sits in the data directory's journal/.
     let snap_cp =
         dir.parent().and_then(Path::parent).map(|d| crate::snapshot::max_covers(d).inventory_seq).unwrap_or(0);
     let floor_seq = cp.max(snap_cp);
     let (journal, report) =
-        Journal::open_with(dir, journal::JournalOptions { floor_seq, roll_after: Some(window / 10) })
-            .map_err(|e| e.to_string())?;
+        Journal::open_with(dir, journal::JournalOptions { floor_seq, roll_after: Some(window / 10) })?;
     if let Some(next) = report.numbered_past {
         tracing::error!(
             journal = %dir.display(),
@@ -147,14 +178,13 @@ pub fn recover(dir: &Path, db: &Database, window: Duration) -> Result<(Journal, 
         if let Ok((r, _)) = bincode::serde::decode_from_slice::<Record, _>(bytes, bincode::config::standard()) {
             records.push((seq, r));
         }
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     let n = records.len() as u64;
     for chunk in records.chunks(MAX_BATCH_FRAMES) {
-        apply_batch(db, &store, chunk, true).map_err(|e| e.to_string())?;
+        apply_batch(db, &store, chunk, true).map_err(RecoverError::Apply)?;
     }
     if let Some((last, _)) = records.last() {
-        checkpoint(db, *last).map_err(|e| e.to_string())?;
+        checkpoint(db, *last).map_err(RecoverError::Apply)?;
     }
     if n > 0 {
         tracing::info!(frames = n, "recovered inventory frames from the state journal");
@@ -253,7 +283,7 @@ fn run(
                     encode_failures.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(owner = %r.owner, error = %e, "inventory frame refused: it does not encode for the journal");
                     if let Some(reply) = reply {
-                        let _ = reply.send(Err(format!("the frame could not be encoded for storage: {e}")));
+                        let _ = reply.send(Err(FrameRefused::Unencodable(e)));
                     }
                 }
             }
@@ -349,7 +379,7 @@ fn apply_batch(
     store: &InventoryStore,
     batch: &[(u64, Record)],
     replaying: bool,
-) -> Result<Vec<Result<ApplyReport, String>>, redb::Error> {
+) -> Result<Vec<Result<ApplyReport, FrameRefused>>, redb::Error> {
     let mut txn = db.begin_write()?;
     txn.set_durability(Durability::None)?;
     let mut results = Vec::with_capacity(batch.len());
@@ -357,7 +387,7 @@ fn apply_batch(
         let frame: Map<String, Value> = match serde_json::from_str(&rec.frame) {
             Ok(Value::Object(m)) => m,
             _ => {
-                results.push(Err("inventory frame is not a JSON object".to_string()));
+                results.push(Err(FrameRefused::NotAnObject));
                 continue;
             }
         };
@@ -373,7 +403,7 @@ fn apply_batch(
         {
             tracing::info!(owner = %rec.owner, error = %e, "inventory frame refused");
         }
-        results.push(result.map_err(|e| e.to_string()));
+        results.push(result.map_err(FrameRefused::from));
     }
     txn.commit()?;
     Ok(results)

@@ -2,6 +2,7 @@
 //! and validation whose errors name the setting (file key and env variable). Never prints
 //! a webhook token: `Debug` and error messages redact it. Never does I/O.
 
+use super::format::TemplateError;
 use super::{
     BATCH_LINGER, IDLE_CHECK_EVERY, MAX_DELIVERY_ATTEMPTS, MIN_POST_INTERVAL, REQUEST_TIMEOUT, RETRY_BACKOFF_BASE,
     RETRY_BACKOFF_CAP,
@@ -256,50 +257,34 @@ impl AlertConfig {
 
     /// Checks every setting; the error names the setting (file key and env variable), the
     /// problem and the fix. It never contains a webhook token.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), AlertConfigError> {
         for kind in AlertKind::ALL {
             for url in self.webhooks(kind) {
-                validate_webhook_url(url)
-                    .map_err(|problem| format!("{} ({}): {problem}", kind.config_key(), kind.env_key()))?;
+                validate_webhook_url(url).map_err(|source| AlertConfigError::Webhook { kind, source })?;
             }
             if self.webhooks(kind).len() > MAX_WEBHOOKS_PER_KIND {
-                return Err(format!(
-                    "alert_webhooks.{}: more than {MAX_WEBHOOKS_PER_KIND} webhooks for one kind",
-                    kind.name()
-                ));
+                return Err(AlertConfigError::TooManyWebhooks { kind });
             }
         }
         for (kind, t) in &self.templates {
             super::format::validate_template(t, kind.placeholders())
-                .map_err(|problem| format!("alert_templates.{}: {problem}", kind.name()))?;
+                .map_err(|source| AlertConfigError::Template { kind: *kind, source })?;
         }
         if !(1..=1_440).contains(&self.idle_minutes) {
-            return Err(format!(
-                "alert_idle_minutes (OVERLORD_ALERT_IDLE_MINUTES): {} is outside 1..=1440 minutes",
-                self.idle_minutes
-            ));
+            return Err(AlertConfigError::IdleMinutesOutOfRange(self.idle_minutes));
         }
         if !(1..=1_000_000).contains(&self.low_taper_threshold) {
-            return Err(format!(
-                "alert_low_taper_threshold (OVERLORD_ALERT_LOW_TAPER_THRESHOLD): {} is outside 1..=1000000 tapers",
-                self.low_taper_threshold
-            ));
+            return Err(AlertConfigError::LowTaperThresholdOutOfRange(self.low_taper_threshold));
         }
         if !(1..=1_440).contains(&self.stuck_minutes) {
-            return Err(format!(
-                "alert_stuck_minutes (OVERLORD_ALERT_STUCK_MINUTES): {} is outside 1..=1440 minutes",
-                self.stuck_minutes
-            ));
+            return Err(AlertConfigError::StuckMinutesOutOfRange(self.stuck_minutes));
         }
         if !(1..=1_440).contains(&self.disconnected_minutes) {
-            return Err(format!(
-                "alert_disconnected_minutes (OVERLORD_ALERT_DISCONNECTED_MINUTES): {} is outside 1..=1440 minutes",
-                self.disconnected_minutes
-            ));
+            return Err(AlertConfigError::DisconnectedMinutesOutOfRange(self.disconnected_minutes));
         }
         let t = &self.tuning;
         if t.idle_check_every.is_zero() || t.max_attempts == 0 || t.request_timeout.is_zero() {
-            return Err("alert tuning: idle_check_every, max_attempts and request_timeout must be above zero".into());
+            return Err(AlertConfigError::ZeroTuning);
         }
         Ok(())
     }
@@ -313,25 +298,84 @@ fn webhook_of(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// An alert setting that cannot be used; the message names the setting (file key and env
+/// variable), the problem and the fix, and never contains a webhook token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AlertConfigError {
+    /// One of `kind`'s webhook URLs is not one alerts will post to.
+    #[error("{} ({}): {source}", .kind.config_key(), .kind.env_key())]
+    Webhook {
+        kind: AlertKind,
+        #[source]
+        source: WebhookUrlError,
+    },
+    /// More than [`MAX_WEBHOOKS_PER_KIND`] webhooks for `kind`.
+    #[error("alert_webhooks.{}: more than {MAX_WEBHOOKS_PER_KIND} webhooks for one kind", .kind.name())]
+    TooManyWebhooks { kind: AlertKind },
+    /// `kind`'s message template is unusable.
+    #[error("alert_templates.{}: {source}", .kind.name())]
+    Template {
+        kind: AlertKind,
+        #[source]
+        source: TemplateError,
+    },
+    /// `alert_idle_minutes` outside 1..=1440.
+    #[error("alert_idle_minutes (OVERLORD_ALERT_IDLE_MINUTES): {0} is outside 1..=1440 minutes")]
+    IdleMinutesOutOfRange(u32),
+    /// `alert_low_taper_threshold` outside 1..=1000000.
+    #[error("alert_low_taper_threshold (OVERLORD_ALERT_LOW_TAPER_THRESHOLD): {0} is outside 1..=1000000 tapers")]
+    LowTaperThresholdOutOfRange(u32),
+    /// `alert_stuck_minutes` outside 1..=1440.
+    #[error("alert_stuck_minutes (OVERLORD_ALERT_STUCK_MINUTES): {0} is outside 1..=1440 minutes")]
+    StuckMinutesOutOfRange(u32),
+    /// `alert_disconnected_minutes` outside 1..=1440.
+    #[error("alert_disconnected_minutes (OVERLORD_ALERT_DISCONNECTED_MINUTES): {0} is outside 1..=1440 minutes")]
+    DisconnectedMinutesOutOfRange(u32),
+    /// An internal timing (tests set these) is zero.
+    #[error("alert tuning: idle_check_every, max_attempts and request_timeout must be above zero")]
+    ZeroTuning,
+}
+
+/// Why a webhook URL is refused. The message follows the words "webhook URL" or the
+/// setting's name, says what to paste instead, and never contains the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookUrlError {
+    /// Over [`MAX_WEBHOOK_URL_BYTES`].
+    #[error("longer than {max} bytes; paste the webhook URL from Discord")]
+    TooLong { max: usize },
+    /// Does not parse as a URI. The parser's reason is left out: it adds nothing a person
+    /// pasting a webhook could act on.
+    #[error("is not a URL; expected https://discord.com/api/webhooks/<id>/<token>")]
+    NotAUrl,
+    /// Parses, but names no host.
+    #[error("has no host; expected https://discord.com/api/webhooks/<id>/<token>")]
+    NoHost,
+    /// `http://` to a host that is not loopback: the token would cross the network in clear.
+    #[error(
+        "plain http to {host} would send the webhook token in clear text; use https:// (http:// is only accepted for 127.0.0.1/localhost)"
+    )]
+    PlainHttp { host: String },
+    /// A scheme other than https (or http to loopback), or none.
+    #[error("must start with https:// (e.g. https://discord.com/api/webhooks/<id>/<token>)")]
+    NotHttps,
+}
+
 /// A webhook must be https (Discord's are `https://discord.com/api/webhooks/<id>/<token>`);
 /// plain http is accepted only to a loopback host, where tests run a stand-in server,
 /// because over a network it would expose the token.
-pub(crate) fn validate_webhook_url(url: &str) -> Result<(), String> {
+pub(crate) fn validate_webhook_url(url: &str) -> Result<(), WebhookUrlError> {
     if url.len() > MAX_WEBHOOK_URL_BYTES {
-        return Err(format!("longer than {MAX_WEBHOOK_URL_BYTES} bytes; paste the webhook URL from Discord"));
+        return Err(WebhookUrlError::TooLong { max: MAX_WEBHOOK_URL_BYTES });
     }
-    let uri: hyper::Uri =
-        url.parse().map_err(|_| "is not a URL; expected https://discord.com/api/webhooks/<id>/<token>".to_string())?;
+    let uri: hyper::Uri = url.parse().map_err(|_| WebhookUrlError::NotAUrl)?;
     let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
-        return Err("has no host; expected https://discord.com/api/webhooks/<id>/<token>".into());
+        return Err(WebhookUrlError::NoHost);
     };
     match uri.scheme_str() {
         Some("https") => Ok(()),
         Some("http") if is_loopback_host(host) => Ok(()),
-        Some("http") => Err(format!(
-            "plain http to {host} would send the webhook token in clear text; use https:// (http:// is only accepted for 127.0.0.1/localhost)"
-        )),
-        _ => Err("must start with https:// (e.g. https://discord.com/api/webhooks/<id>/<token>)".into()),
+        Some("http") => Err(WebhookUrlError::PlainHttp { host: host.to_string() }),
+        _ => Err(WebhookUrlError::NotHttps),
     }
 }
 
@@ -374,23 +418,31 @@ mod tests {
 
     #[test]
     fn bad_webhook_errors_name_the_setting_and_hide_the_token() {
-        let e = with(AlertKind::Death, "http://discord.com/api/webhooks/123/SECRETTOKEN").validate().unwrap_err();
+        let e = with(AlertKind::Death, "http://discord.com/api/webhooks/123/SECRETTOKEN")
+            .validate()
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("alert_death_webhook (OVERLORD_ALERT_DEATH_WEBHOOK)"), "{e}");
         assert!(!e.contains("SECRETTOKEN"), "{e}");
-        let e = with(AlertKind::Tapers, "ftp://x/y").validate().unwrap_err();
+        let bad_scheme = with(AlertKind::Tapers, "ftp://x/y").validate();
+        assert!(matches!(
+            bad_scheme,
+            Err(AlertConfigError::Webhook { kind: AlertKind::Tapers, source: WebhookUrlError::NotHttps })
+        ));
+        let e = with(AlertKind::Tapers, "ftp://x/y").validate().unwrap_err().to_string();
         assert!(e.starts_with("alert_tapers_webhook"), "{e}");
-        let e = with(AlertKind::Idle, "not a url").validate().unwrap_err();
+        let e = with(AlertKind::Idle, "not a url").validate().unwrap_err().to_string();
         assert!(e.starts_with("alert_idle_webhook"), "{e}");
         let long = format!("https://discord.com/{}", "a".repeat(MAX_WEBHOOK_URL_BYTES));
-        assert!(with(AlertKind::Rare, &long).validate().unwrap_err().contains("longer than"));
+        assert!(with(AlertKind::Rare, &long).validate().unwrap_err().to_string().contains("longer than"));
     }
 
     #[test]
     fn numeric_settings_are_range_checked() {
         let c = AlertConfig { idle_minutes: 0, ..with(AlertKind::Idle, "https://discord.com/api/webhooks/1/t") };
-        assert!(c.validate().unwrap_err().starts_with("alert_idle_minutes"));
+        assert!(c.validate().unwrap_err().to_string().starts_with("alert_idle_minutes"));
         let c = AlertConfig { low_taper_threshold: 0, ..AlertConfig::default() };
-        assert!(c.validate().unwrap_err().starts_with("alert_low_taper_threshold"));
+        assert!(c.validate().unwrap_err().to_string().starts_with("alert_low_taper_threshold"));
     }
 
     #[test]

@@ -44,12 +44,12 @@ pub(crate) type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// Mozilla roots compiled in (no system certificate store, which a static binary on a
 /// minimal host may lack); plain http is allowed because validation permits it only to
 /// loopback (tests).
-pub(crate) fn https_client(connect_timeout: Duration) -> Result<HttpClient, String> {
+pub(crate) fn https_client(connect_timeout: Duration) -> Result<HttpClient, ClientSetupError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?
+        .map_err(ClientSetupError::Tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let mut http = HttpConnector::new();
@@ -66,6 +66,25 @@ pub(crate) fn https_client(connect_timeout: Duration) -> Result<HttpClient, Stri
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .pool_max_idle_per_host(2)
         .build(https))
+}
+
+/// The HTTPS client for webhook posts could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientSetupError {
+    /// rustls refused the TLS configuration (the `ring` provider and safe protocol versions).
+    #[error("TLS setup: {0}")]
+    Tls(#[source] rustls::Error),
+}
+
+/// A delivery worker was given a webhook URL that does not parse (unreachable after
+/// `validate_webhook_url`). The message names the worker by its redacted label, never
+/// the token.
+#[derive(Debug, thiserror::Error)]
+#[error("{label}: not a URL")]
+pub struct WorkerUrlError {
+    label: String,
+    #[source]
+    source: hyper::http::uri::InvalidUri,
 }
 
 /// Lines waiting for one webhook. Bounded: pushing onto a full queue drops the oldest.
@@ -233,8 +252,11 @@ impl Worker {
         counters: Arc<Counters>,
         recent: Arc<RecentLog>,
         tuning: AlertTuning,
-    ) -> Result<Worker, String> {
-        let uri: Uri = url.trim().parse().map_err(|_| format!("{label}: not a URL"))?;
+    ) -> Result<Worker, WorkerUrlError> {
+        let uri: Uri = match url.trim().parse() {
+            Ok(uri) => uri,
+            Err(source) => return Err(WorkerUrlError { label, source }),
+        };
         let token = uri.path().rsplit('/').find(|s| !s.is_empty()).unwrap_or_default().to_string();
         Ok(Worker {
             uri,

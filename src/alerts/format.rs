@@ -1,5 +1,5 @@
-//! The text of alert lines, Discord markdown escaping, and webhook URL redaction.
-//! Never does I/O.
+//! The text of alert lines, message templates (checking and filling them), Discord
+//! markdown escaping, and webhook URL redaction. Never does I/O.
 //!
 //! Player-supplied text (names, chat, item names) is escaped so it renders literally:
 //! markdown characters get a backslash and control characters become spaces (a line is
@@ -75,28 +75,51 @@ pub fn backup_failed(error: &str) -> String {
 /// The longest template accepted (a Discord line is at most 2,000 characters).
 pub const MAX_TEMPLATE_CHARS: usize = 1_000;
 
+/// Why a template cannot be used; the message says what to fix (it is shown on the Alerts
+/// page and in config errors, after the setting's name).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// More than `max` characters.
+    #[error("longer than {max} characters")]
+    TooLong { max: usize },
+    /// A `{` with no `}` after it.
+    #[error("a '{{' without its '}}'")]
+    UnclosedBrace,
+    /// A `}` with no `{` before it.
+    #[error("a '}}' without its '{{'")]
+    UnopenedBrace,
+    /// `{name}` is not one of the placeholders this alert kind fills (`allowed`).
+    #[error("unknown placeholder {{{name}}}; this kind has {}", braced_list(.allowed))]
+    UnknownPlaceholder { name: String, allowed: Vec<String> },
+}
+
+/// `{a}, {b}, …`: placeholders as a template writes them.
+fn braced_list(names: &[String]) -> String {
+    names.iter().map(|a| format!("{{{a}}}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Checks a template: not too long, braces balanced, and only known placeholders.
-pub fn validate_template(t: &str, allowed: &[&str]) -> Result<(), String> {
+pub fn validate_template(t: &str, allowed: &[&str]) -> Result<(), TemplateError> {
     if t.chars().count() > MAX_TEMPLATE_CHARS {
-        return Err(format!("longer than {MAX_TEMPLATE_CHARS} characters"));
+        return Err(TemplateError::TooLong { max: MAX_TEMPLATE_CHARS });
     }
     let mut rest = t;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else {
-            return Err("a '{' without its '}'".into());
+            return Err(TemplateError::UnclosedBrace);
         };
         let name = &after[..close];
         if !allowed.contains(&name) {
-            return Err(format!(
-                "unknown placeholder {{{name}}}; this kind has {}",
-                allowed.iter().map(|a| format!("{{{a}}}")).collect::<Vec<_>>().join(", ")
-            ));
+            return Err(TemplateError::UnknownPlaceholder {
+                name: name.to_string(),
+                allowed: allowed.iter().map(|a| a.to_string()).collect(),
+            });
         }
         rest = &after[close + 1..];
     }
     if rest.contains('}') {
-        return Err("a '}' without its '{'".into());
+        return Err(TemplateError::UnopenedBrace);
     }
     Ok(())
 }
@@ -270,9 +293,11 @@ mod tests {
     fn templates_fill_known_placeholders_and_escape_values() {
         let allowed = ["character", "level"];
         assert!(validate_template("{character} is {level}!", &allowed).is_ok());
-        assert!(validate_template("{who}", &allowed).unwrap_err().contains("{who}"));
-        assert!(validate_template("{character", &allowed).is_err());
-        assert!(validate_template("x}", &allowed).is_err());
+        let unknown = validate_template("{who}", &allowed).unwrap_err().to_string();
+        assert_eq!(unknown, "unknown placeholder {who}; this kind has {character}, {level}");
+        assert_eq!(validate_template("{character", &allowed), Err(TemplateError::UnclosedBrace));
+        assert_eq!(validate_template("x}", &allowed), Err(TemplateError::UnopenedBrace));
+        assert_eq!(validate_template("x}", &allowed).unwrap_err().to_string(), "a '}' without its '{'");
         let l =
             apply_template("{character} hit {level}", &[("character", "Evil_*Bob*".into()), ("level", "200".into())]);
         assert_eq!(l, "Evil\\_\\*Bob\\* hit 200");

@@ -36,8 +36,9 @@ pub use attention::{
     Attention, AttentionSnapshot, DEFAULT_DISCONNECTED_MINUTES, DEFAULT_STUCK_MINUTES, DisconnectedCharacter,
     StuckCharacter, is_disconnect_reason,
 };
-pub use config::{AlertConfig, AlertKind, AlertTuning};
-pub use format::{MAX_TEMPLATE_CHARS, redact_webhook_url};
+pub use config::{AlertConfig, AlertConfigError, AlertKind, AlertTuning, WebhookUrlError};
+pub use deliver::{ClientSetupError, WorkerUrlError};
+pub use format::{MAX_TEMPLATE_CHARS, TemplateError, redact_webhook_url};
 pub use recent::{RECENT_ALERTS_KEPT, SentAlert, TestReport};
 pub use samples::test_line;
 pub use settings::{
@@ -266,7 +267,7 @@ impl AlertsHandle {
     /// Replaces the running settings with `cfg` (validated first; on error nothing
     /// changes). Lines already queued are still posted to the webhooks they were queued
     /// for. Must be called on a tokio runtime.
-    pub fn reconfigure(&self, cfg: AlertConfig) -> Result<(), String> {
+    pub fn reconfigure(&self, cfg: AlertConfig) -> Result<(), ReconfigureError> {
         cfg.validate()?;
         let next = if cfg.is_enabled() { Some(self.spawn_generation(&cfg)?) } else { None };
         let old = {
@@ -284,9 +285,8 @@ impl AlertsHandle {
         Ok(())
     }
 
-    fn spawn_generation(&self, cfg: &AlertConfig) -> Result<Arc<Generation>, String> {
-        let client = deliver::https_client(cfg.tuning.request_timeout)
-            .map_err(|e| format!("cannot set up the HTTPS client: {e}"))?;
+    fn spawn_generation(&self, cfg: &AlertConfig) -> Result<Arc<Generation>, ReconfigureError> {
+        let client = deliver::https_client(cfg.tuning.request_timeout)?;
         let core = &self.core;
         // One worker per distinct URL: kinds sharing a webhook share its posts and its
         // rate limit, which is how Discord counts them.
@@ -449,7 +449,7 @@ impl AlertsHandle {
         line: String,
         wait: Duration,
     ) -> Result<TestReport, TestError> {
-        config::validate_webhook_url(url).map_err(TestError::BadUrl)?;
+        config::validate_webhook_url(url)?;
         let url = url.trim().to_string();
         {
             let mut testing = self.core.testing.lock().unwrap_or_else(|p| p.into_inner());
@@ -473,7 +473,7 @@ impl AlertsHandle {
             }
             None => {
                 let tuning = self.current().map(|g| g.routes.tuning.clone()).unwrap_or_default();
-                let client = deliver::https_client(tuning.request_timeout).map_err(TestError::Setup)?;
+                let client = deliver::https_client(tuning.request_timeout)?;
                 let queue = Arc::new(WebhookQueue::new(1));
                 let worker = Worker::new(
                     &url,
@@ -483,8 +483,7 @@ impl AlertsHandle {
                     self.core.counters.clone(),
                     self.core.recent.clone(),
                     tuning,
-                )
-                .map_err(TestError::BadUrl)?;
+                )?;
                 queue.push(queued);
                 // Closed at once: the worker posts this one line (with its retries) and ends.
                 queue.close();
@@ -529,32 +528,46 @@ impl AlertsHandle {
 }
 
 /// Checks a template for `kind` (length, braces, known placeholders).
-pub fn validate_template_for(kind: AlertKind, template: &str) -> Result<(), String> {
-    format::validate_template(template, kind.placeholders()).map_err(|why| format!("{} template: {why}", kind.name()))
+pub fn validate_template_for(kind: AlertKind, template: &str) -> Result<(), KindTemplateError> {
+    format::validate_template(template, kind.placeholders()).map_err(|source| KindTemplateError { kind, source })
+}
+
+/// A template typed for one alert kind is unusable; the message starts with the kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{} template: {source}", .kind.name())]
+pub struct KindTemplateError {
+    pub kind: AlertKind,
+    #[source]
+    pub source: TemplateError,
+}
+
+/// Why new alert settings were not applied (the running ones stay).
+#[derive(Debug, thiserror::Error)]
+pub enum ReconfigureError {
+    /// A setting is invalid; the message names it.
+    #[error(transparent)]
+    Invalid(#[from] AlertConfigError),
+    /// The HTTPS client for the webhooks could not be built.
+    #[error("cannot set up the HTTPS client: {0}")]
+    HttpsClient(#[from] ClientSetupError),
 }
 
 /// Why a test post could not be made at all.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 pub enum TestError {
     /// The URL is not an acceptable webhook (the text says why; no token in it).
-    BadUrl(String),
+    #[error("webhook URL {0}")]
+    BadUrl(#[from] WebhookUrlError),
+    /// The URL passed the check but the delivery worker could not parse it (a bug).
+    #[error("webhook URL {0}")]
+    WorkerUrl(#[from] WorkerUrlError),
     /// A test to this webhook is already in progress.
+    #[error("a test to this webhook is already in progress; wait for its result")]
     Busy,
     /// The HTTPS client could not be set up.
-    Setup(String),
+    #[error("cannot send: {0}")]
+    Setup(#[from] ClientSetupError),
 }
-
-impl std::fmt::Display for TestError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TestError::BadUrl(why) => write!(f, "webhook URL {why}"),
-            TestError::Busy => f.write_str("a test to this webhook is already in progress; wait for its result"),
-            TestError::Setup(why) => write!(f, "cannot send: {why}"),
-        }
-    }
-}
-
-impl std::error::Error for TestError {}
 
 /// Frees the webhook's test slot when the request ends (answered or cancelled).
 struct TestSlot {

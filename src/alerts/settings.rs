@@ -338,7 +338,7 @@ impl AlertSettings {
         next.updated_ms = Some(now_ms);
         next.updated_by = Some(by.to_string());
         let eff = merge(&self.base, &self.fixed, &next);
-        eff.validate().map_err(SettingsError::Invalid)?;
+        eff.validate().map_err(|e| SettingsError::Invalid(e.to_string()))?;
         write(&self.db, &next)?;
         *guard = next;
         Ok(eff)

@@ -29,12 +29,12 @@ pub fn user_add_with_password(
     password: &str,
 ) -> Result<UserInfo, AuthError> {
     validate_username(username)?;
-    validate_new_password(password).map_err(AuthError::Invalid)?;
+    validate_new_password(password)?;
     store::ensure_tables(db)?;
     let rec = UserRecord {
         username: username.to_string(),
         role,
-        password_hash: hashing.hash(password).map_err(AuthError::Internal)?,
+        password_hash: hashing.hash(password)?,
         created_ms: now_ms(),
         last_login_ms: None,
     };
@@ -60,9 +60,9 @@ pub fn user_passwd_with_password(
     username: &str,
     password: &str,
 ) -> Result<usize, AuthError> {
-    validate_new_password(password).map_err(AuthError::Invalid)?;
+    validate_new_password(password)?;
     store::ensure_tables(db)?;
-    let hash = hashing.hash(password).map_err(AuthError::Internal)?;
+    let hash = hashing.hash(password)?;
     let sessions = store::session_count(db, username)?;
     // Revokes the user's sessions in the same transaction.
     store::update_user(db, username, Some(hash), None)?;

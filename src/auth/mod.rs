@@ -153,25 +153,20 @@ impl Default for AuthConfig {
 
 impl AuthConfig {
     /// Checks every setting; the message names the setting and the fix.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), AuthConfigError> {
         if self.session_ttl < Duration::from_secs(1) || self.session_ttl > MAX_SESSION_TTL {
-            return Err(format!(
-                "session_ttl_s = {} is out of range: use 1 s to {} s (default 30 days = {} s)",
-                self.session_ttl.as_secs(),
-                MAX_SESSION_TTL.as_secs(),
-                DEFAULT_SESSION_TTL.as_secs()
-            ));
+            return Err(AuthConfigError::SessionTtlOutOfRange { seconds: self.session_ttl.as_secs() });
         }
         if self.login_max_failures == 0 {
-            return Err("login_max_failures must be at least 1 (default 10)".into());
+            return Err(AuthConfigError::NoLoginFailuresAllowed);
         }
         if self.login_window < Duration::from_secs(1) {
-            return Err("login_window_s must be at least 1 s (default 300)".into());
+            return Err(AuthConfigError::LoginWindowTooShort);
         }
         if let Some(origin) = &self.public_origin {
             normalize_origin(origin)?;
         }
-        self.password_hashing.validate()
+        Ok(self.password_hashing.validate()?)
     }
 
     /// `public_origin` in the canonical form the CSRF check compares against.
@@ -180,14 +175,39 @@ impl AuthConfig {
     }
 }
 
+/// An [`AuthConfig`] setting is out of range or malformed; the message names the setting
+/// (as the operator writes it in `overlord.toml`) and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthConfigError {
+    /// `session_ttl` is under 1 s or over [`MAX_SESSION_TTL`].
+    #[error(
+        "session_ttl_s = {seconds} is out of range: use 1 s to {} s (default 30 days = {} s)",
+        MAX_SESSION_TTL.as_secs(),
+        DEFAULT_SESSION_TTL.as_secs()
+    )]
+    SessionTtlOutOfRange { seconds: u64 },
+    /// `login_max_failures` is 0, which would lock everyone out.
+    #[error("login_max_failures must be at least 1 (default 10)")]
+    NoLoginFailuresAllowed,
+    /// `login_window` is under 1 s.
+    #[error("login_window_s must be at least 1 s (default 300)")]
+    LoginWindowTooShort,
+    /// `public_origin` is not `scheme://host[:port]`.
+    #[error(transparent)]
+    PublicOrigin(#[from] BadOrigin),
+    /// The argon2 parameters are unusable.
+    #[error(transparent)]
+    PasswordHashing(#[from] password::HashingError),
+}
+
+/// An origin that is not `http(s)://host[:port]` (holds the text as given).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("public_origin `{0}` is not an origin: write it as scheme://host[:port], e.g. https://overlord.example.org")]
+pub struct BadOrigin(pub String);
+
 /// `scheme://host[:port]`, lower-cased, without a trailing slash or default port.
-pub fn normalize_origin(origin: &str) -> Result<String, String> {
-    let bad = || {
-        format!(
-            "public_origin `{origin}` is not an origin: write it as scheme://host[:port], \
-             e.g. https://overlord.example.org"
-        )
-    };
+pub fn normalize_origin(origin: &str) -> Result<String, BadOrigin> {
+    let bad = || BadOrigin(origin.to_string());
     let o = origin.trim().trim_end_matches('/').to_ascii_lowercase();
     if o.len() > MAX_ORIGIN_CHARS {
         return Err(bad());
@@ -264,8 +284,23 @@ internal_from!(
     redb::CommitError,
     redb::SetDurabilityError,
     serde_json::Error,
-    tokio::task::JoinError
+    tokio::task::JoinError,
+    password::HashingError
 );
+
+/// A weak or oversized new password is the user's input breaking a rule.
+impl From<password::PasswordError> for AuthError {
+    fn from(e: password::PasswordError) -> Self {
+        AuthError::Invalid(e.to_string())
+    }
+}
+
+/// A bad setting is reported like bad input: the message names the setting.
+impl From<AuthConfigError> for AuthError {
+    fn from(e: AuthConfigError) -> Self {
+        AuthError::Invalid(e.to_string())
+    }
+}
 
 /// Checks a username: 1–32 characters of ASCII letters, digits, space and `_-.'`, not
 /// starting or ending with a space.
@@ -321,7 +356,7 @@ mod tests {
     #[test]
     fn config_validation_names_the_setting() {
         let cfg = AuthConfig { session_ttl: Duration::ZERO, ..AuthConfig::default() };
-        assert!(cfg.validate().is_err_and(|m| m.contains("session_ttl_s")));
+        assert!(cfg.validate().is_err_and(|e| e.to_string().contains("session_ttl_s")));
         assert!(AuthConfig::default().validate().is_ok());
     }
 }

@@ -38,6 +38,39 @@ impl Default for PasswordHashing {
     }
 }
 
+/// A new password breaks a house rule; the message says what to fix (and is shown to the
+/// user, so it never contains the password).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    /// Fewer than `min` characters.
+    #[error("password is too short: use at least {min} characters")]
+    TooShort { min: usize },
+    /// More than `max` bytes.
+    #[error("password is too long: use at most {max} bytes")]
+    TooLong { max: usize },
+}
+
+/// Hashing could not run: the configured argon2 parameters are unusable, or argon2 itself
+/// failed. Internal: the detail is for the operator's log, never a client.
+#[derive(Debug, thiserror::Error)]
+pub enum HashingError {
+    /// `PasswordHashing` holds parameters argon2 rejects; the message names the fix.
+    #[error(
+        "argon2 parameters m={memory_kib} KiB, t={iterations}, p={parallelism} are not usable ({source}); \
+         memory must be at least 8 × parallelism KiB and iterations at least 1"
+    )]
+    UnusableParams {
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+        #[source]
+        source: argon2::Error,
+    },
+    /// argon2 failed while hashing (e.g. no randomness for the salt).
+    #[error("argon2 hashing failed: {0}")]
+    Hash(#[from] argon2::password_hash::Error),
+}
+
 /// What a stored hash said about a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verified {
@@ -57,21 +90,22 @@ impl PasswordHashing {
     }
 
     /// Checks the parameters are ones argon2 accepts; the message names the field to fix.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), HashingError> {
         self.params().map(|_| ())
     }
 
-    fn params(&self) -> Result<Params, String> {
-        Params::new(self.memory_kib, self.iterations, self.parallelism, None).map_err(|e| {
-            format!(
-                "argon2 parameters m={} KiB, t={}, p={} are not usable ({e}); memory must be \
-                 at least 8 × parallelism KiB and iterations at least 1",
-                self.memory_kib, self.iterations, self.parallelism
-            )
+    fn params(&self) -> Result<Params, HashingError> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, None).map_err(|source| {
+            HashingError::UnusableParams {
+                memory_kib: self.memory_kib,
+                iterations: self.iterations,
+                parallelism: self.parallelism,
+                source,
+            }
         })
     }
 
-    fn hasher(&self) -> Result<Argon2<'static>, String> {
+    fn hasher(&self) -> Result<Argon2<'static>, HashingError> {
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params()?))
     }
 
@@ -83,9 +117,8 @@ impl PasswordHashing {
 
     /// Hashes a password into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`) with a
     /// fresh random salt.
-    pub fn hash(&self, password: &str) -> Result<String, String> {
-        let hash =
-            self.hasher()?.hash_password(password.as_bytes()).map_err(|e| format!("argon2 hashing failed: {e}"))?;
+    pub fn hash(&self, password: &str) -> Result<String, HashingError> {
+        let hash = self.hasher()?.hash_password(password.as_bytes())?;
         Ok(hash.to_string())
     }
 
@@ -119,7 +152,7 @@ impl PasswordHashing {
 
     /// A hash of a random password nobody knows, made with the current parameters. Unknown
     /// users are verified against it so they cost the same time as a wrong password.
-    pub fn dummy_hash(&self) -> Result<String, String> {
+    pub fn dummy_hash(&self) -> Result<String, HashingError> {
         let mut secret = [0u8; 32];
         rand::Rng::fill(&mut rand::rng(), &mut secret);
         let password: String = secret.iter().map(|b| format!("{b:02x}")).collect();
@@ -145,12 +178,12 @@ pub fn is_importable_hash(stored: &str) -> bool {
 }
 
 /// Checks a new password against the house rules; the message says what to fix.
-pub fn validate_new_password(password: &str) -> Result<(), String> {
+pub fn validate_new_password(password: &str) -> Result<(), PasswordError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!("password is too short: use at least {MIN_PASSWORD_CHARS} characters"));
+        return Err(PasswordError::TooShort { min: MIN_PASSWORD_CHARS });
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!("password is too long: use at most {MAX_PASSWORD_BYTES} bytes"));
+        return Err(PasswordError::TooLong { max: MAX_PASSWORD_BYTES });
     }
     Ok(())
 }

@@ -94,13 +94,13 @@ impl AuthService {
     /// Opens (creates if missing) the `auth_*` tables in the shared database, purges expired
     /// sessions and, when no user exists, makes the one-time setup token.
     pub fn new(db: Arc<Database>, cfg: AuthConfig) -> Result<Self, AuthError> {
-        cfg.validate().map_err(AuthError::Invalid)?;
+        cfg.validate()?;
         store::ensure_tables(&db)?;
         let purged = store::purge_expired(&db, now_ms())?;
         if purged > 0 {
             tracing::info!(purged, "removed expired sessions");
         }
-        let dummy_hash = cfg.password_hashing.dummy_hash().map_err(AuthError::Internal)?;
+        let dummy_hash = cfg.password_hashing.dummy_hash()?;
         let setup_token = (store::user_count(&db)? == 0).then(|| random_hex(SETUP_TOKEN_BYTES));
         let public_view = super::PublicView::new(cfg.public_pages.clone());
         Ok(AuthService {
@@ -189,7 +189,7 @@ impl AuthService {
             return Err(AuthError::SetupTokenRejected);
         }
         validate_username(username)?;
-        validate_new_password(password).map_err(AuthError::Invalid)?;
+        validate_new_password(password)?;
         let permit = self.hash_worker().await?;
         let inner = self.inner.clone();
         let (username, password) = (username.to_string(), password.to_string());
@@ -284,7 +284,7 @@ impl AuthService {
     /// password). Closes first-run setup.
     pub async fn create_user(&self, username: &str, password: &str, role: Role) -> Result<UserInfo, AuthError> {
         validate_username(username)?;
-        validate_new_password(password).map_err(AuthError::Invalid)?;
+        validate_new_password(password)?;
         let hash = self.hash_password(password).await?;
         let rec = UserRecord {
             username: username.to_string(),
@@ -313,7 +313,7 @@ impl AuthService {
         }
         let new_hash = match password {
             Some(p) => {
-                validate_new_password(p).map_err(AuthError::Invalid)?;
+                validate_new_password(p)?;
                 Some(self.hash_password(p).await?)
             }
             None => None,
@@ -361,7 +361,7 @@ impl AuthService {
         let password = password.to_string();
         tokio::task::spawn_blocking(move || {
             let _permit: OwnedSemaphorePermit = permit;
-            hashing.hash(&password).map_err(AuthError::Internal)
+            hashing.hash(&password).map_err(AuthError::from)
         })
         .await?
     }
@@ -428,7 +428,7 @@ impl Inner {
         let rec = UserRecord {
             username: username.to_string(),
             role: Role::Admin,
-            password_hash: self.cfg.password_hashing.hash(password).map_err(AuthError::Internal)?,
+            password_hash: self.cfg.password_hashing.hash(password)?,
             created_ms: now,
             last_login_ms: Some(now),
         };

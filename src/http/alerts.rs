@@ -95,14 +95,14 @@ async fn send_test(
         };
     let template = match req.template {
         Some(t) => {
-            crate::alerts::validate_template_for(kind, &t).map_err(ApiError::Invalid)?;
+            crate::alerts::validate_template_for(kind, &t).map_err(|e| ApiError::Invalid(e.to_string()))?;
             Some(t)
         }
         None => app.alert_settings.template(kind),
     };
     let line = crate::alerts::test_line(kind, template.as_deref());
     let report = app.alerts.send_test(kind, &url, line.clone(), TEST_WAIT).await.map_err(|e| match e {
-        TestError::BadUrl(_) => ApiError::Invalid(e.to_string()),
+        TestError::BadUrl(_) | TestError::WorkerUrl(_) => ApiError::Invalid(e.to_string()),
         TestError::Busy => ApiError::Conflict(e.to_string()),
         TestError::Setup(_) => ApiError::internal(e),
     })?;

@@ -92,7 +92,7 @@ async fn session(app: AppState, caller: Caller, socket: &mut WebSocket) {
                     _ => continue,
                 };
                 match browser::decode_browser_message(text.as_str()) {
-                    Err(e) => ok = send_error(socket, &app, &e).await,
+                    Err(e) => ok = send_error(socket, &app, &e.to_string()).await,
                     Ok(BrowserMessage::Subscribe { topics, characters }) => {
                         sub = Subscription {
                             topics: topics.into_iter().collect(),

@@ -217,7 +217,7 @@ pub(crate) fn raw_maps_of(obj: &Map<String, Value>) -> Result<RawMaps, (&'static
     ] {
         // The stored form first, so a fresh Mag-Tools map overrides it key by key.
         for source in [stored.and_then(|s| get(s, stored_key)), get(obj, wire_key)].into_iter().flatten() {
-            read_raw_map(&mut raw, kind, source).map_err(|reason| (wire_key, reason))?;
+            read_raw_map(&mut raw, kind, source).map_err(|e| (wire_key, e.to_string()))?;
         }
     }
     raw.spells =
@@ -227,8 +227,17 @@ pub(crate) fn raw_maps_of(obj: &Map<String, Value>) -> Result<RawMaps, (&'static
     Ok(raw)
 }
 
+/// A raw Decal map holds more keys than any real item has (the message follows the field
+/// name in an [`ItemError`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("has {keys} keys, more than the {MAX_RAW_KEYS_PER_MAP} any real item has")]
+pub struct TooManyRawKeys {
+    /// Keys in the map after reading it.
+    pub keys: usize,
+}
+
 /// Accepts `{"28": 602}`, `[[28, 602]]` and .NET's `[{"Key": 28, "Value": 602}]`.
-pub(crate) fn read_raw_map(raw: &mut RawMaps, kind: RawMap, v: &Value) -> Result<(), String> {
+pub(crate) fn read_raw_map(raw: &mut RawMaps, kind: RawMap, v: &Value) -> Result<(), TooManyRawKeys> {
     let mut pairs: Vec<(u32, &Value)> = Vec::new();
     let key_of = |k: &Value| lenient::u32_id_of(k);
     match v {
@@ -286,7 +295,7 @@ pub(crate) fn read_raw_map(raw: &mut RawMaps, kind: RawMap, v: &Value) -> Result
         RawMap::Bool => raw.bool.len(),
     };
     if len > MAX_RAW_KEYS_PER_MAP {
-        return Err(format!("has {len} keys, more than the {MAX_RAW_KEYS_PER_MAP} any real item has"));
+        return Err(TooManyRawKeys { keys: len });
     }
     Ok(())
 }

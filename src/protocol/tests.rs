@@ -158,7 +158,7 @@ fn browser_messages_decode_with_and_without_command_type() {
     let m = decode_browser_message(r#"{"type":"command","player_name":"Mossy Tank","command":"/vt start"}"#).unwrap();
     assert!(matches!(m, BrowserMessage::Command { .. }));
     let e = decode_browser_message(r#"{"type":"subscirbe"}"#).unwrap_err();
-    assert!(e.contains("unknown message type 'subscirbe'"));
+    assert!(e.to_string().contains("unknown message type 'subscirbe'"));
     let long = "a".repeat(501);
     assert!(decode_browser_message(&format!(r#"{{"player_name":"A","command":"{long}"}}"#)).is_err());
     let m =

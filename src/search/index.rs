@@ -68,38 +68,42 @@ const MARKER_FILE: &str = "overlord-index.json";
 const HEAL_RETRY: Duration = Duration::from_secs(30);
 
 /// Search-side failures. Messages are for logs and operators.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     /// tantivy failed (I/O, damaged files, lock held by another process…).
+    #[error("search index: {0}")]
     Index(String),
+    /// tantivy returned an error.
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// The index writer could not be created, most often because another process holds
+    /// the index directory's lock.
+    #[error("search index: cannot open the index writer ({0}); is another overlord process using this data directory?")]
+    WriterLocked(#[source] tantivy::TantivyError),
+    /// A file or directory under the index directory could not be read or written.
+    #[error("search index: {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The marker or commit payload could not be serialized.
+    #[error("search index: {0}")]
+    Payload(#[from] serde_json::Error),
     /// The inventory store failed while the index read from it.
-    Store(StoreError),
+    #[error("search index could not read the inventory store: {0}")]
+    Store(#[from] StoreError),
     /// The writer thread stopped (after an earlier error, or during shutdown).
+    #[error("search index writer stopped: {0}; restart to rebuild the index")]
     WriterGone(String),
-}
-
-impl std::fmt::Display for SearchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SearchError::Index(e) => write!(f, "search index: {e}"),
-            SearchError::Store(e) => write!(f, "search index could not read the inventory store: {e}"),
-            SearchError::WriterGone(e) => write!(f, "search index writer stopped: {e}; restart to rebuild the index"),
-        }
-    }
-}
-
-impl std::error::Error for SearchError {}
-
-impl From<tantivy::TantivyError> for SearchError {
-    fn from(e: tantivy::TantivyError) -> Self {
-        SearchError::Index(e.to_string())
-    }
-}
-
-impl From<StoreError> for SearchError {
-    fn from(e: StoreError) -> Self {
-        SearchError::Store(e)
-    }
+    /// A commit or rebuild on the writer thread failed. Shared: the writer thread keeps
+    /// the same error to log and heal from.
+    #[error(transparent)]
+    Writer(Arc<SearchError>),
+    /// A commit failed and rebuilding the index has failed since; the writer retries every
+    /// `HEAL_RETRY`. Holds the history of failures, for the operator.
+    #[error("search index: {0}")]
+    Unhealed(String),
 }
 
 impl From<redb::TransactionError> for SearchError {
@@ -108,13 +112,51 @@ impl From<redb::TransactionError> for SearchError {
     }
 }
 
+/// Why an index directory cannot be used as it is; `open_or_rebuild` then rebuilds it
+/// from the store and logs this as the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexUnusable {
+    /// No marker file (a fresh data directory, or one from before the index existed).
+    #[error("no index (marker file missing)")]
+    NoMarker(#[source] std::io::Error),
+    #[error("marker file unreadable: {0}")]
+    MarkerUnreadable(#[source] serde_json::Error),
+    /// The marker names another schema version than this build's.
+    #[error("index schema version {found} differs from {SCHEMA_VERSION}")]
+    MarkerSchemaVersion { found: u32 },
+    #[error("index does not open: {0}")]
+    DoesNotOpen(#[source] tantivy::TantivyError),
+    /// The schema stored in the index is not this build's.
+    #[error("index schema differs from this build's")]
+    SchemaDiffers,
+    #[error("index files unreadable: {0}")]
+    FilesUnreadable(#[source] tantivy::TantivyError),
+    /// This many index files fail their checksum.
+    #[error("{files} index file(s) fail their checksum")]
+    ChecksumFailed { files: usize },
+    #[error("index metadata unreadable: {0}")]
+    MetadataUnreadable(#[source] tantivy::TantivyError),
+    /// The last commit recorded no payload (no store sequence number to resume from).
+    #[error("index has no commit payload")]
+    NoCommitPayload,
+    #[error("index commit payload unreadable: {0}")]
+    CommitPayloadUnreadable(#[source] serde_json::Error),
+    /// The last commit was made with another schema version.
+    #[error("index commit schema version {found} differs from {SCHEMA_VERSION}")]
+    CommitSchemaVersion { found: u32 },
+    #[error("index segments do not load: {0}")]
+    SegmentsDoNotLoad(#[source] tantivy::TantivyError),
+    #[error("index fast fields unreadable: {0}")]
+    FastFieldsUnreadable(#[source] tantivy::TantivyError),
+}
+
 /// A rebuild progress callback: (items done, items total).
 pub type Progress<'a> = &'a mut (dyn FnMut(u64, u64) + Send);
 
 enum Msg {
     Sync { keys: Vec<ItemKey>, seq: u64, queued_ms: i64 },
-    Flush(SyncSender<Result<(), String>>),
-    Rebuild(Box<dyn FnMut(u64, u64) + Send>, SyncSender<Result<u64, String>>),
+    Flush(SyncSender<Result<(), SearchError>>),
+    Rebuild(Box<dyn FnMut(u64, u64) + Send>, SyncSender<Result<u64, SearchError>>),
 }
 
 /// State shared between the handle and the writer thread.
@@ -178,7 +220,7 @@ impl SearchIndex {
             }
             Err(why) => {
                 let (index, writer) = fresh_index(dir, &fields)?;
-                (index, writer, Some(why))
+                (index, writer, Some(why.to_string()))
             }
         };
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -277,11 +319,7 @@ impl SearchIndex {
     pub fn flush(&self) -> Result<(), SearchError> {
         let (reply_tx, reply_rx) = sync_channel(1);
         self.send(Msg::Flush(reply_tx))?;
-        match reply_rx.recv() {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(SearchError::Index(e)),
-            Err(_) => Err(self.gone()),
-        }
+        reply_rx.recv().unwrap_or_else(|_| Err(self.gone()))
     }
 
     /// Rebuilds the whole index from the store (`overlord reindex`); searches keep seeing
@@ -289,11 +327,7 @@ impl SearchIndex {
     pub fn rebuild(&self, progress: impl FnMut(u64, u64) + Send + 'static) -> Result<u64, SearchError> {
         let (reply_tx, reply_rx) = sync_channel(1);
         self.send(Msg::Rebuild(Box::new(progress), reply_tx))?;
-        match reply_rx.recv() {
-            Ok(Ok(n)) => Ok(n),
-            Ok(Err(e)) => Err(SearchError::Index(e)),
-            Err(_) => Err(self.gone()),
-        }
+        reply_rx.recv().unwrap_or_else(|_| Err(self.gone()))
     }
 
     /// Milliseconds the oldest queued change has waited for a commit (0 when none), for
@@ -357,15 +391,14 @@ impl Worker {
     /// with the same index and reader, so searches switch to the rebuilt index at its
     /// commit and keep answering from the old segments (still mapped) until then.
     fn heal(&mut self) -> Result<u64, SearchError> {
-        let io = |e: std::io::Error| SearchError::Index(format!("{}: {e}", self.dir.display()));
+        let io = |source: std::io::Error| SearchError::Io { path: self.dir.clone(), source };
         std::fs::create_dir_all(&self.dir).map_err(io)?;
         if !self.dir.join("meta.json").exists() {
             // An empty index's metadata, so the writer below can open; the rebuild's commit
             // replaces it, and the open index picks that up at its reload.
             drop(Index::create_in_dir(&self.dir, self.fields.schema.clone())?);
         }
-        let marker = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq: 0 })
-            .map_err(|e| SearchError::Index(e.to_string()))?;
+        let marker = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq: 0 })?;
         std::fs::write(self.dir.join(MARKER_FILE), marker).map_err(io)?;
         // The failed commit took the writer's indexing threads with it, so the writer is
         // replaced. Its directory lock goes first (the directory may still be there): it is
@@ -433,8 +466,7 @@ impl Worker {
     }
 
     fn commit(&mut self, seq: u64) -> Result<(), SearchError> {
-        let payload = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq })
-            .map_err(|e| SearchError::Index(e.to_string()))?;
+        let payload = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq })?;
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
@@ -493,7 +525,7 @@ fn run_writer(mut worker: Worker, rx: Receiver<Msg>, shared: Arc<Shared>) {
                 }
                 if pending.len() >= MAX_PENDING_KEYS {
                     deadline = None;
-                    commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit)
+                    commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit).map_err(Arc::new)
                 } else {
                     Ok(())
                 }
@@ -501,26 +533,27 @@ fn run_writer(mut worker: Worker, rx: Receiver<Msg>, shared: Arc<Shared>) {
             Some(Msg::Flush(reply)) => {
                 deadline = None;
                 let r = commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit);
-                let _ = reply.send(r.clone());
+                let r = r.map_err(Arc::new);
+                let _ = reply.send(r.clone().map_err(SearchError::Writer));
                 r
             }
             Some(Msg::Rebuild(mut progress, reply)) => {
                 deadline = None;
                 // Queued keys are covered by the rebuild's fresh snapshot.
                 pending.clear();
-                let r = worker.rebuild(&mut *progress).map_err(|e| e.to_string());
+                let r = worker.rebuild(&mut *progress).map_err(Arc::new);
                 if let Ok((_, seq)) = r {
                     pending_seq = pending_seq.max(seq);
                     shared.committed_seq.store(seq, Ordering::SeqCst);
                     shared.oldest_pending_ms.store(0, Ordering::SeqCst);
                     last_commit = Instant::now();
                 }
-                let _ = reply.send(r.clone().map(|(n, _)| n));
+                let _ = reply.send(r.clone().map(|(n, _)| n).map_err(SearchError::Writer));
                 r.map(|_| ())
             }
             None => {
                 deadline = None;
-                commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit)
+                commit_pending(&mut worker, &shared, &mut pending, pending_seq, &mut last_commit).map_err(Arc::new)
             }
         };
         if let Err(e) = result {
@@ -544,8 +577,17 @@ fn run_writer(mut worker: Worker, rx: Receiver<Msg>, shared: Arc<Shared>) {
 /// store, which has them all — so the state writer never blocks on this queue, and
 /// flushes are answered with the failure. Returns the store seq the index covers, or
 /// `None` when the channel closed (shutdown).
-fn heal_until_it_works(worker: &mut Worker, rx: &Receiver<Msg>, shared: &Shared, first: String) -> Option<u64> {
-    let mut why = first;
+fn heal_until_it_works(
+    worker: &mut Worker,
+    rx: &Receiver<Msg>,
+    shared: &Shared,
+    first: Arc<SearchError>,
+) -> Option<u64> {
+    // The first failure and the latest retry's: a disk that stays full for a day must not
+    // grow this text by one entry per retry.
+    let first = first.to_string();
+    let mut why;
+    let mut attempts: u64 = 0;
     loop {
         match worker.heal() {
             Ok(seq) => {
@@ -558,7 +600,8 @@ fn heal_until_it_works(worker: &mut Worker, rx: &Receiver<Msg>, shared: &Shared,
                 return Some(seq);
             }
             Err(e) => {
-                why = format!("{why}; rebuilding it failed too: {e}");
+                attempts += 1;
+                why = format!("{first}; rebuilding it failed too ({attempts} attempts; latest: {e})");
                 tracing::error!(error = %why, retry_s = HEAL_RETRY.as_secs(), "search index unavailable for updates");
                 if let Ok(mut f) = shared.failure.lock() {
                     *f = Some(why.clone());
@@ -570,10 +613,10 @@ fn heal_until_it_works(worker: &mut Worker, rx: &Receiver<Msg>, shared: &Shared,
             match rx.recv_timeout(retry_at.saturating_duration_since(Instant::now())) {
                 Ok(Msg::Sync { .. }) => {}
                 Ok(Msg::Flush(reply)) => {
-                    let _ = reply.send(Err(why.clone()));
+                    let _ = reply.send(Err(SearchError::Unhealed(why.clone())));
                 }
                 Ok(Msg::Rebuild(_, reply)) => {
-                    let _ = reply.send(Err(format!("{why}; retrying")));
+                    let _ = reply.send(Err(SearchError::Unhealed(format!("{why}; retrying"))));
                     break;
                 }
                 Err(RecvTimeoutError::Timeout) => break,
@@ -590,12 +633,12 @@ fn commit_pending(
     pending: &mut BTreeSet<ItemKey>,
     pending_seq: u64,
     last_commit: &mut Instant,
-) -> Result<(), String> {
+) -> Result<(), SearchError> {
     if pending.is_empty() && pending_seq == shared.committed_seq.load(Ordering::SeqCst) {
         return Ok(());
     }
     let keys = std::mem::take(pending);
-    worker.sync(keys, pending_seq).map_err(|e| e.to_string())?;
+    worker.sync(keys, pending_seq)?;
     shared.committed_seq.store(pending_seq, Ordering::SeqCst);
     shared.oldest_pending_ms.store(0, Ordering::SeqCst);
     *last_commit = Instant::now();
@@ -603,44 +646,40 @@ fn commit_pending(
 }
 
 /// Opens an existing index if its marker, schema and checksums are good.
-fn try_open(dir: &Path, fields: &Fields) -> Result<Index, String> {
-    let marker =
-        std::fs::read_to_string(dir.join(MARKER_FILE)).map_err(|_| "no index (marker file missing)".to_string())?;
-    let version: Payload = serde_json::from_str(&marker).map_err(|e| format!("marker file unreadable: {e}"))?;
+fn try_open(dir: &Path, fields: &Fields) -> Result<Index, IndexUnusable> {
+    use IndexUnusable as U;
+    let marker = std::fs::read_to_string(dir.join(MARKER_FILE)).map_err(U::NoMarker)?;
+    let version: Payload = serde_json::from_str(&marker).map_err(U::MarkerUnreadable)?;
     if version.schema_version != SCHEMA_VERSION {
-        return Err(format!("index schema version {} differs from {SCHEMA_VERSION}", version.schema_version));
+        return Err(U::MarkerSchemaVersion { found: version.schema_version });
     }
-    let index = Index::open_in_dir(dir).map_err(|e| format!("index does not open: {e}"))?;
+    let index = Index::open_in_dir(dir).map_err(U::DoesNotOpen)?;
     let same_schema = serde_json::to_string(&index.schema()).ok() == serde_json::to_string(&fields.schema).ok();
     if !same_schema {
-        return Err("index schema differs from this build's".to_string());
+        return Err(U::SchemaDiffers);
     }
-    let damaged = index.validate_checksum().map_err(|e| format!("index files unreadable: {e}"))?;
+    let damaged = index.validate_checksum().map_err(U::FilesUnreadable)?;
     if !damaged.is_empty() {
-        return Err(format!("{} index file(s) fail their checksum", damaged.len()));
+        return Err(U::ChecksumFailed { files: damaged.len() });
     }
-    let meta = index.load_metas().map_err(|e| format!("index metadata unreadable: {e}"))?;
-    let payload = meta.payload.ok_or_else(|| "index has no commit payload".to_string())?;
-    let payload: Payload =
-        serde_json::from_str(&payload).map_err(|e| format!("index commit payload unreadable: {e}"))?;
+    let meta = index.load_metas().map_err(U::MetadataUnreadable)?;
+    let payload = meta.payload.ok_or(U::NoCommitPayload)?;
+    let payload: Payload = serde_json::from_str(&payload).map_err(U::CommitPayloadUnreadable)?;
     if payload.schema_version != SCHEMA_VERSION {
-        return Err(format!("index commit schema version {} differs from {SCHEMA_VERSION}", payload.schema_version));
+        return Err(U::CommitSchemaVersion { found: payload.schema_version });
     }
     // Opening a reader loads every segment; damaged segments fail here.
-    let reader: IndexReader = index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()
-        .map_err(|e| format!("index segments do not load: {e}"))?;
+    let reader: IndexReader =
+        index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(U::SegmentsDoNotLoad)?;
     for segment in reader.searcher().segment_readers() {
-        segment.fast_fields().str("owner").map_err(|e| format!("index fast fields unreadable: {e}"))?;
+        segment.fast_fields().str("owner").map_err(U::FastFieldsUnreadable)?;
     }
     Ok(index)
 }
 
 /// Deletes whatever is in `dir` and creates an empty index with the marker file.
 fn fresh_index(dir: &Path, fields: &Fields) -> Result<(Index, IndexWriter<TantivyDocument>), SearchError> {
-    let io = |e: std::io::Error| SearchError::Index(format!("{}: {e}", dir.display()));
+    let io = |source: std::io::Error| SearchError::Io { path: dir.to_path_buf(), source };
     match std::fs::symlink_metadata(dir) {
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(dir).map_err(io)?,
         // A file (or link) where the index directory belongs: not ours to delete, but the
@@ -662,11 +701,7 @@ fn fresh_index(dir: &Path, fields: &Fields) -> Result<(Index, IndexWriter<Tantiv
 }
 
 fn new_writer(index: &Index) -> Result<IndexWriter<TantivyDocument>, SearchError> {
-    index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES).map_err(|e| {
-        SearchError::Index(format!(
-            "cannot open the index writer ({e}); is another overlord process using this data directory?"
-        ))
-    })
+    index.writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY_BYTES).map_err(SearchError::WriterLocked)
 }
 
 fn payload_seq(index: &Index) -> Result<u64, SearchError> {
