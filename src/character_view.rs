@@ -7,7 +7,7 @@
 //! HTTP types and never writes anything.
 
 use crate::app::App;
-use crate::live::{LiveCharacter, SessionCounters, TelemetryMessage};
+use crate::live::{LiveCharacter, PluginJson, SessionCounters, TelemetryMessage};
 use crate::protocol::Vitals;
 use crate::telemetry::{EventKind, TelemetryError};
 use serde::Serialize;
@@ -74,16 +74,16 @@ pub struct CharacterDetail {
     /// The live frame, else the last stored one within the hour before the character was last seen.
     pub telemetry: Option<TelemetryMessage>,
     #[cfg_attr(feature = "bindings", ts(type = "CharacterStats | null"))]
-    pub character_stats: Option<Value>,
+    pub character_stats: Option<PluginJson>,
     #[cfg_attr(feature = "bindings", ts(type = "CombatStats | null"))]
-    pub combat_stats: Option<Value>,
+    pub combat_stats: Option<PluginJson>,
     pub vitals: Option<Vitals>,
     #[cfg_attr(feature = "bindings", ts(type = "CantripsPayload | null"))]
-    pub cantrips: Option<Value>,
+    pub cantrips: Option<PluginJson>,
     #[cfg_attr(feature = "bindings", ts(type = "QuestsPayload | null"))]
-    pub quests: Option<Value>,
+    pub quests: Option<PluginJson>,
     #[cfg_attr(feature = "bindings", ts(type = "NearbyObjectsPayload | null"))]
-    pub nearby_objects: Option<Value>,
+    pub nearby_objects: Option<PluginJson>,
     /// This session's counters, from the telemetry shown.
     pub session: Option<SessionCounters>,
     /// Totals over every stored hour (`null` for a character only seen live).
@@ -125,10 +125,11 @@ pub fn list(app: &App) -> Result<CharacterList, ViewError> {
     for c in all {
         let live = app.hub.character(&c.name);
         let tel = live.as_ref().and_then(|l| l.telemetry.as_ref().map(|t| t.2.clone()));
-        let stats = match live.as_ref().and_then(|l| l.character_stats.clone()) {
-            Some(s) => Some(s),
-            None if tel.is_none() => latest_stored(app, EventKind::CharacterStats, c.id, LIST_LOOKBACK_DAYS)?,
-            None => None,
+        // Stats are read only for what telemetry lacks (a character with no live frame).
+        let stats: Option<Value> = match (&tel, live.as_ref().and_then(|l| l.character_stats.as_ref())) {
+            (Some(_), _) => None,
+            (None, Some(raw)) => Some(parse_kept(raw)?),
+            (None, None) => latest_stored(app, EventKind::CharacterStats, c.id, LIST_LOOKBACK_DAYS)?,
         };
         let from_stats = |key: &str| stats.as_ref().and_then(|s| s.get(key)).and_then(whole_number);
         out.push(CharacterSummary {
@@ -172,10 +173,12 @@ pub fn detail(app: &App, name: &str, now_ms: i64) -> Result<Option<CharacterDeta
             telemetry = rows.last().map(|r| TelemetryMessage::new(&display, r.t, r.client_time_ms, &r.tel));
         }
         if stats.is_none() {
-            stats = latest_stored(app, EventKind::CharacterStats, info.id, LATEST_LOOKBACK_DAYS)?;
+            stats = latest_stored(app, EventKind::CharacterStats, info.id, LATEST_LOOKBACK_DAYS)?
+                .and_then(|v| crate::live::plugin_json("character_stats", &v));
         }
         if combat.is_none() {
-            combat = latest_stored(app, EventKind::CombatStats, info.id, LATEST_LOOKBACK_DAYS)?;
+            combat = latest_stored(app, EventKind::CombatStats, info.id, LATEST_LOOKBACK_DAYS)?
+                .and_then(|v| crate::live::plugin_json("combat_stats", &v));
         }
         let totals = app.days.rollup_totals(0, i64::MAX / 2)?;
         let r = totals.get(&info.id).cloned().unwrap_or_default();
@@ -206,6 +209,13 @@ pub fn detail(app: &App, name: &str, now_ms: i64) -> Result<Option<CharacterDeta
         session,
         lifetime,
     }))
+}
+
+/// A kept plugin object as a value. The hub keeps only text it serialized itself, so this
+/// fails only on damage, which fails the read rather than showing the object as absent.
+fn parse_kept(raw: &PluginJson) -> Result<Value, ViewError> {
+    serde_json::from_str(raw.get())
+        .map_err(|e| ViewError::Telemetry(TelemetryError::Corrupt(format!("kept character_stats: {e}"))))
 }
 
 /// A count the plugin sent in a JSON object: an integer, or a float that holds one.

@@ -54,6 +54,25 @@ pub struct Broadcast {
     pub json: Arc<str>,
 }
 
+/// A plugin object the hub keeps (quests, cantrips, nearby objects, character and combat
+/// stats) as its normalized JSON text. Why text and not a `serde_json::Value`: a value tree
+/// takes about ten times its text (every small object is a B-tree node sized for eleven
+/// entries), which at 600 characters was tens of MB of resident memory for objects that are
+/// only ever re-sent whole; a reader that needs a field parses the text.
+pub type PluginJson = Box<serde_json::value::RawValue>;
+
+/// `v` as kept text. A `Value` always serializes; if it ever did not, the object is not
+/// kept (logged) rather than kept empty.
+pub fn plugin_json(kind: &str, v: &Value) -> Option<PluginJson> {
+    match serde_json::value::to_raw_value(v) {
+        Ok(raw) => Some(raw),
+        Err(e) => {
+            tracing::error!(kind, error = %e, "plugin object does not serialize; not kept");
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct CharacterLive {
     pub name: String,
@@ -61,11 +80,11 @@ pub struct CharacterLive {
     pub last_seen_ms: i64,
     pub telemetry: Option<(i64, Option<i64>, Telemetry)>,
     pub vitals: Option<Vitals>,
-    pub quests: Option<Value>,
-    pub cantrips: Option<Value>,
-    pub nearby_objects: Option<Value>,
-    pub character_stats: Option<Value>,
-    pub combat_stats: Option<Value>,
+    pub quests: Option<PluginJson>,
+    pub cantrips: Option<PluginJson>,
+    pub nearby_objects: Option<PluginJson>,
+    pub character_stats: Option<PluginJson>,
+    pub combat_stats: Option<PluginJson>,
     pub plugin_version: Option<String>,
 }
 
@@ -238,27 +257,27 @@ impl Hub {
                 }
             }
             PluginEvent::Quest(v) => {
-                ch.quests = Some(v.clone());
+                ch.quests = plugin_json("quest", v);
                 drop(guard);
                 self.send("quest", name, envelope("quest", v));
             }
             PluginEvent::Cantrips(v) => {
-                ch.cantrips = Some(v.clone());
+                ch.cantrips = plugin_json("cantrips", v);
                 drop(guard);
                 self.send("cantrips", name, envelope("cantrips", v));
             }
             PluginEvent::NearbyObjects(v) => {
-                ch.nearby_objects = Some(v.clone());
+                ch.nearby_objects = plugin_json("nearby_objects", v);
                 drop(guard);
                 self.send("nearby_objects", name, envelope("nearby_objects", v));
             }
             PluginEvent::CharacterStats(v) => {
-                ch.character_stats = Some(v.clone());
+                ch.character_stats = plugin_json("character_stats", v);
                 drop(guard);
                 self.send("character_stats", name, envelope("character_stats", v));
             }
             PluginEvent::CombatStats(v) => {
-                ch.combat_stats = Some(v.clone());
+                ch.combat_stats = plugin_json("combat_stats", v);
                 drop(guard);
                 self.send("combat_stats", name, envelope("combat_stats", v));
             }

@@ -69,8 +69,11 @@ pub fn resolve(sources: &Sources<'_>, req: &mut SuitRequest) -> Result<Resolved,
 /// that cannot be read is logged and treated as no profile (requirements then go
 /// unchecked, and the result says so).
 fn stored_profile(sources: &Sources<'_>, character: &str) -> Option<Profile> {
-    if let Some(stats) = sources.hub.character(character).and_then(|c| c.character_stats) {
-        return Profile::from_character_stats(&stats);
+    if let Some(raw) = sources.hub.character(character).and_then(|c| c.character_stats) {
+        match serde_json::from_str(raw.get()) {
+            Ok(stats) => return Profile::from_character_stats(&stats),
+            Err(e) => tracing::warn!(error = %e, character, "the live character_stats does not parse; trying the stored one"),
+        }
     }
     let info = sources.characters.by_name(character)?;
     let (_, bytes) = match sources.days.latest(EventKind::CharacterStats, info.id, PROFILE_LOOKBACK_DAYS) {
