@@ -40,13 +40,13 @@ impl PublicPage {
     }
 
     /// `"overview,map"` → pages; the error names the unknown one and the choices.
-    pub fn parse_list(s: &str) -> Result<Vec<PublicPage>, String> {
+    pub fn parse_list(s: &str) -> Result<Vec<PublicPage>, UnknownPublicPage> {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let page =
-                PublicPage::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(part)).ok_or_else(|| {
-                    format!("'{part}' is not a public page: choose among overview, map, leaderboards, rares")
-                })?;
+            let page = PublicPage::ALL
+                .into_iter()
+                .find(|p| p.as_str().eq_ignore_ascii_case(part))
+                .ok_or_else(|| UnknownPublicPage(part.to_string()))?;
             if !out.contains(&page) {
                 out.push(page);
             }
@@ -59,6 +59,11 @@ impl PublicPage {
         ROUTES.iter().filter(move |r| r.public.contains(&self)).map(|r| r.path)
     }
 }
+
+/// A `public_pages` entry that names no public page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a public page: choose among overview, map, leaderboards, rares")]
+pub struct UnknownPublicPage(pub String);
 
 /// What a route needs from its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,7 +334,7 @@ mod tests {
     #[test]
     fn page_lists_parse_with_clear_errors() {
         assert_eq!(PublicPage::parse_list(" map, Rares ,map").unwrap(), vec![PublicPage::Map, PublicPage::Rares]);
-        assert!(PublicPage::parse_list("items").unwrap_err().contains("'items'"));
+        assert!(PublicPage::parse_list("items").unwrap_err().to_string().contains("'items'"));
         assert!(PublicPage::parse_list("").unwrap().is_empty());
     }
 }
