@@ -179,3 +179,63 @@ async fn a_full_journal_replay_does_not_bring_back_deleted_days() {
     assert_eq!(d["lifetime"]["kills"], OLD_DAYS.len() as u64 * (u64::from(FIXES_PER_DAY) - 1), "nothing counted twice");
     server.stop().await;
 }
+
+/// Closed days an hour past closing are rewritten compacted, once, off the writer thread:
+/// every stored row still reads back, the files are no larger, and each is marked so the
+/// next start does not compact it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_days_are_compacted_once_and_read_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let old_kills = write_history(dir).await;
+    let today = now().div_euclid(DAY_MS);
+    let old_files: Vec<_> = OLD_DAYS
+        .iter()
+        .map(|ago| dir.join("telemetry").join(format!("{}.redb", overlord::telemetry::store::day_name(today - ago))))
+        .collect();
+    let before: Vec<u64> = old_files.iter().map(|p| std::fs::metadata(p).unwrap().len()).collect();
+
+    let mut settings = settings_for(dir);
+    settings.retention_days = 180;
+    let mut server = TestServer::start_in(dir, settings.clone()).await;
+    // The first housekeeping pass comes with the first checkpoint after start.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (_, metrics) = server.get("/metrics").await;
+        let text = metrics.as_str().unwrap_or_default().to_string();
+        if text.lines().any(|l| l == format!("overlord_days_compacted_total {}", OLD_DAYS.len())) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "closed days not compacted within 60 s");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let (from, to) = ((today - 11) * DAY_MS, now());
+    let (status, events) =
+        server.get(&format!("/api/events?type=telemetry&character=Old%20Timer&from={from}&to={to}&limit=5000")).await;
+    assert_eq!(status, 200, "{events}");
+    assert_eq!(events["events"].as_array().unwrap().len(), OLD_DAYS.len() * FIXES_PER_DAY as usize);
+    let (_, d) = server.get("/api/characters/Old%20Timer").await;
+    assert_eq!(d["lifetime"]["kills"], old_kills);
+    server.stop().await;
+
+    for (path, size) in old_files.iter().zip(&before) {
+        let after = std::fs::metadata(path).unwrap().len();
+        assert!(after <= *size, "{} grew: {size} -> {after}", path.display());
+        let db = redb::Builder::new().open_read_only(path).unwrap();
+        let meta = overlord::telemetry::store::day_meta(&db).unwrap();
+        assert!(meta.closed && meta.compacted, "{}: {meta:?}", path.display());
+    }
+    let leftovers = std::fs::read_dir(dir.join("telemetry"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".compacting"))
+        .count();
+    assert_eq!(leftovers, 0);
+
+    // A second start finds them compacted and leaves them alone.
+    let mut server = TestServer::start_in(dir, settings).await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(metrics.as_str().unwrap_or_default().lines().any(|l| l == "overlord_days_compacted_total 0"));
+    server.stop().await;
+}

@@ -170,6 +170,11 @@ fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static st
             w.day_snapshots.load(Ordering::Relaxed) as f64,
         ),
         (
+            "overlord_days_compacted_total",
+            "Closed day files rewritten compacted since start.",
+            w.days_compacted.load(Ordering::Relaxed) as f64,
+        ),
+        (
             "overlord_inventory_encode_failures_total",
             "Inventory frames refused because they did not encode for the journal.",
             app.inventory.encode_failures.load(Ordering::Relaxed) as f64,

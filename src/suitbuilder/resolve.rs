@@ -72,7 +72,9 @@ fn stored_profile(sources: &Sources<'_>, character: &str) -> Option<Profile> {
     if let Some(raw) = sources.hub.character(character).and_then(|c| c.character_stats) {
         match serde_json::from_str(raw.get()) {
             Ok(stats) => return Profile::from_character_stats(&stats),
-            Err(e) => tracing::warn!(error = %e, character, "the live character_stats does not parse; trying the stored one"),
+            Err(e) => {
+                tracing::warn!(error = %e, character, "the live character_stats does not parse; trying the stored one")
+            }
         }
     }
     let info = sources.characters.by_name(character)?;

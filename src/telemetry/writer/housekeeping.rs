@@ -3,8 +3,9 @@
 //! `cp -r` restorable, and trimming the journal to its window.
 //!
 //! Runs only on the writer thread, right after a durable checkpoint; never applies events.
-//! The one exception is the second half of a day snapshot (opening, compacting and renaming
-//! the private byte copy), which a helper thread finishes so that applies do not wait on it.
+//! The exceptions are the file rewrites that take seconds — the second half of a day
+//! snapshot (opening, compacting and renaming the private byte copy) and compacting a closed
+//! day's file — which a helper thread runs so that applies and commits do not wait on them.
 
 use super::{
     CLOSE_GRACE_MS, DELETE_AFTER_ARCHIVE_MS, HOUSEKEEPING_INTERVAL, JOURNAL_KEEP_AFTER_CLOSE_MS, Writer, system_now,
@@ -24,34 +25,48 @@ pub(super) struct DaySnapshots {
     /// copy-gap lookup can still need.
     pub(super) history: BTreeMap<i64, std::collections::VecDeque<(i64, u64)>>,
     pub(super) last_pass: Option<Instant>,
-    /// Days whose copy a helper is finishing: not copied again until it reports.
+    /// Days with a job on the helper (a snapshot finishing, a closed file compacting): no
+    /// other job, and no retention, for that day until it reports.
     in_flight: HashSet<i64>,
+    /// Closed days whose compaction failed, and when (retried after `COMPACT_RETRY`).
+    compact_failed: std::collections::HashMap<i64, Instant>,
     finisher: Option<Finisher>,
 }
 
-/// What the helper reports per finished day snapshot: the day, when it was renamed into
-/// place (unix ms) and the checkpoint it covers, or why it failed.
-type Finished = (i64, Result<(i64, u64), TelemetryError>);
+/// A file rewrite the helper runs.
+enum Job {
+    Snapshot(PendingDaySnapshot),
+    /// Compact a closed day's file (`DayFiles::compact_closed_day`).
+    Compact(i64, store::DayFiles),
+}
 
-/// The helper thread that finishes day snapshots (`PendingDaySnapshot::finish`). Why a
-/// thread: compacting a day file of 600 characters takes about a second, and on the writer
-/// thread every apply would wait for it. The journal keeps what a snapshot lacks until the
-/// writer records the finished snapshot, so a finish that is late or fails loses nothing.
+/// What the helper reports per job.
+enum Finished {
+    /// A day snapshot renamed into place (unix ms) covering a checkpoint, or why not.
+    Snapshot(i64, Result<(i64, u64), TelemetryError>),
+    /// A closed day's file compacted: sizes before and after, or why not.
+    Compacted(i64, Result<(u64, u64), TelemetryError>),
+}
+
+/// The helper thread for file rewrites. Why a thread: compacting a day file of 600
+/// characters takes about a second (a closed day's much longer), and on the writer thread
+/// every apply and commit would wait for it. The journal keeps what a snapshot lacks until
+/// the writer records the finished snapshot, and a closed day is readable whole before,
+/// during and after its compaction, so a job that is late or fails loses nothing.
 struct Finisher {
-    jobs: Option<mpsc::Sender<PendingDaySnapshot>>,
+    jobs: Option<mpsc::Sender<Job>>,
     done: mpsc::Receiver<Finished>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Finisher {
     fn spawn() -> std::io::Result<Finisher> {
-        let (jobs, rx) = mpsc::channel::<PendingDaySnapshot>();
+        let (jobs, rx) = mpsc::channel::<Job>();
         let (tx, done) = mpsc::channel();
-        let thread = std::thread::Builder::new().name("day-snapshots".into()).spawn(move || {
-            for pending in rx {
-                let day = pending.day;
-                let result = pending.finish().map(|covered| (system_now(), covered));
-                if tx.send((day, result)).is_err() {
+        let thread = std::thread::Builder::new().name("day-files".into()).spawn(move || {
+            for job in rx {
+                let report = run_job(job);
+                if tx.send(report).is_err() {
                     return;
                 }
             }
@@ -59,6 +74,20 @@ impl Finisher {
         Ok(Finisher { jobs: Some(jobs), done, thread: Some(thread) })
     }
 }
+
+fn run_job(job: Job) -> Finished {
+    match job {
+        Job::Snapshot(pending) => {
+            let day = pending.day;
+            Finished::Snapshot(day, pending.finish().map(|covered| (system_now(), covered)))
+        }
+        Job::Compact(day, days) => Finished::Compacted(day, days.compact_closed_day(day)),
+    }
+}
+
+/// After a failed compaction of a closed day, the next try waits this long (a full disk
+/// would otherwise be retried, and logged, at every housekeeping pass).
+const COMPACT_RETRY: Duration = Duration::from_secs(3600);
 
 impl DaySnapshots {
     pub(super) fn record(&mut self, day: i64, at_ms: i64, covered: u64, gap_ms: i64) {
@@ -91,6 +120,7 @@ impl Writer {
             self.archive_closed_days()?;
             self.enforce_retention()?;
             self.drop_old_day_snapshots()?;
+            self.compact_closed_days()?;
         }
         self.snapshot_days_if_due()?;
         self.trim_journal()
@@ -122,41 +152,42 @@ impl Writer {
             .collect();
         for (day, _) in due {
             let pending = self.days.copy_for_snapshot(day)?;
-            self.hand_to_finisher(pending)?;
+            self.hand_to_finisher(Job::Snapshot(pending))?;
         }
         Ok(())
     }
 
-    /// Gives a copy to the helper thread (started on first use). When the helper cannot be
-    /// started or has gone, the copy is finished here instead: slower, never skipped.
-    fn hand_to_finisher(&mut self, pending: PendingDaySnapshot) -> Result<(), TelemetryError> {
+    /// Gives a job to the helper thread (started on first use). When the helper cannot be
+    /// started or has gone, the job runs here instead: slower, never skipped.
+    fn hand_to_finisher(&mut self, job: Job) -> Result<(), TelemetryError> {
         if self.day_snapshots.finisher.is_none() {
             match Finisher::spawn() {
                 Ok(f) => self.day_snapshots.finisher = Some(f),
-                Err(e) => tracing::warn!(error = %e, "day-snapshot thread does not start; finishing on the writer"),
+                Err(e) => tracing::warn!(error = %e, "day-files thread does not start; its jobs run on the writer"),
             }
         }
-        let day = pending.day;
-        let pending = match self.day_snapshots.finisher.as_ref().and_then(|f| f.jobs.as_ref()) {
-            Some(jobs) => match jobs.send(pending) {
+        let day = match &job {
+            Job::Snapshot(p) => p.day,
+            Job::Compact(day, _) => *day,
+        };
+        let job = match self.day_snapshots.finisher.as_ref().and_then(|f| f.jobs.as_ref()) {
+            Some(jobs) => match jobs.send(job) {
                 Ok(()) => {
                     self.day_snapshots.in_flight.insert(day);
                     return Ok(());
                 }
-                Err(mpsc::SendError(p)) => {
+                Err(mpsc::SendError(job)) => {
                     self.day_snapshots.finisher = None;
-                    p
+                    job
                 }
             },
-            None => pending,
+            None => job,
         };
-        let covered = pending.finish()?;
-        self.record_day_snapshot(day, system_now(), covered);
-        Ok(())
+        self.record_reports(vec![run_job(job)])
     }
 
-    /// Records the snapshots the helper finished since the last call; the first failure
-    /// is returned (after every report is taken), so the checkpoint reports it.
+    /// Records the jobs the helper finished since the last call; the first failure of a
+    /// snapshot is returned (after every report is taken), so the checkpoint reports it.
     fn collect_finished_snapshots(&mut self) -> Result<(), TelemetryError> {
         let reports: Vec<Finished> = match &self.day_snapshots.finisher {
             Some(f) => f.done.try_iter().collect(),
@@ -165,7 +196,7 @@ impl Writer {
         self.record_reports(reports)
     }
 
-    /// Waits for the helper to finish every copy it holds and records them (at shutdown,
+    /// Waits for the helper to finish every job it holds and records them (at shutdown,
     /// so the snapshots on disk are current and no `.tmp` is left behind).
     pub(super) fn finish_day_snapshots(&mut self) -> Result<(), TelemetryError> {
         let Some(mut f) = self.day_snapshots.finisher.take() else { return Ok(()) };
@@ -179,17 +210,59 @@ impl Writer {
 
     fn record_reports(&mut self, reports: Vec<Finished>) -> Result<(), TelemetryError> {
         let mut first_err = None;
-        for (day, result) in reports {
-            self.day_snapshots.in_flight.remove(&day);
-            match result {
-                Ok((at_ms, covered)) => self.record_day_snapshot(day, at_ms, covered),
-                Err(e) => {
-                    tracing::error!(day = %store::day_name(day), error = %e, "day snapshot failed; the journal keeps what it lacks");
-                    first_err.get_or_insert(e);
+        for report in reports {
+            match report {
+                Finished::Snapshot(day, result) => {
+                    self.day_snapshots.in_flight.remove(&day);
+                    match result {
+                        Ok((at_ms, covered)) => self.record_day_snapshot(day, at_ms, covered),
+                        Err(e) => {
+                            tracing::error!(day = %store::day_name(day), error = %e, "day snapshot failed; the journal keeps what it lacks");
+                            first_err.get_or_insert(e);
+                        }
+                    }
+                }
+                Finished::Compacted(day, result) => {
+                    self.day_snapshots.in_flight.remove(&day);
+                    match result {
+                        Ok((before, after)) => {
+                            if let Some(m) = self.day_info.get_mut(&day) {
+                                m.compacted = true;
+                            }
+                            self.stats.days_compacted.fetch_add(1, Ordering::Relaxed);
+                            tracing::info!(day = %store::day_name(day), before_bytes = before, after_bytes = after,
+                                "closed day file compacted");
+                        }
+                        // The closed file stays as it was: whole, only larger.
+                        Err(e) => {
+                            self.day_snapshots.compact_failed.insert(day, Instant::now());
+                            tracing::warn!(day = %store::day_name(day), error = %e, retry_s = COMPACT_RETRY.as_secs(),
+                                "compacting a closed day file failed; it stays as it was");
+                        }
+                    }
                 }
             }
         }
         first_err.map_or(Ok(()), Err)
+    }
+
+    /// Closed days an hour past closing (their snapshot gone, the journal no longer holding
+    /// them) are compacted once, on the helper thread.
+    fn compact_closed_days(&mut self) -> Result<(), TelemetryError> {
+        let now = (self.retention.clock)();
+        let due: Vec<i64> = self
+            .day_info
+            .iter()
+            .filter(|(_, m)| m.closed && !m.compacted && now - m.closed_at_ms >= JOURNAL_KEEP_AFTER_CLOSE_MS)
+            .map(|(d, _)| *d)
+            .filter(|d| !self.day_snapshots.in_flight.contains(d))
+            .filter(|d| self.day_snapshots.compact_failed.get(d).is_none_or(|t| t.elapsed() >= COMPACT_RETRY))
+            .collect();
+        for day in due {
+            self.day_snapshots.compact_failed.remove(&day);
+            self.hand_to_finisher(Job::Compact(day, self.days.clone()))?;
+        }
+        Ok(())
     }
 
     fn record_day_snapshot(&mut self, day: i64, at_ms: i64, covered: u64) {
@@ -258,6 +331,7 @@ impl Writer {
             .keys()
             .copied()
             .filter(|day| *day < cutoff)
+            .filter(|day| !self.day_snapshots.in_flight.contains(day))
             .filter(|day| archived.days().get(day).is_some_and(|at| now - at >= DELETE_AFTER_ARCHIVE_MS))
             .collect();
         for day in expired {

@@ -205,6 +205,8 @@ pub struct WriterStats {
     pub rollup_decode_failures: AtomicU64,
     /// Day snapshots written since start.
     pub day_snapshots: AtomicU64,
+    /// Closed day files rewritten compacted.
+    pub days_compacted: AtomicU64,
     /// Size and age span of `journal/`.
     pub journal: Mutex<Option<Arc<journal::JournalGauge>>>,
     /// `/metrics`' commit latency histogram, set once the server's metrics exist.
