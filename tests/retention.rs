@@ -203,7 +203,7 @@ async fn closed_days_are_compacted_once_and_read_the_same() {
     loop {
         let (_, metrics) = server.get("/metrics").await;
         let text = metrics.as_str().unwrap_or_default().to_string();
-        if text.lines().any(|l| l == format!("overlord_days_compacted_total {}", OLD_DAYS.len())) {
+        if text.lines().any(|l| l == format!("overlord_day_files_compacted_total {}", OLD_DAYS.len())) {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "closed days not compacted within 60 s");
@@ -236,6 +236,6 @@ async fn closed_days_are_compacted_once_and_read_the_same() {
     let mut server = TestServer::start_in(dir, settings).await;
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let (_, metrics) = server.get("/metrics").await;
-    assert!(metrics.as_str().unwrap_or_default().lines().any(|l| l == "overlord_days_compacted_total 0"));
+    assert!(metrics.as_str().unwrap_or_default().lines().any(|l| l == "overlord_day_files_compacted_total 0"));
     server.stop().await;
 }

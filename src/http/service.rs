@@ -170,7 +170,7 @@ fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static st
             w.day_snapshots.load(Ordering::Relaxed) as f64,
         ),
         (
-            "overlord_days_compacted_total",
+            "overlord_day_files_compacted_total",
             "Closed day files rewritten compacted since start.",
             w.days_compacted.load(Ordering::Relaxed) as f64,
         ),
