@@ -466,8 +466,14 @@ async function run() {
       // The default range fits the data (not a fixed 6 h), the axes name units, integers stay integers.
       await page.getByRole('radio', { name: 'fit' }).waitFor({ timeout: UI_TIMEOUT_MS })
       if ((await page.getAttribute('[role=radio]:text-is("fit")', 'aria-checked')) !== 'true') throw new Error('the chart range does not default to fit')
-      const captions = await page.$$eval('figure.chart figcaption', (els) => els.map((e) => e.textContent ?? ''))
-      if (!captions.some((c) => c.includes('(kills/h)')) || !captions.some((c) => c.includes('(deaths)'))) throw new Error(`chart units missing: ${captions.join(' | ')}`)
+      // The charts load after the page (and reload once the fitted range's start is known).
+      let captions = []
+      await eventually('chart captions naming their units', async () => {
+        captions = await page.$$eval('figure.chart figcaption', (els) => els.map((e) => e.textContent ?? ''))
+        return captions.some((c) => c.includes('(kills/h)')) && captions.some((c) => c.includes('(deaths)'))
+      }).catch(() => {
+        throw new Error(`chart units missing: ${captions.join(' | ')}`)
+      })
       await eventually('a fitted chart with data', async () => (await page.$$eval('figure.chart', (els) => els.filter((e) => Number(e.getAttribute('data-points')) > 0 && e.querySelector('canvas')).length)) > 0, DATA_TIMEOUT_MS, 1000)
       // Hover crosshair with a value readout.
       const plotBox = await (await page.$("figure.chart:has(.u-over) .u-over")).boundingBox()
