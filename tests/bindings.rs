@@ -20,10 +20,10 @@ use overlord::http::world::PortalList;
 use overlord::inventory::item::{
     ArmorModsView, ItemView, LevelView, Location, Named, RawMaps, SpellView, WeaponView, WieldView,
 };
-use overlord::live::render::SnapshotMessage;
+use overlord::live::render::{PortalMessage, RareMessage, SnapshotMessage, SpawnMessage};
 use overlord::live::{LiveCharacter, SessionCounters, TelemetryBody, TelemetryMessage, VitalsMessage};
 use overlord::notes::{Note, NoteState};
-use overlord::protocol::{Telemetry as TelemetryFrame, Vitals as VitalsFrame};
+use overlord::protocol::{Place, Telemetry as TelemetryFrame, Vitals as VitalsFrame};
 use overlord::search::{FacetKind, SearchResultView};
 use overlord::solver::eligibility::EligibilityCounts;
 use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
@@ -67,7 +67,7 @@ fn generated() -> String {
         Location, Named, RawMaps, ArmorModsView, LevelView, SpellView, WieldView, WeaponView, ItemView<'static>,
         ItemList<'static>, FacetKind, SearchResultView<'static>,
         TelemetryFrame, TelemetryBody, TelemetryMessage, VitalsFrame, VitalsMessage, SessionCounters,
-        LiveCharacter, SnapshotMessage, LiveView, CharacterList, CharacterSummary, Lifetime, CharacterDetail,
+        LiveCharacter, SnapshotMessage, Place, SpawnMessage, RareMessage, PortalMessage, LiveView, CharacterList, CharacterSummary, Lifetime, CharacterDetail,
     ];
     let mut out = String::from(
         "// Generated from the Rust response types by `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings`.\n\

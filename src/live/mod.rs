@@ -339,15 +339,21 @@ impl Hub {
                     st.spawn_order.push_back((recv_ms, id));
                 }
                 drop(guard);
-                self.send("spawn", name, envelope("spawn", &render::spawn_value(s)));
+                if let Some(text) = render::to_text("spawn", &render::SpawnMessage::new(name, recv_ms, s)) {
+                    self.send("spawn", name, text);
+                }
             }
             PluginEvent::Rare(r) => {
                 drop(guard);
-                self.send("rare", name, envelope("rare", &render::rare_value(r)));
+                if let Some(text) = render::to_text("rare", &render::RareMessage::new(name, recv_ms, r)) {
+                    self.send("rare", name, text);
+                }
             }
             PluginEvent::Portal(p) => {
                 drop(guard);
-                self.send("portal", name, envelope("portal", &render::portal_value(p)));
+                if let Some(text) = render::to_text("portal", &render::PortalMessage::new(name, recv_ms, p)) {
+                    self.send("portal", name, text);
+                }
             }
             PluginEvent::CommandResult { request_id, ok, message } => {
                 drop(guard);

@@ -156,38 +156,95 @@ pub fn forward_json(kind: &str, name: &str, recv_ms: i64, body: &Value) -> Strin
     Value::Object(m).to_string()
 }
 
-fn place_fields(m: &mut Map<String, Value>, p: &Place) {
-    m.insert("ew".into(), p.ew.into());
-    m.insert("ns".into(), p.ns.into());
-    m.insert("z".into(), p.z.into());
-    m.insert("landcell".into(), p.landcell.into());
-    m.insert("is_dungeon".into(), p.is_dungeon.into());
+/// A `spawn` socket message: a monster seen for the first time (protocol.md §3.11).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct SpawnMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"spawn\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    pub received_at: i64,
+    pub monster_name: String,
+    pub object_id: Option<u32>,
+    pub wcid: Option<u32>,
+    #[serde(flatten)]
+    pub place: Place,
 }
 
-pub fn spawn_value(s: &Spawn) -> Value {
-    let mut m = Map::new();
-    m.insert("monster_name".into(), s.monster_name.clone().into());
-    m.insert("object_id".into(), s.object_id.into());
-    m.insert("wcid".into(), s.wcid.into());
-    place_fields(&mut m, &s.place);
-    Value::Object(m)
+impl SpawnMessage {
+    pub fn new(name: &str, recv_ms: i64, s: &Spawn) -> Self {
+        SpawnMessage {
+            kind: "spawn",
+            character_name: name.to_string(),
+            received_at: recv_ms,
+            monster_name: s.monster_name.clone(),
+            object_id: s.object_id,
+            wcid: s.wcid,
+            place: s.place.clone(),
+        }
+    }
 }
 
-pub fn rare_value(r: &Rare) -> Value {
-    let mut m = Map::new();
-    m.insert("rare_name".into(), r.rare_name.clone().into());
-    m.insert("wcid".into(), r.wcid.into());
-    m.insert("object_id".into(), r.object_id.into());
-    m.insert("chat_text".into(), r.chat_text.clone().into());
-    place_fields(&mut m, &r.place);
-    Value::Object(m)
+/// A `rare` socket message (protocol.md §3.5).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct RareMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"rare\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    pub received_at: i64,
+    pub rare_name: String,
+    pub wcid: Option<u32>,
+    pub object_id: Option<u32>,
+    /// The chat line that announced it.
+    pub chat_text: Option<String>,
+    #[serde(flatten)]
+    pub place: Place,
 }
 
-pub fn portal_value(p: &Portal) -> Value {
-    let mut m = Map::new();
-    m.insert("portal_name".into(), p.portal_name.clone().into());
-    m.insert("object_id".into(), p.object_id.into());
-    m.insert("destination".into(), p.destination.clone().into());
-    place_fields(&mut m, &p.place);
-    Value::Object(m)
+impl RareMessage {
+    pub fn new(name: &str, recv_ms: i64, r: &Rare) -> Self {
+        RareMessage {
+            kind: "rare",
+            character_name: name.to_string(),
+            received_at: recv_ms,
+            rare_name: r.rare_name.clone(),
+            wcid: r.wcid,
+            object_id: r.object_id,
+            chat_text: r.chat_text.clone(),
+            place: r.place.clone(),
+        }
+    }
+}
+
+/// A `portal` socket message (protocol.md §3.6).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct PortalMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"portal\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    pub received_at: i64,
+    pub portal_name: String,
+    pub object_id: Option<u32>,
+    pub destination: Option<String>,
+    #[serde(flatten)]
+    pub place: Place,
+}
+
+impl PortalMessage {
+    pub fn new(name: &str, recv_ms: i64, p: &Portal) -> Self {
+        PortalMessage {
+            kind: "portal",
+            character_name: name.to_string(),
+            received_at: recv_ms,
+            portal_name: p.portal_name.clone(),
+            object_id: p.object_id,
+            destination: p.destination.clone(),
+            place: p.place.clone(),
+        }
+    }
 }

@@ -185,6 +185,7 @@ pub struct Vitals {
 
 /// Where something was seen: shared by portal, rare and spawn.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Place {
     pub ew: Option<f64>,
     pub ns: Option<f64>,

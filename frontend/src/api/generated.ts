@@ -397,6 +397,18 @@ export type SnapshotMessage = { type: "snapshot",
  */
 server_time: string, server_time_ms: number, characters: Array<LiveCharacter>, };
 
+export type Place = { ew: number | null, ns: number | null, z: number | null, landcell: number | null, is_dungeon: boolean, };
+
+export type SpawnMessage = { type: "spawn", character_name: string, received_at: number, monster_name: string, object_id: number | null, wcid: number | null, ew: number | null, ns: number | null, z: number | null, landcell: number | null, is_dungeon: boolean, };
+
+export type RareMessage = { type: "rare", character_name: string, received_at: number, rare_name: string, wcid: number | null, object_id: number | null, 
+/**
+ * The chat line that announced it.
+ */
+chat_text: string | null, ew: number | null, ns: number | null, z: number | null, landcell: number | null, is_dungeon: boolean, };
+
+export type PortalMessage = { type: "portal", character_name: string, received_at: number, portal_name: string, object_id: number | null, destination: string | null, ew: number | null, ns: number | null, z: number | null, landcell: number | null, is_dungeon: boolean, };
+
 export type LiveView = { server_time_ms: number, characters: Array<LiveCharacter>, };
 
 export type CharacterList = { characters: Array<CharacterSummary>, };

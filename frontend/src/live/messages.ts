@@ -10,8 +10,11 @@ import type {
   CombatStats,
   Enchantment,
   NearbyObjectInfo,
+  PortalMessage,
   Quest,
+  RareMessage,
   SnapshotMessage,
+  SpawnMessage,
   TelemetryMessage,
   VitalsMessage,
 } from '../api/types'
@@ -83,8 +86,9 @@ export const MAX_COMMAND_CHARS = 500
 
 // ---------------------------------------------------------------- server → browser
 
-// The snapshot, telemetry and vitals messages are generated from the server's Rust types.
-export type { SnapshotMessage, TelemetryMessage, VitalsMessage } from '../api/types'
+// The snapshot, telemetry, vitals, spawn, rare and portal messages are generated from the
+// server's Rust types.
+export type { PortalMessage, RareMessage, SnapshotMessage, SpawnMessage, TelemetryMessage, VitalsMessage } from '../api/types'
 
 export interface TelemetryBatchMessage {
   type: 'telemetry_batch'
@@ -107,40 +111,6 @@ export interface ChatMessage {
   sender?: string
   text: string
   raw?: string
-  received_at?: number
-}
-
-export interface RareMessage {
-  type: 'rare'
-  character_name: string
-  rare_name: string
-  wcid?: number | null
-  ew?: number | null
-  ns?: number | null
-  landcell?: number | null
-  is_dungeon?: boolean | null
-  received_at?: number
-}
-
-export interface PortalMessage {
-  type: 'portal'
-  character_name: string
-  portal_name: string
-  ew?: number | null
-  ns?: number | null
-  z?: number | null
-  landcell?: number | null
-  destination?: string | null
-  received_at?: number
-}
-
-export interface SpawnMessage {
-  type: 'spawn'
-  character_name: string
-  monster_name: string
-  ew?: number | null
-  ns?: number | null
-  is_dungeon?: boolean | null
   received_at?: number
 }
 
