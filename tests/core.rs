@@ -400,3 +400,52 @@ async fn event_export_pages_through_every_character_in_time_order() {
     assert_eq!(names, sent, "every event exactly once");
     server.stop().await;
 }
+
+/// Spawns move from their tail table into compressed blocks at the snapshot passes
+/// (every `journal_window_s / 5`); the events page reads the same before and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sealed_spawns_read_the_same_as_before_sealing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = settings_for(tmp.path());
+    s.journal_window_s = 30;
+    let mut server = TestServer::start_in(tmp.path(), s).await;
+    let mut ws = plugin(&server).await;
+    for i in 0..40 {
+        let spawn = json!({"type":"spawn","character_name":"Seal Hunter","monster_name":format!("Drudge {}", i % 3),
+            "object_id": 5000 + i,"ew":1.0 + f64::from(i) * 0.01,"ns":2.0,"z":0.0,"landcell":"0xA9B70038","is_dungeon":false});
+        send(&mut ws, &spawn).await;
+    }
+    let mut before = serde_json::Value::Null;
+    for _ in 0..200 {
+        server.flush().await;
+        let (_, all) = server.get("/api/events?type=spawn&limit=100").await;
+        if all["events"].as_array().is_some_and(|e| e.len() == 40) {
+            before = all;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(before["events"].as_array().map(Vec::len), Some(40), "{before}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, metrics) = server.get("/metrics").await;
+        let sealed = metrics
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("overlord_event_rows_sealed_total "))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0);
+        if sealed >= 40.0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "spawns not sealed within 30 s ({sealed})");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let (_, after) = server.get("/api/events?type=spawn&limit=100").await;
+    // `range.to` is "now" and moves on; the events are what must not change.
+    assert!(after["events"] == before["events"], "events changed once sealed");
+    let (_, one) = server.get("/api/events?type=spawn&character=Seal%20Hunter&limit=7").await;
+    assert_eq!(one["events"].as_array().unwrap()[..], before["events"].as_array().unwrap()[..7]);
+    server.stop().await;
+}

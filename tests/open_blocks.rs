@@ -1,6 +1,8 @@
 //! Open telemetry blocks: each row is stored once in the day file's tail table and each
 //! block is compressed once, when it seals (1,024 rows, an hour's span, or its day
-//! closing). Written through the real writer into real redb files.
+//! closing). The other kinds (spawns here) move from their tail into compressed blocks at
+//! the snapshot passes and when their day closes. Written through the real writer into
+//! real redb files.
 
 use overlord::protocol::Telemetry;
 use overlord::telemetry::block;
@@ -53,6 +55,11 @@ const STEP_MS: i64 = 100;
 /// Runs the real writer over `dir` with `clock`, submits `kills` fixes `STEP_MS` apart from
 /// `t0`, and stops it cleanly.
 async fn run_writer(dir: &Path, clock: fn() -> i64, t0: i64, kills: std::ops::Range<u32>) {
+    run_writer_with(dir, clock, kills.map(|k| fix(t0 + i64::from(k) * STEP_MS, k)).collect()).await;
+}
+
+/// Runs the real writer over `dir` with `clock`, submits `entries` and stops it cleanly.
+async fn run_writer_with(dir: &Path, clock: fn() -> i64, entries: Vec<JournalEntry>) {
     let state = Arc::new(redb::Database::create(dir.join("state.redb")).unwrap());
     let characters = Characters::open(state.clone()).unwrap();
     let days = DayFiles::open(dir).unwrap();
@@ -60,8 +67,8 @@ async fn run_writer(dir: &Path, clock: fn() -> i64, t0: i64, kills: std::ops::Ra
     let (w, join, _) =
         writer::start(&dir.join("journal"), days, state, characters, Arc::new(AtomicU64::new(u64::MAX)), retention)
             .unwrap();
-    for k in kills {
-        w.submit(fix(t0 + i64::from(k) * STEP_MS, k)).await.unwrap();
+    for e in entries {
+        w.submit(e).await.unwrap();
     }
     w.shutdown().await.unwrap();
     join.join().unwrap();
@@ -163,4 +170,83 @@ fn a_sealed_day_costs_a_few_bytes_a_row() {
     let open_per_row = block::encode_row(&rows[500]).len();
     assert!(per_row < 8.0, "{per_row} bytes a sealed row");
     assert!(open_per_row < 64, "{open_per_row} bytes an open row");
+}
+
+fn spawn(t: i64, i: u32) -> JournalEntry {
+    let monsters = ["Mosswart Worshipper", "Drudge Slinker", "Olthoi Soldier"];
+    JournalEntry {
+        recv_ms: t,
+        character: NAME.into(),
+        client_time_ms: None,
+        plugin_version: None,
+        event: Persisted::Spawn(overlord::protocol::Spawn {
+            monster_name: monsters[i as usize % monsters.len()].into(),
+            object_id: Some(0x8000_0000 + i),
+            wcid: None,
+            place: overlord::protocol::Place {
+                ew: Some(10.0 + f64::from(i) * 0.01),
+                ns: Some(40.0),
+                z: Some(12.5),
+                landcell: Some(0xA9B4_0021),
+                is_dungeon: false,
+            },
+        }),
+    }
+}
+
+fn stored_spawns(dir: &Path) -> Vec<(i64, String)> {
+    let days = DayFiles::open(dir).unwrap();
+    let mut out = Vec::new();
+    days.events(overlord::telemetry::EventKind::Spawn, None, 0, i64::MAX, usize::MAX, |(_, t, _), bytes| {
+        out.push((t, String::from_utf8(bytes.to_vec()).unwrap()));
+        true
+    })
+    .unwrap();
+    out
+}
+
+/// Rows in the spawn tail, and rows per spawn block, of the only day file.
+fn spawn_layout(dir: &Path) -> (usize, Vec<usize>, usize) {
+    let file = std::fs::read_dir(dir.join("telemetry"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "redb"))
+        .unwrap();
+    let db = redb::Database::open(&file).unwrap();
+    let txn = db.begin_read().unwrap();
+    let tail = txn.open_table(SPAWN_TAIL).unwrap().iter().unwrap().count();
+    let mut bytes = 0;
+    let blocks = txn
+        .open_table(SPAWN_BLOCKS)
+        .unwrap()
+        .iter()
+        .unwrap()
+        .map(|e| {
+            let (_, v) = e.unwrap();
+            bytes += v.value().len();
+            overlord::telemetry::kind_block::decode(v.value()).unwrap().len()
+        })
+        .collect();
+    (tail, blocks, bytes)
+}
+
+const SPAWN_TAIL: TableDefinition<(u32, i64, u32), &[u8]> = TableDefinition::new("spawn");
+const SPAWN_BLOCKS: TableDefinition<(u32, i64, u32), &[u8]> = TableDefinition::new("spawn_blocks");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closing_day_moves_its_spawns_into_compressed_blocks_that_read_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = start_ms();
+    // 600 spawns a second apart: ten minutes of one character's hunting.
+    run_writer_with(tmp.path(), now, (0..600).map(|i| spawn(t0 + i64::from(i) * 1000, i)).collect()).await;
+    let before = stored_spawns(tmp.path());
+    assert_eq!(before.len(), 600);
+    let raw: usize = before.iter().map(|(_, s)| s.len()).sum();
+    // Two days later the day closes: every spawn row is in a block, none left in the tail.
+    run_writer_with(tmp.path(), two_days_ahead, Vec::new()).await;
+    let (tail, blocks, bytes) = spawn_layout(tmp.path());
+    assert_eq!((tail, blocks.iter().sum::<usize>()), (0, 600));
+    assert!(bytes * 5 < raw, "{bytes} bytes of blocks for {raw} bytes of spawns");
+    assert_eq!(stored_spawns(tmp.path()), before);
 }

@@ -239,3 +239,37 @@ async fn closed_days_are_compacted_once_and_read_the_same() {
     assert!(metrics.as_str().unwrap_or_default().lines().any(|l| l == "overlord_day_files_compacted_total 0"));
     server.stop().await;
 }
+
+/// Yesterday's file, still open (or just closed) after midnight, does not hold the journal
+/// back: once a snapshot in place for the copy gap holds every record the day has, the
+/// journal keeps only its window, not everything since midnight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn yesterday_does_not_hold_the_journal_past_its_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let state = Arc::new(redb::Database::create(dir.join("state.redb")).unwrap());
+    let characters = Characters::open(state.clone()).unwrap();
+    let days = DayFiles::open(dir).unwrap();
+    let window = std::time::Duration::from_secs(30);
+    let keep = Retention { days: None, clock: now, journal_window: window };
+    let (w, join, _) =
+        writer::start(&dir.join("journal"), days, state, characters, Arc::new(AtomicU64::new(u64::MAX)), keep).unwrap();
+    let yesterday = now() - DAY_MS;
+    for i in 0..50 {
+        w.submit(fix("Night Owl", yesterday + i64::from(i) * 1000, i, 10.0)).await.unwrap();
+    }
+    // 45 s of today's records, five a second.
+    let started = std::time::Instant::now();
+    let mut i = 0;
+    while started.elapsed() < std::time::Duration::from_secs(45) {
+        w.submit(fix("Early Bird", now(), i, 20.0)).await.unwrap();
+        i += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let age = w.stats.journal_gauge().unwrap().oldest_age_s(now());
+    w.shutdown().await.unwrap();
+    join.join().unwrap();
+    // The window, plus a snapshot interval and a segment's roll of slack; not the 45 s
+    // since the first record of today.
+    assert!(age < 38.0, "the journal's oldest record is {age} s old with a 30 s window");
+}

@@ -156,7 +156,7 @@ fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static st
         ),
         (
             "overlord_block_encode_failures_total",
-            "Telemetry blocks that could not be compressed (batch retried).",
+            "Event blocks (telemetry or other kinds) that could not be compressed (retried).",
             w.block_encode_failures.load(Ordering::Relaxed) as f64,
         ),
         (
@@ -168,6 +168,11 @@ fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static st
             "overlord_day_snapshots_total",
             "Day-file snapshots written since start.",
             w.day_snapshots.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_event_rows_sealed_total",
+            "Spawn, rare, portal and stats rows moved into compressed blocks since start.",
+            w.kind_rows_sealed.load(Ordering::Relaxed) as f64,
         ),
         (
             "overlord_day_files_compacted_total",

@@ -18,6 +18,7 @@ use super::ImportError;
 use super::stage::{BUCKETS, Stage, Staged};
 use crate::telemetry::Persisted;
 use crate::telemetry::block::{self, MAX_BLOCK_ROWS, Row};
+use crate::telemetry::kinds;
 use crate::telemetry::rollups::{self as archive, DAILY, DAYS, HOURLY, LIFETIME};
 use crate::telemetry::store::{
     self, BLOCKS, DAY_MS, DayMeta, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL,
@@ -437,12 +438,12 @@ fn read_live(db: &impl ReadableDatabase, ids: &[u32], bucket: u32) -> Result<Vec
         }
     }
     for kind in EventKind::ALL {
-        let Ok(table) = txn.open_table(kind.table()) else { continue };
+        let blocks = store::optional_table(&txn, kind.blocks_table())?;
+        let tail = store::optional_table(&txn, kind.table())?;
         for id in &members {
-            for entry in table.range((*id, i64::MIN, 0u32)..=(*id, i64::MAX, u32::MAX))? {
-                let (k, v) = entry?;
-                let (_, t, seq) = k.value();
-                if let Some(event) = event_from_bytes(kind, v.value()) {
+            let wanted = kinds::Wanted { character: Some(*id), from: i64::MIN, to: i64::MAX };
+            kinds::for_each(kind.name(), blocks.as_ref(), tail.as_ref(), wanted, |(_, t, seq), bytes| {
+                if let Some(event) = event_from_bytes(kind, bytes) {
                     out.push(Item {
                         id: *id,
                         t,
@@ -453,7 +454,8 @@ fn read_live(db: &impl ReadableDatabase, ids: &[u32], bucket: u32) -> Result<Vec
                         live_seq: Some(seq),
                     });
                 }
-            }
+                true
+            })?;
         }
     }
     Ok(out)
@@ -476,8 +478,11 @@ fn finish_day_file(
     txn.set_durability(Durability::Immediate).map_err(|e| ImportError::Storage(e.to_string()))?;
     {
         txn.open_table(BLOCKS).map_err(|e| err(e.into()))?;
+        // The other kinds' rows go into their compressed blocks, as a closed day's do.
         for k in EventKind::ALL {
-            txn.open_table(k.table()).map_err(|e| err(e.into()))?;
+            let mut blocks = txn.open_table(k.blocks_table()).map_err(|e| err(e.into()))?;
+            let mut tail = txn.open_table(k.table()).map_err(|e| err(e.into()))?;
+            kinds::seal(k.name(), &mut blocks, &mut tail).map_err(|e| ImportError::store(tmp_path, e))?;
         }
         let mut rollups = txn.open_table(ROLLUPS).map_err(|e| err(e.into()))?;
         for (key, r) in hours {

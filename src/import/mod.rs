@@ -633,14 +633,14 @@ fn collect_present(
         }
     }
     for kind in crate::telemetry::EventKind::ALL {
-        let Ok(t) = txn.open_table(kind.table()) else { continue };
-        for entry in t.iter()? {
-            let (k, _) = entry?;
-            let (id, t, _) = k.value();
-            if (from..=to).contains(&t) {
-                *out.entry((id, t, kind.name())).or_insert(0) += 1;
-            }
-        }
+        use crate::telemetry::{kinds, store};
+        let blocks = store::optional_table(&txn, kind.blocks_table())?;
+        let tail = store::optional_table(&txn, kind.table())?;
+        let wanted = kinds::Wanted { character: None, from, to };
+        kinds::for_each(kind.name(), blocks.as_ref(), tail.as_ref(), wanted, |(id, t, _), _| {
+            *out.entry((id, t, kind.name())).or_insert(0) += 1;
+            true
+        })?;
     }
     Ok(())
 }

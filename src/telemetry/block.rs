@@ -267,15 +267,15 @@ fn decode_strings(cur: &mut Cursor<'_>, n: usize) -> Result<Vec<Option<String>>,
         .collect()
 }
 
-fn zigzag(v: i64) -> u64 {
+pub(super) fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
-fn unzigzag(v: u64) -> i64 {
+pub(super) fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
-fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+pub(super) fn push_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -283,13 +283,13 @@ fn push_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-struct Cursor<'a> {
-    buf: &'a [u8],
-    pos: usize,
+pub(super) struct Cursor<'a> {
+    pub(super) buf: &'a [u8],
+    pub(super) pos: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn varint(&mut self) -> Result<u64, BlockError> {
+    pub(super) fn varint(&mut self) -> Result<u64, BlockError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = *self.buf.get(self.pos).ok_or_else(|| BlockError("truncated".into()))?;
@@ -302,7 +302,7 @@ impl<'a> Cursor<'a> {
         Err(BlockError("varint too long".into()))
     }
 
-    fn take(&mut self, len: usize) -> Result<&'a [u8], BlockError> {
+    pub(super) fn take(&mut self, len: usize) -> Result<&'a [u8], BlockError> {
         let end =
             self.pos.checked_add(len).filter(|e| *e <= self.buf.len()).ok_or_else(|| BlockError("truncated".into()))?;
         let s = &self.buf[self.pos..end];

@@ -1,5 +1,14 @@
-//! UTC days: the unit of the telemetry files. Pure arithmetic on unix milliseconds and the
-//! day files' names (`YYYY-MM-DD.redb`); never touches a file.
+//! UTC days: the unit of the telemetry files. Pure arithmetic on unix milliseconds, the
+//! day files' names (`YYYY-MM-DD.redb`) and the key every event row and block of a day
+//! file has; never touches a file.
+
+/// The key of every event row and block in a day file: character id, receive time (unix
+/// ms; a block's first row's), sequence number.
+pub(crate) type EventKey = (u32, i64, u32);
+
+/// Blocks (telemetry or other kinds) span at most this long from first row to last, so a
+/// time-range scan starts this far before `from`.
+pub const MAX_BLOCK_SPAN_MS: i64 = 60 * 60 * 1000;
 
 /// Milliseconds in a UTC day (no leap seconds in unix time).
 pub const DAY_MS: i64 = 86_400_000;

@@ -2,8 +2,9 @@
 //! redb day-bucket files; the single batching writer; range queries and hourly rollups.
 //!
 //! Owns: the journal-first write path (`writer`), the day files and their key layout
-//! (`store`), the sealed-block codec (`block`), the character-id registry and the portal
-//! registry, the read side (`query`: trails, series, event pages, heatmap, leaderboards,
+//! (`store`), the sealed-block codecs (`block` for telemetry, `kind_block` for the other
+//! kinds) and the other kinds' block layout (`kinds`), the character-id registry and the
+//! portal registry, the read side (`query`: trails, series, event pages, heatmap, leaderboards,
 //! and clamping requested ranges to stored data), and the read-side definitions the
 //! dashboard shows (`gains`, `activity` hours with data, `milestones`). Never does HTTP,
 //! and never writes a redb file anywhere but the writer thread.
@@ -14,6 +15,8 @@ pub mod characters;
 pub mod day;
 mod error;
 pub mod gains;
+pub mod kind_block;
+pub(crate) mod kinds;
 pub mod milestones;
 pub mod portals;
 pub mod query;

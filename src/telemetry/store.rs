@@ -17,6 +17,7 @@ use super::block::{self, Row};
 use super::day::parse_day_name;
 pub use super::day::{DAY_MS, day_name, day_of};
 pub use super::error::TelemetryError;
+use super::kinds;
 pub use super::rollups::Rollup;
 use super::rollups::{self, DayRollups, RollupArchive};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -25,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-pub(crate) type EventKey = (u32, i64, u32);
+pub(crate) use super::day::EventKey;
 pub(crate) const BLOCKS: TableDefinition<EventKey, &[u8]> = TableDefinition::new("telemetry_blocks");
 /// The rows of each character's open block, one entry a row (`block::encode_row`), keyed
 /// like the events. When the block seals they are written once as a compressed block in
@@ -63,13 +64,25 @@ impl EventKind {
         EventKind::ALL.into_iter().find(|k| k.name() == s)
     }
 
+    /// The kind's tail table: one row per event, until a sealing pass moves it into a
+    /// block (`kinds`).
     pub(crate) fn table(self) -> TableDefinition<'static, EventKey, &'static [u8]> {
         TableDefinition::new(self.name())
     }
+
+    /// The kind's sealed blocks (`kind_block`), keyed by their first row's key.
+    pub(crate) fn blocks_table(self) -> TableDefinition<'static, EventKey, &'static [u8]> {
+        TableDefinition::new(match self {
+            EventKind::Spawn => "spawn_blocks",
+            EventKind::Rare => "rare_blocks",
+            EventKind::Portal => "portal_blocks",
+            EventKind::CharacterStats => "character_stats_blocks",
+            EventKind::CombatStats => "combat_stats_blocks",
+        })
+    }
 }
 
-/// Blocks span at most this long, so a time-range scan starts this far before `from`.
-pub const MAX_BLOCK_SPAN_MS: i64 = 60 * 60 * 1000;
+pub use super::day::MAX_BLOCK_SPAN_MS;
 /// Consistent copies of the day files still written, beside them (see the module header).
 pub const SNAPSHOT_DIR: &str = "snapshots";
 /// Per-file page cache; most day files are cold and read rarely.
@@ -156,6 +169,7 @@ impl DayFiles {
                 txn.open_table(ROLLUP_STATE)?;
                 for k in EventKind::ALL {
                     txn.open_table(k.table())?;
+                    txn.open_table(k.blocks_table())?;
                 }
             }
             txn.commit()?;
@@ -513,8 +527,8 @@ impl DayFiles {
         Ok(None)
     }
 
-    /// Events of one kind in `[from, to]`, optionally for one character, ascending, at most
-    /// `limit`, starting after `cursor` (an opaque `(day, key)` position).
+    /// Events of one kind in `[from, to]`, optionally for one character, in key order
+    /// within each day, at most `limit`; stops early when `visit` returns false.
     pub fn events(
         &self,
         kind: EventKind,
@@ -525,31 +539,21 @@ impl DayFiles {
         mut visit: impl FnMut(EventKey, &[u8]) -> bool,
     ) -> Result<(), TelemetryError> {
         let mut taken = 0;
+        let wanted = kinds::Wanted { character: character_id, from, to };
         for day in self.days_in(from, to) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
-            let table = match txn.open_table(kind.table()) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let range: Box<dyn Iterator<Item = _>> = match character_id {
-                Some(id) => Box::new(table.range((id, from, 0u32)..=(id, to, u32::MAX))?),
-                None => Box::new(table.iter()?),
-            };
-            for entry in range {
-                let (k, v) = entry?;
-                let key = k.value();
-                if key.1 < from || key.1 > to {
-                    continue;
-                }
-                if !visit(key, v.value()) {
-                    return Ok(());
+            let blocks = optional_table(&txn, kind.blocks_table())?;
+            let tail = optional_table(&txn, kind.table())?;
+            let went_on = kinds::for_each(kind.name(), blocks.as_ref(), tail.as_ref(), wanted, |key, bytes| {
+                if !visit(key, bytes) {
+                    return false;
                 }
                 taken += 1;
-                if taken >= limit {
-                    return Ok(());
-                }
+                taken < limit
+            })?;
+            if !went_on {
+                return Ok(());
             }
         }
         Ok(())
@@ -565,16 +569,10 @@ impl DayFiles {
         for day in self.days().into_iter().rev().take(max_days) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
-            let table = match txn.open_table(kind.table()) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
-            if let Some(entry) =
-                table.range((character_id, i64::MIN, 0u32)..=(character_id, i64::MAX, u32::MAX))?.next_back()
-            {
-                let (k, v) = entry?;
-                return Ok(Some((k.value().1, v.value().to_vec())));
+            let blocks = optional_table(&txn, kind.blocks_table())?;
+            let tail = optional_table(&txn, kind.table())?;
+            if let Some((key, bytes)) = kinds::newest(kind.name(), blocks.as_ref(), tail.as_ref(), character_id)? {
+                return Ok(Some((key.1, bytes)));
             }
         }
         Ok(None)
@@ -712,5 +710,17 @@ impl PendingDaySnapshot {
         std::fs::rename(&self.tmp, &self.dest)?;
         crate::durable::sync_dir(&self.dir);
         Ok(checkpoint)
+    }
+}
+
+/// A table of a read transaction, or `None` when the file never created it.
+pub(crate) fn optional_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, TelemetryError> {
+    match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }

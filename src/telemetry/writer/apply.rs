@@ -8,6 +8,7 @@
 
 use super::{JournalEntry, OpenBlock, Persisted, RollupCursor, Writer, add_rollup, rollup_step};
 use crate::telemetry::block::{self, MAX_BLOCK_ROWS, Row};
+use crate::telemetry::kinds;
 use crate::telemetry::portals;
 use crate::telemetry::store::{
     self, BLOCKS, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL, TelemetryError,
@@ -262,7 +263,31 @@ impl Writer {
         for id in &ids {
             self.seal_tail(day, *id, &mut blocks_t, &mut tail_t)?;
         }
+        self.seal_kinds(txn, day)?;
         Ok(ids.len())
+    }
+
+    /// Moves every tail row of the other kinds into their blocks (`kinds::seal`), in the
+    /// caller's transaction; returns the rows moved. A compression failure is counted and
+    /// fails the pass, never written as an empty block.
+    pub(super) fn seal_kinds(&self, txn: &redb::WriteTransaction, day: i64) -> Result<usize, TelemetryError> {
+        let mut moved = 0;
+        for kind in EventKind::ALL {
+            let mut blocks_t = txn.open_table(kind.blocks_table())?;
+            let mut tail_t = txn.open_table(kind.table())?;
+            moved += kinds::seal(kind.name(), &mut blocks_t, &mut tail_t).map_err(|e| {
+                if matches!(e, TelemetryError::Encode(_)) {
+                    self.stats.block_encode_failures.fetch_add(1, Ordering::Relaxed);
+                }
+                match e {
+                    TelemetryError::Corrupt(m) => {
+                        TelemetryError::Corrupt(format!("{}: {m}", self.days.path_of(day).display()))
+                    }
+                    other => other,
+                }
+            })?;
+        }
+        Ok(moved)
     }
 }
 

@@ -138,6 +138,7 @@ impl Writer {
             return Ok(());
         }
         self.day_snapshots.last_pass = Some(Instant::now());
+        self.seal_open_days_kinds()?;
         let now = (self.retention.clock)();
         let due: Vec<(i64, u64)> = self
             .day_info
@@ -153,6 +154,27 @@ impl Writer {
         for (day, _) in due {
             let pending = self.days.copy_for_snapshot(day)?;
             self.hand_to_finisher(Job::Snapshot(pending))?;
+        }
+        Ok(())
+    }
+
+    /// Moves the other kinds' tail rows of every day still written into their blocks, one
+    /// durable commit per day that had any. Runs at the snapshot cadence, right after a
+    /// durable checkpoint, so the commit holds nothing the checkpoint does not cover and the
+    /// snapshot taken next carries the compressed rows.
+    fn seal_open_days_kinds(&mut self) -> Result<(), TelemetryError> {
+        let open: Vec<i64> = self.day_info.iter().filter(|(_, m)| !m.closed).map(|(d, _)| *d).collect();
+        for day in open {
+            let Some(db) = self.days.get(day, false)? else { continue };
+            let mut txn = db.begin_write()?;
+            txn.set_durability(Durability::Immediate)?;
+            let moved = self.seal_kinds(&txn, day)?;
+            if moved > 0 {
+                txn.commit()?;
+                self.stats.kind_rows_sealed.fetch_add(moved as u64, Ordering::Relaxed);
+            } else {
+                txn.abort()?;
+            }
         }
         Ok(())
     }
@@ -391,7 +413,12 @@ impl Writer {
             if !still_needed {
                 continue;
             }
+            let checkpoint = self.checkpoints.get(day).copied().unwrap_or(0);
             match self.day_snapshots.covered_at(*day, wall, gap_ms) {
+                // The snapshot holds every record the day has applied: what comes after it
+                // belongs to other days (yesterday's last record, seen from after
+                // midnight) or is not applied yet (kept anyway, `last_applied + 1`).
+                Some(covered) if covered >= checkpoint => {}
                 Some(covered) => keep_from = keep_from.min(covered + 1),
                 None if m.first_seq > 0 => keep_from = keep_from.min(m.first_seq),
                 None => {}

@@ -207,8 +207,11 @@ pub struct WriterStats {
     pub degraded_reason: Mutex<Option<String>>,
     /// Events refused because they did not encode for the journal.
     pub encode_failures: AtomicU64,
-    /// Telemetry blocks that could not be compressed (the batch is retried, never written empty).
+    /// Blocks (telemetry or other kinds) that could not be compressed (the batch or sealing
+    /// pass is retried, never written empty).
     pub block_encode_failures: AtomicU64,
+    /// Rows of the other kinds moved from their tail tables into compressed blocks.
+    pub kind_rows_sealed: AtomicU64,
     /// Stored rollup rows that did not decode (the batch is retried, never reset to zero).
     pub rollup_decode_failures: AtomicU64,
     /// Day snapshots written since start.
@@ -483,6 +486,9 @@ impl Writer {
             .iter()
             // A day file with no checkpoint yet holds nothing durable to compare against.
             .filter(|(_, m)| !m.closed && m.checkpoint_seq > 0)
+            // Nor does one whose snapshot holds all it checkpointed: the journal is trimmed
+            // past it then (`trim_journal`), as its later records were not yet applied.
+            .filter(|(d, m)| self.days.snapshot_checkpoint(**d).is_none_or(|s| s < m.checkpoint_seq))
             .map(|(d, m)| (*d, m.checkpoint_seq))
             .chain([(i64::MIN, self.state_checkpoint)])
             .collect();
