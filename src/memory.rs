@@ -24,9 +24,10 @@ use std::path::Path;
 pub const STATE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Read buffer of each WebSocket (tungstenite's default is 128 KiB, allocated per socket for
-/// its lifetime: 75 MiB at 600 plugins). Plugin frames are mostly under 1 KiB; a 4 MiB
-/// inventory dump is read in chunks of this size into the message buffer, which is freed
-/// after the message, so a small read buffer costs a few more reads only for big frames.
+/// its lifetime: 75 MiB at 600 plugins). Plugin frames are mostly under 1 KiB. A large
+/// frame (an inventory dump) grows the buffer to its size; the plugin socket lets that
+/// memory go once it has read past the frame (`http::plugin_ws::LargeReads`), else every
+/// socket would keep its largest frame's size for its lifetime.
 pub const SOCKET_READ_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Large plugin frames (inventory dumps, dungeon maps) decoded at once, over all sockets.
