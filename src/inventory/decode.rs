@@ -220,10 +220,10 @@ pub(crate) fn raw_maps_of(obj: &Map<String, Value>) -> Result<RawMaps, (&'static
             read_raw_map(&mut raw, kind, source).map_err(|e| (wire_key, e.to_string()))?;
         }
     }
-    raw.spells =
-        spell_ids(get(obj, "spells").or_else(|| stored.and_then(|s| get(s, "spells")))).map_err(|r| ("spells", r))?;
+    raw.spells = spell_ids(get(obj, "spells").or_else(|| stored.and_then(|s| get(s, "spells"))))
+        .map_err(|r| ("spells", r.to_string()))?;
     raw.active_spells = spell_ids(get(obj, "active_spells").or_else(|| stored.and_then(|s| get(s, "active_spells"))))
-        .map_err(|r| ("active_spells", r))?;
+        .map_err(|r| ("active_spells", r.to_string()))?;
     Ok(raw)
 }
 
@@ -234,6 +234,19 @@ pub(crate) fn raw_maps_of(obj: &Map<String, Value>) -> Result<RawMaps, (&'static
 pub struct TooManyRawKeys {
     /// Keys in the map after reading it.
     pub keys: usize,
+}
+
+/// A list field holds more entries than an item may carry (the message follows the field
+/// name in an [`ItemError`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("has {entries} entries, at most {max} are accepted")]
+pub struct TooManyEntries {
+    pub entries: usize,
+    pub max: usize,
+}
+
+fn at_most(entries: usize, max: usize) -> Result<(), TooManyEntries> {
+    if entries > max { Err(TooManyEntries { entries, max }) } else { Ok(()) }
 }
 
 /// Accepts `{"28": 602}`, `[[28, 602]]` and .NET's `[{"Key": 28, "Value": 602}]`.
@@ -300,13 +313,11 @@ pub(crate) fn read_raw_map(raw: &mut RawMaps, kind: RawMap, v: &Value) -> Result
     Ok(())
 }
 
-pub(crate) fn spell_ids(v: Option<&Value>) -> Result<Vec<u32>, String> {
+pub(crate) fn spell_ids(v: Option<&Value>) -> Result<Vec<u32>, TooManyEntries> {
     let Some(Value::Array(a)) = v else {
         return Ok(Vec::new());
     };
-    if a.len() > MAX_SPELLS_PER_ITEM {
-        return Err(format!("has {} entries, at most {MAX_SPELLS_PER_ITEM} are accepted", a.len()));
-    }
+    at_most(a.len(), MAX_SPELLS_PER_ITEM)?;
     Ok(a.iter().filter_map(|s| spell_of(s).map(|s| s.id)).collect())
 }
 
@@ -322,12 +333,10 @@ pub(crate) fn spell_of(v: &Value) -> Option<Spell> {
 
 /// `spells` (objects or bare ids); falls back to the stored raw id list. Also records the
 /// ids in `raw.spells` so the raw form stays complete.
-pub(crate) fn spells_of(obj: &Map<String, Value>, raw: &RawMaps) -> Result<Option<Vec<Spell>>, String> {
+pub(crate) fn spells_of(obj: &Map<String, Value>, raw: &RawMaps) -> Result<Option<Vec<Spell>>, TooManyEntries> {
     match get(obj, "spells") {
         Some(Value::Array(a)) => {
-            if a.len() > MAX_SPELLS_PER_ITEM {
-                return Err(format!("has {} entries, at most {MAX_SPELLS_PER_ITEM} are accepted", a.len()));
-            }
+            at_most(a.len(), MAX_SPELLS_PER_ITEM)?;
             Ok(Some(a.iter().filter_map(spell_of).collect()))
         }
         _ if !raw.spells.is_empty() => Ok(Some(raw.spells.iter().map(|&id| Spell { id, name: None }).collect())),
@@ -335,11 +344,9 @@ pub(crate) fn spells_of(obj: &Map<String, Value>, raw: &RawMaps) -> Result<Optio
     }
 }
 
-pub(crate) fn name_list_of(v: Option<&Value>) -> Result<Option<Vec<String>>, String> {
+pub(crate) fn name_list_of(v: Option<&Value>) -> Result<Option<Vec<String>>, TooManyEntries> {
     let Some(Value::Array(a)) = v else { return Ok(None) };
-    if a.len() > MAX_NAME_LIST {
-        return Err(format!("has {} entries, at most {MAX_NAME_LIST} are accepted", a.len()));
-    }
+    at_most(a.len(), MAX_NAME_LIST)?;
     Ok(Some(a.iter().filter_map(lenient::string_of).map(clip).collect()))
 }
 
@@ -391,7 +398,7 @@ pub(crate) fn ratings_of(v: Option<&Value>, raw: &RawMaps) -> Ratings {
     r
 }
 
-pub(crate) fn wield_of(v: Option<&Value>, raw: &RawMaps) -> Result<Option<Vec<WieldRequirement>>, String> {
+pub(crate) fn wield_of(v: Option<&Value>, raw: &RawMaps) -> Result<Option<Vec<WieldRequirement>>, TooManyEntries> {
     let make = |kind: u32, skill_id: u32, value: i64| WieldRequirement {
         kind,
         type_name: tables::wield_type_name(kind).map(str::to_string),
@@ -400,9 +407,7 @@ pub(crate) fn wield_of(v: Option<&Value>, raw: &RawMaps) -> Result<Option<Vec<Wi
         value,
     };
     if let Some(Value::Array(a)) = v {
-        if a.len() > MAX_WIELD_REQUIREMENTS {
-            return Err(format!("has {} entries, at most {MAX_WIELD_REQUIREMENTS} exist", a.len()));
-        }
+        at_most(a.len(), MAX_WIELD_REQUIREMENTS)?;
         let list = a
             .iter()
             .filter_map(Value::as_object)

@@ -232,8 +232,8 @@ impl Parsed {
             .or_else(|| ri(&[k::SET]).and_then(mask_of))
             .filter(|s| *s != 0);
         p.set_name = get(obj, "set_name").and_then(lenient::string_of).map(clip);
-        p.spells = spells_of(obj, &raw).map_err(|reason| err("spells", reason))?;
-        p.cantrips = name_list_of(get(obj, "cantrips")).map_err(|reason| err("cantrips", reason))?;
+        p.spells = spells_of(obj, &raw).map_err(|reason| err("spells", reason.to_string()))?;
+        p.cantrips = name_list_of(get(obj, "cantrips")).map_err(|reason| err("cantrips", reason.to_string()))?;
         p.arcane_lore = get(obj, "arcane_lore").and_then(lenient::i64_of).or_else(|| ri(&[k::ARCANE_LORE]));
         p.spellcraft = get(obj, "spellcraft").and_then(lenient::i64_of).or_else(|| ri(&[k::SPELLCRAFT]));
         let mana = get(obj, "mana").and_then(Value::as_object);
@@ -242,10 +242,10 @@ impl Parsed {
             max: mana.and_then(|m| get(m, "max")).and_then(lenient::i64_of).or_else(|| ri(&[k::MAX_MANA])),
         };
         p.ratings = ratings_of(get(obj, "ratings"), &raw);
-        p.wield_requirements =
-            wield_of(get(obj, "wield_requirements"), &raw).map_err(|reason| err("wield_requirements", reason))?;
+        p.wield_requirements = wield_of(get(obj, "wield_requirements"), &raw)
+            .map_err(|reason| err("wield_requirements", reason.to_string()))?;
         p.tinks = get(obj, "tinks").and_then(lenient::i64_of).or_else(|| ri(&[k::TINKS]));
-        p.imbues = match name_list_of(get(obj, "imbues")).map_err(|reason| err("imbues", reason))? {
+        p.imbues = match name_list_of(get(obj, "imbues")).map_err(|reason| err("imbues", reason.to_string()))? {
             Some(list) => Some(list),
             None => ri(&[k::IMBUED]).and_then(mask_of).map(tables::imbue_names),
         };
