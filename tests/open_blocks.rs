@@ -74,15 +74,19 @@ async fn run_writer_with(dir: &Path, clock: fn() -> i64, entries: Vec<JournalEnt
     join.join().unwrap();
 }
 
-/// Rows per sealed block, and rows in the tail, of the only day file.
-fn layout(dir: &Path) -> (Vec<usize>, usize) {
-    let file = std::fs::read_dir(dir.join("telemetry"))
+/// The data directory's only day file.
+fn only_day_file(dir: &Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir.join("telemetry"))
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "redb"))
-        .unwrap();
-    let db = redb::Database::open(&file).unwrap();
+        .unwrap()
+}
+
+/// Rows per sealed block, and rows in the tail, of the only day file.
+fn layout(dir: &Path) -> (Vec<usize>, usize) {
+    let db = redb::Database::open(only_day_file(dir)).unwrap();
     let txn = db.begin_read().unwrap();
     let blocks: Vec<usize> = txn
         .open_table(BLOCKS)
@@ -207,13 +211,7 @@ fn stored_spawns(dir: &Path) -> Vec<(i64, String)> {
 
 /// Rows in the spawn tail, and rows per spawn block, of the only day file.
 fn spawn_layout(dir: &Path) -> (usize, Vec<usize>, usize) {
-    let file = std::fs::read_dir(dir.join("telemetry"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "redb"))
-        .unwrap();
-    let db = redb::Database::open(&file).unwrap();
+    let db = redb::Database::open(only_day_file(dir)).unwrap();
     let txn = db.begin_read().unwrap();
     let tail = txn.open_table(SPAWN_TAIL).unwrap().iter().unwrap().count();
     let mut bytes = 0;

@@ -35,15 +35,20 @@ fn corrupt(what: &str, key: EventKey, e: impl std::fmt::Display) -> TelemetryErr
 /// room. The caller commits (or drops) the transaction both tables belong to, so a failed
 /// pass changes nothing. `what` names the kind in errors.
 pub(crate) fn seal(what: &str, blocks: &mut Tbl<'_>, tail: &mut Tbl<'_>) -> Result<usize, TelemetryError> {
-    let mut by_character: BTreeMap<u32, Vec<KindRow>> = BTreeMap::new();
-    for entry in tail.iter()? {
-        let (k, v) = entry?;
-        let (id, t, seq) = k.value();
-        by_character.entry(id).or_default().push(KindRow { t, seq, bytes: v.value().to_vec() });
-    }
-    let moved: usize = by_character.values().map(Vec::len).sum();
-    for (id, mut rows) in by_character {
-        let newest = match blocks.range((id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX))?.next_back() {
+    let mut moved = 0;
+    // One character at a time, so a pass holds one character's rows in memory, not the
+    // whole tail (an imported day can hold a day of them).
+    loop {
+        let Some(id) = tail.first()?.map(|(k, _)| k.value().0) else { break };
+        let range = (id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX);
+        let mut rows = Vec::new();
+        for entry in tail.range(range.clone())? {
+            let (k, v) = entry?;
+            let (_, t, seq) = k.value();
+            rows.push(KindRow { t, seq, bytes: v.value().to_vec() });
+        }
+        moved += rows.len();
+        let newest = match blocks.range(range.clone())?.next_back() {
             Some(entry) => {
                 let (k, v) = entry?;
                 Some((k.value(), v.value().to_vec()))
@@ -66,9 +71,7 @@ pub(crate) fn seal(what: &str, blocks: &mut Tbl<'_>, tail: &mut Tbl<'_>) -> Resu
                 .map_err(|e| TelemetryError::Encode(format!("{what} block at {first:?}: {e}")))?;
             blocks.insert(first, block.as_slice())?;
         }
-    }
-    if moved > 0 {
-        tail.retain(|_, _| false)?;
+        tail.retain_in(range, |_, _| false)?;
     }
     Ok(moved)
 }
@@ -94,6 +97,13 @@ pub(crate) struct Wanted {
 impl Wanted {
     fn holds(&self, key: EventKey) -> bool {
         self.character.is_none_or(|id| id == key.0) && key.1 >= self.from && key.1 <= self.to
+    }
+
+    /// Whether a block keyed `key` (its first row) can hold a wanted row.
+    fn may_hold_block(&self, key: EventKey) -> bool {
+        self.character.is_none_or(|id| id == key.0)
+            && key.1 <= self.to
+            && key.1.saturating_add(KIND_BLOCK_SPAN_MS) >= self.from
     }
 }
 
@@ -158,6 +168,11 @@ where
             && smallest_pending.is_none_or(|p| *bkey <= p)
         {
             let (bkey, bytes) = next_block.take().expect("checked just above");
+            // A block's rows lie within a span after its key: one that cannot reach the
+            // wanted range (a scan of every character) is not decoded.
+            if !wanted.may_hold_block(bkey) {
+                continue;
+            }
             for row in kind_block::decode(&bytes).map_err(|e| corrupt(what, bkey, e))? {
                 let key = (bkey.0, row.t, row.seq);
                 if wanted.holds(key) {

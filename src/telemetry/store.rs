@@ -410,11 +410,7 @@ impl DayFiles {
     ) -> Result<Option<R>, TelemetryError> {
         let Some(db) = self.get(day, false)? else { return Ok(None) };
         let txn = db.begin_read()?;
-        match txn.open_table(def) {
-            Ok(table) => read(table).map(Some),
-            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-            Err(e) => Err(e.into()),
-        }
+        optional_table(&txn, def)?.map(read).transpose()
     }
 
     /// Days overlapping `[from, to]` that exist on disk.

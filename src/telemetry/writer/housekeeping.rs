@@ -104,7 +104,7 @@ impl DaySnapshots {
         self.history.get(&day)?.iter().rev().find(|(at, _)| *at <= now_ms - gap_ms).map(|(_, c)| *c)
     }
 
-    fn latest(&self, day: i64) -> Option<u64> {
+    pub(super) fn latest(&self, day: i64) -> Option<u64> {
         self.history.get(&day)?.back().map(|(_, c)| *c)
     }
 }

@@ -488,7 +488,7 @@ impl Writer {
             .filter(|(_, m)| !m.closed && m.checkpoint_seq > 0)
             // Nor does one whose snapshot holds all it checkpointed: the journal is trimmed
             // past it then (`trim_journal`), as its later records were not yet applied.
-            .filter(|(d, m)| self.days.snapshot_checkpoint(**d).is_none_or(|s| s < m.checkpoint_seq))
+            .filter(|(d, m)| self.day_snapshots.latest(**d).is_none_or(|s| s < m.checkpoint_seq))
             .map(|(d, m)| (*d, m.checkpoint_seq))
             .chain([(i64::MIN, self.state_checkpoint)])
             .collect();
