@@ -20,10 +20,13 @@ use overlord::http::world::PortalList;
 use overlord::inventory::item::{
     ArmorModsView, ItemView, LevelView, Location, Named, RawMaps, SpellView, WeaponView, WieldView,
 };
-use overlord::live::render::{PortalMessage, RareMessage, SnapshotMessage, SpawnMessage};
+use overlord::live::render::{
+    ChatHistoryMessage, ChatMessage, CommandAckMessage, CommandResultMessage, CommandStatus, OnlineMessage,
+    PortalMessage, RareMessage, SnapshotMessage, SocketError, SpawnMessage, TelemetryBatchMessage,
+};
 use overlord::live::{LiveCharacter, SessionCounters, TelemetryBody, TelemetryMessage, VitalsMessage};
 use overlord::notes::{Note, NoteState};
-use overlord::protocol::{Place, Telemetry as TelemetryFrame, Vitals as VitalsFrame};
+use overlord::protocol::{Chat as ChatLine, Place, Telemetry as TelemetryFrame, Vitals as VitalsFrame};
 use overlord::search::{FacetKind, SearchResultView};
 use overlord::solver::eligibility::EligibilityCounts;
 use overlord::solver::score::{Components, SolveOutcome, SolveStats, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
@@ -32,9 +35,9 @@ use overlord::telemetry::activity::HourWithData;
 use overlord::telemetry::gains::{Metric as GainsMetric, Period as GainsPeriod};
 use overlord::telemetry::portals::PortalRecord;
 use overlord::telemetry::query::{
-    EventsPage, GainsTable, Heatmap, HeatmapBin, Leaderboard, LeaderboardMetric, LeaderboardRow, NamedGain,
-    NamedMilestone, Period, RareRow, Rares, RecentMilestones, ReplayHours, Series, SeriesMetric, ServedRange, Trail,
-    TrailPoint,
+    EventsPage, ExportedEvent, GainsTable, Heatmap, HeatmapBin, Leaderboard, LeaderboardMetric, LeaderboardRow,
+    NamedGain, NamedMilestone, Period, RareRow, Rares, RecentMilestones, ReplayHours, Series, SeriesMetric,
+    ServedRange, Trail, TrailPoint,
 };
 use std::path::Path;
 use ts_rs::{Config, TS};
@@ -52,7 +55,7 @@ fn generated() -> String {
     let decls = declarations![cfg;
         serde_json::Value, ServedRange, TrailPoint, Trail, SeriesMetric, Series,
         HeatmapBin, Heatmap, LeaderboardMetric, Period, LeaderboardRow, Leaderboard,
-        RareRow, Rares, EventsPage,
+        RareRow, Rares, ExportedEvent, EventsPage,
         StuckCharacter, DisconnectedCharacter, AttentionSnapshot,
         BackupEntry, BackupStatus,
         Components, SuitItem, SuitSpell, SuitSet, Suit, StopReason, SolveStats, SolveOutcome,
@@ -68,6 +71,8 @@ fn generated() -> String {
         ItemList<'static>, FacetKind, SearchResultView<'static>,
         TelemetryFrame, TelemetryBody, TelemetryMessage, VitalsFrame, VitalsMessage, SessionCounters,
         LiveCharacter, SnapshotMessage, Place, SpawnMessage, RareMessage, PortalMessage, LiveView, CharacterList, CharacterSummary, Lifetime, CharacterDetail,
+        OnlineMessage, ChatLine, ChatMessage, ChatHistoryMessage<'static>, TelemetryBatchMessage<'static>,
+        CommandResultMessage, CommandStatus, CommandAckMessage, SocketError,
     ];
     let mut out = String::from(
         "// Generated from the Rust response types by `OVERLORD_WRITE_BINDINGS=1 cargo test --test bindings`.\n\

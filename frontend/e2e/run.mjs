@@ -597,10 +597,14 @@ async function run() {
         await page.click('[data-testid=command-send]')
         const cmd = await eventually('a command frame on the plugin socket', async () => plugin.inbox.find((m) => m.type === 'command'), 15_000, 200)
         if (cmd.command !== '/vt start') throw new Error(`plugin got command ${JSON.stringify(cmd.command)}`)
-        plugin.ws.send(JSON.stringify({ type: 'command_result', character_name: TESTER, request_id: cmd.request_id, ok: true }))
+        plugin.ws.send(
+          JSON.stringify({ type: 'command_result', character_name: TESTER, request_id: cmd.request_id, ok: false, message: 'no such meta' }),
+        )
         await page.waitForSelector('[data-testid=command-status][data-status=sent]', { timeout: UI_TIMEOUT_MS })
-        // The plugin's reply is shown too when the server relays it; give it a moment.
-        await page.waitForSelector('[data-testid=command-status][data-result=ok]', { timeout: 3_000 }).catch(() => undefined)
+        // The server relays the plugin's reply, and the page shows its own words.
+        const failed = await page.waitForSelector('[data-testid=command-status][data-result=failed]', { timeout: UI_TIMEOUT_MS })
+        const shown = await failed.textContent()
+        if (!shown?.includes('plugin failed: no such meta')) throw new Error(`command status shows ${JSON.stringify(shown)}`)
         await shot('command')
       } finally {
         clearInterval(keepAlive)

@@ -2,19 +2,19 @@
 //! telemetry batching for large fleets, commands with `command_ack`, dungeon maps.
 
 use super::auth::Caller;
+use super::error::ApiError;
 use super::guard::{SocketSlot, run_socket};
 use super::{AppState, now_ms};
 use crate::live::Broadcast;
 use crate::live::fanout::RecvError;
+use crate::live::render::{CommandAckMessage, CommandStatus, SocketError, TelemetryBatchMessage};
 use crate::protocol::browser::{self, BrowserMessage};
 use crate::protocol::name_key;
+use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -37,11 +37,7 @@ pub fn router() -> Router<AppState> {
 async fn upgrade(State(app): State<AppState>, caller: Caller, ws: WebSocketUpgrade) -> Response {
     // Reserved here, atomically, and held by the socket task: a burst cannot overshoot.
     let Some(slot) = SocketSlot::reserve(&app, |m| &m.browser_connections, app.settings.max_browser_connections) else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"error":{"code":"unavailable","message":"the server is at its browser connection limit"}})),
-        )
-            .into_response();
+        return ApiError::Unavailable("the server is at its browser connection limit".into()).into_response();
     };
     ws.max_message_size(browser::MAX_BROWSER_FRAME_BYTES)
         .read_buffer_size(crate::memory::SOCKET_READ_BUFFER_BYTES)
@@ -110,20 +106,20 @@ async fn session(app: AppState, caller: Caller, socket: &mut WebSocket) {
                         let request_id = request_id.unwrap_or_else(|| app.hub.next_request_id("c"));
                         let status = if !caller.role.can_write() {
                             // Viewers and read tokens watch; they never drive a character.
-                            "forbidden"
+                            CommandStatus::Forbidden
                         } else if command_tokens == 0 {
-                            "rate_limited"
+                            CommandStatus::RateLimited
                         } else {
                             command_tokens -= 1;
                             let s = app.hub.send_command(&player_name, &command, &caller.username, &request_id);
-                            if s == crate::live::CommandStatus::Sent {
+                            if s == CommandStatus::Sent {
                                 app.metrics.commands_sent.fetch_add(1, Ordering::Relaxed);
                                 tracing::info!(user = %caller.username, character = %player_name, "command routed to plugin");
                             }
-                            s.as_str()
+                            s
                         };
-                        let ack = json!({"type":"command_ack","player_name":player_name,"request_id":request_id,"status":status});
-                        ok = send_text(socket, &app, ack.to_string().into()).await;
+                        let ack = CommandAckMessage { kind: "command_ack", player_name, request_id, status };
+                        ok = send_message(socket, &app, "command_ack", &ack).await;
                     }
                     Ok(BrowserMessage::RequestDungeonMap { player_name }) => {
                         if let Some(map) = app.hub.cached_dungeon_map(&player_name) {
@@ -156,10 +152,9 @@ async fn session(app: AppState, caller: Caller, socket: &mut WebSocket) {
             }
             _ = tick.tick() => {
                 if !batch.is_empty() {
-                    let items: Vec<&str> = batch.values().map(|s| &**s).collect();
-                    let text = format!("{{\"type\":\"telemetry_batch\",\"items\":[{}]}}", items.join(","));
+                    let message = TelemetryBatchMessage::of(batch.values().map(|s| &**s));
+                    ok = send_message(socket, &app, "telemetry_batch", &message).await;
                     batch.clear();
-                    ok = send_text(socket, &app, text.into()).await;
                 }
             }
         }
@@ -172,8 +167,16 @@ async fn session(app: AppState, caller: Caller, socket: &mut WebSocket) {
 }
 
 async fn send_error(socket: &mut WebSocket, app: &AppState, message: &str) -> bool {
-    let e = json!({"type":"error","code":"bad_request","message":message});
-    send_text(socket, app, e.to_string().into()).await
+    send_message(socket, app, "error", &SocketError::bad_request(message)).await
+}
+
+/// Sends one typed message. These types always serialize; if one ever did not, it is
+/// logged and skipped (the socket stays open), never sent empty.
+async fn send_message<T: serde::Serialize>(socket: &mut WebSocket, app: &AppState, what: &str, message: &T) -> bool {
+    match crate::live::render::to_text(what, message) {
+        Some(text) => send_text(socket, app, text.into()).await,
+        None => true,
+    }
 }
 
 /// Sends one message; a browser that does not take it within [`SLOW_CLIENT_TIMEOUT`]

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
-pub use render::{LiveCharacter, SessionCounters, TelemetryBody, TelemetryMessage, VitalsMessage};
+pub use render::{CommandStatus, LiveCharacter, SessionCounters, TelemetryBody, TelemetryMessage, VitalsMessage};
 
 /// Broadcast backlog per browser, in messages; the byte bound is
 /// [`fanout::SUBSCRIBER_BACKLOG_BYTES`]. A browser further behind loses the oldest
@@ -127,22 +127,6 @@ impl Default for Hub {
     }
 }
 
-/// Why a command could not be routed (the `command_ack` status).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommandStatus {
-    Sent,
-    NotConnected,
-}
-
-impl CommandStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommandStatus::Sent => "sent",
-            CommandStatus::NotConnected => "not_connected",
-        }
-    }
-}
-
 impl Hub {
     pub fn new() -> Self {
         Hub {
@@ -189,7 +173,9 @@ impl Hub {
         if let Some(old) = old {
             let _ = old.tx.try_send(PluginOutgoing::Close(4000, "superseded".into()));
         }
-        self.send("online", name, json!({"type":"online","character_name":name.trim(),"online":true}).to_string());
+        if let Some(text) = render::to_text("online", &render::OnlineMessage::new(name, true, now_ms, None)) {
+            self.send("online", name, text);
+        }
         conn_id
     }
 
@@ -208,12 +194,12 @@ impl Hub {
                 false
             }
         };
-        if went_offline {
-            self.send(
-                "online",
-                name,
-                json!({"type":"online","character_name":name.trim(),"online":false,"reason":reason}).to_string(),
-            );
+        if !went_offline {
+            return;
+        }
+        let message = render::OnlineMessage::new(name, false, crate::clock::now_ms(), Some(reason));
+        if let Some(text) = render::to_text("online", &message) {
+            self.send("online", name, text);
         }
     }
 
@@ -316,15 +302,10 @@ impl Hub {
                 }
                 st.chat_seen.insert(h, recv_ms);
                 st.chat_order.push_back((recv_ms, h));
-                let body = match serde_json::to_value(c) {
-                    Ok(body) => body,
-                    Err(e) => {
-                        tracing::error!(error = %e, "chat line does not serialize; not relayed");
-                        return out;
-                    }
-                };
-                let text: Arc<str> = render::forward_json("chat", name, recv_ms, &body).into();
-                st.chat_history.push(text.clone());
+                let message = render::ChatMessage::new(name, recv_ms, c);
+                let Some(text) = render::to_text("chat", &message) else { return out };
+                let text: Arc<str> = text.into();
+                st.chat_history.push(message);
                 drop(guard);
                 self.tx.send(Broadcast { topic: "chat", character: key, json: text });
             }
@@ -357,8 +338,17 @@ impl Hub {
             }
             PluginEvent::CommandResult { request_id, ok, message } => {
                 drop(guard);
-                let body = json!({"request_id": request_id, "ok": ok, "message": message});
-                self.send("command_result", name, envelope("command_result", &body));
+                let message = render::CommandResultMessage {
+                    kind: "command_result",
+                    character_name: name.to_string(),
+                    received_at: recv_ms,
+                    request_id: request_id.clone(),
+                    ok: *ok,
+                    message: message.clone(),
+                };
+                if let Some(text) = render::to_text("command_result", &message) {
+                    self.send("command_result", name, text);
+                }
             }
             PluginEvent::Share(share) => {
                 let mut relay = serde_json::Map::new();
@@ -438,10 +428,6 @@ impl Hub {
         self.lock().plugins.len()
     }
 
-    pub fn chat_history(&self) -> Vec<Arc<str>> {
-        self.lock().chat_history.lines()
-    }
-
     /// The `chat_history` browser message sent on connect (protocol.md §4).
     pub fn chat_history_json(&self) -> String {
         self.lock().chat_history.message_json()
@@ -463,7 +449,10 @@ impl Hub {
             chrono::DateTime::from_timestamp_millis(server_time_ms).map(|t| t.to_rfc3339()).unwrap_or_default();
         let message = render::SnapshotMessage { kind: "snapshot", server_time, server_time_ms, characters };
         render::to_text("snapshot", &message).unwrap_or_else(|| {
-            json!({"type": "error", "message": "the snapshot could not be built; see the server log"}).to_string()
+            let e = render::SocketError::internal("the snapshot could not be built; see the server log");
+            // Two plain strings always serialize; the literal is only the type's shape.
+            serde_json::to_string(&e)
+                .unwrap_or_else(|_| r#"{"type":"error","code":"internal","message":"internal error"}"#.to_string())
         })
     }
 }

@@ -2,8 +2,9 @@
 //! plugin's field names (protocol.md §4), `received_at` in unix milliseconds.
 
 use super::CharacterLive;
-use crate::protocol::{Place, Portal, Rare, Spawn, Telemetry, Vitals};
+use crate::protocol::{Chat, Place, Portal, Rare, Spawn, Telemetry, Vitals};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// The normalized telemetry fields (protocol.md §3.1) and the position as map text.
@@ -246,5 +247,163 @@ impl PortalMessage {
             destination: p.destination.clone(),
             place: p.place.clone(),
         }
+    }
+}
+
+/// The `online` socket message: a character's plugin socket was bound or released.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct OnlineMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"online\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    pub online: bool,
+    /// When the server saw the socket bind or go (unix ms).
+    pub received_at: i64,
+    /// Why the socket went away (`socket_closed`, `socket_error`, `protocol_error`, `idle`,
+    /// `superseded`, `closed_by_server`, `panic`); absent when it came online.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "bindings", ts(optional))]
+    pub reason: Option<String>,
+}
+
+impl OnlineMessage {
+    pub fn new(name: &str, online: bool, at_ms: i64, reason: Option<&str>) -> Self {
+        OnlineMessage {
+            kind: "online",
+            character_name: name.trim().to_string(),
+            online,
+            received_at: at_ms,
+            reason: reason.map(str::to_string),
+        }
+    }
+}
+
+/// A `chat` socket message (protocol.md §3.9): one chat line a character saw, relayed once
+/// however many members saw it.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct ChatMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"chat\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    pub received_at: i64,
+    #[serde(flatten)]
+    pub line: Chat,
+}
+
+impl ChatMessage {
+    pub fn new(name: &str, recv_ms: i64, line: &Chat) -> Self {
+        ChatMessage { kind: "chat", character_name: name.to_string(), received_at: recv_ms, line: line.clone() }
+    }
+}
+
+/// The `chat_history` socket message, sent once right after the first snapshot: the recent
+/// chat lines the hub keeps in memory, oldest first.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct ChatHistoryMessage<'a> {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"chat_history\""))]
+    pub kind: &'static str,
+    pub lines: Vec<&'a ChatMessage>,
+}
+
+/// The `telemetry_batch` socket message: above 100 online characters a browser gets each
+/// character's latest telemetry once a second in one message instead of one per frame.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct TelemetryBatchMessage<'a> {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"telemetry_batch\""))]
+    pub kind: &'static str,
+    /// Each a `telemetry` message exactly as it was broadcast (already JSON, not re-encoded).
+    #[cfg_attr(feature = "bindings", ts(as = "Vec<TelemetryMessage>"))]
+    pub items: Vec<&'a RawValue>,
+}
+
+impl<'a> TelemetryBatchMessage<'a> {
+    /// The batch of broadcast `telemetry` texts. Each was serialized by this server, so each
+    /// parses; one that ever did not is left out (logged) rather than breaking the batch.
+    pub fn of(texts: impl Iterator<Item = &'a str>) -> Self {
+        let items = texts
+            .filter_map(|t| match serde_json::from_str::<&RawValue>(t) {
+                Ok(raw) => Some(raw),
+                Err(e) => {
+                    tracing::error!(error = %e, "a broadcast telemetry message is not JSON; left out of the batch");
+                    None
+                }
+            })
+            .collect();
+        TelemetryBatchMessage { kind: "telemetry_batch", items }
+    }
+}
+
+/// A plugin's `command_result`, relayed to browsers (protocol.md §3.14).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct CommandResultMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"command_result\""))]
+    pub kind: &'static str,
+    pub character_name: String,
+    pub received_at: i64,
+    /// The `request_id` of the browser's command (its `command_ack` carries the same).
+    pub request_id: String,
+    /// Whether the plugin ran it; `null` when the plugin did not say.
+    pub ok: Option<bool>,
+    /// The plugin's own words, e.g. why the command failed.
+    pub message: Option<String>,
+}
+
+/// How a browser's command was routed: the `status` of `command_ack`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CommandStatus {
+    /// Handed to the character's plugin socket.
+    Sent,
+    /// The character has no plugin socket.
+    NotConnected,
+    /// The caller may only watch (viewers and read tokens).
+    Forbidden,
+    /// More than the socket's command budget (a burst of 10, one more a second).
+    RateLimited,
+}
+
+/// The `command_ack` socket message: the server's immediate answer to a browser command.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct CommandAckMessage {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"command_ack\""))]
+    pub kind: &'static str,
+    pub player_name: String,
+    /// The browser's `request_id`, or one the server chose.
+    pub request_id: String,
+    pub status: CommandStatus,
+}
+
+/// The `error` socket message: a browser message the server could not act on.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct SocketError {
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "bindings", ts(type = "\"error\""))]
+    pub kind: &'static str,
+    /// `bad_request` (the message was wrong) or `internal` (the server failed).
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl SocketError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        SocketError { kind: "error", code: "bad_request", message: message.into() }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        SocketError { kind: "error", code: "internal", message: message.into() }
     }
 }

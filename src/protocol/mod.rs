@@ -219,7 +219,9 @@ pub struct Spawn {
     pub place: Place,
 }
 
+/// protocol.md §3.9, normalized: one chat line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "ChatLine"))]
 pub struct Chat {
     pub channel: Option<String>,
     pub chat_type: Option<u32>,

@@ -1,5 +1,5 @@
 /**
- * The one typed client for every endpoint of shared/api.md.
+ * The one typed client for every endpoint of docs/api.md.
  *
  * Owns URL building, JSON encoding, timeouts and turning every failure into an ApiError that
  * carries the server's `{"error":{code,message}}` (or a clear stand-in when the server could

@@ -46,7 +46,17 @@ export type RareRow = { t: number, character_name: string, rare_name: string, ew
 
 export type Rares = { range: ServedRange | null, rares: Array<RareRow>, };
 
-export type EventsPage = { range: ServedRange | null, events: Array<JsonValue>, 
+export type ExportedEvent = { 
+/**
+ * When the server received it (unix ms).
+ */
+t: number, 
+/**
+ * `telemetry` or an event kind name.
+ */
+type: string, character_name: string, } & ({ [key in string]: number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null });
+
+export type EventsPage = { range: ServedRange | null, events: Array<ExportedEvent>, 
 /**
  * Pass back as `cursor` for the next page; `None` on the last page.
  */
@@ -438,6 +448,57 @@ session: SessionCounters | null,
  * Totals over every stored hour (`null` for a character only seen live).
  */
 lifetime: Lifetime | null, };
+
+export type OnlineMessage = { type: "online", character_name: string, online: boolean, 
+/**
+ * When the server saw the socket bind or go (unix ms).
+ */
+received_at: number, 
+/**
+ * Why the socket went away (`socket_closed`, `socket_error`, `protocol_error`, `idle`,
+ * `superseded`, `closed_by_server`, `panic`); absent when it came online.
+ */
+reason?: string, };
+
+export type ChatLine = { channel: string | null, chat_type: number | null, sender: string | null, text: string, raw: string | null, };
+
+export type ChatMessage = { type: "chat", character_name: string, received_at: number, channel: string | null, chat_type: number | null, sender: string | null, text: string, raw: string | null, };
+
+export type ChatHistoryMessage = { type: "chat_history", lines: Array<ChatMessage>, };
+
+export type TelemetryBatchMessage = { type: "telemetry_batch", 
+/**
+ * Each a `telemetry` message exactly as it was broadcast (already JSON, not re-encoded).
+ */
+items: Array<TelemetryMessage>, };
+
+export type CommandResultMessage = { type: "command_result", character_name: string, received_at: number, 
+/**
+ * The `request_id` of the browser's command (its `command_ack` carries the same).
+ */
+request_id: string, 
+/**
+ * Whether the plugin ran it; `null` when the plugin did not say.
+ */
+ok: boolean | null, 
+/**
+ * The plugin's own words, e.g. why the command failed.
+ */
+message: string | null, };
+
+export type CommandStatus = "sent" | "not_connected" | "forbidden" | "rate_limited";
+
+export type CommandAckMessage = { type: "command_ack", player_name: string, 
+/**
+ * The browser's `request_id`, or one the server chose.
+ */
+request_id: string, status: CommandStatus, };
+
+export type SocketError = { type: "error", 
+/**
+ * `bad_request` (the message was wrong) or `internal` (the server failed).
+ */
+code: string, message: string, };
 
 /** Cantrip tiers, lowest first, with their points in a suit's score (docs/solver.md §4–5). */
 export const CANTRIP_TIERS: readonly { name: CantripTier; points: number }[] = [

@@ -1,5 +1,5 @@
 /**
- * Wire types of the HTTP API (shared/api.md, v1) and the normalized item (protocol.md §5).
+ * Wire types of the HTTP API (docs/api.md, v1) and the normalized item (docs/protocol.md §5).
  *
  * Owns the shapes only. Fields the contract marks optional, or that a server build may omit,
  * are optional here, so pages must handle their absence; nothing here is ever `any`.
@@ -72,6 +72,17 @@ export type {
   CharacterSummary,
   CharacterDetail,
   Lifetime as LifetimeTotals,
+  OnlineMessage,
+  ChatLine,
+  ChatMessage,
+  ChatHistoryMessage,
+  TelemetryBatchMessage,
+  CommandResultMessage,
+  CommandStatus,
+  CommandAckMessage,
+  SocketError as ErrorMessage,
+  EventsPage as EventsResponse,
+  ExportedEvent,
 } from './generated'
 
 export interface ErrorBody {
@@ -115,13 +126,6 @@ export type {
   QuestsPayload,
   SkillValue,
 } from './plugin'
-
-// ---------------------------------------------------------------- events and world
-
-export interface EventsResponse {
-  events: Record<string, unknown>[]
-  next_cursor?: string | null
-}
 
 // ---------------------------------------------------------------- items
 

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { ACK_TIMEOUT_MS, addSent, applyAck, applyResult, COMMAND_HISTORY_LIMIT, markUnanswered, type SentCommand } from './commands'
+import type { CommandResultMessage } from './messages'
 
 const cmd = (requestId: string, sentAt = 0): SentCommand => ({ requestId, command: `/c ${requestId}`, sentAt, status: 'waiting' })
+
+// The plugin's reply as the server relays it (`message` carries the plugin's own words).
+const result = (request_id: string, ok: boolean, message: string | null = null): CommandResultMessage => ({
+  type: 'command_result',
+  character_name: 'X',
+  received_at: 0,
+  request_id,
+  ok,
+  message,
+})
 
 describe('command bookkeeping', () => {
   it('matches an ack by request id', () => {
@@ -18,10 +29,10 @@ describe('command bookkeeping', () => {
   })
   it('records the plugin result by request id only', () => {
     let l = addSent([], cmd('a'))
-    l = applyResult(l, { type: 'command_result', request_id: 'zzz', ok: true })
+    l = applyResult(l, result('zzz', true))
     expect(l[0]?.result).toBeUndefined()
-    l = applyResult(l, { type: 'command_result', request_id: 'a', ok: false, error: 'unknown command' })
-    expect(l[0]?.result).toEqual({ ok: false, error: 'unknown command' })
+    l = applyResult(l, result('a', false, 'unknown command'))
+    expect(l[0]?.result).toEqual({ ok: false, message: 'unknown command' })
   })
   it('marks commands without an ack as unanswered after the timeout', () => {
     const l = addSent([], cmd('a', 1000))

@@ -17,7 +17,8 @@ export interface SentCommand {
   sentAt: number
   /** 'waiting', 'no_answer', or the ack status: sent, not_connected, forbidden, rate_limited… */
   status: string
-  result?: { ok: boolean; error?: string | null }
+  /** The plugin's `command_result`: whether it ran the command, and its own words. */
+  result?: { ok: boolean; message?: string | null }
 }
 
 /** Adds a just-sent command at the top (newest first), keeping the history bounded. */
@@ -44,7 +45,7 @@ export function applyAck(list: readonly SentCommand[], ack: CommandAckMessage): 
 export function applyResult(list: readonly SentCommand[], r: CommandResultMessage): SentCommand[] {
   const i = r.request_id ? list.findIndex((c) => c.requestId === r.request_id) : -1
   if (i < 0) return list as SentCommand[]
-  return replaceAt(list, i, (c) => ({ ...c, result: { ok: r.ok !== false, error: r.error } }))
+  return replaceAt(list, i, (c) => ({ ...c, result: { ok: r.ok !== false, message: r.message } }))
 }
 
 export function markUnanswered(list: readonly SentCommand[], nowMs: number): SentCommand[] {

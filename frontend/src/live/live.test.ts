@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { backoffDelay, BACKOFF_MAX_MS, LiveClient, type ConnectionStatus, type WebSocketLike } from './client'
 import { decodeLiveMessage, type LiveMessage } from './messages'
 import { CHAT_LIMIT, EMPTY_STATE, LiveStore, reduce, RECENT_POINTS_PER_CHARACTER } from './store'
-import { liveCharacter, telemetryMessage, vitalsMessage } from '../test/fixtures'
+import { chatLine, liveCharacter, telemetryMessage, vitalsMessage } from '../test/fixtures'
 
 class FakeSocket implements WebSocketLike {
   static all: FakeSocket[] = []
@@ -219,7 +219,7 @@ describe('store reducer', () => {
       s = reduce(s, telemetryMessage('A', { ew: i / 100, ns: 0, received_at: now + i }), now)
     }
     expect(s.characters.get('a')?.recent).toHaveLength(RECENT_POINTS_PER_CHARACTER)
-    for (let i = 0; i < CHAT_LIMIT + 5; i++) s = reduce(s, { type: 'chat', character_name: 'A', text: `l${i}` }, now)
+    for (let i = 0; i < CHAT_LIMIT + 5; i++) s = reduce(s, chatLine('A', `l${i}`), now)
     expect(s.chat).toHaveLength(CHAT_LIMIT)
     expect(s.chat.at(-1)?.msg.text).toBe(`l${CHAT_LIMIT + 4}`)
   })
@@ -227,7 +227,7 @@ describe('store reducer', () => {
     let s = reduce(EMPTY_STATE, telemetryMessage('A', { ew: 1, ns: 1 }), now)
     s = reduce(s, vitalsMessage('A', { health: 10, health_max: 20 }), now)
     s = reduce(s, vitalsMessage('A', { mana: 5 }), now)
-    s = reduce(s, { type: 'online', character_name: 'A', online: false }, now)
+    s = reduce(s, { type: 'online', character_name: 'A', online: false, received_at: now, reason: 'closed' }, now)
     const c = s.characters.get('a')
     expect(c?.online).toBe(false)
     expect(c?.vitals).toMatchObject({ health: null, health_max: null, mana: 5 })

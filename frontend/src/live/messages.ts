@@ -7,7 +7,14 @@
  */
 import type {
   CharacterStats,
+  ChatHistoryMessage,
+  ChatMessage,
   CombatStats,
+  CommandAckMessage,
+  CommandResultMessage,
+  ErrorMessage,
+  OnlineMessage,
+  TelemetryBatchMessage,
   Enchantment,
   NearbyObjectInfo,
   PortalMessage,
@@ -86,52 +93,26 @@ export const MAX_COMMAND_CHARS = 500
 
 // ---------------------------------------------------------------- server → browser
 
-// The snapshot, telemetry, vitals, spawn, rare and portal messages are generated from the
-// server's Rust types.
-export type { PortalMessage, RareMessage, SnapshotMessage, SpawnMessage, TelemetryMessage, VitalsMessage } from '../api/types'
-
-export interface TelemetryBatchMessage {
-  type: 'telemetry_batch'
-  items: TelemetryMessage[]
-}
-
-export interface OnlineMessage {
-  type: 'online'
-  character_name: string
-  online: boolean
-  reason?: string
-  received_at?: number
-}
-
-export interface ChatMessage {
-  type: 'chat'
-  character_name: string
-  channel?: string
-  chat_type?: number
-  sender?: string
-  text: string
-  raw?: string
-  received_at?: number
-}
-
-export type CommandStatus = 'sent' | 'not_connected' | 'forbidden' | string
-
-export interface CommandAckMessage {
-  type: 'command_ack'
-  player_name: string
-  request_id?: string
-  status: CommandStatus
-}
-
-/** Forwarded plugin reply to a command, if the server relays it. */
-export interface CommandResultMessage {
-  type: 'command_result'
-  character_name?: string
-  player_name?: string
-  request_id?: string
-  ok?: boolean
-  error?: string | null
-}
+// Every message the server builds itself is generated from its Rust types (`generated.ts`):
+// snapshot, telemetry and its batch, vitals, spawn, rare, portal, online, chat and the chat
+// history, command_ack, command_result and error. The plugin's own objects the server passes
+// through untouched (stats, quests, cantrips, nearby objects, dungeon maps) are typed below.
+export type {
+  ChatHistoryMessage,
+  ChatMessage,
+  CommandAckMessage,
+  CommandResultMessage,
+  CommandStatus,
+  ErrorMessage,
+  OnlineMessage,
+  PortalMessage,
+  RareMessage,
+  SnapshotMessage,
+  SpawnMessage,
+  TelemetryBatchMessage,
+  TelemetryMessage,
+  VitalsMessage,
+} from '../api/types'
 
 export interface DungeonCell {
   cell: string | number
@@ -150,12 +131,6 @@ export interface DungeonMapMessage {
   cell_count?: number
   bounds?: { min: number[]; max: number[] }
   cells?: DungeonCell[]
-}
-
-export interface ErrorMessage {
-  type: 'error'
-  code: string
-  message: string
 }
 
 export interface CharacterStatsMessage extends CharacterStats {
@@ -195,12 +170,6 @@ export interface OtherMessage {
   type: 'other'
   original_type: string
   data: Record<string, unknown>
-}
-
-/** The recent chat the server keeps in memory, sent once right after the snapshot on connect. */
-export interface ChatHistoryMessage {
-  type: 'chat_history'
-  lines: ChatMessage[]
 }
 
 export type LiveMessage =

@@ -3,7 +3,7 @@
  * about. Owns only defaults (every other field `null`, as the server sends an unknown value),
  * so tests stay short while the types they build stay the generated, complete ones.
  */
-import type { CharacterDetail, LiveCharacter, TelemetryMessage, VitalsMessage } from '../api/types'
+import type { CharacterDetail, ChatMessage, LiveCharacter, TelemetryMessage, VitalsMessage } from '../api/types'
 
 const NO_TELEMETRY = {
   landcell: null,
@@ -38,6 +38,10 @@ export function telemetryMessage(character_name: string, fields: Partial<Telemet
 export function vitalsMessage(character_name: string, fields: Partial<VitalsMessage> = {}): VitalsMessage {
   const none = { health: null, health_max: null, stamina: null, stamina_max: null, mana: null, mana_max: null, vitae: null }
   return { received_at: 0, ...none, ...fields, type: 'vitals', character_name }
+}
+
+export function chatLine(character_name: string, text: string, fields: Partial<ChatMessage> = {}): ChatMessage {
+  return { received_at: 0, channel: null, chat_type: null, sender: null, raw: null, ...fields, type: 'chat', character_name, text }
 }
 
 export function liveCharacter(character_name: string, fields: Partial<LiveCharacter> = {}): LiveCharacter {

@@ -6,7 +6,7 @@ use crate::telemetry::EventKind;
 use crate::telemetry::block::Row;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// Most events in one export page.
 pub const EVENTS_MAX: usize = 10_000;
@@ -49,15 +49,46 @@ impl std::fmt::Display for Cursor {
     }
 }
 
-/// `GET /api/events`: one page, ascending; each event is the stored JSON with `t`, `type`
-/// and `character_name` added.
+/// `GET /api/events`: one page, ascending.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct EventsPage {
     pub range: Option<ServedRange>,
-    pub events: Vec<Value>,
+    pub events: Vec<ExportedEvent>,
     /// Pass back as `cursor` for the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// One exported event: when, what and whose, then the stored fields of its kind as they were
+/// stored (telemetry as the `telemetry` socket message's body plus `client_time_ms` and
+/// `plugin_version`; spawns, rares and portals normalized; character and combat stats as the
+/// plugin sent them, docs/protocol.md §3).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
+pub struct ExportedEvent {
+    /// When the server received it (unix ms).
+    pub t: i64,
+    /// `telemetry` or an event kind name.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub character_name: String,
+    #[serde(flatten)]
+    pub fields: BTreeMap<String, Value>,
+}
+
+impl ExportedEvent {
+    /// `stored` under the envelope; the envelope's own names win over stored fields of the
+    /// same name, and a stored value that is not an object is kept as `value`.
+    fn new(t: i64, kind: &str, character_name: String, stored: Value) -> Self {
+        let mut fields: BTreeMap<String, Value> = match stored {
+            Value::Object(m) => m.into_iter().collect(),
+            other => BTreeMap::from([("value".to_string(), other)]),
+        };
+        for envelope in ["t", "type", "character_name"] {
+            fields.remove(envelope);
+        }
+        ExportedEvent { t, kind: kind.to_string(), character_name, fields }
+    }
 }
 
 /// `GET /api/rares`, newest first.
@@ -131,17 +162,8 @@ impl TelemetryQuery {
         } else {
             None
         };
-        let events = rows
-            .into_iter()
-            .map(|((t, cid, _), mut v)| {
-                if let Value::Object(m) = &mut v {
-                    m.insert("t".into(), t.into());
-                    m.insert("type".into(), kind.into());
-                    m.insert("character_name".into(), self.name_of(cid).into());
-                }
-                v
-            })
-            .collect();
+        let events =
+            rows.into_iter().map(|((t, cid, _), v)| ExportedEvent::new(t, kind, self.name_of(cid), v)).collect();
         Ok(EventsPage { range: Some(served.into()), events, next_cursor })
     }
 
@@ -270,5 +292,25 @@ impl TelemetryQuery {
             })
             .collect();
         Ok(Rares { range: Some(served.into()), rares })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_exported_event_keeps_the_stored_fields_under_its_envelope() {
+        let e = ExportedEvent::new(5, "spawn", "Mossy".into(), json!({"monster_name": "Drudge", "t": 1, "type": "x"}));
+        let v = serde_json::to_value(&e).expect("serializes");
+        assert_eq!(v, json!({"t": 5, "type": "spawn", "character_name": "Mossy", "monster_name": "Drudge"}));
+    }
+
+    #[test]
+    fn a_stored_value_that_is_not_an_object_is_kept_as_value() {
+        let e = ExportedEvent::new(5, "combat_stats", "Mossy".into(), json!([1, 2]));
+        let v = serde_json::to_value(&e).expect("serializes");
+        assert_eq!(v, json!({"t": 5, "type": "combat_stats", "character_name": "Mossy", "value": [1, 2]}));
     }
 }

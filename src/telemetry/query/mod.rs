@@ -12,7 +12,7 @@ mod series;
 mod trail;
 mod world;
 
-pub use events::{Cursor, EVENTS_MAX, EventsPage, RARES_MAX, RareRow, Rares};
+pub use events::{Cursor, EVENTS_MAX, EventsPage, ExportedEvent, RARES_MAX, RareRow, Rares};
 pub use group::{GainsTable, NamedGain, NamedMilestone, RecentMilestones, ReplayHours};
 pub use series::{SERIES_MAX_BUCKETS, Series, SeriesMetric};
 pub use trail::{TELEPORT_UNITS, TRAIL_DEFAULT_POINTS, TRAIL_MAX_POINTS, Trail, TrailPoint, thin_trail, trail_points};

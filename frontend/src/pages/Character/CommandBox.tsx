@@ -69,7 +69,7 @@ export function CommandBox({ name, live }: { name: string; live: CharacterLive }
               </span>
               {c.result && (
                 <span className={`pill ${c.result.ok ? 'pill-on' : 'pill-warn'}`}>
-                  {c.result.ok ? 'plugin ran it' : `plugin failed${c.result.error ? `: ${c.result.error}` : ''}`}
+                  {c.result.ok ? 'plugin ran it' : `plugin failed${c.result.message ? `: ${c.result.message}` : ''}`}
                 </span>
               )}
             </li>

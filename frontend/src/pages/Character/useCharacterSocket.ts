@@ -95,8 +95,7 @@ export function useCharacterSocket(name: string): CharacterLive {
           if (mine(m.player_name)) setCommands((list) => applyAck(list, m))
           break
         case 'command_result': {
-          const who = m.character_name ?? m.player_name
-          if (who === undefined || mine(who)) setCommands((list) => applyResult(list, m))
+          if (mine(m.character_name)) setCommands((list) => applyResult(list, m))
           break
         }
         case 'dungeon_map':

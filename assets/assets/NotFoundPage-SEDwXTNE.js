@@ -1,1 +1,0 @@
-import{a as e,d as t,w as n}from"./index-BzqWdVjX.js";var r=n();function i(){return e(`Not found`),(0,r.jsxs)(`div`,{className:`state state-empty`,children:[(0,r.jsx)(`h1`,{children:`Page not found`}),(0,r.jsxs)(`p`,{children:[`There is nothing at this address. `,(0,r.jsx)(t,{to:`/map`,children:`Go to the map`}),`.`]})]})}export{i as default};
