@@ -219,7 +219,12 @@ impl Hub {
         if frame.plugin_version.is_some() {
             ch.plugin_version = frame.plugin_version.clone();
         }
-        let envelope = |kind: &str, body: &Value| render::forward_json(kind, name, recv_ms, body);
+        // Relays a plugin object under its envelope; the topic is its kind.
+        let forward = |kind: &'static str, body: &Value| {
+            if let Some(text) = render::forward_json(kind, name, recv_ms, body) {
+                self.send(kind, name, text);
+            }
+        };
         match &frame.body {
             PluginEvent::Telemetry(t) => {
                 ch.telemetry = Some((recv_ms, frame.client_time_ms, t.clone()));
@@ -245,34 +250,35 @@ impl Hub {
             PluginEvent::Quest(v) => {
                 ch.quests = plugin_json("quest", v);
                 drop(guard);
-                self.send("quest", name, envelope("quest", v));
+                forward("quest", v);
             }
             PluginEvent::Cantrips(v) => {
                 ch.cantrips = plugin_json("cantrips", v);
                 drop(guard);
-                self.send("cantrips", name, envelope("cantrips", v));
+                forward("cantrips", v);
             }
             PluginEvent::NearbyObjects(v) => {
                 ch.nearby_objects = plugin_json("nearby_objects", v);
                 drop(guard);
-                self.send("nearby_objects", name, envelope("nearby_objects", v));
+                forward("nearby_objects", v);
             }
             PluginEvent::CharacterStats(v) => {
                 ch.character_stats = plugin_json("character_stats", v);
                 drop(guard);
-                self.send("character_stats", name, envelope("character_stats", v));
+                forward("character_stats", v);
             }
             PluginEvent::CombatStats(v) => {
                 ch.combat_stats = plugin_json("combat_stats", v);
                 drop(guard);
-                self.send("combat_stats", name, envelope("combat_stats", v));
+                forward("combat_stats", v);
             }
             PluginEvent::Combat(v) => {
                 drop(guard);
-                self.send("combat", name, envelope("combat", v));
+                forward("combat", v);
             }
             PluginEvent::DungeonMap { landblock, map } => {
-                let text: Arc<str> = envelope("dungeon_map", map).into();
+                let Some(text) = render::forward_json("dungeon_map", name, recv_ms, map) else { return out };
+                let text: Arc<str> = text.into();
                 let size = text.len();
                 if let Some(old) = st.dungeon_maps.get(landblock) {
                     st.dungeon_bytes -= old.len();

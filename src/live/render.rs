@@ -4,8 +4,8 @@
 use super::CharacterLive;
 use crate::protocol::{Chat, Place, Portal, Rare, Spawn, Telemetry, Vitals};
 use serde::Serialize;
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 /// The normalized telemetry fields (protocol.md §3.1) and the position as map text.
 #[derive(Debug, Clone, Serialize)]
@@ -141,20 +141,40 @@ pub fn to_text<T: Serialize>(what: &str, message: &T) -> Option<String> {
     }
 }
 
-/// `{"type", "character_name", "received_at", ...body}` as text.
-pub fn forward_json(kind: &str, name: &str, recv_ms: i64, body: &Value) -> String {
-    let mut m = match body {
-        Value::Object(m) => m.clone(),
-        other => {
-            let mut m = Map::new();
-            m.insert("value".into(), other.clone());
-            m
+/// `{"type", "character_name", "received_at", ...body}` as text: a plugin object relayed
+/// with its envelope. The envelope's names win over body fields of the same name, and a
+/// body that is not an object is relayed as `value`. Written straight from the body (no
+/// copy of its tree: these relays are a few per character per second). A `Value` always
+/// serializes; if it ever did not, nothing is sent and the failure is logged.
+pub fn forward_json(kind: &str, name: &str, recv_ms: i64, body: &Value) -> Option<String> {
+    to_text(kind, &Forwarded { kind, name, recv_ms, body })
+}
+
+struct Forwarded<'a> {
+    kind: &'a str,
+    name: &'a str,
+    recv_ms: i64,
+    body: &'a Value,
+}
+
+impl Serialize for Forwarded<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        const ENVELOPE: [&str; 3] = ["type", "character_name", "received_at"];
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("type", self.kind)?;
+        m.serialize_entry("character_name", self.name)?;
+        m.serialize_entry("received_at", &self.recv_ms)?;
+        match self.body {
+            Value::Object(fields) => {
+                for (k, v) in fields.iter().filter(|(k, _)| !ENVELOPE.contains(&k.as_str())) {
+                    m.serialize_entry(k, v)?;
+                }
+            }
+            other => m.serialize_entry("value", other)?,
         }
-    };
-    m.insert("type".into(), kind.into());
-    m.insert("character_name".into(), name.into());
-    m.insert("received_at".into(), recv_ms.into());
-    Value::Object(m).to_string()
+        m.end()
+    }
 }
 
 /// A `spawn` socket message: a monster seen for the first time (protocol.md §3.11).
@@ -405,5 +425,31 @@ impl SocketError {
 
     pub fn internal(message: impl Into<String>) -> Self {
         SocketError { kind: "error", code: "internal", message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_relayed_object_gets_its_envelope_and_the_envelope_wins() {
+        let body = json!({"quests": [{"name": "Stipend"}], "type": "spoofed", "received_at": 1});
+        let text = forward_json("quest", "Mossy", 42, &body).expect("serializes");
+        let v: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(
+            v,
+            json!({"type": "quest", "character_name": "Mossy", "received_at": 42, "quests": [{"name": "Stipend"}]})
+        );
+        assert!(text.starts_with(r#"{"type":"quest","#), "{text}");
+    }
+
+    #[test]
+    fn a_relayed_value_that_is_not_an_object_is_kept_as_value() {
+        let text = forward_json("cantrips", "Mossy", 7, &json!([{"name": "Major Strength"}])).expect("serializes");
+        let v: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(v["value"][0]["name"], "Major Strength");
+        assert_eq!(v["type"], "cantrips");
     }
 }
