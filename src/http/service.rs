@@ -170,6 +170,21 @@ fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static st
             w.day_snapshots.load(Ordering::Relaxed) as f64,
         ),
         (
+            "overlord_day_snapshot_copied_bytes_total",
+            "Bytes of open day files copied for day snapshots since start (each pass copies the open day whole).",
+            w.day_snapshot_copied_bytes.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "overlord_day_snapshot_copy_seconds",
+            "The last day-snapshot pass's file copies on the writer thread (applies wait meanwhile).",
+            w.day_snapshot_copy_us.load(Ordering::Relaxed) as f64 / 1e6,
+        ),
+        (
+            "overlord_day_snapshot_finish_seconds",
+            "The last day snapshot's compaction, fsync and rename on the helper thread.",
+            w.day_snapshot_finish_us.load(Ordering::Relaxed) as f64 / 1e6,
+        ),
+        (
             "overlord_event_rows_sealed_total",
             "Spawn, rare, portal and stats rows moved into compressed blocks since start.",
             w.kind_rows_sealed.load(Ordering::Relaxed) as f64,

@@ -264,8 +264,8 @@ impl DayFiles {
         let dest = self.snapshot_path(day);
         let tmp = dest.with_extension("redb.tmp");
         let _ = std::fs::remove_file(&tmp);
-        std::fs::copy(self.path_of(day), &tmp)?;
-        Ok(PendingDaySnapshot { day, tmp, dest, dir })
+        let bytes = std::fs::copy(self.path_of(day), &tmp)?;
+        Ok(PendingDaySnapshot { day, tmp, dest, dir, bytes })
     }
 
     /// Rewrites a closed day's file compacted and puts it in place; returns its size before
@@ -681,9 +681,16 @@ pub struct PendingDaySnapshot {
     tmp: PathBuf,
     dest: PathBuf,
     dir: PathBuf,
+    /// Size of the byte copy (the open day file as it was).
+    bytes: u64,
 }
 
 impl PendingDaySnapshot {
+    /// Bytes copied from the open day file.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
     /// Opens the copy once (redb repairs the "still open" flag a byte copy carries and
     /// proves it whole), compacts it, closes it cleanly, fsyncs it and renames it over the
     /// previous snapshot. Returns the checkpoint it covers. Runs off the writer thread: a

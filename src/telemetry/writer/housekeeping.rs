@@ -42,8 +42,9 @@ enum Job {
 
 /// What the helper reports per job.
 enum Finished {
-    /// A day snapshot renamed into place (unix ms) covering a checkpoint, or why not.
-    Snapshot(i64, Result<(i64, u64), TelemetryError>),
+    /// A day snapshot renamed into place (unix ms) covering a checkpoint, or why not, and
+    /// how long finishing it took.
+    Snapshot(i64, Result<(i64, u64), TelemetryError>, Duration),
     /// A closed day's file compacted: sizes before and after, or why not.
     Compacted(i64, Result<(u64, u64), TelemetryError>),
 }
@@ -79,7 +80,9 @@ fn run_job(job: Job) -> Finished {
     match job {
         Job::Snapshot(pending) => {
             let day = pending.day;
-            Finished::Snapshot(day, pending.finish().map(|covered| (system_now(), covered)))
+            let started = Instant::now();
+            let result = pending.finish().map(|covered| (system_now(), covered));
+            Finished::Snapshot(day, result, started.elapsed())
         }
         Job::Compact(day, days) => Finished::Compacted(day, days.compact_closed_day(day)),
     }
@@ -151,9 +154,16 @@ impl Writer {
                 (cp > 0 && have.is_none_or(|h| h < cp)).then_some((*d, cp))
             })
             .collect();
+        let started = Instant::now();
+        let mut copied = false;
         for (day, _) in due {
             let pending = self.days.copy_for_snapshot(day)?;
+            self.stats.day_snapshot_copied_bytes.fetch_add(pending.bytes(), Ordering::Relaxed);
+            copied = true;
             self.hand_to_finisher(Job::Snapshot(pending))?;
+        }
+        if copied {
+            self.stats.day_snapshot_copy_us.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -234,8 +244,9 @@ impl Writer {
         let mut first_err = None;
         for report in reports {
             match report {
-                Finished::Snapshot(day, result) => {
+                Finished::Snapshot(day, result, took) => {
                     self.day_snapshots.in_flight.remove(&day);
+                    self.stats.day_snapshot_finish_us.store(took.as_micros() as u64, Ordering::Relaxed);
                     match result {
                         Ok((at_ms, covered)) => self.record_day_snapshot(day, at_ms, covered),
                         Err(e) => {
