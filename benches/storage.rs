@@ -1,8 +1,11 @@
 //! Storage figures: committed events/s through the journal-first writer, bytes on disk per
-//! stored telemetry event, and the latency of one character's 24-hour trail.
+//! stored telemetry event, what one day-snapshot pass costs at that day file's size, and
+//! the latency of one character's 24-hour trail.
 //!
 //! `cargo bench --bench storage` (release). Environment: `OVERLORD_BENCH_EVENTS` (default
-//! 1,000,000), `OVERLORD_BENCH_CHARACTERS` (default 500).
+//! 1,000,000), `OVERLORD_BENCH_CHARACTERS` (default 500). The snapshot cost grows with the
+//! open day file, so run it with more events to see a later hour of a busy day (600
+//! characters at 1 frame/s store about 2.2 M telemetry events an hour).
 
 use overlord::protocol::Telemetry;
 use overlord::telemetry::{Characters, DayFiles, JournalEntry, Persisted, writer};
@@ -90,6 +93,19 @@ fn main() {
     let _ = join.join();
     let (files, bytes, rows, blocks) = days.telemetry_footprint().expect("footprint");
 
+    // 1b. Copy safety's cost at this size: one day-snapshot pass, as the server runs it every
+    //     journal_window_s / 5 — a byte copy of the open day file on the writer thread, then
+    //     the helper's compaction, fsync and rename.
+    let day = days.days().into_iter().max().expect("a day file");
+    let t0 = Instant::now();
+    let pending = days.copy_for_snapshot(day).expect("snapshot copy");
+    let copy_took = t0.elapsed();
+    let copied = pending.bytes();
+    let t1 = Instant::now();
+    pending.finish().expect("snapshot finish");
+    let finish_took = t1.elapsed();
+    let snapshot_bytes = std::fs::metadata(days.snapshot_path(day)).map(|m| m.len()).expect("snapshot in place");
+
     // 2. A 24-hour trail: one character at one fix every 3 s for a day (28,800 events).
     let tmp2 = tempfile::tempdir().expect("temp dir");
     let state2 = Arc::new(overlord::memory::create_state_db(&tmp2.path().join("state.redb")).expect("state"));
@@ -138,6 +154,13 @@ fn main() {
     println!(
         "| telemetry on disk | {bytes} B in {files} day file(s) for {rows} events in {blocks} blocks = {:.1} B/event |",
         bytes as f64 / rows.max(1) as f64
+    );
+    println!(
+        "| one day-snapshot pass | byte copy of the {:.1} MiB day file {:.0} ms (writer thread), compaction + fsync + rename {:.0} ms (helper), snapshot {:.1} MiB |",
+        copied as f64 / 1048576.0,
+        copy_took.as_secs_f64() * 1e3,
+        finish_took.as_secs_f64() * 1e3,
+        snapshot_bytes as f64 / 1048576.0
     );
     println!(
         "| 24 h trail of one character ({points} points) | p50 {:.2} ms, p99 {:.2} ms |",
