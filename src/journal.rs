@@ -155,6 +155,7 @@ fn mtime_ms(path: &Path) -> Option<i64> {
 impl Journal {
     /// Opens (creating if needed) the journal in `dir`, cutting off a torn tail of the
     /// newest segment so appends continue after the last whole record.
+    #[cfg(test)]
     pub fn open(dir: &Path) -> Result<(Journal, OpenReport), JournalError> {
         Journal::open_with(dir, JournalOptions::default())
     }

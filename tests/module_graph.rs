@@ -219,3 +219,57 @@ fn the_checker_sees_a_cycle_when_there_is_one() {
     files.insert(vec!["b".to_string()], "use crate::c;".to_string());
     assert!(cycles(&graph(&files)).is_empty());
 }
+
+/// Every file of `dir` (recursively) with extension `.rs`, concatenated.
+fn rust_text_under(dir: &Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.push_str(&rust_text_under(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push_str(&std::fs::read_to_string(&path).expect("read"));
+        }
+    }
+    out
+}
+
+/// Whether `overlord::<path>` is named by `outside`, directly or in a `use overlord::…{…}` group.
+fn named_outside(outside: &str, parent: &[String], name: &str) -> bool {
+    let full = parent.iter().chain(std::iter::once(&name.to_string())).cloned().collect::<Vec<_>>().join("::");
+    let direct = format!("overlord::{full}");
+    if outside.match_indices(&direct).any(|(i, _)| !outside[i + direct.len()..].starts_with(is_ident)) {
+        return true;
+    }
+    let group =
+        if parent.is_empty() { "overlord::{".to_string() } else { format!("overlord::{}::{{", parent.join("::")) };
+    outside.match_indices(&group).any(|(i, _)| {
+        let rest = &outside[i + group.len()..];
+        let inner = &rest[..rest.find('}').unwrap_or(rest.len())];
+        inner.split(|c: char| !is_ident(c)).any(|w| w == name)
+    })
+}
+
+#[test]
+fn a_public_module_is_one_something_outside_the_library_uses() {
+    // ARCHITECTURE.md, "narrow visibility": a module the binary, the tests and the benches
+    // never name is `pub(crate)` (or private), so its items are not API by accident and
+    // dead code in it is reported.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let outside = [
+        rust_text_under(&root.join("tests")),
+        rust_text_under(&root.join("benches")),
+        std::fs::read_to_string(root.join("src/main.rs")).expect("main.rs"),
+    ]
+    .concat();
+    let mut unused = Vec::new();
+    for (module, text) in src_files() {
+        for line in text.lines() {
+            let Some(name) = line.trim().strip_prefix("pub mod ").and_then(|r| r.strip_suffix(';')) else { continue };
+            if !named_outside(&outside, &module, name) {
+                unused.push([module.clone(), vec![name.to_string()]].concat().join("::"));
+            }
+        }
+    }
+    assert!(unused.is_empty(), "public modules nothing outside the library names (make them pub(crate)): {unused:?}");
+}

@@ -12,12 +12,12 @@
 
 pub mod access;
 pub mod cli;
-pub mod client;
-pub mod limiter;
-pub mod password;
-pub mod service;
+pub(crate) mod client;
+pub(crate) mod limiter;
+pub(crate) mod password;
+pub(crate) mod service;
 pub mod store;
-pub mod tokens;
+pub(crate) mod tokens;
 
 pub use crate::clock::now_ms;
 use std::time::Duration;

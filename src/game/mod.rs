@@ -7,7 +7,7 @@
 //! values that belong to one consumer (the solver's set values stay in `solver::sets`).
 
 pub mod cantrips;
-pub mod sets;
+pub(crate) mod sets;
 
 /// Lowercase with spaces, apostrophes, hyphens and underscores removed, for forgiving name
 /// matches (`"Reed Shark Hide"` = `"reedsharkhide"`).

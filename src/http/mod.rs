@@ -2,32 +2,32 @@
 //! `router()`. Handlers are thin: they parse, call domain code (`telemetry`, `live`,
 //! `inventory`, `search`, `solver`, `auth`), and render. Never holds domain logic.
 
-pub mod admin;
-pub mod alerts;
-pub mod assets;
-pub mod attention;
+pub(crate) mod admin;
+pub(crate) mod alerts;
+pub(crate) mod assets;
+pub(crate) mod attention;
 pub mod auth;
-pub mod backups;
-pub mod characters;
+pub(crate) mod backups;
+pub(crate) mod characters;
 #[cfg(debug_assertions)]
 pub mod debug;
-pub mod error;
-pub mod gains;
-pub mod game_metrics;
+pub(crate) mod error;
+pub(crate) mod gains;
+pub(crate) mod game_metrics;
 pub mod guard;
 pub mod items;
-pub mod legacy;
-pub mod listener;
-pub mod live_ws;
+pub(crate) mod legacy;
+pub(crate) mod listener;
+pub(crate) mod live_ws;
 pub mod map_image;
 pub mod notes;
 pub mod overview;
-pub mod plugin_ws;
-pub mod public;
-pub mod replay;
+pub(crate) mod plugin_ws;
+pub(crate) mod public;
+pub(crate) mod replay;
 pub mod service;
-pub mod suitbuilder;
-pub mod tokens;
+pub(crate) mod suitbuilder;
+pub(crate) mod tokens;
 pub mod world;
 
 pub use crate::app::{App, AppState};

@@ -14,9 +14,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::atomic::Ordering;
 
-/// The job registry lives in `crate::suitbuilder`; `App` holds one.
-pub use crate::suitbuilder::Jobs;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/suitbuilder/jobs", post(create_job))

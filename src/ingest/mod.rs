@@ -12,7 +12,7 @@ mod rate;
 mod session;
 
 pub use rate::RateLimit;
-pub use session::{Fatal, PluginSession, error_reply};
+pub use session::{Fatal, PluginSession};
 
 use crate::protocol::{PluginEvent, PluginFrame};
 use crate::telemetry::{JournalEntry, Persisted};

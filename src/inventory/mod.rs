@@ -9,7 +9,7 @@
 mod decode;
 pub mod item;
 pub mod normalize;
-pub mod store;
+pub(crate) mod store;
 pub mod tables;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -26,12 +26,9 @@ impl ChatHistory {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lines.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
     }
 
     /// The browser message `{"type":"chat_history","lines":[chat message…]}` (docs/protocol.md

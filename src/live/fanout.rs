@@ -94,6 +94,7 @@ impl Fanout {
         }
     }
 
+    #[cfg(test)]
     pub fn subscribers(&self) -> usize {
         lock(&self.shared.queues).len()
     }

@@ -6,8 +6,8 @@
 //! per character; a newer one supersedes), and the broadcast channel. Never does disk I/O:
 //! it tells the caller what to persist. Everything in it is bounded.
 
-pub mod chat_history;
-pub mod fanout;
+pub(crate) mod chat_history;
+pub(crate) mod fanout;
 pub mod render;
 
 use crate::protocol::{PluginEvent, PluginFrame, Telemetry, Vitals, name_key};

@@ -7,11 +7,11 @@
 //! store, and results are read back from the store), writing to `state.redb`, or HTTP.
 
 pub mod exec;
-pub mod index;
+pub(crate) mod index;
 pub mod query;
-pub mod schema;
-pub mod segment_cache;
-pub mod text_query;
+pub(crate) mod schema;
+pub(crate) mod segment_cache;
+pub(crate) mod text_query;
 
 pub use exec::{FacetsView, SearchResult, SearchResultView};
 pub use index::{OpenOutcome, SearchError, SearchIndex};

@@ -69,7 +69,6 @@ pub const MATERIALS: &[(u32, &str)] = &[
 ];
 
 pub const METAL_MATERIALS: &[u32] = &[58, 59, 61, 63, 64];
-pub const HIDE_MATERIALS: &[u32] = &[52, 55];
 pub const CLOTH_MATERIALS: &[u32] = &[4, 5, 6, 7, 8];
 pub const JEWEL_MATERIALS: &[u32] = &[59, 60, 62, 63];
 pub const WOOD_MATERIALS: &[u32] = &[75, 77];

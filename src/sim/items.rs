@@ -146,15 +146,13 @@ impl Inventory {
     }
 
     /// Number of items.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
-    }
-
     /// The records (read-only).
+    #[cfg(test)]
     pub fn records(&self) -> &[ItemRecord] {
         &self.records
     }

@@ -10,21 +10,21 @@
 //! chat), `character` (state machine in simulated time), `frames` (wire JSON and quirks),
 //! `items` + `item_tables` (inventory generator), `client` (one socket), `stats`.
 
-pub mod character;
-pub mod client;
+pub(crate) mod character;
+pub(crate) mod client;
 mod events;
 pub mod frames;
 mod item_record;
 mod item_render;
-pub mod item_tables;
-pub mod items;
-pub mod kind;
+pub(crate) mod item_tables;
+pub(crate) mod items;
+pub(crate) mod kind;
 mod play;
 mod quests;
 pub mod roster;
-pub mod stats;
-pub mod wire_style;
-pub mod world;
+pub(crate) mod stats;
+pub(crate) mod wire_style;
+pub(crate) mod world;
 
 use std::fmt;
 use std::future::Future;

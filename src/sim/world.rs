@@ -83,19 +83,14 @@ pub fn land_pos_at_global(gx: f64, gy: f64) -> Option<LandPos> {
 }
 
 /// The outdoor landcell and local metres at radar coordinates `c`.
+#[cfg(test)]
 pub fn land_pos_at(c: MapCoords) -> Option<LandPos> {
     let (gx, gy) = global_from_map(c);
     land_pos_at_global(gx, gy)
 }
 
-/// `"42.1N, 33.6E"`: one decimal, N/S first, as the radar prints it.
-pub fn format_coords(c: MapCoords) -> String {
-    let ns = if c.ns < 0.0 { 'S' } else { 'N' };
-    let ew = if c.ew < 0.0 { 'W' } else { 'E' };
-    format!("{:.1}{}, {:.1}{}", c.ns.abs(), ns, c.ew.abs(), ew)
-}
-
 /// Whether the low 16 bits name an outdoor land cell (0x0001–0x0040).
+#[cfg(test)]
 pub fn is_outdoor_cell(landcell: u32) -> bool {
     matches!(landcell & 0xFFFF, 0x0001..=0x0040)
 }
@@ -121,11 +116,11 @@ pub fn normalize_heading(deg: f64) -> f64 {
     if h >= 360.0 { 0.0 } else { h }
 }
 
-/// One town of protocol.md §6.
+/// One town of docs/protocol.md §6.
 #[derive(Debug, Clone, Copy)]
 pub struct Town {
+    #[cfg_attr(not(test), expect(dead_code, reason = "names the town in this table and in test failures"))]
     pub name: &'static str,
-    pub role: &'static str,
     /// Radar coordinates, positive east.
     pub ew: f64,
     /// Radar coordinates, positive north.
@@ -141,35 +136,35 @@ impl Town {
 
 /// protocol.md §6, verbatim (S and W negative).
 pub const TOWNS: &[Town] = &[
-    town("Holtburg", "Aluvian, starter", 33.6, 42.1, 0xA9B40019),
-    town("Shoushi", "Sho, starter", 72.8, -33.5, 0xDA55001D),
-    town("Yaraq", "Gharu'ndim, starter", -1.8, -21.5, 0x7D64000D),
-    town("Sanamar", "Viamontian, starter", -60.9, 72.1, 0x33D90015),
-    town("Cragstone", "Aluvian, capital", 49.2, 25.6, 0xBC9F003C),
-    town("Hebian-To", "Sho, capital", 82.6, -38.9, 0xE64E002F),
-    town("Zaikhal", "Gharu'ndim, capital", 0.7, 13.5, 0x80900013),
-    town("Arwic", "Aluvian", 56.8, 33.6, 0xC6A9001C),
-    town("Rithwic", "Aluvian", 59.3, 10.8, 0xC98C0028),
-    town("Eastham", "Aluvian", 63.4, 17.5, 0xCE95002B),
-    town("Glenden Wood", "Aluvian", 26.5, 29.7, 0xA0A40025),
-    town("Lytelthorpe", "Aluvian", 51.7, 1.1, 0xC0800007),
-    town("Samsur", "Gharu'ndim", 19.0, -3.2, 0x977B000C),
-    town("Al-Arqas", "Gharu'ndim", 13.2, -31.3, 0x8F58003B),
-    town("Qalaba'r", "Gharu'ndim", 19.6, -74.6, 0x9722003A),
-    town("Uziz", "Gharu'ndim", 28.4, -24.8, 0xA260003C),
-    town("Nanto", "Sho", 82.5, -52.2, 0xE63E0022),
-    town("Mayoi", "Sho", 82.5, -61.9, 0xE6320021),
-    town("Sawato", "Sho", 59.3, -28.7, 0xC95B0025),
-    town("Baishi", "Sho", 62.9, -49.3, 0xCE410007),
-    town("Stonehold", "outpost", -21.8, 68.7, 0x64D5000B),
-    town("Plateau Village", "outpost", -43.1, 44.5, 0x49B70021),
-    town("Fort Tethana", "Aluvian", -71.7, 1.6, 0x25810034),
-    town("Kara", "Sho", 47.6, -83.5, 0xBA170039),
-    town("Ayan Baqur", "Gharu'ndim", -88.0, -60.0, 0x1134001C),
+    town("Holtburg", 33.6, 42.1, 0xA9B40019),
+    town("Shoushi", 72.8, -33.5, 0xDA55001D),
+    town("Yaraq", -1.8, -21.5, 0x7D64000D),
+    town("Sanamar", -60.9, 72.1, 0x33D90015),
+    town("Cragstone", 49.2, 25.6, 0xBC9F003C),
+    town("Hebian-To", 82.6, -38.9, 0xE64E002F),
+    town("Zaikhal", 0.7, 13.5, 0x80900013),
+    town("Arwic", 56.8, 33.6, 0xC6A9001C),
+    town("Rithwic", 59.3, 10.8, 0xC98C0028),
+    town("Eastham", 63.4, 17.5, 0xCE95002B),
+    town("Glenden Wood", 26.5, 29.7, 0xA0A40025),
+    town("Lytelthorpe", 51.7, 1.1, 0xC0800007),
+    town("Samsur", 19.0, -3.2, 0x977B000C),
+    town("Al-Arqas", 13.2, -31.3, 0x8F58003B),
+    town("Qalaba'r", 19.6, -74.6, 0x9722003A),
+    town("Uziz", 28.4, -24.8, 0xA260003C),
+    town("Nanto", 82.5, -52.2, 0xE63E0022),
+    town("Mayoi", 82.5, -61.9, 0xE6320021),
+    town("Sawato", 59.3, -28.7, 0xC95B0025),
+    town("Baishi", 62.9, -49.3, 0xCE410007),
+    town("Stonehold", -21.8, 68.7, 0x64D5000B),
+    town("Plateau Village", -43.1, 44.5, 0x49B70021),
+    town("Fort Tethana", -71.7, 1.6, 0x25810034),
+    town("Kara", 47.6, -83.5, 0xBA170039),
+    town("Ayan Baqur", -88.0, -60.0, 0x1134001C),
 ];
 
-const fn town(name: &'static str, role: &'static str, ew: f64, ns: f64, landcell: u32) -> Town {
-    Town { name, role, ew, ns, landcell }
+const fn town(name: &'static str, ew: f64, ns: f64, landcell: u32) -> Town {
+    Town { name, ew, ns, landcell }
 }
 
 /// A dungeon: a landblock made only of EnvCells.
@@ -180,26 +175,24 @@ pub struct Dungeon {
     pub landblock: u16,
     /// Number of EnvCells, numbered from 0x0100.
     pub cell_count: u16,
-    /// The town whose surroundings hold the entry portal.
-    pub near_town: usize,
 }
 
 /// Halls of Metos (0x02F3, about 480 cells) is from protocol.md §2.1. The other landblock
 /// numbers are illustrative, not checked against world data; they sit in the low, unused
 /// landblock range where real dungeons live, so the formula points into the sea as usual.
 pub const DUNGEONS: &[Dungeon] = &[
-    dungeon("Halls of Metos", 0x02F3, 482, 2),
-    dungeon("Mosswart Maze", 0x01D9, 96, 0),
-    dungeon("Banderling Conquest Dungeon", 0x0174, 140, 4),
-    dungeon("Sand Shallow", 0x0290, 64, 12),
-    dungeon("Lugian Excavations", 0x0312, 220, 10),
-    dungeon("Crystal Lair", 0x01AC, 48, 1),
-    dungeon("Bellig Tower", 0x0248, 180, 7),
-    dungeon("Catacombs of the Forgotten", 0x0365, 310, 16),
+    dungeon("Halls of Metos", 0x02F3, 482),
+    dungeon("Mosswart Maze", 0x01D9, 96),
+    dungeon("Banderling Conquest Dungeon", 0x0174, 140),
+    dungeon("Sand Shallow", 0x0290, 64),
+    dungeon("Lugian Excavations", 0x0312, 220),
+    dungeon("Crystal Lair", 0x01AC, 48),
+    dungeon("Bellig Tower", 0x0248, 180),
+    dungeon("Catacombs of the Forgotten", 0x0365, 310),
 ];
 
-const fn dungeon(name: &'static str, landblock: u16, cell_count: u16, near_town: usize) -> Dungeon {
-    Dungeon { name, landblock, cell_count, near_town }
+const fn dungeon(name: &'static str, landblock: u16, cell_count: u16) -> Dungeon {
+    Dungeon { name, landblock, cell_count }
 }
 
 /// One EnvCell of a generated dungeon layout.
@@ -451,7 +444,7 @@ mod tests {
     #[test]
     fn yaraq_check_from_protocol_maps_to_21_5s_1_8w() {
         let c = map_coords(0x7D64_000D, 31.90, 105.93);
-        assert_eq!(format_coords(c), "21.5S, 1.8W");
+        assert_eq!(crate::protocol::format_coords(c.ew, c.ns), "21.5S, 1.8W");
         let back = land_pos_at(c).expect("on land");
         assert_eq!(back.landcell, 0x7D64_000D);
         assert!(close(back.x, 31.90, 1e-6) && close(back.y, 105.93, 1e-6));
@@ -460,7 +453,7 @@ mod tests {
     #[test]
     fn qalabar_check_from_protocol_maps_to_74_6s_19_6e() {
         let c = map_coords(0x9722_003A, 168.35, 24.62);
-        assert_eq!(format_coords(c), "74.6S, 19.6E");
+        assert_eq!(crate::protocol::format_coords(c.ew, c.ns), "74.6S, 19.6E");
         let back = land_pos_at(c).expect("on land");
         assert_eq!(back.landcell, 0x9722_003A);
         assert!(close(back.x, 168.35, 1e-6) && close(back.y, 24.62, 1e-6));
@@ -469,7 +462,7 @@ mod tests {
     #[test]
     fn holtburg_lifestone_check_maps_to_42_1n_33_6e() {
         let c = map_coords(0xA9B4_0019, 81.33, 11.80);
-        assert_eq!(format_coords(c), "42.1N, 33.6E");
+        assert_eq!(crate::protocol::format_coords(c.ew, c.ns), "42.1N, 33.6E");
         assert!(close(c.ew, 33.589, 0.001) && close(c.ns, 42.099, 0.001));
         let back = land_pos_at(c).expect("on land");
         assert_eq!(back.landcell, 0xA9B4_0019);

@@ -631,11 +631,6 @@ impl<'p> Engine<'p> {
     pub fn group_free(&self, st: &State, g: usize) -> u8 {
         if st.group_closed[g] { 0 } else { self.group_cap[g].saturating_sub(st.group_filled[g]) }
     }
-
-    /// Option indices (original) of the state's suit.
-    pub fn orig_options(&self, st: &State) -> Vec<u32> {
-        st.chosen.iter().map(|&o| self.opts[o as usize].orig).collect()
-    }
 }
 
 /// The memo points: steps up to the first slot-group step, and the first step of each

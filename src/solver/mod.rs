@@ -10,15 +10,15 @@
 //! Use: decode a [`SuitRequest`] (and the items, as [`Wearable`]s), build a
 //! [`Problem`] (eligibility; 413/422 errors naming items), then [`solve`].
 
-pub mod bound;
-pub mod dominance;
+pub(crate) mod bound;
+pub(crate) mod dominance;
 pub mod eligibility;
-pub mod engine;
-pub mod incumbent;
-pub mod model;
-pub mod request;
+pub(crate) mod engine;
+pub(crate) mod incumbent;
+pub(crate) mod model;
+pub(crate) mod request;
 pub mod score;
-pub mod search;
+pub(crate) mod search;
 pub mod sets;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -11,16 +11,16 @@
 
 pub mod activity;
 pub mod block;
-pub mod characters;
-pub mod day;
+pub(crate) mod characters;
+pub(crate) mod day;
 mod error;
 pub mod gains;
 pub mod kind_block;
 pub(crate) mod kinds;
-pub mod milestones;
+pub(crate) mod milestones;
 pub mod portals;
 pub mod query;
-pub mod rollups;
+pub(crate) mod rollups;
 pub mod store;
 pub mod writer;
 
