@@ -41,13 +41,13 @@ pub struct Settings {
     pub max_browser_connections: usize,
     /// Open TCP connections per client address (IPv6: per /64); trusted proxies are exempt.
     pub max_connections_per_address: usize,
-    /// Sustained plugin frames per second per socket (protocol.md §1: about 50).
+    /// Sustained plugin frames per second per socket (docs/protocol.md §1: about 50).
     pub plugin_rate_per_s: u32,
-    /// Optional operator-supplied map image (never bundled: protocol.md §6).
+    /// Optional operator-supplied map image (never bundled: docs/protocol.md §6).
     pub map_image_url: Option<String>,
     /// `[west, south, east, north]` map units covered by `map_image_url`.
     pub map_image_bounds: Option<[f64; 4]>,
-    /// Session lifetime in seconds (sliding); api.md: 30 days.
+    /// Session lifetime in seconds (sliding); docs/api.md: 30 days.
     pub session_ttl_s: u64,
     /// The origin browsers use when a proxy rewrites `Host` (CSRF check), e.g. https://overlord.example.org.
     pub public_origin: Option<String>,

@@ -2,7 +2,7 @@
 //!
 //! An event is *committed* when the batch holding it has been appended here and
 //! `fdatasync` has returned. redb files are materialized state rebuilt from the journal
-//! after a crash (DESIGN.md, "Durability and copy-safety"). Append-only files copy safely:
+//! after a crash (ARCHITECTURE.md, "The journals hold minutes, copies stay safe"). Append-only files copy safely:
 //! a copy holds a prefix, and a torn tail fails its checksum and is dropped.
 //!
 //! Layout: `DIR/<first_seq:020>.seg`, each a run of records

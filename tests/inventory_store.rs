@@ -19,7 +19,7 @@ fn fixture_items() -> Vec<Value> {
     frame["items"].as_array().expect("items").clone()
 }
 
-/// The Koujia Sleeves of protocol.md §5 example 1 in the raw Mag-Tools form only.
+/// The Koujia Sleeves of docs/protocol.md §5 example 1 in the raw Mag-Tools form only.
 fn raw_sleeves() -> Value {
     json!({
         "id": -2140583173, "object_class": 2, "has_id_data": "True", "last_id_time": 1750000000,

@@ -1,4 +1,4 @@
-//! Every frame the simulator builds is a JSON object with the fields protocol.md §3
+//! Every frame the simulator builds is a JSON object with the fields docs/protocol.md §3
 //! requires, decodable with the server's tolerant decoders, within the size limits, and
 //! the quirks of §1 really occur across a population.
 
@@ -10,7 +10,7 @@ use overlord::sim::roster::ChatLine;
 use overlord::sim::{Character, CharacterConfig, Roster};
 use serde_json::{Value, json};
 
-/// Frame limits of protocol.md §1.
+/// Frame limits of docs/protocol.md §1.
 const BIG_FRAME_LIMIT: usize = 4 << 20;
 const SMALL_FRAME_LIMIT: usize = 64 << 10;
 

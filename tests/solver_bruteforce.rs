@@ -1,5 +1,5 @@
 //! An outside checker for the suit builder: a brute-force enumerator written from
-//! solver.md alone (its own slot tables, reduction table, eligibility and score), compared
+//! docs/solver.md alone (its own slot tables, reduction table, eligibility and score), compared
 //! with the solver on thousands of random small inventories, for score and exact suit,
 //! with one thread and several.
 

@@ -159,7 +159,7 @@ impl Attention {
 
     /// One telemetry frame. Moving at least [`STUCK_MOVE_UNITS`] from the anchor, a kill
     /// or an XP gain is progress and resets the anchor. A counter that goes *down* is a new
-    /// session (protocol.md: counters are per session): also a reset, never "stuck".
+    /// session (docs/protocol.md: counters are per session): also a reset, never "stuck".
     pub fn on_telemetry(&self, name: &str, t: &Telemetry, now_ms: i64) {
         let key = name_key(name);
         let mut st = self.lock();

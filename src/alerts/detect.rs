@@ -2,7 +2,7 @@
 //! caller passes in; no I/O, no tasks, no wall clock (so it is tested directly).
 //!
 //! - death: the session `deaths` counter went up. A counter that goes down, or a
-//!   `session_seconds` that goes down, is a new session (protocol.md: counters are per
+//!   `session_seconds` that goes down, is a new session (docs/protocol.md: counters are per
 //!   session), never a death; health 0 is not used (vitals are not looked at).
 //! - low tapers: `prismatic_taper_count` crossed below the threshold; once per crossing,
 //!   re-armed at threshold + [`LOW_TAPER_HYSTERESIS`]. A character first seen already
@@ -20,13 +20,13 @@ use crate::protocol::{Chat, name_key};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 
-/// protocol.md §3.9: ChatMessageType Allegiance.
+/// docs/protocol.md §3.9: ChatMessageType Allegiance.
 pub const ALLEGIANCE_CHAT_TYPE: u32 = 18;
 /// Distinct chat lines remembered for de-duplication. Unique allegiance lines come at a
 /// few per second at most; 10 s of them is far below this. Oldest forgotten first.
 const MAX_CHAT_KEYS: usize = 10_000;
 /// Distinct (character, rare) pairs remembered; rares come at 60–150 an hour at 600
-/// characters (protocol.md §7).
+/// characters (docs/protocol.md §7).
 const MAX_RARE_KEYS: usize = 1_000;
 
 /// What the ingest path hands over: only the fields detection reads.

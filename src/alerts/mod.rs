@@ -1,5 +1,5 @@
 //! Discord webhook alerts: rare found, death, idle character, low prismatic tapers, and the
-//! allegiance chat relay (protocol.md §2.2, §2.3, §3.1, §3.5, §3.9).
+//! allegiance chat relay (docs/protocol.md §2.2, §2.3, §3.1, §3.5, §3.9).
 //!
 //! Owns: the alert settings and their validation, detection (which frames mean "alert"),
 //! de-duplication, batching several lines into one webhook post, delivery with Discord's
@@ -74,7 +74,7 @@ pub const MAX_TRACKED_CHARACTERS: usize = 20_000;
 pub const DISCORD_CONTENT_LIMIT: usize = 2_000;
 /// The name posts appear under.
 pub const WEBHOOK_USERNAME: &str = "Overlord";
-/// protocol.md §3.9: the same allegiance line arrives from every member online; copies
+/// docs/protocol.md §3.9: the same allegiance line arrives from every member online; copies
 /// within this window are one line.
 pub const CHAT_DEDUP_WINDOW: Duration = Duration::from_secs(10);
 /// A reconnecting plugin may resend its rare; the same character and item within this

@@ -6,7 +6,7 @@
 //! address, a few header values and the config. Never: reads a request, a socket or a
 //! clock, and never looks at cookies (sessions are `service`'s business).
 //!
-//! The loopback trust rule (api.md): a request from a loopback address that carries no
+//! The loopback trust rule (docs/api.md): a request from a loopback address that carries no
 //! `X-Forwarded-For` is treated as admin without a cookie; `trust_loopback = false` turns it
 //! off. Two deliberate hardenings, both only ever refusing trust:
 //! - `Forwarded` and `X-Real-IP` disqualify like `X-Forwarded-For` does: a reverse proxy on

@@ -110,7 +110,7 @@ impl std::fmt::Display for Role {
 /// Settings of the auth module. The server fills it from `overlord.toml` / `OVERLORD_*`.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
-    /// The loopback trust rule (api.md). Default on.
+    /// The loopback trust rule (docs/api.md). Default on.
     pub trust_loopback: bool,
     /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed. Default none.
     pub trusted_proxies: Vec<IpCidr>,
@@ -129,7 +129,7 @@ pub struct AuthConfig {
     pub public_pages: Vec<PublicPage>,
 }
 
-/// Default session lifetime (api.md: "valid 30 days").
+/// Default session lifetime (docs/api.md: "valid 30 days").
 pub const DEFAULT_SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Longest session lifetime a config may ask for.
 pub const MAX_SESSION_TTL: Duration = Duration::from_secs(365 * 24 * 3600);

@@ -14,7 +14,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 /// Longest password accepted, in bytes. Argon2 has no practical limit, but a password is
 /// typed by a person; anything longer is a mistake or an attempt to make us hash megabytes.
 pub const MAX_PASSWORD_BYTES: usize = 1024;
-/// Shortest password accepted, in characters (api.md: "422 for a weak password (< 8 chars)").
+/// Shortest password accepted, in characters (docs/api.md: "422 for a weak password (< 8 chars)").
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest stored hash we agree to parse; real argon2id/bcrypt strings are under 128 bytes.
 pub const MAX_HASH_STRING_BYTES: usize = 256;

@@ -46,7 +46,7 @@ impl std::fmt::Debug for UserRecord {
     }
 }
 
-/// What clients may see of a user (api.md `GET /api/admin/users`).
+/// What clients may see of a user (docs/api.md `GET /api/admin/users`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct UserInfo {

@@ -44,7 +44,7 @@ impl Tier {
         Tier::Legendary,
     ];
 
-    /// Points per solver.md §5: Minor 1, Moderate 1, Major 2, Epic 3, Legendary 4, others 0.
+    /// Points per docs/solver.md §5: Minor 1, Moderate 1, Major 2, Epic 3, Legendary 4, others 0.
     pub fn points(self) -> u32 {
         match self {
             Tier::Minor | Tier::Moderate => 1,

@@ -3,7 +3,7 @@
 //! the `guards` submodule and are re-exported here.
 //!
 //! Owns: cookies (`overlord_session`: HttpOnly, SameSite=Lax, Secure over https), the
-//! translation of `auth` results into api.md answers, and the body limit of its routes.
+//! translation of `auth` results into docs/api.md answers, and the body limit of its routes.
 //! Never: decides who may do what beyond "has a session" / "is admin" (that is
 //! `auth`), or puts a session id or password in a log line or an error message.
 //!
@@ -46,7 +46,7 @@ use crate::http::error::ApiError;
 mod guards;
 pub use guards::{CONTENT_SECURITY_POLICY, csrf_guard, security_headers};
 
-/// The session cookie's name (api.md).
+/// The session cookie's name (docs/api.md).
 pub const SESSION_COOKIE: &str = "overlord_session";
 /// Largest request body on the auth routes. The biggest legitimate body is a username
 /// (32 chars) and a password (≤ 1 KiB) in JSON; 8 KiB leaves room and refuses the rest.
@@ -57,7 +57,7 @@ pub const MAX_SESSION_COOKIES: usize = 4;
 /// Most `X-Forwarded-For` header lines read.
 const MAX_FORWARDED_LINES: usize = 8;
 
-/// The routes of api.md "Auth and users" plus first-run setup. Login and setup are open;
+/// The routes of docs/api.md "Auth and users" plus first-run setup. Login and setup are open;
 /// the rest authenticate through [`Caller`] / [`AdminCaller`].
 pub fn router<S>() -> Router<S>
 where
@@ -227,7 +227,7 @@ pub fn client_identity(peer: SocketAddr, headers: &HeaderMap, cfg: &AuthConfig) 
     crate::auth::client_identity(peer, &facts, cfg)
 }
 
-/// Domain errors as api.md answers.
+/// Domain errors as docs/api.md answers.
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {

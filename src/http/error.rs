@@ -1,7 +1,7 @@
 //! The one error type of the HTTP boundary.
 //!
 //! Every handler returns `Result<_, ApiError>`. The body is always
-//! `{"error":{"code","message"}}` with the status api.md assigns to the code. Internal
+//! `{"error":{"code","message"}}` with the status docs/api.md assigns to the code. Internal
 //! failures are logged here with their detail and answered with a generic message: the
 //! detail never reaches a client.
 

@@ -25,7 +25,7 @@ impl From<crate::search::QueryError> for ApiError {
     }
 }
 
-/// Query-string pairs with repeated keys kept (api.md: `owner`, `slot`, `cantrip` repeat).
+/// Query-string pairs with repeated keys kept (docs/api.md: `owner`, `slot`, `cantrip` repeat).
 fn pairs(raw: Option<String>) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect()
 }

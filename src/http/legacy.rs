@@ -66,7 +66,7 @@ pub async fn fallback(uri: Uri) -> Response {
     }
     not_found(
         &format!("no endpoint or page {path}"),
-        if first == "api" { "see the API reference (api.md); e.g. /api/characters" } else { "/" },
+        if first == "api" { "see the API reference (docs/api.md); e.g. /api/characters" } else { "/" },
     )
 }
 

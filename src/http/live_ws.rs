@@ -1,4 +1,4 @@
-//! `/ws/live`: the browser socket (protocol.md §4) — snapshot, filtered broadcasts,
+//! `/ws/live`: the browser socket (docs/protocol.md §4) — snapshot, filtered broadcasts,
 //! telemetry batching for large fleets, commands with `command_ack`, dungeon maps.
 
 use super::auth::Caller;
@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// protocol.md §7: coalesce telemetry into 1 Hz batches beyond about 100 characters.
+/// docs/protocol.md §7: coalesce telemetry into 1 Hz batches beyond about 100 characters.
 pub const BATCH_ABOVE_ONLINE: usize = 100;
 const BATCH_PERIOD: Duration = Duration::from_secs(1);
 /// Commands a browser may send: a burst of this many, refilled one per second.

@@ -135,7 +135,7 @@ fn url_origin(url: &str) -> Option<String> {
     ok.then(|| format!("{scheme}://{host}"))
 }
 
-/// api.md: time parameters accept unix milliseconds or RFC 3339.
+/// docs/api.md: time parameters accept unix milliseconds or RFC 3339.
 pub fn parse_time(v: &str, name: &str) -> Result<i64, ApiError> {
     let t = v.trim();
     if let Ok(ms) = t.parse::<i64>() {
@@ -164,7 +164,7 @@ pub fn time_range(
     Ok(crate::telemetry::TimeRange::new(from, to)?)
 }
 
-/// api.md: larger limits are clamped, not refused.
+/// docs/api.md: larger limits are clamped, not refused.
 pub fn clamp_limit(limit: Option<usize>, default: usize, max: usize) -> usize {
     limit.unwrap_or(default).clamp(1, max)
 }

@@ -3,7 +3,7 @@
 //! the Decal value keys they read; the limits on each field and the error an item is
 //! rejected with ([`ItemError`]).
 //!
-//! Owns the "which key means what" knowledge of protocol.md §5; `normalize` owns the merge
+//! Owns the "which key means what" knowledge of docs/protocol.md §5; `normalize` owns the merge
 //! rules. Pure functions: no I/O, no panics on any input.
 
 use serde_json::{Map, Value};
@@ -23,7 +23,7 @@ pub const MAX_RAW_KEYS_PER_MAP: usize = 512;
 pub const MAX_WIELD_REQUIREMENTS: usize = 4;
 /// At most this many entries in a normalized name list (`cantrips`, `imbues`).
 pub const MAX_NAME_LIST: usize = 64;
-/// Longest owner (character) name in bytes (protocol.md §1 caps `character_name` at 64).
+/// Longest owner (character) name in bytes (docs/protocol.md §1 caps `character_name` at 64).
 pub const MAX_OWNER_BYTES: usize = 64;
 
 /// Why one item was rejected. The message names the field and the fix; the store adds the

@@ -1,4 +1,4 @@
-//! The normalized item v1 (protocol.md §5) and its two JSON shapes.
+//! The normalized item v1 (docs/protocol.md §5) and its two JSON shapes.
 //!
 //! `Item` derives serde without `skip_serializing_if` so that bincode (a positional format)
 //! can store it; the API shape, which omits absent fields, is `ItemView` (`item.view(false)`
@@ -147,7 +147,7 @@ pub struct WieldRequirement {
 }
 
 /// Weapon (and caster/shield) properties; serialized as the nested `weapon` object of
-/// protocol.md §5 example 3.
+/// docs/protocol.md §5 example 3.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Weapon {
     pub skill: Option<Named>,
@@ -204,7 +204,7 @@ impl RawMaps {
     }
 }
 
-/// The normalized item v1. Field meanings and ids: protocol.md §5.
+/// The normalized item v1. Field meanings and ids: docs/protocol.md §5.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub object_id: u32,

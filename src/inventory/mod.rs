@@ -1,6 +1,6 @@
 //! The item model, normalization of plugin item dumps, and item storage in redb.
 //!
-//! Owns: `Item` (protocol.md §5 normalized item v1), `normalize` (wire item → `Item`,
+//! Owns: `Item` (docs/protocol.md §5 normalized item v1), `normalize` (wire item → `Item`,
 //! tolerant decoding, Mag-Tools appraisal merge), `InventoryStore` (the `inv_*` tables of
 //! `state.redb`, the source of truth for items) and the decoding tables.
 //! Never does: ranking or text search (that is `search`), committing transactions (the

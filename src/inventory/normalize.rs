@@ -1,6 +1,6 @@
 //! Turns one plugin item (raw Mag-Tools form, normalized form, or both) into an `Item`.
 //!
-//! Rules (protocol.md §5): normalized fields that are present win; missing ones are derived
+//! Rules (docs/protocol.md §5): normalized fields that are present win; missing ones are derived
 //! from the raw Decal maps; numbers may be strings; ids may be negative or hex. A previous
 //! version of the item supplies appraisal fields the new one lacks (Mag-Tools merge), and a
 //! delta `updated` entry is merged field by field into the stored item.
@@ -16,7 +16,7 @@
 //! - `slots[]`, `coverage[]`, `imbues[]` (unless sent normalized), `set_name` (unless sent) and
 //!   `cantrips[]` are always decoded from the masks, set id and spell names, so they can
 //!   never disagree with them. `cantrips[]` also keeps any cantrip names sent normalized.
-//! - Cantrips are spell names starting with a tier word of solver.md §4: Minor, Moderate,
+//! - Cantrips are spell names starting with a tier word of docs/solver.md §4: Minor, Moderate,
 //!   Major, Epic, Legendary, and the old Feeble, Lesser, Inner.
 //! - `has_id_data` when not sent: true if any appraisal-only field is present.
 //! - Appraisal fields (kept from the previous version when missing): workmanship, material,

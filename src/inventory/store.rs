@@ -43,7 +43,7 @@ pub const CHANGES: TableDefinition<u64, (&str, u32)> = TableDefinition::new("inv
 /// Version of the stored item encoding (first byte of every `inv_items` value).
 pub const ITEM_FORMAT: u8 = 1;
 /// A full dump with more items than this is refused as a whole: a full character holds
-/// about 300 (protocol.md §7), and the 4 MiB frame limit allows far fewer than this.
+/// about 300 (docs/protocol.md §7), and the 4 MiB frame limit allows far fewer than this.
 pub const MAX_ITEMS_PER_DUMP: usize = 10_000;
 /// A delta with more entries (added + updated + removed) than this is refused as a whole;
 /// real deltas carry a handful.
@@ -189,7 +189,7 @@ impl InventoryStore {
         Ok(())
     }
 
-    /// Replaces `owner`'s item set with a full dump (protocol.md §3.3): items it omits are
+    /// Replaces `owner`'s item set with a full dump (docs/protocol.md §3.3): items it omits are
     /// deleted, appraisal fields missing from an item are kept from its stored version,
     /// malformed items are rejected (their stored version, if any, is kept) and the rest is
     /// stored. Does not commit.
@@ -286,7 +286,7 @@ impl InventoryStore {
         Ok(report)
     }
 
-    /// Applies a delta (protocol.md §3.3): `added` items are stored (merged with a stored
+    /// Applies a delta (docs/protocol.md §3.3): `added` items are stored (merged with a stored
     /// version of the same id like a full dump), `updated` entries are partial items merged
     /// field by field, `removed` holds object ids. Sections apply in that order. Does not
     /// commit.

@@ -163,7 +163,7 @@ pub fn material_id(name: &str) -> Option<u32> {
     MATERIALS.iter().find(|(_, n)| fold_name(n) == wanted).map(|(i, _)| *i)
 }
 
-/// ACE `Skill` ids 0–54 (protocol.md §5 lists the ones suits use).
+/// ACE `Skill` ids 0–54 (docs/protocol.md §5 lists the ones suits use).
 const SKILLS: [&str; 55] = [
     "None",
     "Axe",
@@ -399,7 +399,7 @@ pub const RATINGS: [(u32, &str); 10] = [
     (379, "vitality"),
 ];
 
-/// A suit position name (solver.md §1) with the coverage and equip bits that occupy it.
+/// A suit position name (docs/solver.md §1) with the coverage and equip bits that occupy it.
 /// Search filters and facets use these lowercase names.
 pub struct Position {
     pub name: &'static str,

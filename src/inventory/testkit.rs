@@ -1,7 +1,7 @@
 //! A seeded, realistic generator of plugin inventory dumps for tests and benches.
 //!
 //! Owns nothing the server needs at run time; it never does I/O. Items come out in wire
-//! form (protocol.md §3.3/§5): about half in the raw Mag-Tools form (`int_values`,
+//! form (docs/protocol.md §3.3/§5): about half in the raw Mag-Tools form (`int_values`,
 //! `double_values`, `string_values`, `bool_values` keyed by Decal value keys, negative
 //! dynamic ids), the rest in the normalized form, all with named spells. Characters are
 //! hunters (80–200 items, most armor worn) or mules (270–300 items in packs).

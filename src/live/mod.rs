@@ -27,9 +27,9 @@ pub const BROADCAST_CAPACITY: usize = fanout::SUBSCRIBER_BACKLOG_MESSAGES;
 pub const PLUGIN_OUTBOX: usize = 256;
 /// Characters kept in memory; past it the longest-offline ones are forgotten.
 pub const MAX_LIVE_CHARACTERS: usize = 20_000;
-/// protocol.md §3.9: de-duplicate chat on (sender, text) within 10 s.
+/// docs/protocol.md §3.9: de-duplicate chat on (sender, text) within 10 s.
 pub const CHAT_DEDUP_MS: i64 = 10_000;
-/// protocol.md §3.11: de-duplicate spawns by object id for 10 minutes.
+/// docs/protocol.md §3.11: de-duplicate spawns by object id for 10 minutes.
 pub const SPAWN_DEDUP_MS: i64 = 600_000;
 /// Entries kept for de-duplication (each is 16 bytes; this bounds it at ~2 MB).
 const MAX_DEDUP_ENTRIES: usize = 100_000;
@@ -434,12 +434,12 @@ impl Hub {
         self.lock().plugins.len()
     }
 
-    /// The `chat_history` browser message sent on connect (protocol.md §4).
+    /// The `chat_history` browser message sent on connect (docs/protocol.md §4).
     pub fn chat_history_json(&self) -> String {
         self.lock().chat_history.message_json()
     }
 
-    /// The browser `snapshot` message (protocol.md §4) for the given filter.
+    /// The browser `snapshot` message (docs/protocol.md §4) for the given filter.
     pub fn snapshot_json(&self, characters: Option<&[String]>, server_time_ms: i64) -> String {
         let st = self.lock();
         let mut list: Vec<&CharacterLive> = st

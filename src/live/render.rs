@@ -1,5 +1,5 @@
 //! JSON shapes the hub sends to browsers and the API returns: normalized values with the
-//! plugin's field names (protocol.md §4), `received_at` in unix milliseconds.
+//! plugin's field names (docs/protocol.md §4), `received_at` in unix milliseconds.
 
 use super::CharacterLive;
 use crate::protocol::{Chat, Place, Portal, Rare, Spawn, Telemetry, Vitals};
@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-/// The normalized telemetry fields (protocol.md §3.1) and the position as map text.
+/// The normalized telemetry fields (docs/protocol.md §3.1) and the position as map text.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct TelemetryBody {
@@ -115,7 +115,7 @@ impl LiveCharacter {
     }
 }
 
-/// The socket's `snapshot` message (protocol.md §4), sent on connect and on subscribe.
+/// The socket's `snapshot` message (docs/protocol.md §4), sent on connect and on subscribe.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SnapshotMessage {
@@ -177,7 +177,7 @@ impl Serialize for Forwarded<'_> {
     }
 }
 
-/// A `spawn` socket message: a monster seen for the first time (protocol.md §3.11).
+/// A `spawn` socket message: a monster seen for the first time (docs/protocol.md §3.11).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct SpawnMessage {
@@ -207,7 +207,7 @@ impl SpawnMessage {
     }
 }
 
-/// A `rare` socket message (protocol.md §3.5).
+/// A `rare` socket message (docs/protocol.md §3.5).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct RareMessage {
@@ -240,7 +240,7 @@ impl RareMessage {
     }
 }
 
-/// A `portal` socket message (protocol.md §3.6).
+/// A `portal` socket message (docs/protocol.md §3.6).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct PortalMessage {
@@ -300,7 +300,7 @@ impl OnlineMessage {
     }
 }
 
-/// A `chat` socket message (protocol.md §3.9): one chat line a character saw, relayed once
+/// A `chat` socket message (docs/protocol.md §3.9): one chat line a character saw, relayed once
 /// however many members saw it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
@@ -361,7 +361,7 @@ impl<'a> TelemetryBatchMessage<'a> {
     }
 }
 
-/// A plugin's `command_result`, relayed to browsers (protocol.md §3.14).
+/// A plugin's `command_result`, relayed to browsers (docs/protocol.md §3.14).
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct CommandResultMessage {

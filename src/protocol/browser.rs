@@ -1,9 +1,9 @@
-//! Messages a browser sends on `/ws/live` (protocol.md §4), decoded and validated.
+//! Messages a browser sends on `/ws/live` (docs/protocol.md §4), decoded and validated.
 
 use super::lenient;
 use serde_json::Value;
 
-/// protocol.md §4: at most 500 characters per command.
+/// docs/protocol.md §4: at most 500 characters per command.
 pub const MAX_COMMAND_CHARS: usize = 500;
 /// A browser frame is small; anything larger is not the dashboard.
 pub const MAX_BROWSER_FRAME_BYTES: usize = 16 * 1024;

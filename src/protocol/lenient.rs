@@ -1,4 +1,4 @@
-//! Tolerant decoding of single JSON values, as protocol.md §1 requires.
+//! Tolerant decoding of single JSON values, as docs/protocol.md §1 requires.
 //!
 //! The plugin is C#/.NET Framework code we do not control: numbers arrive as strings,
 //! decimals with a German comma, rates as `"NaN"` or `"∞"`, object ids and landcells as

@@ -1,4 +1,4 @@
-//! Wire types of the plugin and browser sockets (protocol.md), decoded tolerantly and
+//! Wire types of the plugin and browser sockets (docs/protocol.md), decoded tolerantly and
 //! validated once, here, at the boundary.
 //!
 //! Owns: frame size limits, envelope rules (type, character name), the typed events the
@@ -18,9 +18,9 @@ pub use normalize::normalize_tree;
 
 /// Frames of these kinds may be large (a mule's full inventory, a dungeon's geometry).
 pub const MAX_LARGE_FRAME_BYTES: usize = 4 * 1024 * 1024;
-/// Every other plugin frame: protocol.md §1 suggests 64 KiB.
+/// Every other plugin frame: docs/protocol.md §1 suggests 64 KiB.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// protocol.md §1: character names are capped at 64 bytes.
+/// docs/protocol.md §1: character names are capped at 64 bytes.
 pub const MAX_NAME_BYTES: usize = 64;
 /// Free-text fields we keep (monster, portal, rare names, chat) are cut to this.
 pub const MAX_TEXT_BYTES: usize = 512;
@@ -28,7 +28,7 @@ pub const MAX_TEXT_BYTES: usize = 512;
 pub const MAX_COMBAT_HITS: usize = 2_000;
 /// Recipients named in one share_* frame.
 pub const MAX_SHARE_RECIPIENTS: usize = 64;
-/// share_* payloads are relayed opaquely; protocol.md §3.15 caps them at 4 KiB.
+/// share_* payloads are relayed opaquely; docs/protocol.md §3.15 caps them at 4 KiB.
 pub const MAX_SHARE_PAYLOAD_BYTES: usize = 4 * 1024;
 
 /// The size limit for a frame of the given `type` (unknown until parsed, so the socket
@@ -115,7 +115,7 @@ pub enum PluginEvent {
         ok: Option<bool>,
         message: Option<String>,
     },
-    /// Logged and counted, never an error (protocol.md §1.5).
+    /// Logged and counted, never an error (docs/protocol.md §1.5).
     Unknown(String),
 }
 
@@ -144,7 +144,7 @@ impl PluginEvent {
     }
 }
 
-/// protocol.md §3.1, normalized. Everything but the position is optional: a client that
+/// docs/protocol.md §3.1, normalized. Everything but the position is optional: a client that
 /// omits a counter still gets its position stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "TelemetryFrame"))]
@@ -219,7 +219,7 @@ pub struct Spawn {
     pub place: Place,
 }
 
-/// protocol.md §3.9, normalized: one chat line.
+/// docs/protocol.md §3.9, normalized: one chat line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS), ts(rename = "ChatLine"))]
 pub struct Chat {
@@ -230,7 +230,7 @@ pub struct Chat {
     pub raw: Option<String>,
 }
 
-/// A `share_*` frame: relayed opaquely to the named sockets (protocol.md §3.15).
+/// A `share_*` frame: relayed opaquely to the named sockets (docs/protocol.md §3.15).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Share {
     pub kind: String,
@@ -332,7 +332,7 @@ pub fn decode_plugin_frame(text: &str) -> Result<PluginFrame, FrameError> {
     Ok(PluginFrame { character_name, client_time_ms, plugin_version, body })
 }
 
-/// protocol.md §1: letters, spaces, `'`, `-`, a leading `+` on ACE admin names; ≤ 64 bytes.
+/// docs/protocol.md §1: letters, spaces, `'`, `-`, a leading `+` on ACE admin names; ≤ 64 bytes.
 pub fn validate_character_name(v: Option<&Value>) -> Result<String, FrameError> {
     let Some(Value::String(raw)) = v else {
         return Err(FrameError::field("character_name", "required string is missing"));
@@ -355,8 +355,8 @@ pub fn validate_character_name(v: Option<&Value>) -> Result<String, FrameError> 
     Ok(name.to_string())
 }
 
-/// The case-insensitive key a character is matched by (api.md: names in paths are matched
-/// case-insensitively; protocol.md §4: routing is case-insensitive and trimmed).
+/// The case-insensitive key a character is matched by (docs/api.md: names in paths are matched
+/// case-insensitively; docs/protocol.md §4: routing is case-insensitive and trimmed).
 pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
@@ -435,7 +435,7 @@ pub fn decode_place(obj: &Map<String, Value>) -> Place {
 
 fn decode_quests(obj: Map<String, Value>) -> Value {
     let mut v = strip_envelope(obj);
-    // protocol.md §3.8: the server derives ready_at = last_completed + repeat_seconds.
+    // docs/protocol.md §3.8: the server derives ready_at = last_completed + repeat_seconds.
     if let Some(Value::Array(quests)) = v.get_mut("quests") {
         for q in quests.iter_mut() {
             let Value::Object(q) = q else { continue };
@@ -505,7 +505,7 @@ pub fn clip(mut s: String, max: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
-// Map coordinates (protocol.md §2.1).
+// Map coordinates (docs/protocol.md §2.1).
 
 /// Landcell plus local metres → map coordinates `(ew, ns)` in the radar form.
 pub fn map_coords(landcell: u32, local_x: f64, local_y: f64) -> (f64, f64) {
@@ -523,7 +523,7 @@ pub fn format_coords(ew: f64, ns: f64) -> String {
     format!("{ns_s}, {ew_s}")
 }
 
-/// Landblocks made only of EnvCells that we know to be dungeons (protocol.md §2.1: used
+/// Landblocks made only of EnvCells that we know to be dungeons (docs/protocol.md §2.1: used
 /// only when the plugin does not say `is_dungeon`). A short list of well-known ones; the
 /// plugin's flag is the authority.
 const KNOWN_DUNGEON_LANDBLOCKS: &[u16] = &[0x02F3, 0x01D3, 0x0163, 0x5F2B, 0x0007, 0x00BD, 0x8A02];

@@ -2,7 +2,7 @@
 //! cantrips, nearby_objects, dungeon maps, combat batches).
 //!
 //! These kinds are stored or forwarded as JSON rather than as typed structs, because their
-//! shape is wide and the dashboard reads them as they are. protocol.md §4 still promises
+//! shape is wide and the dashboard reads them as they are. docs/protocol.md §4 still promises
 //! browsers *normalized* values: real numbers, u32 ids. So every value under a known id
 //! key becomes a u32, and a string under a known numeric or boolean key becomes a number
 //! or a boolean; names and free text are never touched.

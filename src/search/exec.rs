@@ -1,7 +1,7 @@
 //! Running a `SearchQuery`: tantivy clauses, sorting, paging, facets, and the answer.
 //!
 //! Owns relevance (typo tolerance, prefix matching, field boosts) and the result shape of
-//! api.md. Items in results are read from the inventory store, the source of truth, so a
+//! docs/api.md. Items in results are read from the inventory store, the source of truth, so a
 //! result item always equals the stored item; a document whose item was deleted after the
 //! last index commit is skipped (the index trails the store by under a second).
 
@@ -32,7 +32,7 @@ use crate::search::text_query::{self, Clause, TextQuery};
 
 /// Most distinct values returned per facet (most frequent first).
 pub const MAX_FACET_VALUES: usize = 100;
-/// Words of at least this many letters are matched with typos (api.md: 5+).
+/// Words of at least this many letters are matched with typos (docs/api.md: 5+).
 pub const FUZZY_MIN_CHARS: usize = 5;
 /// Words longer than this get edit distance 2, shorter ones 1.
 pub const FUZZY_DISTANCE_2_ABOVE: usize = 8;
@@ -46,7 +46,7 @@ const BOOST_SPELL_EXACT: Score = 1.0;
 const BOOST_SPELL_PREFIX: Score = 0.6;
 const BOOST_SPELL_FUZZY: Score = 0.4;
 
-/// The answer of `GET /api/items/search`; serializes exactly as api.md shows.
+/// The answer of `GET /api/items/search`; serializes exactly as docs/api.md shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchResult {
     pub total: u64,

@@ -1,4 +1,4 @@
-//! `SearchQuery`: the parameters of `GET /api/items/search` (api.md "Items"), parsed and
+//! `SearchQuery`: the parameters of `GET /api/items/search` (docs/api.md "Items"), parsed and
 //! validated from query-string pairs.
 //!
 //! Owns parameter names, defaults and limits. Never touches the index: turning a query into
@@ -33,9 +33,9 @@ use crate::game;
 use crate::inventory::tables;
 use crate::protocol::lenient;
 
-/// Default page size (api.md: every list defaults to 100).
+/// Default page size (docs/api.md: every list defaults to 100).
 pub const DEFAULT_LIMIT: usize = 100;
-/// Largest page size; larger values are clamped, not refused (api.md).
+/// Largest page size; larger values are clamped, not refused (docs/api.md).
 pub const MAX_LIMIT: usize = 200;
 /// Deepest offset served; deep pages cost time linear in offset for no real use.
 pub const MAX_OFFSET: usize = 10_000;

@@ -19,12 +19,12 @@ use super::roster::{RosterEntry, mix_seed};
 use super::wire_style::WireStyle;
 use super::world::{self, DUNGEONS, LandPos, MapCoords, TOWNS};
 
-/// Retail level cap and its total XP (protocol.md §2.2).
+/// Retail level cap and its total XP (docs/protocol.md §2.2).
 pub const LEVEL_CAP: u16 = 275;
 pub const XP_AT_CAP: i64 = 191_226_310_247;
-/// Combat frames cover a 5 s window (protocol.md §3.6).
+/// Combat frames cover a 5 s window (docs/protocol.md §3.6).
 pub const COMBAT_WINDOW_S: f64 = 5.0;
-/// combat_stats every minute, character_stats every 10 minutes (protocol.md §3).
+/// combat_stats every minute, character_stats every 10 minutes (docs/protocol.md §3).
 pub const COMBAT_STATS_PERIOD_S: f64 = 60.0;
 pub const CHARACTER_STATS_PERIOD_S: f64 = 600.0;
 /// Monsters tracked around a character; older ones wander off the radar.
@@ -53,7 +53,7 @@ pub struct CharacterConfig {
     pub rares_per_hour: f64,
     /// Deaths per hour of fighting.
     pub deaths_per_hour: f64,
-    /// Sprinkle protocol.md §1 quirks (strings for numbers, signed ids, …).
+    /// Sprinkle docs/protocol.md §1 quirks (strings for numbers, signed ids, …).
     pub quirks: bool,
     /// Send a full inventory on every (re)connect.
     pub inventory_on_connect: bool,
@@ -77,7 +77,7 @@ impl Default for CharacterConfig {
     }
 }
 
-/// One telemetry every 2–5 s (protocol.md §3).
+/// One telemetry every 2–5 s (docs/protocol.md §3).
 pub const REALISTIC_TELEMETRY_RATE: f64 = 0.3;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -774,7 +774,7 @@ mod tests {
         ] {
             assert!(kinds.contains(k), "missing {k}: {kinds:?}");
         }
-        // Hunting rates of protocol.md §7: about 1.5–3 frames/s, never runaway.
+        // Hunting rates of docs/protocol.md §7: about 1.5–3 frames/s, never runaway.
         let per_s = out.len() as f64 / 3600.0;
         assert!((0.5..4.0).contains(&per_s), "{per_s} frames/s");
     }

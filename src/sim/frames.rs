@@ -1,4 +1,4 @@
-//! Builds every plugin → server frame of protocol.md §3 from a character's state, in the
+//! Builds every plugin → server frame of docs/protocol.md §3 from a character's state, in the
 //! wire shape a real (C#/.NET, Decal) plugin produces, including the §1 quirks a given
 //! plugin build shows: numbers sent as strings, comma decimals, signed or hex landcells and
 //! object ids, .NET 7-digit timestamps with or without an offset, old type aliases.
@@ -160,7 +160,7 @@ fn object_id_value(c: &Character, id: u32) -> Value {
     if c.style.hex_ids { json!(format!("0x{id:08X}")) } else { wire_id(id, c.style.signed_ids) }
 }
 
-/// A counter the plugin is known to send as a string (protocol.md §1.1).
+/// A counter the plugin is known to send as a string (docs/protocol.md §1.1).
 fn stringy_u32(c: &Character, v: u32) -> Wire {
     if c.style.strings_for_numbers { Wire::S(v.to_string()) } else { Wire::U(v) }
 }

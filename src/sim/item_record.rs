@@ -64,7 +64,7 @@ pub struct ItemRecord {
     pub form: WireForm,
 }
 
-/// Which form an item travels in (protocol.md §5: "either the raw form, the normalized
+/// Which form an item travels in (docs/protocol.md §5: "either the raw form, the normalized
 /// fields, or both").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WireForm {

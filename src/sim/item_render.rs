@@ -1,6 +1,6 @@
 //! Turns an item record into wire JSON: derives the full item from the record's seed
 //! (template, material, armor level, cantrips, ratings, wield requirements, weapon stats)
-//! and writes it in protocol.md §5's normalized form, Mag-Tools' raw Decal form, or both.
+//! and writes it in docs/protocol.md §5's normalized form, Mag-Tools' raw Decal form, or both.
 //!
 //! Owns item detail and wire shape. Never decides which items a character carries (that is
 //! `items`) and never does I/O; the same record always renders the same JSON.
@@ -230,7 +230,7 @@ pub(super) fn build_spec(rec: &ItemRecord) -> ItemSpec {
         ItemKind::Aetheria => {
             let colour = AETHERIA_COLOURS[usize::from(rec.variant) % 3];
             s.name = format!("{colour} Coalesced Aetheria");
-            // Decal's ObjectClass for aetheria is not stated in protocol.md; Misc is used.
+            // Decal's ObjectClass for aetheria is not stated in docs/protocol.md; Misc is used.
             s.class = 8;
             s.item_type = 0x80;
             s.equip = SIGIL_MASKS[usize::from(rec.variant) % 3];
@@ -548,7 +548,7 @@ fn skill_name(id: u32) -> &'static str {
     }
 }
 
-/// Decal-only value keys (protocol.md §5).
+/// Decal-only value keys (docs/protocol.md §5).
 const DECAL_CONTAINER: u32 = 218_103_810;
 const DECAL_COVERAGE: u32 = 218_103_821;
 const DECAL_EQUIPABLE_SLOTS: u32 = 218_103_822;

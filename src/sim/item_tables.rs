@@ -1,7 +1,7 @@
 //! Static game tables behind the inventory generator: item templates, cantrip families,
-//! equipment sets, materials, and the enum names of protocol.md §5.
+//! equipment sets, materials, and the enum names of docs/protocol.md §5.
 //!
-//! Owns data only, no logic beyond lookups. Ids that protocol.md states are used as given;
+//! Owns data only, no logic beyond lookups. Ids that docs/protocol.md states are used as given;
 //! where it does not (most wcids and spell ids), a template carries `None` or an id that is
 //! marked illustrative, never a guess dressed up as world data.
 
@@ -47,7 +47,7 @@ pub const ARMOR_SET_IDS: std::ops::RangeInclusive<u32> = 13..=29;
 /// Cloak weave sets occupy ids 49–90 (`docs/protocol.md` §5).
 pub const CLOAK_SET_IDS: std::ops::RangeInclusive<u32> = 49..=90;
 
-/// *MaterialType* ids of protocol.md §5.
+/// *MaterialType* ids of docs/protocol.md §5.
 pub const MATERIALS: &[(u32, &str)] = &[
     (4, "Linen"),
     (5, "Satin"),
@@ -127,7 +127,7 @@ const fn armor(name: &'static str, coverage: u32, equip: u32, base_al: u32, base
     ArmorTemplate { name, wcid: None, coverage, equip, base_al, base_burden, cloth: false }
 }
 
-/// Armor templates. Coverage/equip pairs follow protocol.md §5 (the Koujia Sleeves row is
+/// Armor templates. Coverage/equip pairs follow docs/protocol.md §5 (the Koujia Sleeves row is
 /// its Example 1, wcid 6005); a robe covers exactly 0x13F00.
 pub const ARMOR: &[ArmorTemplate] = &[
     // 0..=4: coat suit (coat + leggings + helm + gauntlets + boots)
@@ -253,7 +253,7 @@ pub const SHIELDS: &[&str] = &["Kite Shield", "Tower Shield", "Round Shield", "C
 pub const SHIELD_MASK: u32 = 0x200000;
 pub const AMMO_MASK: u32 = 0x800000;
 
-/// Item spells that are not cantrips, with the ids protocol.md §5's examples give.
+/// Item spells that are not cantrips, with the ids docs/protocol.md §5's examples give.
 pub const ARMOR_ITEM_SPELLS: &[(u32, &str)] = &[(1486, "Impenetrability VI"), (1562, "Blade Bane VI")];
 pub const WEAPON_ITEM_SPELLS: &[(u32, &str)] = &[
     (1616, "Aura of Blood Drinker Self VI"),
@@ -335,7 +335,7 @@ pub const JEWELRY_CANTRIPS: &[&str] = &[
 pub const WEAPON_CANTRIPS: &[&str] = &["Blood Thirst", "Defender", "Swift Hunter", "Heavy Weapon Aptitude"];
 pub const CASTER_CANTRIPS: &[&str] = &["Spirit Thirst", "Hermetic Link", "Defender", "War Magic Aptitude"];
 
-/// Spell ids protocol.md §5 states for particular cantrips.
+/// Spell ids docs/protocol.md §5 states for particular cantrips.
 const KNOWN_CANTRIP_IDS: &[(&str, u32)] = &[
     ("Legendary Strength", 6107),
     ("Legendary Impenetrability", 6095),
@@ -418,14 +418,14 @@ pub fn decode_mask(mask: u32, table: &[(u32, &'static str)]) -> Vec<&'static str
     table.iter().filter(|(bit, _)| mask & bit != 0).map(|(_, n)| *n).collect()
 }
 
-/// Wcids protocol.md states.
+/// Wcids docs/protocol.md states.
 pub const WCID_PYREAL: u32 = 273;
 pub const WCID_PRISMATIC_TAPER: u32 = 20631;
 pub const WCID_RING: u32 = 297;
-/// Stack limits: tapers stack to 1000 (protocol.md §2.2); pyreals to 25,000.
+/// Stack limits: tapers stack to 1000 (docs/protocol.md §2.2); pyreals to 25,000.
 pub const TAPER_STACK_MAX: u32 = 1000;
 pub const PYREAL_STACK_MAX: u32 = 25_000;
-/// A taper weighs 6 burden units (protocol.md §2.2).
+/// A taper weighs 6 burden units (docs/protocol.md §2.2).
 pub const TAPER_BURDEN: u32 = 6;
 
 #[cfg(test)]

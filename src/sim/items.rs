@@ -1,5 +1,5 @@
 //! The inventory generator: a character's items as the plugin sends them in `inventory`
-//! frames (protocol.md §3.3 and §5), in the normalized form, the raw Decal form, or both.
+//! frames (docs/protocol.md §3.3 and §5), in the normalized form, the raw Decal form, or both.
 //!
 //! Owns item generation, the compact per-character item records that make deltas
 //! consistent (a removed id was once added; a taper stack shrinks as a mage casts), and the
@@ -20,7 +20,7 @@ use super::item_tables::*;
 use super::kind::CharacterKind;
 use super::world::RareItem;
 
-/// Items in the main pack (protocol.md §7).
+/// Items in the main pack (docs/protocol.md §7).
 pub const MAIN_PACK_SLOTS: usize = 102;
 /// Items per side pack.
 pub const SIDE_PACK_SLOTS: usize = 24;
@@ -28,7 +28,7 @@ pub const SIDE_PACK_SLOTS: usize = 24;
 pub const MAX_SIDE_PACKS: usize = 7;
 /// Item ids a character may use over a run: ids are `id_base + n` with `n` below this.
 pub const ITEM_IDS_PER_CHARACTER: u32 = 0x1_0000;
-/// A hunter carries 80–200 items, a full mule 270–300 (protocol.md §7).
+/// A hunter carries 80–200 items, a full mule 270–300 (docs/protocol.md §7).
 pub const HUNTER_ITEMS: std::ops::RangeInclusive<usize> = 80..=200;
 pub const MULE_ITEMS: std::ops::RangeInclusive<usize> = 270..=300;
 

@@ -4,7 +4,7 @@
 //!
 //! Owns the simulated population and its connections. Never does anything the real server
 //! needs, never prints (callers read [`SimStats`] / [`SimReport`]), and never touches the
-//! server's storage: it only speaks the plugin protocol of protocol.md.
+//! server's storage: it only speaks the plugin protocol of docs/protocol.md.
 //!
 //! Layout: `world` (map maths, towns, dungeons), `roster` (names, kinds, allegiances,
 //! chat), `character` (state machine in simulated time), `frames` (wire JSON and quirks),
@@ -44,14 +44,14 @@ pub use stats::{Progress, ProgressLine, SimStats, StatsSnapshot};
 use client::{ClientContext, ClientEnd};
 use roster::ChatLine;
 
-/// The per-socket rate the server enforces is about 50 frames/s (protocol.md §1); the
+/// The per-socket rate the server enforces is about 50 frames/s (docs/protocol.md §1); the
 /// simulator stays a little under it unless `rate` itself asks for more.
 pub const SOCKET_FRAME_LIMIT: f64 = 45.0;
 /// Highest accepted telemetry rate per character: beyond this one socket cannot carry it.
 pub const MAX_RATE: f64 = 10_000.0;
 /// Lines buffered per allegiance channel; a client that falls further behind skips lines.
 pub const CHAT_CHANNEL_CAPACITY: usize = 32;
-/// Mean seconds between allegiance chat bursts (protocol.md §3: 0–0.1 lines/s).
+/// Mean seconds between allegiance chat bursts (docs/protocol.md §3: 0–0.1 lines/s).
 pub const CHAT_MEAN_GAP_S: f64 = 45.0;
 /// Allegiance mates a character shares vitals with.
 pub const SHARE_FELLOWS: usize = 3;
@@ -67,7 +67,7 @@ pub struct SimulateOptions {
     /// Number of characters, one socket each (at most [`MAX_CHARACTERS`]).
     pub characters: usize,
     /// Telemetry frames per second per character. The default
-    /// [`REALISTIC_TELEMETRY_RATE`] gives protocol.md's realistic mix (~1.5–3 frames/s
+    /// [`REALISTIC_TELEMETRY_RATE`] gives docs/protocol.md's realistic mix (~1.5–3 frames/s
     /// per hunter); `100.0` means 100 telemetry frames/s per character for load tests.
     pub rate: f64,
     /// Stop after this long; `None` runs until `shutdown` resolves.
@@ -78,7 +78,7 @@ pub struct SimulateOptions {
     pub rares_per_hour: f64,
     /// Deaths per hour of fighting.
     pub deaths_per_hour: f64,
-    /// Send the protocol.md §1 quirks (strings for numbers, signed ids, …).
+    /// Send the docs/protocol.md §1 quirks (strings for numbers, signed ids, …).
     pub quirks: bool,
     /// Simulate allegiance chat (each line sent by every member).
     pub chat: bool,

@@ -31,7 +31,7 @@ impl Character {
         }
         if self.style.old_build && first_connect {
             // Old plugin builds announce their profile with a type the server does not
-            // know: it must be counted and ignored (protocol.md §1.5).
+            // know: it must be counted and ignored (docs/protocol.md §1.5).
             out.push(json!({"type": "vtank_profile", "character_name": self.name, "profile": "default.utl"}).into());
         }
         let t = self.t;
@@ -74,7 +74,7 @@ impl Character {
         }
     }
 
-    /// Handles one server → plugin frame (protocol.md §3.16).
+    /// Handles one server → plugin frame (docs/protocol.md §3.16).
     pub fn on_server_frame(&mut self, frame: &Value, out: &mut Vec<Frame>) {
         let ty = frame.get("type").and_then(Value::as_str);
         let request_id = frame.get("request_id").cloned().unwrap_or(Value::Null);

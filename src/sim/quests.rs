@@ -15,7 +15,7 @@ pub struct QuestEntry {
     pub description: &'static str,
 }
 
-/// Quest flags. The first two are protocol.md §3.8's examples; the rest are illustrative
+/// Quest flags. The first two are docs/protocol.md §3.8's examples; the rest are illustrative
 /// names in ACE's lowercase style.
 const QUESTS: &[(&str, i64, i64, &str)] = &[
     ("gaerlandefeated", 604_800, -1, "Player has finished the Gaerlan quest and can receive a reward."),

@@ -13,7 +13,7 @@ use rand::seq::IndexedRandom;
 use super::kind::CharacterKind;
 
 /// Members per simulated allegiance. Every online member receives each allegiance line, so
-/// this is also the worst-case duplication factor of one line (protocol.md §7 plans ×60).
+/// this is also the worst-case duplication factor of one line (docs/protocol.md §7 plans ×60).
 pub const ALLEGIANCE_SIZE: usize = 60;
 /// Names are capped at 64 bytes by the protocol.
 pub const MAX_NAME_BYTES: usize = 64;

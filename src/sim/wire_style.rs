@@ -1,4 +1,4 @@
-//! The quirks of one plugin build and client machine (protocol.md §1), rolled once per
+//! The quirks of one plugin build and client machine (docs/protocol.md §1), rolled once per
 //! simulated character so a socket stays consistent. Data only: `frames` renders with it.
 
 use rand::Rng;
@@ -16,7 +16,7 @@ pub enum LandcellForm {
     Unsigned,
 }
 
-/// The quirks of one plugin build and client machine (protocol.md §1).
+/// The quirks of one plugin build and client machine (docs/protocol.md §1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WireStyle {
     pub landcell: LandcellForm,

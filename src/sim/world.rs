@@ -1,5 +1,5 @@
-//! The simulated Dereth: map-coordinate maths (protocol.md §2.1), the towns table of
-//! protocol.md §6, dungeons with generated cell layouts, terrain height and the monsters,
+//! The simulated Dereth: map-coordinate maths (docs/protocol.md §2.1), the towns table of
+//! docs/protocol.md §6, dungeons with generated cell layouts, terrain height and the monsters,
 //! portals and rares a character can meet.
 //!
 //! Owns pure geography and static game-world tables. Never does I/O and never holds a
@@ -11,7 +11,7 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
-/// A landblock is 192 m on a side (protocol.md §2.1).
+/// A landblock is 192 m on a side (docs/protocol.md §2.1).
 pub const LANDBLOCK_M: f64 = 192.0;
 /// An outdoor land cell is 24 m on a side: an 8×8 grid per landblock.
 pub const CELL_M: f64 = 24.0;
@@ -134,7 +134,7 @@ impl Town {
     }
 }
 
-/// protocol.md §6, verbatim (S and W negative).
+/// docs/protocol.md §6, verbatim (S and W negative).
 pub const TOWNS: &[Town] = &[
     town("Holtburg", 33.6, 42.1, 0xA9B40019),
     town("Shoushi", 72.8, -33.5, 0xDA55001D),
@@ -177,7 +177,7 @@ pub struct Dungeon {
     pub cell_count: u16,
 }
 
-/// Halls of Metos (0x02F3, about 480 cells) is from protocol.md §2.1. The other landblock
+/// Halls of Metos (0x02F3, about 480 cells) is from docs/protocol.md §2.1. The other landblock
 /// numbers are illustrative, not checked against world data; they sit in the low, unused
 /// landblock range where real dungeons live, so the formula points into the sea as usual.
 pub const DUNGEONS: &[Dungeon] = &[
@@ -209,7 +209,7 @@ pub struct DungeonCell {
 }
 
 /// Grid extent of generated dungeons in cells of 10 m: about -40..280 m east and
-/// -300..20 m north of the landblock origin, the scale of protocol.md §3.14's example.
+/// -300..20 m north of the landblock origin, the scale of docs/protocol.md §3.14's example.
 const DUNGEON_GRID_X: std::ops::RangeInclusive<i32> = -4..=27;
 const DUNGEON_GRID_Y: std::ops::RangeInclusive<i32> = -30..=1;
 
@@ -385,7 +385,7 @@ pub struct RareItem {
     pub tier: u8,
 }
 
-/// Rare names from the game. Only Alchemist's Crystal's wcid (30183) is from protocol.md;
+/// Rare names from the game. Only Alchemist's Crystal's wcid (30183) is from docs/protocol.md;
 /// the others carry no wcid, which the protocol allows.
 pub const RARES: &[RareItem] = &[
     rare("Alchemist's Crystal", Some(30183), 1),

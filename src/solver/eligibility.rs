@@ -1,4 +1,4 @@
-//! Turning a request and its items into a [`Problem`]: eligibility (solver.md §3), the
+//! Turning a request and its items into a [`Problem`]: eligibility (docs/solver.md §3), the
 //! per-item placement options (with reductions, §2), the wanted-spell bitsets (§4) and
 //! the set tables in force (§5).
 //!

@@ -1,5 +1,5 @@
 //! The suit builder: chooses the armor, clothing and jewelry a character should wear from
-//! the items of that character and its mules (solver.md).
+//! the items of that character and its mules (docs/solver.md).
 //!
 //! Owns: the slot model, scoring, eligibility, the exact branch-and-bound search and its
 //! progress reporting. Must never: perform I/O (no files, network, store or clock-based
@@ -32,7 +32,7 @@ pub use model::{Part, Placement, SlotGroup, Wearable, WieldRequirement};
 pub use request::{AetheriaSlots, Profile, SuitRequest};
 pub use score::{Components, SolveOutcome, SolveStats, SolverEvent, StopReason, Suit, SuitItem, SuitSet, SuitSpell};
 
-/// Why a request cannot be solved. [`SolverError::http_status`] gives the status api.md
+/// Why a request cannot be solved. [`SolverError::http_status`] gives the status docs/api.md
 /// assigns; the message names the field or items and the fix.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SolverError {
@@ -52,7 +52,7 @@ impl SolverError {
         }
     }
 
-    /// api.md error code: `"invalid"` or `"too_large"`.
+    /// docs/api.md error code: `"invalid"` or `"too_large"`.
     pub fn code(&self) -> &'static str {
         match self {
             SolverError::Invalid(_) => "invalid",

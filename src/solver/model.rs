@@ -1,7 +1,7 @@
-//! The slot model (solver.md §1–2) and the solver's view of one item, [`Wearable`].
+//! The slot model (docs/solver.md §1–2) and the solver's view of one item, [`Wearable`].
 //!
 //! Owns: body parts and their coverage bits, jewelry/cloak/aetheria slot groups, the
-//! reduction (tailoring) table, and the tolerant decoding of a normalized item (protocol.md
+//! reduction (tailoring) table, and the tolerant decoding of a normalized item (docs/protocol.md
 //! §5) into a `Wearable`. Must never: look at anything but the item JSON it is handed
 //! (no store, no I/O), or decide eligibility (that is `eligibility`).
 
@@ -136,7 +136,7 @@ impl Part {
     }
 }
 
-/// A jewelry, cloak or aetheria slot group (solver.md §1). Wrists and fingers hold two.
+/// A jewelry, cloak or aetheria slot group (docs/solver.md §1). Wrists and fingers hold two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SlotGroup {
     Neck,
@@ -209,7 +209,7 @@ impl SlotGroup {
     }
 }
 
-/// The reductions solver.md §2 allows: (worn coverage, parts it may be cut down to).
+/// The reductions docs/solver.md §2 allows: (worn coverage, parts it may be cut down to).
 pub const REDUCTIONS: &[(u32, &[Part])] = &[
     (0x3000, &[Part::UpperArms, Part::LowerArms]),
     (0x0300, &[Part::UpperLegs, Part::LowerLegs]),
@@ -251,7 +251,7 @@ const EQUIP_TO_COVERAGE: &[(u32, u32)] = &[
     (0x4000, 0x200),  // LowerLegArmor
 ];
 
-/// Gear ratings, in the order of [`Ratings`] (protocol.md §5 ratings 370–379).
+/// Gear ratings, in the order of [`Ratings`] (docs/protocol.md §5 ratings 370–379).
 pub const RATING_NAMES: [&str; 10] = [
     "damage",
     "damage_resist",
@@ -295,7 +295,7 @@ pub enum Placement {
     NotWearable,
 }
 
-/// The solver's view of one item. Decoded tolerantly from a normalized item (protocol.md
+/// The solver's view of one item. Decoded tolerantly from a normalized item (docs/protocol.md
 /// §5): unknown fields are ignored, missing optional ones take neutral defaults, numbers
 /// may arrive as strings. Only `object_id` and `owner` are required.
 #[derive(Clone, Debug, PartialEq)]

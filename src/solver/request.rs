@@ -1,4 +1,4 @@
-//! The suit request (api.md "Suit builder") and the character profile, as the solver reads
+//! The suit request (docs/api.md "Suit builder") and the character profile, as the solver reads
 //! them, with their limits.
 //!
 //! Owns: [`SuitRequest`], [`Profile`], every named limit on request sizes, and request
@@ -49,7 +49,7 @@ pub const MAX_FILTER_VALUES: usize = 64;
 pub const MAX_THREADS: usize = 64;
 /// Default weight of a spell point (a Legendary cantrip is 4 points).
 pub const DEFAULT_SPELL_WEIGHT: i64 = 1_000;
-/// Default weight of one point of a gear rating (solver.md §5: the eight main ratings).
+/// Default weight of one point of a gear rating (docs/solver.md §5: the eight main ratings).
 pub const DEFAULT_RATING_WEIGHT: i64 = 100;
 /// Default weight of one armor level point per part covered.
 pub const DEFAULT_ARMOR_WEIGHT: i64 = 1;
@@ -58,7 +58,7 @@ pub const DEFAULT_ARMOR_WEIGHT: i64 = 1;
 const DEFAULT_WEIGHTED_RATINGS: [&str; 8] =
     ["damage", "damage_resist", "crit", "crit_resist", "crit_damage", "crit_damage_resist", "heal_boost", "vitality"];
 
-/// A suit request (api.md). With `owners` the HTTP layer loads the items of those
+/// A suit request (docs/api.md). With `owners` the HTTP layer loads the items of those
 /// characters; with `items` the request is self-contained. Unknown fields are ignored.
 #[derive(Clone, Debug, Deserialize)]
 pub struct SuitRequest {
@@ -68,7 +68,7 @@ pub struct SuitRequest {
     pub owners: Option<Vec<String>>,
     #[serde(default)]
     pub items: Option<Vec<Wearable>>,
-    /// The api.md profile shape; without it the HTTP layer may pass the character's
+    /// The docs/api.md profile shape; without it the HTTP layer may pass the character's
     /// stored `character_stats` (see [`Profile::from_character_stats`]).
     #[serde(default, deserialize_with = "de_profile")]
     pub profile: Option<Profile>,
@@ -395,19 +395,19 @@ pub struct Profile {
     pub level: Option<i64>,
     /// Attribute id (1 Strength, 2 Endurance, 3 Quickness, 4 Coordination, 5 Focus, 6 Self).
     pub attributes: BTreeMap<u32, AttributeStat>,
-    /// Skill id (protocol.md §5 skill ids).
+    /// Skill id (docs/protocol.md §5 skill ids).
     pub skills: BTreeMap<u32, SkillStat>,
     pub aetheria_slots: AetheriaSlots,
 }
 
 impl Profile {
-    /// From a stored `character_stats` event (protocol.md §3.10): attributes and skills
+    /// From a stored `character_stats` event (docs/protocol.md §3.10): attributes and skills
     /// keyed by name, skills carrying their `id`. `None` when it is not an object.
     pub fn from_character_stats(stats: &Value) -> Option<Profile> {
         Profile::from_json(stats)
     }
 
-    /// From either shape: api.md's (`"<id>"` keys, numeric training) or character_stats'
+    /// From either shape: docs/api.md's (`"<id>"` keys, numeric training) or character_stats'
     /// (name keys, `"Specialized"` training). Unknown names are skipped.
     pub fn from_json(v: &Value) -> Option<Profile> {
         let obj = v.as_object()?;

@@ -1,4 +1,4 @@
-//! The score of a suit (solver.md §5) and the explained result types (api.md suit,
+//! The score of a suit (docs/solver.md §5) and the explained result types (docs/api.md suit,
 //! `done` payload, events).
 //!
 //! Owns: [`evaluate`] — the one reference implementation of the score, used to explain
@@ -92,7 +92,7 @@ pub struct SuitSet {
     pub pieces: u32,
 }
 
-/// A suit as api.md describes it, plus whether wield requirements were checked.
+/// A suit as docs/api.md describes it, plus whether wield requirements were checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "bindings", derive(ts_rs::TS))]
 pub struct Suit {

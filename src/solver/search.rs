@@ -46,7 +46,7 @@ use super::engine::{Engine, MemoPoint, State, Step};
 use super::incumbent::incumbents;
 use super::score::{SolveOutcome, SolveStats, SolverEvent, StopReason, explain};
 
-/// How often progress is reported (api.md: about 4 per second).
+/// How often progress is reported (docs/api.md: about 4 per second).
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Nodes between checks of the cancel flag and the clock. A node costs well under 20 µs,
 /// so 1,024 nodes keep cancellation far inside the required 100 ms.

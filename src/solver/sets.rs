@@ -1,5 +1,5 @@
 //! Equipment-set tables: the data shipped with the binary and the rule that turns a piece
-//! count into a value (solver.md §5).
+//! count into a value (docs/solver.md §5).
 //!
 //! Owns: [`SHIPPED_SET_TABLES`] (the default value of every known set), [`SetTable`] and
 //! its lookup. Must never: read tables from disk or the network — a request replaces a

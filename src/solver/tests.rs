@@ -1,4 +1,4 @@
-//! Hand-written scenarios, one per rule of solver.md, each with its expected suit; plus
+//! Hand-written scenarios, one per rule of docs/solver.md, each with its expected suit; plus
 //! error cases, serialization shapes, cancellation and thread-count independence.
 
 use std::sync::atomic::AtomicBool;

@@ -1,7 +1,7 @@
 //! The character registry: names ↔ compact u32 ids, first/last seen, in `state.redb`.
 //!
 //! Telemetry keys use the id (4 bytes) instead of the name. Names are matched
-//! case-insensitively (api.md); the display form is the one first seen. A new character is
+//! case-insensitively (docs/api.md); the display form is the one first seen. A new character is
 //! written durably at once (ids must never be reused after a crash); `last_seen_ms` is
 //! kept in memory and persisted at each writer checkpoint.
 

@@ -1,5 +1,5 @@
 //! The portal registry in `state.redb`: one row per (name, position rounded to 0.1 unit),
-//! with first/last seen and the discoverer (protocol.md §3.4), plus the state checkpoint.
+//! with first/last seen and the discoverer (docs/protocol.md §3.4), plus the state checkpoint.
 //!
 //! Upserts are idempotent (first_seen = min, last_seen = max), so replaying journal
 //! records after a crash is harmless.

@@ -343,7 +343,7 @@ function codeForStatus(status: number): string {
   }
 }
 
-/** Item search parameters → query record (api.md "GET /api/items/search"). */
+/** Item search parameters → query record (docs/api.md "GET /api/items/search"). */
 export function itemSearchQuery(p: ItemSearchParams): Record<string, QueryValue> {
   const q: Record<string, QueryValue> = {
     q: p.q?.trim() || undefined,

@@ -17,7 +17,7 @@ export interface SkillValue extends AttributeValue {
   training?: string | null
 }
 
-/** protocol.md §3.10. */
+/** docs/protocol.md §3.10. */
 export interface CharacterStats {
   server?: string | null
   level?: number | null
@@ -60,7 +60,7 @@ export interface CombatSide {
   by_element?: Record<string, number> | null
 }
 
-/** protocol.md §3.7. */
+/** docs/protocol.md §3.7. */
 export interface CombatStats {
   session_seconds?: number | null
   given?: CombatSide | null
@@ -69,7 +69,7 @@ export interface CombatStats {
   received_at?: number | null
 }
 
-/** protocol.md §3.8 plus the server-derived ready time. */
+/** docs/protocol.md §3.8 plus the server-derived ready time. */
 export interface Quest {
   name: string
   solves?: number | null
@@ -90,7 +90,7 @@ export interface Enchantment {
   remaining_s?: number | null
 }
 
-/** protocol.md §3.12. */
+/** docs/protocol.md §3.12. */
 export interface Cantrips {
   enchantments?: Enchantment[] | null
   summary?: Record<string, number> | null
@@ -99,7 +99,7 @@ export interface Cantrips {
 /** A cantrips message: the §3.12 object, or a bare enchantment list (older plugins). */
 export type CantripsPayload = Cantrips | Enchantment[]
 
-/** protocol.md §3.13 entry. */
+/** docs/protocol.md §3.13 entry. */
 export interface NearbyObjectInfo {
   object_id: number
   name: string
@@ -111,7 +111,7 @@ export interface NearbyObjectInfo {
   health_pct?: number | null
 }
 
-/** protocol.md §3.13. */
+/** docs/protocol.md §3.13. */
 export interface NearbyObjectsPayload {
   objects?: NearbyObjectInfo[] | null
   radius_m?: number | null

@@ -1,5 +1,5 @@
 /**
- * The Dereth map: a coordinate grid (never a bundled image, protocol.md §6) with towns,
+ * The Dereth map: a coordinate grid (never a bundled image, docs/protocol.md §6) with towns,
  * character markers, trails, pins and an optional spawn heatmap.
  *
  * Owns drawing (canvas for grid/trails/heat, SVG for focusable markers) and interaction: drag

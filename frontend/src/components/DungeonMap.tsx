@@ -1,5 +1,5 @@
 /**
- * A dungeon's floor plan (protocol.md §3.14) with the character's position, drawn in
+ * A dungeon's floor plan (docs/protocol.md §3.14) with the character's position, drawn in
  * landblock metres, north up. Geometry comes from lib/dungeon; this only renders.
  */
 import { useMemo, useState } from 'react'

@@ -1,6 +1,6 @@
 /**
  * One item, in full: GET /api/items/{owner}/{object_id} rendered as readable groups
- * (protocol.md §5 normalized item), with the raw property maps folded away.
+ * (docs/protocol.md §5 normalized item), with the raw property maps folded away.
  */
 import { equipSlotsText, locationLabel } from '../lib/itemNames'
 import { useEffect, useRef, type ReactNode } from 'react'

@@ -1,7 +1,7 @@
 /**
  * Reading GET /api/characters/{name} tolerantly: quests and cantrips may arrive as a bare
  * list or wrapped as in the plugin message, and quest ready times may need deriving
- * (protocol.md §3.8: ready = last_completed + repeat_seconds). Pure.
+ * (docs/protocol.md §3.8: ready = last_completed + repeat_seconds). Pure.
  */
 import type { CharacterDetail, Enchantment, Quest } from '../api/types'
 
@@ -51,7 +51,7 @@ export function sortQuests(quests: readonly Quest[], nowMs: number): Quest[] {
   })
 }
 
-/** Below this many Prismatic Tapers a caster is warned (protocol.md §2.2). */
+/** Below this many Prismatic Tapers a caster is warned (docs/protocol.md §2.2). */
 export const LOW_TAPER_COUNT = 100
 
 export interface Lifetime {

@@ -11,7 +11,7 @@ import {
   parseLandcell,
 } from './coords'
 
-// The three checks from world data in protocol.md §2.1.
+// The three checks from world data in docs/protocol.md §2.1.
 const CHECKS = [
   { name: 'Yaraq', landcell: 0x7d64000d, x: 31.9, y: 105.93, text: '21.5S, 1.8W' },
   { name: "Qalaba'r", landcell: 0x9722003a, x: 168.35, y: 24.62, text: '74.6S, 19.6E' },

@@ -1,5 +1,5 @@
 /**
- * Dereth positions: landcell + local metres <-> map coordinates (protocol.md §2.1).
+ * Dereth positions: landcell + local metres <-> map coordinates (docs/protocol.md §2.1).
  *
  * Owns the radar-style transform (EW = GX/240 − 101.95) and its display form "42.1N, 33.6E".
  * Never touches the DOM or the network; every function here is pure.
@@ -13,7 +13,7 @@ export const MAP_UNIT_M = 240
 export const LAND_CELL_M = 24
 /** Map coordinate of the west/south edge of landblock 0x00. */
 export const MAP_ORIGIN_OFFSET = 101.95
-/** The box every map view renders, on both axes, north up (protocol.md §2.1 Bounds). */
+/** The box every map view renders, on both axes, north up (docs/protocol.md §2.1 Bounds). */
 export const MAP_MIN = -102
 export const MAP_MAX = 102
 /** Landblock columns/rows that hold land (0xFF is unused ocean). */

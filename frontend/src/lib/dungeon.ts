@@ -1,5 +1,5 @@
 /**
- * Dungeon map geometry (protocol.md §3.14): cells with an origin in landblock metres and a
+ * Dungeon map geometry (docs/protocol.md §3.14): cells with an origin in landblock metres and a
  * rotation, each holding floor polygons in cell-local metres. Turns them into landblock-metre
  * polygons for drawing, finds the bounds, and picks the floor level a character stands on.
  * Pure.

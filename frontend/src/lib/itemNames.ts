@@ -1,6 +1,6 @@
 /**
  * Display names for the item model's internal names: equip slots (ACE EquipMask bit names
- * such as "FingerWearLeft"), suit positions (solver.md, the `slot` facet: "finger",
+ * such as "FingerWearLeft"), suit positions (docs/solver.md, the `slot` facet: "finger",
  * "upper_arms") and item locations ("main_pack"). Pure; unknown names are de-camelled rather
  * than shown raw.
  */

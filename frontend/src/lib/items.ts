@@ -1,5 +1,5 @@
 /**
- * Item helpers for display and filters (protocol.md §5): wield level, gear ratings, search
+ * Item helpers for display and filters (docs/protocol.md §5): wield level, gear ratings, search
  * state ↔ API parameters. Pure.
  */
 import type { Item, ItemSearchParams } from '../api/types'
@@ -36,7 +36,7 @@ export function ratingLabel(key: string): string {
   return RATING_NAMES[key] ?? key.replace(/_/g, ' ')
 }
 
-/** Sort choices offered by the item search (api.md `sort`). */
+/** Sort choices offered by the item search (docs/api.md `sort`). */
 export const ITEM_SORTS: readonly { value: string; label: string }[] = [
   { value: 'relevance', label: 'Relevance' },
   { value: 'name:asc', label: 'Name A–Z' },

@@ -1,11 +1,11 @@
 /**
- * Suit-builder form state → the POST /api/suitbuilder/jobs request (api.md, solver.md), and
+ * Suit-builder form state → the POST /api/suitbuilder/jobs request (docs/api.md, docs/solver.md), and
  * small helpers to explain a result. Pure.
  */
 import type { Suit, SuitProgress, SuitRequest, WantedSpell } from '../api/types'
 import { SUIT_TIERS, type SuitTier } from './spells'
 
-/** The 17 loot armor sets (protocol.md §5 EquipmentSet 13–29). */
+/** The 17 loot armor sets (docs/protocol.md §5 EquipmentSet 13–29). */
 export const LOOT_SETS: readonly { id: number; name: string }[] = [
   { id: 13, name: "Soldier's" },
   { id: 14, name: "Adept's" },
@@ -121,7 +121,7 @@ function clampInt(v: number, lo: number, hi: number): number {
 }
 
 /**
- * Which of a suit's spells count toward its "Wanted spells" score (solver.md: a wanted
+ * Which of a suit's spells count toward its "Wanted spells" score (docs/solver.md: a wanted
  * family worn at or above its minimum tier). The score itself is the solver's; this is the
  * one definition of which listed spells it came from, shared by the score line and the list.
  */

@@ -1,5 +1,5 @@
 /**
- * The town table of protocol.md §6, checked against world-DB signs and lifestones.
+ * The town table of docs/protocol.md §6, checked against world-DB signs and lifestones.
  *
  * Owns only static data and its lookup; never fetched, never drawn here.
  */

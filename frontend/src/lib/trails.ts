@@ -2,7 +2,7 @@
  * Trails and replay: turns stored position fixes into drawable polylines and answers
  * "where was this character at time t".
  *
- * Owns the teleport/dungeon segmentation rule of protocol.md §2.1 (a jump of more than about
+ * Owns the teleport/dungeon segmentation rule of docs/protocol.md §2.1 (a jump of more than about
  * one map unit, or an is_dungeon flip, starts a new segment; dungeon points are never drawn
  * on the Dereth map, the last outdoor fix stands in) and interpolation for the time scrub.
  * Pure: points in, points out.

@@ -1,5 +1,5 @@
 /**
- * Browser-socket messages (protocol.md §4): what the dashboard sends and what it receives.
+ * Browser-socket messages (docs/protocol.md §4): what the dashboard sends and what it receives.
  *
  * Owns the message types and the one decoder that turns a text frame into a typed message.
  * The server sends normalized values, so decoding only checks the discriminating fields; an
@@ -77,7 +77,7 @@ export interface RequestDungeonMapMessage {
 }
 
 /**
- * The command envelope has no `type` (protocol.md §4). `request_id` is chosen by the page so
+ * The command envelope has no `type` (docs/protocol.md §4). `request_id` is chosen by the page so
  * the server's command_ack and the plugin's command_result can be matched to this command.
  */
 export interface CommandMessage {
@@ -88,7 +88,7 @@ export interface CommandMessage {
 
 export type ClientMessage = SubscribeMessage | RequestDungeonMapMessage | CommandMessage
 
-/** Longest command the server accepts (protocol.md §4 limits). */
+/** Longest command the server accepts (docs/protocol.md §4 limits). */
 export const MAX_COMMAND_CHARS = 500
 
 // ---------------------------------------------------------------- server → browser
@@ -198,7 +198,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** `player_name` is an accepted alias of `character_name` (protocol.md preamble). */
+/** `player_name` is an accepted alias of `character_name` (docs/protocol.md preamble). */
 function withName(o: Record<string, unknown>): Record<string, unknown> | null {
   if (typeof o.character_name === 'string') return o
   if (typeof o.player_name === 'string') return { ...o, character_name: o.player_name }

@@ -40,7 +40,7 @@ pub(crate) fn add_rollup(r: &mut Rollup, d: &Delta) {
 }
 
 /// Per-event rollup increments from session counters: a counter that goes down starts a
-/// new session (protocol.md), so its new value is the increment.
+/// new session (docs/protocol.md), so its new value is the increment.
 pub(crate) fn rollup_step(c: &mut RollupCursor, t: i64, tel: &Telemetry) -> Delta {
     let counter = |prev: Option<u32>, now: Option<u32>| match (prev, now) {
         (Some(p), Some(n)) if n >= p => u64::from(n - p),

@@ -1,5 +1,5 @@
 /**
- * Notes board: the group's shared list of open matters (api.md Notes): create, edit, mark
+ * Notes board: the group's shared list of open matters (docs/api.md Notes): create, edit, mark
  * done or reopen, delete (author or admin).
  */
 import { useState, type FormEvent } from 'react'
@@ -11,7 +11,7 @@ import { PageHeader } from '../../components/Layout'
 import { AsyncView } from '../../components/States'
 import { formatDateTime, formatRelative } from '../../lib/format'
 
-/** api.md limits. */
+/** docs/api.md limits. */
 export const NOTE_TITLE_MAX = 200
 export const NOTE_BODY_MAX = 10_000
 

@@ -15,7 +15,7 @@ import { formatDateTime, formatRelative } from '../../lib/format'
 import { characterPath, withQuery } from '../../lib/routes'
 import { RANGE_PRESETS, presetById } from '../../lib/timeRange'
 
-/** The API's maximum page (api.md: limit ≤ 1,000). */
+/** The API's maximum page (docs/api.md: limit ≤ 1,000). */
 const RARES_LIMIT = 1_000
 
 export default function RaresPage() {

@@ -9,7 +9,7 @@ import { useAsync, useTitle } from '../../components/hooks'
 import { Link, useRouter, useSearchParams } from '../../components/Router'
 import { ErrorBox, Loading } from '../../components/States'
 
-/** Same rule as the server's user API (api.md: 422 under 8 characters). */
+/** Same rule as the server's user API (docs/api.md: 422 under 8 characters). */
 const MIN_PASSWORD = 8
 
 export function SetupPage() {

@@ -1,5 +1,5 @@
 /**
- * Users (admin): list, create, change role or password, delete (api.md Auth and users).
+ * Users (admin): list, create, change role or password, delete (docs/api.md Auth and users).
  */
 import { useState, type FormEvent } from 'react'
 import { api, errorMessage } from '../../api/client'
