@@ -94,6 +94,12 @@ impl Fanout {
         }
     }
 
+    /// Whether any browser is subscribed: with none, the hub skips rendering messages
+    /// nobody would receive (a group streams all night with no dashboard open).
+    pub fn is_watched(&self) -> bool {
+        !lock(&self.shared.queues).is_empty()
+    }
+
     #[cfg(test)]
     pub fn subscribers(&self) -> usize {
         lock(&self.shared.queues).len()

@@ -151,6 +151,16 @@ impl Hub {
         self.tx.send(Broadcast { topic, character: name_key(character), json: json.into() });
     }
 
+    /// Renders and broadcasts the message `make` builds, only when a browser is subscribed.
+    fn broadcast<T: serde::Serialize>(&self, topic: &'static str, character: &str, make: impl FnOnce() -> T) {
+        if !self.tx.is_watched() {
+            return;
+        }
+        if let Some(text) = render::to_text(topic, &make()) {
+            self.send(topic, character, text);
+        }
+    }
+
     pub fn next_request_id(&self, prefix: &str) -> String {
         format!("{prefix}-{}", self.request_ids.fetch_add(1, Ordering::Relaxed))
     }
@@ -221,6 +231,9 @@ impl Hub {
         }
         // Relays a plugin object under its envelope; the topic is its kind.
         let forward = |kind: &'static str, body: &Value| {
+            if !self.tx.is_watched() {
+                return;
+            }
             if let Some(text) = render::forward_json(kind, name, recv_ms, body) {
                 self.send(kind, name, text);
             }
@@ -229,23 +242,17 @@ impl Hub {
             PluginEvent::Telemetry(t) => {
                 ch.telemetry = Some((recv_ms, frame.client_time_ms, t.clone()));
                 drop(guard);
-                let message = TelemetryMessage::new(name, recv_ms, frame.client_time_ms, t);
-                if let Some(text) = render::to_text("telemetry", &message) {
-                    self.send("telemetry", name, text);
-                }
+                self.broadcast("telemetry", name, || TelemetryMessage::new(name, recv_ms, frame.client_time_ms, t));
             }
             PluginEvent::Vitals(v) => {
                 ch.vitals = Some(v.clone());
                 drop(guard);
-                let message = VitalsMessage {
+                self.broadcast("vitals", name, || VitalsMessage {
                     kind: "vitals",
                     character_name: name.to_string(),
                     received_at: recv_ms,
                     vitals: v.clone(),
-                };
-                if let Some(text) = render::to_text("vitals", &message) {
-                    self.send("vitals", name, text);
-                }
+                });
             }
             PluginEvent::Quest(v) => {
                 ch.quests = plugin_json("quest", v);
@@ -309,11 +316,9 @@ impl Hub {
                 st.chat_seen.insert(h, recv_ms);
                 st.chat_order.push_back((recv_ms, h));
                 let message = render::ChatMessage::new(name, recv_ms, c);
-                let Some(text) = render::to_text("chat", &message) else { return out };
-                let text: Arc<str> = text.into();
-                st.chat_history.push(message);
+                st.chat_history.push(message.clone());
                 drop(guard);
-                self.tx.send(Broadcast { topic: "chat", character: key, json: text });
+                self.broadcast("chat", name, || message);
             }
             PluginEvent::Spawn(s) => {
                 if let Some(id) = s.object_id {
@@ -326,35 +331,26 @@ impl Hub {
                     st.spawn_order.push_back((recv_ms, id));
                 }
                 drop(guard);
-                if let Some(text) = render::to_text("spawn", &render::SpawnMessage::new(name, recv_ms, s)) {
-                    self.send("spawn", name, text);
-                }
+                self.broadcast("spawn", name, || render::SpawnMessage::new(name, recv_ms, s));
             }
             PluginEvent::Rare(r) => {
                 drop(guard);
-                if let Some(text) = render::to_text("rare", &render::RareMessage::new(name, recv_ms, r)) {
-                    self.send("rare", name, text);
-                }
+                self.broadcast("rare", name, || render::RareMessage::new(name, recv_ms, r));
             }
             PluginEvent::Portal(p) => {
                 drop(guard);
-                if let Some(text) = render::to_text("portal", &render::PortalMessage::new(name, recv_ms, p)) {
-                    self.send("portal", name, text);
-                }
+                self.broadcast("portal", name, || render::PortalMessage::new(name, recv_ms, p));
             }
             PluginEvent::CommandResult { request_id, ok, message } => {
                 drop(guard);
-                let message = render::CommandResultMessage {
+                self.broadcast("command_result", name, || render::CommandResultMessage {
                     kind: "command_result",
                     character_name: name.to_string(),
                     received_at: recv_ms,
                     request_id: request_id.clone(),
                     ok: *ok,
                     message: message.clone(),
-                };
-                if let Some(text) = render::to_text("command_result", &message) {
-                    self.send("command_result", name, text);
-                }
+                });
             }
             PluginEvent::Share(share) => {
                 let mut relay = serde_json::Map::new();
@@ -495,5 +491,51 @@ fn prune_dedup<K: std::hash::Hash + Eq + Copy>(
         if seen.get(&k).is_some_and(|seen_t| *seen_t == t) {
             seen.remove(&k);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::decode_plugin_frame;
+
+    fn frame(text: &str) -> PluginFrame {
+        decode_plugin_frame(text).expect("a valid frame")
+    }
+
+    #[test]
+    fn with_no_browser_watching_state_and_chat_history_still_update() {
+        let hub = Hub::new();
+        let tel = frame(r#"{"type":"telemetry","character_name":"Mossy","ew":33.5,"ns":42.1}"#);
+        let chat = frame(r#"{"type":"chat","character_name":"Mossy","sender":"Bob","text":"hello"}"#);
+        assert!(!hub.tx.is_watched());
+        hub.on_frame(&tel, 1_000);
+        hub.on_frame(&chat, 1_001);
+        let live = hub.character("Mossy").expect("known");
+        assert!(live.telemetry.is_some_and(|(t, _, tel)| t == 1_000 && tel.ew == 33.5));
+        assert!(hub.chat_history_json().contains("\"text\":\"hello\""));
+    }
+
+    #[test]
+    fn a_browser_watching_gets_each_message_rendered_once() {
+        let hub = Hub::new();
+        let mut sub = hub.subscribe();
+        assert!(hub.tx.is_watched());
+        hub.on_frame(&frame(r#"{"type":"telemetry","character_name":"Mossy","ew":33.5,"ns":42.1}"#), 1_000);
+        hub.on_frame(&frame(r#"{"type":"chat","character_name":"Mossy","sender":"Bob","text":"hi"}"#), 1_001);
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let got: Vec<Broadcast> = rt.block_on(async {
+            let mut v = Vec::new();
+            for _ in 0..2 {
+                v.push(sub.recv().await.expect("a message"));
+            }
+            v
+        });
+        assert_eq!(got.iter().map(|b| b.topic).collect::<Vec<_>>(), ["telemetry", "chat"]);
+        let chat: Value = serde_json::from_str(&got[1].json).expect("json");
+        assert_eq!(
+            (chat["type"].as_str(), chat["text"].as_str(), chat["received_at"].as_i64()),
+            (Some("chat"), Some("hi"), Some(1_001))
+        );
     }
 }
