@@ -17,6 +17,8 @@
 #   --data-dir DIR   use (and keep) this data directory instead of a temporary one
 #   --port P         listen port [a free one from 18700]
 #   --csv FILE       also write the rows as CSV
+#   --watch          keep a dashboard open: one browser socket on /ws/live subscribed to the
+#                    dashboard's topics for every character (needs node and frontend/node_modules)
 #
 # The binary is $OVERLORD_BIN, or built the way scripts/test-all.sh builds it (static).
 # CPU is the server's own utime+stime from /proc/PID/stat over each interval, so other
@@ -35,6 +37,7 @@ soak=0
 data_dir=""
 port=""
 csv=""
+watch=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --characters) characters="$2"; shift 2 ;;
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
     --data-dir) data_dir="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --csv) csv="$2"; shift 2 ;;
+    --watch) watch=1; shift ;;
     -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "footprint.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -78,13 +82,15 @@ log="$data_dir.server.log"
 
 server_pid=""
 sim_pid=""
+watch_pid=""
 cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+  [ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null || true
   if [ -n "$server_pid" ]; then
     kill -INT "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  if [ "$keep" = 0 ]; then rm -rf "$data_dir" "$log" "$data_dir.sim.log"; fi
+  if [ "$keep" = 0 ]; then rm -rf "$data_dir" "$log" "$data_dir.sim.log" "$data_dir.watch.log"; fi
 }
 trap cleanup EXIT
 
@@ -100,6 +106,11 @@ done
 OVERLORD_PLUGIN_SECRET="$secret" "$OVERLORD_BIN" simulate --url "ws://127.0.0.1:$port" \
   --characters "$characters" --rate "$rate" --duration "$duration" >"$data_dir.sim.log" 2>&1 &
 sim_pid=$!
+if [ "$watch" = 1 ]; then
+  [ -d frontend/node_modules/ws ] || { echo "--watch needs frontend/node_modules (cd frontend && npm ci)" >&2; exit 2; }
+  node frontend/e2e/watch.mjs "ws://127.0.0.1:$port" >"$data_dir.watch.log" 2>&1 &
+  watch_pid=$!
+fi
 
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
@@ -172,3 +183,4 @@ printf '%s\n' "${rows[@]}" | awk '
   }'
 printf 'peak RSS (VmHWM): %s MiB\n' "$(mib $(( $(status_kib VmHWM:) * 1024 )))"
 echo "simulator: $(tail -1 "$data_dir.sim.log")"
+if [ "$watch" = 1 ]; then echo "dashboard socket: $(tail -1 "$data_dir.watch.log")"; fi
