@@ -154,17 +154,16 @@ impl Writer {
                 (cp > 0 && have.is_none_or(|h| h < cp)).then_some((*d, cp))
             })
             .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
         let started = Instant::now();
-        let mut copied = false;
         for (day, _) in due {
             let pending = self.days.copy_for_snapshot(day)?;
             self.stats.day_snapshot_copied_bytes.fetch_add(pending.bytes(), Ordering::Relaxed);
-            copied = true;
             self.hand_to_finisher(Job::Snapshot(pending))?;
         }
-        if copied {
-            self.stats.day_snapshot_copy_us.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-        }
+        self.stats.day_snapshot_copy_us.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         Ok(())
     }
 
