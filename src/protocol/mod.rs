@@ -8,17 +8,12 @@
 //! combat). Never does storage or networking.
 
 pub mod browser;
-mod fields;
 pub mod lenient;
 mod normalize;
-
-use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use fields::Fields;
-use fields::TopLevel;
 pub use normalize::normalize_tree;
 
 /// Frames of these kinds may be large (a mule's full inventory, a dungeon's geometry).
@@ -247,10 +242,11 @@ pub struct Share {
 /// Decodes one plugin text frame. `bytes` is the frame's length, checked against the
 /// per-type limit once the type is known.
 pub fn decode_plugin_frame(text: &str) -> Result<PluginFrame, FrameError> {
-    // The top level only: the flat frames (most of the traffic) are decoded from it without
-    // building a JSON tree; the kinds kept as JSON parse the whole frame below.
-    let top = TopLevel::parse(text).map_err(|e| not_an_object(text, e))?;
-    let kind = match top.field("type").as_deref() {
+    let value: Value = serde_json::from_str(text).map_err(|e| FrameError::NotJson(e.to_string()))?;
+    let Value::Object(mut obj) = value else {
+        return Err(FrameError::NotObject);
+    };
+    let kind = match obj.get("type") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_ascii_lowercase(),
         _ => return Err(FrameError::MissingType),
     };
@@ -258,47 +254,41 @@ pub fn decode_plugin_frame(text: &str) -> Result<PluginFrame, FrameError> {
     if text.len() > limit {
         return Err(FrameError::TooLarge { kind, bytes: text.len(), limit });
     }
-    let name_value = top.field("character_name").or_else(|| top.field("player_name"));
-    let character_name = validate_character_name(name_value.as_deref())?;
-    let client_time_ms = top.field("timestamp").as_deref().and_then(lenient::unix_ms_of);
-    let plugin_version = top.field("plugin_version").as_deref().and_then(lenient::string_of).map(|s| clip(s, 64));
-    let tree = || match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(obj)) => Ok(obj),
-        Ok(_) => Err(FrameError::NotObject),
-        Err(e) => Err(FrameError::NotJson(e.to_string())),
-    };
-    let obj = &top;
+    let name_value = obj.get("character_name").or_else(|| obj.get("player_name"));
+    let character_name = validate_character_name(name_value)?;
+    let client_time_ms = obj.get("timestamp").and_then(lenient::unix_ms_of);
+    let plugin_version = obj.get("plugin_version").and_then(lenient::string_of).map(|s| clip(s, 64));
+
     let body = match kind.as_str() {
-        "telemetry" => PluginEvent::Telemetry(decode_telemetry(obj)?),
-        "vitals" => PluginEvent::Vitals(decode_vitals(obj)),
+        "telemetry" => PluginEvent::Telemetry(decode_telemetry(&obj)?),
+        "vitals" => PluginEvent::Vitals(decode_vitals(&obj)),
         "portal" => PluginEvent::Portal(Portal {
-            portal_name: required_text(obj, "portal_name")?,
-            object_id: read(obj, "object_id", lenient::u32_id_of),
-            destination: read(obj, "destination", lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES)),
-            place: decode_place(obj),
+            portal_name: required_text(&obj, "portal_name")?,
+            object_id: obj.get("object_id").and_then(lenient::u32_id_of),
+            destination: obj.get("destination").and_then(lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES)),
+            place: decode_place(&obj),
         }),
         "rare" => PluginEvent::Rare(Rare {
-            rare_name: required_text(obj, "rare_name")?,
-            wcid: read(obj, "wcid", lenient::u32_of),
-            object_id: read(obj, "object_id", lenient::u32_id_of),
-            chat_text: read(obj, "chat_text", lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES)),
-            place: decode_place(obj),
+            rare_name: required_text(&obj, "rare_name")?,
+            wcid: obj.get("wcid").and_then(lenient::u32_of),
+            object_id: obj.get("object_id").and_then(lenient::u32_id_of),
+            chat_text: obj.get("chat_text").and_then(lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES)),
+            place: decode_place(&obj),
         }),
         "spawn" => PluginEvent::Spawn(Spawn {
-            monster_name: required_text(obj, "monster_name")?,
-            object_id: read(obj, "object_id", lenient::u32_id_of),
-            wcid: read(obj, "wcid", lenient::u32_of),
-            place: decode_place(obj),
+            monster_name: required_text(&obj, "monster_name")?,
+            object_id: obj.get("object_id").and_then(lenient::u32_id_of),
+            wcid: obj.get("wcid").and_then(lenient::u32_of),
+            place: decode_place(&obj),
         }),
         "chat" => PluginEvent::Chat(Chat {
-            channel: read(obj, "channel", lenient::string_of).map(|s| clip(s, 32)),
-            chat_type: read(obj, "chat_type", lenient::u32_of),
-            sender: read(obj, "sender", lenient::string_of).map(|s| clip(s, MAX_NAME_BYTES)),
-            text: required_text(obj, "text")?,
-            raw: read(obj, "raw", lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES * 2)),
+            channel: obj.get("channel").and_then(lenient::string_of).map(|s| clip(s, 32)),
+            chat_type: obj.get("chat_type").and_then(lenient::u32_of),
+            sender: obj.get("sender").and_then(lenient::string_of).map(|s| clip(s, MAX_NAME_BYTES)),
+            text: required_text(&obj, "text")?,
+            raw: obj.get("raw").and_then(lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES * 2)),
         }),
         "inventory" | "inventory_delta" => {
-            let mut obj = tree()?;
             if kind == "inventory_delta" {
                 obj.insert("mode".into(), Value::String("delta".into()));
             }
@@ -309,10 +299,9 @@ pub fn decode_plugin_frame(text: &str) -> Result<PluginFrame, FrameError> {
             }
             PluginEvent::Inventory(obj)
         }
-        "character_stats" => PluginEvent::CharacterStats(strip_envelope(tree()?)),
-        "combat_stats" => PluginEvent::CombatStats(strip_envelope(tree()?)),
+        "character_stats" => PluginEvent::CharacterStats(strip_envelope(obj)),
+        "combat_stats" => PluginEvent::CombatStats(strip_envelope(obj)),
         "combat" => {
-            let obj = tree()?;
             if let Some(Value::Array(hits)) = obj.get("hits")
                 && hits.len() > MAX_COMBAT_HITS
             {
@@ -320,24 +309,24 @@ pub fn decode_plugin_frame(text: &str) -> Result<PluginFrame, FrameError> {
             }
             PluginEvent::Combat(strip_envelope(obj))
         }
-        "quest" => PluginEvent::Quest(decode_quests(tree()?)),
-        "cantrips" => PluginEvent::Cantrips(strip_envelope(tree()?)),
-        "nearby_objects" => PluginEvent::NearbyObjects(strip_envelope(tree()?)),
+        "quest" => PluginEvent::Quest(decode_quests(obj)),
+        "cantrips" => PluginEvent::Cantrips(strip_envelope(obj)),
+        "nearby_objects" => PluginEvent::NearbyObjects(strip_envelope(obj)),
         "dungeon_map" => {
-            let landblock = decode_landblock(obj.field("landblock").as_deref())
+            let landblock = decode_landblock(obj.get("landblock"))
                 .ok_or_else(|| FrameError::field("landblock", "needs a landblock such as \"0x02F3\""))?;
-            let mut map = strip_envelope(tree()?);
+            let mut map = strip_envelope(obj);
             if let Value::Object(m) = &mut map {
                 m.insert("landblock".into(), Value::String(format!("0x{landblock:04X}")));
             }
             PluginEvent::DungeonMap { landblock, map }
         }
         "command_result" => PluginEvent::CommandResult {
-            request_id: required_text(obj, "request_id")?,
-            ok: read(obj, "ok", lenient::bool_of),
-            message: read(obj, "message", lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES)),
+            request_id: required_text(&obj, "request_id")?,
+            ok: obj.get("ok").and_then(lenient::bool_of),
+            message: obj.get("message").and_then(lenient::string_of).map(|s| clip(s, MAX_TEXT_BYTES)),
         },
-        k if k.starts_with("share_") && k.len() <= 64 => PluginEvent::Share(decode_share(k, obj)?),
+        k if k.starts_with("share_") && k.len() <= 64 => PluginEvent::Share(decode_share(k, &obj)?),
         other => PluginEvent::Unknown(clip(other.to_string(), 64)),
     };
     Ok(PluginFrame { character_name, client_time_ms, plugin_version, body })
@@ -372,9 +361,9 @@ pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()
 }
 
-pub fn decode_telemetry<F: Fields + ?Sized>(obj: &F) -> Result<Telemetry, FrameError> {
-    let f = |k: &str| read(obj, k, lenient::f64_of);
-    let landcell = read(obj, "landcell", lenient::u32_id_of);
+pub fn decode_telemetry(obj: &Map<String, Value>) -> Result<Telemetry, FrameError> {
+    let f = |k: &str| obj.get(k).and_then(lenient::f64_of);
+    let landcell = obj.get("landcell").and_then(lenient::u32_id_of);
     let local_x = f("local_x");
     let local_y = f("local_y");
     let (ew, ns) = match (f("ew"), f("ns")) {
@@ -389,7 +378,7 @@ pub fn decode_telemetry<F: Fields + ?Sized>(obj: &F) -> Result<Telemetry, FrameE
     if !(-110.0..=110.0).contains(&ew) || !(-110.0..=110.0).contains(&ns) {
         return Err(FrameError::field("ew", format!("map coordinates ({ew}, {ns}) are outside Dereth")));
     }
-    let is_dungeon = match read(obj, "is_dungeon", lenient::bool_of) {
+    let is_dungeon = match obj.get("is_dungeon").and_then(lenient::bool_of) {
         Some(b) => b,
         None => landcell.is_some_and(is_known_dungeon_cell),
     };
@@ -402,23 +391,23 @@ pub fn decode_telemetry<F: Fields + ?Sized>(obj: &F) -> Result<Telemetry, FrameE
         ns,
         heading: f("heading").map(|h| h.rem_euclid(360.0)),
         is_dungeon,
-        kills: read(obj, "kills", lenient::u32_of),
+        kills: obj.get("kills").and_then(lenient::u32_of),
         kills_per_hour: f("kills_per_hour").filter(|v| *v >= 0.0),
-        deaths: read(obj, "deaths", lenient::u32_of),
-        total_deaths: read(obj, "total_deaths", lenient::u32_of),
-        rares_found: read(obj, "rares_found", lenient::u32_of),
-        prismatic_taper_count: read(obj, "prismatic_taper_count", lenient::u32_of),
-        session_seconds: read(obj, "session_seconds", lenient::u64_of),
-        xp_per_hour: read(obj, "xp_per_hour", lenient::i64_of),
-        level: read(obj, "level", lenient::u32_of),
-        total_xp: read(obj, "total_xp", lenient::i64_of),
-        luminance: read(obj, "luminance", lenient::i64_of),
-        vt_state: read(obj, "vt_state", lenient::string_of).map(|s| clip(s, 32)),
+        deaths: obj.get("deaths").and_then(lenient::u32_of),
+        total_deaths: obj.get("total_deaths").and_then(lenient::u32_of),
+        rares_found: obj.get("rares_found").and_then(lenient::u32_of),
+        prismatic_taper_count: obj.get("prismatic_taper_count").and_then(lenient::u32_of),
+        session_seconds: obj.get("session_seconds").and_then(lenient::u64_of),
+        xp_per_hour: obj.get("xp_per_hour").and_then(lenient::i64_of),
+        level: obj.get("level").and_then(lenient::u32_of),
+        total_xp: obj.get("total_xp").and_then(lenient::i64_of),
+        luminance: obj.get("luminance").and_then(lenient::i64_of),
+        vt_state: obj.get("vt_state").and_then(lenient::string_of).map(|s| clip(s, 32)),
     })
 }
 
-fn decode_vitals<F: Fields + ?Sized>(obj: &F) -> Vitals {
-    let u = |k: &str| read(obj, k, lenient::u32_of);
+fn decode_vitals(obj: &Map<String, Value>) -> Vitals {
+    let u = |k: &str| obj.get(k).and_then(lenient::u32_of);
     Vitals {
         health: u("health"),
         health_max: u("health_max"),
@@ -426,18 +415,20 @@ fn decode_vitals<F: Fields + ?Sized>(obj: &F) -> Vitals {
         stamina_max: u("stamina_max"),
         mana: u("mana"),
         mana_max: u("mana_max"),
-        vitae: read(obj, "vitae", lenient::f64_of).map(|v| v.clamp(0.0, 1.0)),
+        vitae: obj.get("vitae").and_then(lenient::f64_of).map(|v| v.clamp(0.0, 1.0)),
     }
 }
 
-pub fn decode_place<F: Fields + ?Sized>(obj: &F) -> Place {
-    let landcell = read(obj, "landcell", lenient::u32_id_of);
+pub fn decode_place(obj: &Map<String, Value>) -> Place {
+    let landcell = obj.get("landcell").and_then(lenient::u32_id_of);
     Place {
-        ew: read(obj, "ew", lenient::f64_of),
-        ns: read(obj, "ns", lenient::f64_of),
-        z: read(obj, "z", lenient::f64_of),
+        ew: obj.get("ew").and_then(lenient::f64_of),
+        ns: obj.get("ns").and_then(lenient::f64_of),
+        z: obj.get("z").and_then(lenient::f64_of),
         landcell,
-        is_dungeon: read(obj, "is_dungeon", lenient::bool_of)
+        is_dungeon: obj
+            .get("is_dungeon")
+            .and_then(lenient::bool_of)
             .unwrap_or_else(|| landcell.is_some_and(is_known_dungeon_cell)),
     }
 }
@@ -458,8 +449,8 @@ fn decode_quests(obj: Map<String, Value>) -> Value {
     v
 }
 
-fn decode_share<F: Fields + ?Sized>(kind: &str, obj: &F) -> Result<Share, FrameError> {
-    let to = match obj.field("to").as_deref() {
+fn decode_share(kind: &str, obj: &Map<String, Value>) -> Result<Share, FrameError> {
+    let to = match obj.get("to") {
         Some(Value::String(s)) if s.trim() == "*" => None,
         Some(Value::String(s)) => Some(vec![s.trim().to_string()]),
         Some(Value::Array(names)) => {
@@ -470,7 +461,7 @@ fn decode_share<F: Fields + ?Sized>(kind: &str, obj: &F) -> Result<Share, FrameE
         }
         _ => return Err(FrameError::field("to", "needs \"*\" or a list of character names")),
     };
-    let payload = obj.field("payload").map(Cow::into_owned).unwrap_or(Value::Null);
+    let payload = obj.get("payload").cloned().unwrap_or(Value::Null);
     let size = serde_json::to_vec(&payload).map(|b| b.len()).unwrap_or(usize::MAX);
     if size > MAX_SHARE_PAYLOAD_BYTES {
         return Err(FrameError::field("payload", format!("{size} bytes; at most {MAX_SHARE_PAYLOAD_BYTES}")));
@@ -484,23 +475,9 @@ fn decode_landblock(v: Option<&Value>) -> Option<u16> {
     if id > 0xFFFF { Some((id >> 16) as u16) } else { Some(id as u16) }
 }
 
-/// Why `text` is not one JSON object, in serde_json's words for a tree parse (the message a
-/// plugin author sees does not depend on how the frame was read).
-fn not_an_object(text: &str, top_level: serde_json::Error) -> FrameError {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(_)) => FrameError::NotJson(top_level.to_string()),
-        Ok(_) => FrameError::NotObject,
-        Err(e) => FrameError::NotJson(e.to_string()),
-    }
-}
-
-/// One field read through a `lenient` decoder: `None` when absent or unreadable.
-fn read<F: Fields + ?Sized, T>(obj: &F, key: &str, decode: fn(&Value) -> Option<T>) -> Option<T> {
-    obj.field(key).as_deref().and_then(decode)
-}
-
-fn required_text<F: Fields + ?Sized>(obj: &F, field: &'static str) -> Result<String, FrameError> {
-    read(obj, field, lenient::string_of)
+fn required_text(obj: &Map<String, Value>, field: &'static str) -> Result<String, FrameError> {
+    obj.get(field)
+        .and_then(lenient::string_of)
         .map(|s| clip(s, MAX_TEXT_BYTES))
         .ok_or_else(|| FrameError::field(field, "required text is missing or empty"))
 }
