@@ -78,8 +78,5 @@ fn main() {
     }
     let per_character_second = total_nanos as f64 / character_seconds;
     println!("\ndecode time per character-second: {:.1} µs", per_character_second / 1_000.0);
-    println!(
-        "at 600 characters: {:.2} % of one core",
-        per_character_second * 600.0 / 1e9 * 100.0
-    );
+    println!("at 600 characters: {:.2} % of one core", per_character_second * 600.0 / 1e9 * 100.0);
 }

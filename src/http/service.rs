@@ -170,18 +170,18 @@ fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static st
             w.day_snapshots.load(Ordering::Relaxed) as f64,
         ),
         (
-            "overlord_day_snapshot_copied_bytes_total",
-            "Bytes of open day files copied for day snapshots since start (each pass copies the open day whole).",
-            w.day_snapshot_copied_bytes.load(Ordering::Relaxed) as f64,
+            "overlord_day_snapshot_written_bytes_total",
+            "Bytes of day snapshots written since start (each holds the whole open day so far).",
+            w.day_snapshot_written_bytes.load(Ordering::Relaxed) as f64,
         ),
         (
-            "overlord_day_snapshot_copy_seconds",
-            "The last day-snapshot pass's file copies on the writer thread (applies wait meanwhile).",
-            w.day_snapshot_copy_us.load(Ordering::Relaxed) as f64 / 1e6,
+            "overlord_day_snapshot_start_seconds",
+            "The last day-snapshot pass's time on the writer thread (applies wait meanwhile).",
+            w.day_snapshot_start_us.load(Ordering::Relaxed) as f64 / 1e6,
         ),
         (
             "overlord_day_snapshot_finish_seconds",
-            "The last day snapshot's compaction, fsync and rename on the helper thread.",
+            "The last day snapshot's writing, fsync and rename on the helper thread.",
             w.day_snapshot_finish_us.load(Ordering::Relaxed) as f64 / 1e6,
         ),
         (

@@ -253,19 +253,22 @@ impl DayFiles {
         }
     }
 
-    /// Takes the byte copy of `day`'s file that becomes its next snapshot (step one of two;
-    /// `PendingDaySnapshot::finish` is step two). The caller (the writer thread, the only
-    /// writer) guarantees that no write transaction is open and that the last commit was
-    /// durable, so the bytes are one consistent commit. Only this step has to run there:
-    /// the copy is private from here on.
-    pub fn copy_for_snapshot(&self, day: i64) -> Result<PendingDaySnapshot, TelemetryError> {
+    /// Starts `day`'s next snapshot: a read transaction on the file as it is now (step one
+    /// of two; `PendingDaySnapshot::finish` writes it out, off the writer thread). The
+    /// caller (the writer thread, the only writer) guarantees that no write transaction is
+    /// open and that the last commit was durable, so the transaction sees one checkpointed
+    /// commit. Taking it costs the writer next to nothing, whatever the file's size; the
+    /// file keeps the pages this commit uses until the snapshot is written.
+    pub fn begin_snapshot(&self, day: i64) -> Result<PendingDaySnapshot, TelemetryError> {
+        let db = self.get(day, false)?.ok_or_else(|| {
+            TelemetryError::Open(format!("{} vanished before its snapshot", self.path_of(day).display()))
+        })?;
+        let read = db.begin_read()?;
         let dir = self.dir.join(SNAPSHOT_DIR);
         std::fs::create_dir_all(&dir)?;
         let dest = self.snapshot_path(day);
         let tmp = dest.with_extension("redb.tmp");
-        let _ = std::fs::remove_file(&tmp);
-        let bytes = std::fs::copy(self.path_of(day), &tmp)?;
-        Ok(PendingDaySnapshot { day, tmp, dest, dir, bytes })
+        Ok(PendingDaySnapshot { day, read, tmp, dest, dir })
     }
 
     /// Rewrites a closed day's file compacted and puts it in place; returns its size before
@@ -655,7 +658,10 @@ pub struct DayMeta {
 }
 
 pub fn day_meta(db: &impl ReadableDatabase) -> Result<DayMeta, TelemetryError> {
-    let txn = db.begin_read()?;
+    day_meta_in(&db.begin_read()?)
+}
+
+fn day_meta_in(txn: &redb::ReadTransaction) -> Result<DayMeta, TelemetryError> {
     match txn.open_table(META) {
         Ok(t) => Ok(DayMeta {
             checkpoint_seq: t.get("checkpoint_seq")?.map(|v| v.value()).unwrap_or(0),
@@ -673,46 +679,152 @@ pub fn checkpoint_of(db: &Database) -> Result<u64, TelemetryError> {
     Ok(day_meta(db)?.checkpoint_seq)
 }
 
-/// A byte copy of a day file on its way to becoming that day's snapshot
-/// (`DayFiles::copy_for_snapshot`). Nothing else has the copy open.
-#[derive(Debug)]
+/// A day file's commit on its way to becoming that day's snapshot
+/// (`DayFiles::begin_snapshot`).
 pub struct PendingDaySnapshot {
     pub day: i64,
+    read: redb::ReadTransaction,
     tmp: PathBuf,
     dest: PathBuf,
     dir: PathBuf,
-    /// Size of the byte copy (the open day file as it was).
-    bytes: u64,
 }
 
-impl PendingDaySnapshot {
-    /// Bytes copied from the open day file.
-    pub fn bytes(&self) -> u64 {
-        self.bytes
+impl std::fmt::Debug for PendingDaySnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingDaySnapshot").field("day", &self.day).field("dest", &self.dest).finish()
     }
+}
 
-    /// Opens the copy once (redb repairs the "still open" flag a byte copy carries and
-    /// proves it whole), compacts it, closes it cleanly, fsyncs it and renames it over the
-    /// previous snapshot. Returns the checkpoint it covers. Runs off the writer thread: a
-    /// kill in the middle leaves only a `.tmp` that the next copy deletes.
+/// The snapshot writer's page cache: it writes each page once, in key order.
+const SNAPSHOT_CACHE_BYTES: usize = 2 * 1024 * 1024;
+/// The snapshot is committed (not durably) every this many bytes of rows, so its dirty
+/// pages go to the file as it is written instead of piling up in memory until the end.
+const SNAPSHOT_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+impl PendingDaySnapshot {
+    /// Writes every row of the commit into a new file in key order, commits it durably,
+    /// fsyncs it and renames it over the previous snapshot. Returns the checkpoint it covers
+    /// and its size. Runs off the writer thread: a kill in the middle leaves only a `.tmp`
+    /// that the next snapshot deletes.
     ///
-    /// Why compact: the live file carries the pages the last few transactions freed (the
-    /// open block's tail rows are rewritten every apply), so a byte copy is as large as the
-    /// file; compacted, the snapshot holds only live pages — about half the file at 600
-    /// characters (`scripts/footprint.sh`, `day_snaps`).
-    pub fn finish(self) -> Result<u64, TelemetryError> {
-        let checkpoint = {
-            let mut db = redb::Builder::new().set_cache_size(1 << 20).open(&self.tmp).map_err(|e| {
-                TelemetryError::Corrupt(format!("day snapshot {} does not open: {e}", self.tmp.display()))
-            })?;
-            let checkpoint = day_meta(&db)?.checkpoint_seq;
-            db.compact().map_err(redb::Error::from)?;
-            checkpoint
+    /// Why rows and not the file's bytes: a byte copy must be taken while nothing writes
+    /// (the writer paused for it) and repaired and compacted afterwards, and all three grow
+    /// with the open day file; written from a read transaction, the snapshot is compact by
+    /// construction and the writer never waits.
+    pub fn finish(self) -> Result<(u64, u64), TelemetryError> {
+        let _ = std::fs::remove_file(&self.tmp);
+        let written = (|| -> Result<u64, TelemetryError> {
+            let checkpoint = day_meta_in(&self.read)?.checkpoint_seq;
+            let db = redb::Builder::new()
+                .set_cache_size(SNAPSHOT_CACHE_BYTES)
+                .create(&self.tmp)
+                .map_err(|e| TelemetryError::Open(format!("creating {}: {e}", self.tmp.display())))?;
+            copy_day_tables(&self.read, &db)?;
+            drop(db);
+            std::fs::File::open(&self.tmp)?.sync_all()?;
+            Ok(checkpoint)
+        })();
+        let checkpoint = match written {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_file(&self.tmp);
+                return Err(e);
+            }
         };
-        std::fs::File::open(&self.tmp)?.sync_all()?;
+        let bytes = std::fs::metadata(&self.tmp)?.len();
         std::fs::rename(&self.tmp, &self.dest)?;
         crate::durable::sync_dir(&self.dir);
-        Ok(checkpoint)
+        Ok((checkpoint, bytes))
+    }
+}
+
+/// The name of every table a day file may hold: the snapshot copies these, and a file
+/// holding any other is refused a snapshot rather than given one that lacks a table.
+fn day_table_names() -> Vec<String> {
+    use redb::TableHandle;
+    let mut names: Vec<String> =
+        [META.name(), BLOCKS.name(), TAIL.name(), ROLLUPS.name(), ROLLUP_STATE.name()].map(str::to_string).into();
+    for kind in EventKind::ALL {
+        names.push(kind.table().name().to_string());
+        names.push(kind.blocks_table().name().to_string());
+    }
+    names
+}
+
+/// Copies every table of `src` into the empty `dst`, the last commit durable.
+fn copy_day_tables(src: &redb::ReadTransaction, dst: &Database) -> Result<(), TelemetryError> {
+    let known = day_table_names();
+    if let Some(unknown) =
+        src.list_tables()?.map(|t| redb::TableHandle::name(&t).to_string()).find(|n| !known.contains(n))
+    {
+        return Err(TelemetryError::Corrupt(format!("day file holds a table the snapshot does not know: {unknown}")));
+    }
+    if let Some(t) = src.list_multimap_tables()?.next() {
+        let name = redb::MultimapTableHandle::name(&t).to_string();
+        return Err(TelemetryError::Corrupt(format!(
+            "day file holds a multimap table the snapshot does not know: {name}"
+        )));
+    }
+    let mut out = ChunkedWrite { db: dst, txn: None };
+    out.copy(src, META)?;
+    out.copy(src, BLOCKS)?;
+    out.copy(src, TAIL)?;
+    out.copy(src, ROLLUPS)?;
+    out.copy(src, ROLLUP_STATE)?;
+    for kind in EventKind::ALL {
+        out.copy(src, kind.table())?;
+        out.copy(src, kind.blocks_table())?;
+    }
+    // No open transaction means nothing was copied (a day file with no tables): the empty
+    // file is the snapshot.
+    if let Some(mut txn) = out.txn.take() {
+        txn.set_durability(redb::Durability::Immediate)?;
+        txn.commit()?;
+    }
+    Ok(())
+}
+
+/// Writes into a new file in commits of about `SNAPSHOT_CHUNK_BYTES`.
+struct ChunkedWrite<'a> {
+    db: &'a Database,
+    txn: Option<redb::WriteTransaction>,
+}
+
+impl ChunkedWrite<'_> {
+    /// One table, in key order (a table the file never created is not created in the copy).
+    fn copy<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &mut self,
+        src: &redb::ReadTransaction,
+        def: TableDefinition<K, V>,
+    ) -> Result<(), TelemetryError> {
+        let Some(from) = optional_table(src, def)? else { return Ok(()) };
+        let mut rows = from.iter()?;
+        loop {
+            let mut txn = match self.txn.take() {
+                Some(txn) => txn,
+                None => self.db.begin_write()?,
+            };
+            let mut chunk = 0usize;
+            {
+                let mut to = txn.open_table(def)?;
+                for row in rows.by_ref() {
+                    let (k, v) = row?;
+                    let (key, value) = (k.value(), v.value());
+                    chunk += K::as_bytes(&key).as_ref().len() + V::as_bytes(&value).as_ref().len();
+                    to.insert(key, value)?;
+                    if chunk >= SNAPSHOT_CHUNK_BYTES {
+                        break;
+                    }
+                }
+            }
+            if chunk < SNAPSHOT_CHUNK_BYTES {
+                self.txn = Some(txn);
+                return Ok(());
+            }
+            // One write transaction at a time: this chunk commits before the next begins.
+            txn.set_durability(redb::Durability::None)?;
+            txn.commit()?;
+        }
     }
 }
 
@@ -725,5 +837,113 @@ pub(crate) fn optional_table<K: redb::Key + 'static, V: redb::Value + 'static>(
         Ok(t) => Ok(Some(t)),
         Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+
+    fn rows<K: redb::Key + 'static, V: redb::Value + 'static>(db: &Database, def: TableDefinition<K, V>) -> Rows {
+        let txn = db.begin_read().unwrap();
+        let Some(table) = optional_table(&txn, def).unwrap() else { return Vec::new() };
+        table
+            .iter()
+            .unwrap()
+            .map(|row| {
+                let (k, v) = row.unwrap();
+                (K::as_bytes(&k.value()).as_ref().to_vec(), V::as_bytes(&v.value()).as_ref().to_vec())
+            })
+            .collect()
+    }
+
+    /// Every table of `a` and `b`, row by row, the tail aside (`tail_extra` rows more in `a`).
+    fn assert_same_tables(a: &Database, b: &Database, tail_extra: usize) {
+        assert_eq!(rows(a, META), rows(b, META));
+        assert_eq!(rows(a, BLOCKS), rows(b, BLOCKS));
+        assert_eq!(rows(a, ROLLUPS), rows(b, ROLLUPS));
+        assert_eq!(rows(a, ROLLUP_STATE), rows(b, ROLLUP_STATE));
+        for kind in EventKind::ALL {
+            assert_eq!(rows(a, kind.table()), rows(b, kind.table()), "{}", kind.name());
+            assert_eq!(rows(a, kind.blocks_table()), rows(b, kind.blocks_table()), "{}", kind.name());
+        }
+        let (tail_a, tail_b) = (rows(a, TAIL), rows(b, TAIL));
+        assert_eq!(tail_a.len(), tail_b.len() + tail_extra);
+        assert!(tail_b.iter().all(|r| tail_a.contains(r)));
+    }
+
+    fn fill(db: &Database) {
+        let txn = db.begin_write().unwrap();
+        {
+            let mut meta = txn.open_table(META).unwrap();
+            meta.insert("checkpoint_seq", 4_242u64).unwrap();
+            meta.insert("first_seq", 7u64).unwrap();
+            // More than one chunk of rows, so the copy commits part-way.
+            let mut blocks = txn.open_table(BLOCKS).unwrap();
+            for i in 0..400u32 {
+                let value = vec![(i % 251) as u8; 20 * 1024];
+                blocks.insert((i % 7, i64::from(i) * 1_000, i), value.as_slice()).unwrap();
+            }
+            let mut tail = txn.open_table(TAIL).unwrap();
+            for i in 0..2_000u32 {
+                tail.insert((i % 13, i64::from(i), i), i.to_le_bytes().as_slice()).unwrap();
+            }
+            let mut rollups = txn.open_table(ROLLUPS).unwrap();
+            rollups.insert((3, 1_700_000_000_000), b"hour".as_slice()).unwrap();
+            let mut state = txn.open_table(ROLLUP_STATE).unwrap();
+            state.insert(3, b"cursor".as_slice()).unwrap();
+            for (n, kind) in EventKind::ALL.into_iter().enumerate() {
+                let n = n as u32;
+                txn.open_table(kind.table()).unwrap().insert((n, 5, n), b"{\"a\":1}".as_slice()).unwrap();
+                txn.open_table(kind.blocks_table()).unwrap().insert((n, 1, n), b"block".as_slice()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+
+    #[test]
+    fn a_snapshot_holds_every_row_of_the_commit_it_started_on_and_nothing_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let days = DayFiles::open(dir.path()).unwrap();
+        let day = 20_400;
+        let db = days.get(day, true).unwrap().unwrap();
+        fill(&db);
+        let pending = days.begin_snapshot(day).unwrap();
+        // The writer goes on meanwhile; the snapshot is of the commit it started on.
+        let txn = db.begin_write().unwrap();
+        txn.open_table(TAIL).unwrap().insert((99, 99, 99), b"later".as_slice()).unwrap();
+        txn.open_table(META).unwrap().insert("checkpoint_seq", 5_000u64).unwrap();
+        txn.commit().unwrap();
+        let (checkpoint, bytes) = pending.finish().unwrap();
+        assert_eq!(checkpoint, 4_242);
+        let path = days.snapshot_path(day);
+        assert_eq!(bytes, std::fs::metadata(&path).unwrap().len());
+        assert!(!path.with_extension("redb.tmp").exists());
+        let snap = redb::Builder::new().set_check_integrity_on_open(true).open(&path).unwrap();
+        assert_eq!(rows(&snap, META).len(), 2);
+        assert_eq!(day_meta(&snap).unwrap().checkpoint_seq, 4_242);
+        let txn = db.begin_write().unwrap();
+        txn.open_table(META).unwrap().insert("checkpoint_seq", 4_242u64).unwrap();
+        txn.commit().unwrap();
+        assert_same_tables(&db, &snap, 1);
+    }
+
+    #[test]
+    fn a_day_file_holding_a_table_the_snapshot_does_not_know_gets_no_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let days = DayFiles::open(dir.path()).unwrap();
+        let day = 20_401;
+        let db = days.get(day, true).unwrap().unwrap();
+        fill(&db);
+        let txn = db.begin_write().unwrap();
+        let mystery: TableDefinition<u32, u32> = TableDefinition::new("mystery");
+        txn.open_table(mystery).unwrap().insert(1, 2).unwrap();
+        txn.commit().unwrap();
+        let err = days.begin_snapshot(day).unwrap().finish().unwrap_err();
+        assert!(err.to_string().contains("mystery"), "{err}");
+        assert!(!days.snapshot_path(day).exists());
+        assert!(!days.snapshot_path(day).with_extension("redb.tmp").exists());
     }
 }

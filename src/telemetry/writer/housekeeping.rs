@@ -3,9 +3,10 @@
 //! `cp -r` restorable, and trimming the journal to its window.
 //!
 //! Runs only on the writer thread, right after a durable checkpoint; never applies events.
-//! The exceptions are the file rewrites that take seconds — the second half of a day
-//! snapshot (opening, compacting and renaming the private byte copy) and compacting a closed
-//! day's file — which a helper thread runs so that applies and commits do not wait on them.
+//! The exceptions are the file writes that take seconds — the second half of a day
+//! snapshot (writing the rows of a read transaction into a new file and renaming it into
+//! place) and compacting a closed day's file — which a helper thread runs so that applies
+//! and commits do not wait on them.
 
 use super::{
     CLOSE_GRACE_MS, DELETE_AFTER_ARCHIVE_MS, HOUSEKEEPING_INTERVAL, JOURNAL_KEEP_AFTER_CLOSE_MS, Writer, system_now,
@@ -42,9 +43,9 @@ enum Job {
 
 /// What the helper reports per job.
 enum Finished {
-    /// A day snapshot renamed into place (unix ms) covering a checkpoint, or why not, and
-    /// how long finishing it took.
-    Snapshot(i64, Result<(i64, u64), TelemetryError>, Duration),
+    /// A day snapshot renamed into place (unix ms) covering a checkpoint, with its size, or
+    /// why not, and how long finishing it took.
+    Snapshot(i64, Result<(i64, u64, u64), TelemetryError>, Duration),
     /// A closed day's file compacted: sizes before and after, or why not.
     Compacted(i64, Result<(u64, u64), TelemetryError>),
 }
@@ -81,7 +82,7 @@ fn run_job(job: Job) -> Finished {
         Job::Snapshot(pending) => {
             let day = pending.day;
             let started = Instant::now();
-            let result = pending.finish().map(|covered| (system_now(), covered));
+            let result = pending.finish().map(|(covered, bytes)| (system_now(), covered, bytes));
             Finished::Snapshot(day, result, started.elapsed())
         }
         Job::Compact(day, days) => Finished::Compacted(day, days.compact_closed_day(day)),
@@ -159,11 +160,10 @@ impl Writer {
         }
         let started = Instant::now();
         for (day, _) in due {
-            let pending = self.days.copy_for_snapshot(day)?;
-            self.stats.day_snapshot_copied_bytes.fetch_add(pending.bytes(), Ordering::Relaxed);
+            let pending = self.days.begin_snapshot(day)?;
             self.hand_to_finisher(Job::Snapshot(pending))?;
         }
-        self.stats.day_snapshot_copy_us.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        self.stats.day_snapshot_start_us.store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -247,7 +247,10 @@ impl Writer {
                     self.day_snapshots.in_flight.remove(&day);
                     self.stats.day_snapshot_finish_us.store(took.as_micros() as u64, Ordering::Relaxed);
                     match result {
-                        Ok((at_ms, covered)) => self.record_day_snapshot(day, at_ms, covered),
+                        Ok((at_ms, covered, bytes)) => {
+                            self.stats.day_snapshot_written_bytes.fetch_add(bytes, Ordering::Relaxed);
+                            self.record_day_snapshot(day, at_ms, covered);
+                        }
                         Err(e) => {
                             tracing::error!(day = %store::day_name(day), error = %e, "day snapshot failed; the journal keeps what it lacks");
                             first_err.get_or_insert(e);

@@ -216,12 +216,12 @@ pub struct WriterStats {
     pub rollup_decode_failures: AtomicU64,
     /// Day snapshots written since start.
     pub day_snapshots: AtomicU64,
-    /// Bytes of open day files copied for snapshots since start: the write cost of copy
-    /// safety, which grows with the open day file (each pass copies it whole).
-    pub day_snapshot_copied_bytes: AtomicU64,
-    /// The last snapshot pass's copies on the writer thread (µs): applies wait this long.
-    pub day_snapshot_copy_us: AtomicU64,
-    /// The last snapshot's compaction, fsync and rename on the helper thread (µs).
+    /// Bytes of day snapshots written since start: the write cost of copy safety, which
+    /// grows with the open day (each snapshot holds the whole day so far).
+    pub day_snapshot_written_bytes: AtomicU64,
+    /// The last snapshot pass's time on the writer thread (µs): applies wait this long.
+    pub day_snapshot_start_us: AtomicU64,
+    /// The last snapshot's writing, fsync and rename on the helper thread (µs).
     pub day_snapshot_finish_us: AtomicU64,
     /// Closed day files rewritten compacted.
     pub days_compacted: AtomicU64,
