@@ -17,6 +17,9 @@
 #   --data-dir DIR   use (and keep) this data directory instead of a temporary one
 #   --port P         listen port [a free one from 18700]
 #   --csv FILE       also write the rows as CSV
+#   --items N        before the server starts, import N simulated items into the data directory
+#                    (`overlord simulate-items | overlord import jsonl --table items -`), for the
+#                    footprint with a large item store (the simulator's own characters add theirs)
 #   --watch          keep a dashboard open: one browser socket on /ws/live subscribed to the
 #                    dashboard's topics for every character (needs node and frontend/node_modules)
 #
@@ -38,6 +41,7 @@ data_dir=""
 port=""
 csv=""
 watch=0
+items=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --characters) characters="$2"; shift 2 ;;
@@ -49,7 +53,8 @@ while [ $# -gt 0 ]; do
     --port) port="$2"; shift 2 ;;
     --csv) csv="$2"; shift 2 ;;
     --watch) watch=1; shift ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --items) items="$2"; shift 2 ;;
+    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "footprint.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -90,9 +95,23 @@ cleanup() {
     kill -INT "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  if [ "$keep" = 0 ]; then rm -rf "$data_dir" "$log" "$data_dir.sim.log" "$data_dir.watch.log"; fi
+  if [ "$keep" = 0 ]; then rm -rf "$data_dir" "$log" "$data_dir.sim.log" "$data_dir.watch.log" "$data_dir.import.log"; fi
 }
 trap cleanup EXIT
+
+if [ "$items" -gt 0 ]; then
+  # A seed other than the simulator's 1, so its characters do not replace imported ones.
+  echo "importing $items simulated items…" >&2
+  import_started=$(date +%s.%N)
+  timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f 'import: %e s, peak RSS %M KiB')
+  "$OVERLORD_BIN" simulate-items --count "$items" --seed 1000 |
+    "${timer[@]}" "$OVERLORD_BIN" import --data-dir "$data_dir" --quiet \
+      jsonl --table items - >"$data_dir.import.log" 2>&1 ||
+    { echo "the import failed; its output:" >&2; cat "$data_dir.import.log" >&2; exit 1; }
+  tail -1 "$data_dir.import.log" >&2
+  awk -v s="$import_started" -v e="$(date +%s.%N)" 'BEGIN {printf "import took %.1f s\n", e - s}' >&2
+fi
 
 OVERLORD_PLUGIN_SECRET="$secret" OVERLORD_LOG="${OVERLORD_LOG:-warn}" \
   "$OVERLORD_BIN" serve --data-dir "$data_dir" --listen "127.0.0.1:$port" >"$log" 2>&1 &

@@ -58,6 +58,17 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Print simulated items as JSON Lines shaped like the old `items` table, for
+    /// `overlord import jsonl --table items -` (a large item store for footprint runs).
+    SimulateItems {
+        /// Items to write (whole characters: the last one may overshoot by its inventory).
+        #[arg(long, default_value_t = 750_000)]
+        count: u64,
+        /// Random seed for the characters' names and items (the same seed writes the same
+        /// lines; `overlord simulate` uses 1 by default, so its characters share names).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Write a consistent backup of a running server's data directory (online, no stop).
     Backup {
         /// Destination directory (absolute; must not exist or be empty).
@@ -174,9 +185,28 @@ fn main() -> ExitCode {
         Command::Backup { dest, url } => run_async(backup(dest, url)),
         Command::Reindex { data_dir } => reindex(data_dir),
         Command::RestoreCheck { dir, json } => restore_check(&dir, json),
+        Command::SimulateItems { count, seed } => simulate_items(count, seed),
         Command::Simulate { url, secret, characters, rate, duration, ramp_up, seed } => {
             init_logging(&LogFormat::Human);
             run_async(simulate(url, secret, characters, rate, duration, ramp_up, seed))
+        }
+    }
+}
+
+fn simulate_items(count: u64, seed: u64) -> ExitCode {
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let written = overlord::sim::item_dump::write_item_lines(&mut out, count, seed, &stamp)
+        .and_then(|report| std::io::Write::flush(&mut out).map(|()| report));
+    match written {
+        Ok(report) => {
+            eprintln!("overlord: {} items of {} characters written", report.items, report.characters);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("overlord: writing items: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -187,3 +187,23 @@ fn an_existing_user_is_left_alone_and_reported() {
     let newcomer = overlord::auth::store::get_user(&db, "newcomer").expect("read").expect("imported");
     assert_eq!(newcomer.password_hash, old);
 }
+
+/// `overlord simulate-items` (how footprint runs get a large item store) writes lines the
+/// importer takes whole: every item stored and searchable, no line skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_item_lines_import_whole() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let file = tmp.path().join("items.jsonl");
+    let out = Command::new(BIN).args(["simulate-items", "--count", "1500", "--seed", "3"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines = out.stdout.iter().filter(|b| **b == b'\n').count();
+    assert!(lines >= 1500, "at least the asked count: {lines}");
+    std::fs::write(&file, &out.stdout).expect("write");
+
+    let (ok, report, err) = jsonl(&data, "items", &[&file]);
+    assert!(ok, "{err}\n{report}");
+    assert!(report.contains(&format!("{lines} items stored, 0 rejected")), "{report}");
+    let server = common::TestServer::start_in(&data, common::settings_for(&data)).await;
+    search_until(&server, "limit=1", |v| v["total"] == json!(lines)).await;
+}

@@ -8,12 +8,14 @@
 //!
 //! Layout: `world` (map maths, towns, dungeons), `roster` (names, kinds, allegiances,
 //! chat), `character` (state machine in simulated time), `frames` (wire JSON and quirks),
-//! `items` + `item_tables` (inventory generator), `client` (one socket), `stats`.
+//! `items` + `item_tables` (inventory generator), `item_dump` (items as import lines),
+//! `client` (one socket), `stats`.
 
 pub(crate) mod character;
 pub(crate) mod client;
 mod events;
 pub mod frames;
+pub mod item_dump;
 mod item_record;
 mod item_render;
 pub(crate) mod item_tables;
