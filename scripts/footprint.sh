@@ -19,7 +19,8 @@
 #   --csv FILE       also write the rows as CSV
 #   --items N        before the server starts, import N simulated items into the data directory
 #                    (`overlord simulate-items | overlord import jsonl --table items -`), for the
-#                    footprint with a large item store (the simulator's own characters add theirs)
+#                    footprint with a large item store (the simulator's own characters add theirs);
+#                    at the end, the server stopped, it times `overlord reindex` of that store
 #   --watch          keep a dashboard open: one browser socket on /ws/live subscribed to the
 #                    dashboard's topics for every character (needs node and frontend/node_modules)
 #
@@ -54,7 +55,7 @@ while [ $# -gt 0 ]; do
     --csv) csv="$2"; shift 2 ;;
     --watch) watch=1; shift ;;
     --items) items="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "footprint.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -95,7 +96,7 @@ cleanup() {
     kill -INT "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
   fi
-  if [ "$keep" = 0 ]; then rm -rf "$data_dir" "$log" "$data_dir.sim.log" "$data_dir.watch.log" "$data_dir.import.log"; fi
+  if [ "$keep" = 0 ]; then rm -rf "$data_dir" "$log" "$data_dir.sim.log" "$data_dir.watch.log" "$data_dir.import.log" "$data_dir.reindex.log"; fi
 }
 trap cleanup EXIT
 
@@ -203,3 +204,16 @@ printf '%s\n' "${rows[@]}" | awk '
 printf 'peak RSS (VmHWM): %s MiB\n' "$(mib $(( $(status_kib VmHWM:) * 1024 )))"
 echo "simulator: $(tail -1 "$data_dir.sim.log")"
 if [ "$watch" = 1 ]; then echo "dashboard socket: $(tail -1 "$data_dir.watch.log")"; fi
+
+if [ "$items" -gt 0 ]; then
+  # The full rebuild of the item index an operator runs with `overlord reindex` (server
+  # stopped), on the store this run filled: its time and peak RSS.
+  kill -INT "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f 'reindex: %e s, peak RSS %M KiB')
+  "${timer[@]}" "$OVERLORD_BIN" reindex --data-dir "$data_dir" >"$data_dir.reindex.log" 2>&1 ||
+    { echo "overlord reindex failed:" >&2; tr '\r' '\n' <"$data_dir.reindex.log" | tail -3 >&2; exit 1; }
+  tr '\r' '\n' <"$data_dir.reindex.log" | grep -E '^(reindexed|reindex:)'
+fi

@@ -429,7 +429,20 @@ impl Worker {
     }
 
     /// Deletes everything and indexes every stored item from one store snapshot.
+    ///
+    /// Background merges are off for the rebuild: it ends by merging every segment into one,
+    /// and a merge the default policy had started on some of them (it starts merges as
+    /// indexing flushes segments and after each commit) would finish first and fail that
+    /// merge ("segments that were merged could not be found"): every `overlord reindex` of
+    /// 750k items failed so, after committing.
     fn rebuild(&mut self, progress: Progress<'_>) -> Result<(u64, u64), SearchError> {
+        self.writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        let result = self.rebuild_unmerged(progress);
+        self.writer.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        result
+    }
+
+    fn rebuild_unmerged(&mut self, progress: Progress<'_>) -> Result<(u64, u64), SearchError> {
         let txn = self.db.begin_read()?;
         let total = self.store.item_count(&txn)?;
         let seq = self.store.change_seq(&txn)?;
