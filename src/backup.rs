@@ -223,10 +223,22 @@ pub fn restore_check(dir: &Path) -> Result<CheckReport, TelemetryError> {
     result
 }
 
+/// A new private directory for one check. Checks can run at once in one process (a test
+/// binary, or backups verified side by side) and once shared a directory named by pid and
+/// millisecond, each deleting it under the other; the counter and `create_dir` (which fails on
+/// an existing directory, say one left by a killed process with the same pid) keep them apart.
 fn tempfile_dir() -> Result<PathBuf, TelemetryError> {
-    let base = std::env::temp_dir().join(format!("overlord-check-{}-{}", std::process::id(), crate::clock::now_ms()));
-    fs::create_dir_all(&base)?;
-    Ok(base)
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let base =
+            std::env::temp_dir().join(format!("overlord-check-{}-{}-{n}", std::process::id(), crate::clock::now_ms()));
+        match fs::create_dir(&base) {
+            Ok(()) => return Ok(base),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn check_copy(copy: &Path) -> Result<CheckReport, TelemetryError> {
@@ -292,4 +304,25 @@ fn check_copy(copy: &Path) -> Result<CheckReport, TelemetryError> {
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_at_once_never_share_a_work_directory() {
+        let dirs: Vec<PathBuf> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..50).map(|_| tempfile_dir().expect("work dir")).collect::<Vec<_>>()))
+                .collect();
+            workers.into_iter().flat_map(|w| w.join().expect("thread")).collect()
+        });
+        let distinct: std::collections::HashSet<_> = dirs.iter().collect();
+        assert_eq!(distinct.len(), dirs.len(), "200 checks, 200 directories");
+        for d in &dirs {
+            assert!(d.is_dir());
+            fs::remove_dir(d).expect("remove");
+        }
+    }
 }
