@@ -738,34 +738,12 @@ impl PendingDaySnapshot {
     }
 }
 
-/// The name of every table a day file may hold: the snapshot copies these, and a file
-/// holding any other is refused a snapshot rather than given one that lacks a table.
-fn day_table_names() -> Vec<String> {
-    use redb::TableHandle;
-    let mut names: Vec<String> =
-        [META.name(), BLOCKS.name(), TAIL.name(), ROLLUPS.name(), ROLLUP_STATE.name()].map(str::to_string).into();
-    for kind in EventKind::ALL {
-        names.push(kind.table().name().to_string());
-        names.push(kind.blocks_table().name().to_string());
-    }
-    names
-}
-
-/// Copies every table of `src` into the empty `dst`, the last commit durable.
+/// Copies every table of `src` into the empty `dst`, the last commit durable. The copies
+/// below are the one list of a day file's tables: a file holding any other table is refused
+/// a snapshot (an error, the unfinished file deleted by the caller) rather than given one
+/// that lacks it.
 fn copy_day_tables(src: &redb::ReadTransaction, dst: &Database) -> Result<(), TelemetryError> {
-    let known = day_table_names();
-    if let Some(unknown) =
-        src.list_tables()?.map(|t| redb::TableHandle::name(&t).to_string()).find(|n| !known.contains(n))
-    {
-        return Err(TelemetryError::Corrupt(format!("day file holds a table the snapshot does not know: {unknown}")));
-    }
-    if let Some(t) = src.list_multimap_tables()?.next() {
-        let name = redb::MultimapTableHandle::name(&t).to_string();
-        return Err(TelemetryError::Corrupt(format!(
-            "day file holds a multimap table the snapshot does not know: {name}"
-        )));
-    }
-    let mut out = ChunkedWrite { db: dst, txn: None };
+    let mut out = ChunkedWrite { db: dst, txn: None, copied: Vec::new() };
     out.copy(src, META)?;
     out.copy(src, BLOCKS)?;
     out.copy(src, TAIL)?;
@@ -774,6 +752,17 @@ fn copy_day_tables(src: &redb::ReadTransaction, dst: &Database) -> Result<(), Te
     for kind in EventKind::ALL {
         out.copy(src, kind.table())?;
         out.copy(src, kind.blocks_table())?;
+    }
+    if let Some(unknown) =
+        src.list_tables()?.map(|t| redb::TableHandle::name(&t).to_string()).find(|n| !out.copied.contains(n))
+    {
+        return Err(TelemetryError::Corrupt(format!("day file holds a table the snapshot does not know: {unknown}")));
+    }
+    if let Some(t) = src.list_multimap_tables()?.next() {
+        let name = redb::MultimapTableHandle::name(&t).to_string();
+        return Err(TelemetryError::Corrupt(format!(
+            "day file holds a multimap table the snapshot does not know: {name}"
+        )));
     }
     // No open transaction means nothing was copied (a day file with no tables): the empty
     // file is the snapshot.
@@ -788,6 +777,8 @@ fn copy_day_tables(src: &redb::ReadTransaction, dst: &Database) -> Result<(), Te
 struct ChunkedWrite<'a> {
     db: &'a Database,
     txn: Option<redb::WriteTransaction>,
+    /// The names of the tables `copy` was given, whether or not the file held them.
+    copied: Vec<String>,
 }
 
 impl ChunkedWrite<'_> {
@@ -797,6 +788,7 @@ impl ChunkedWrite<'_> {
         src: &redb::ReadTransaction,
         def: TableDefinition<K, V>,
     ) -> Result<(), TelemetryError> {
+        self.copied.push(redb::TableHandle::name(&def).to_string());
         let Some(from) = optional_table(src, def)? else { return Ok(()) };
         let mut rows = from.iter()?;
         loop {
