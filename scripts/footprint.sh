@@ -136,6 +136,9 @@ ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 status_kib() { awk -v k="$1" '$1 == k {print $2}' "/proc/$server_pid/status"; }
 bytes() { if [ -e "$1" ]; then du -sb "$1" 2>/dev/null | awk '{print $1}'; else echo 0; fi; }
+# Allocated bytes (what the files occupy on the disk; redb grows a file ahead of its pages,
+# and the part never written is a hole).
+alloc() { if [ -e "$1" ]; then du -s --block-size=1 "$1" 2>/dev/null | awk '{print $1}'; else echo 0; fi; }
 bytes_glob() { local t=0 f; for f in $1; do [ -e "$f" ] && t=$((t + $(bytes "$f"))); done; echo "$t"; }
 stored_telemetry() {
   curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null |
@@ -146,8 +149,8 @@ mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 printf 'overlord footprint: %s characters at %s frames/s for %ss, server pid %s, data %s\n' \
   "$characters" "$rate" "$duration" "$server_pid" "$data_dir"
 printf 'CPU = the server'"'"'s utime+stime over each interval, %% of one core; sizes in MiB\n\n'
-header="t_s rss_mib peak_mib cpu_pct journal state_jrnl telemetry day_snaps rollups state_redb snapshots index total events bytes_per_event"
-printf '%6s %8s %8s %7s %8s %10s %9s %9s %8s %10s %9s %8s %8s %11s %9s\n' $header
+header="t_s rss_mib peak_mib cpu_pct journal state_jrnl telemetry day_snaps rollups state_redb snapshots index total events bytes_per_event bpe_alloc"
+printf '%6s %8s %8s %7s %8s %10s %9s %9s %8s %10s %9s %8s %8s %11s %9s %9s\n' $header
 [ -n "$csv" ] && echo "$header" | tr ' ' ',' >"$csv"
 
 start=$(date +%s.%N)
@@ -175,10 +178,12 @@ while kill -0 "$sim_pid" 2>/dev/null; do
   total=$(bytes "$data_dir")
   ev=$(stored_telemetry)
   bpe=$(awk -v b="$((j + tel + ds))" -v e="$ev" 'BEGIN {if (e > 0) printf "%.1f", b / e; else print "-"}')
+  al=$(( $(alloc "$data_dir/journal") - $(alloc "$data_dir/journal/state") + $(alloc "$data_dir/telemetry") ))
+  bpa=$(awk -v b="$al" -v e="$ev" 'BEGIN {if (e > 0) printf "%.1f", b / e; else print "-"}')
   el=$(awk -v a="$start" -v b="$now" 'BEGIN {printf "%.0f", b - a}')
-  row="$el $(mib $((rss * 1024))) $(mib $((hwm * 1024))) $cpu $(mib "$j") $(mib "$sj") $(mib "$tel") $(mib "$ds") $(mib "$ro") $(mib "$st") $(mib "$sn") $(mib "$ix") $(mib "$total") $ev $bpe"
+  row="$el $(mib $((rss * 1024))) $(mib $((hwm * 1024))) $cpu $(mib "$j") $(mib "$sj") $(mib "$tel") $(mib "$ds") $(mib "$ro") $(mib "$st") $(mib "$sn") $(mib "$ix") $(mib "$total") $ev $bpe $bpa"
   # shellcheck disable=SC2086
-  printf '%6s %8s %8s %7s %8s %10s %9s %9s %8s %10s %9s %8s %8s %11s %9s\n' $row
+  printf '%6s %8s %8s %7s %8s %10s %9s %9s %8s %10s %9s %8s %8s %11s %9s %9s\n' $row
   [ -n "$csv" ] && echo "$row" | tr ' ' ',' >>"$csv"
   rows+=("$row")
 done
@@ -187,6 +192,7 @@ echo
 echo "journal = the telemetry journal (journal/ without journal/state/, the inventory journal)."
 echo "day_snaps = telemetry/snapshots/ (consistent copies of the day files still written, for copy safety)."
 echo "bytes_per_event = (journal + telemetry day files + day snapshots) / telemetry events stored (apparent sizes, du -sb)."
+echo "bpe_alloc = the same parts' allocated bytes (du -s --block-size=1: the disk they take) / the same events."
 printf '%s\n' "${rows[@]}" | awk '
   { t[NR] = $1; rss[NR] = $2; cpu[NR] = $4; n = NR }
   END {
