@@ -17,6 +17,7 @@
 //! - a *plain record* (bit 31 clear; `word` is the payload's length) holds one record,
 //!   `seq`, uncompressed: what journals written before batch frames hold. Both read back
 //!   alike, so an older data directory replays unchanged.
+//!
 //! Sequence numbers are global, start at 1 and never repeat, and
 //! never go backwards relative to what the journal fed: the caller passes the highest seq
 //! its files have applied (`JournalOptions::floor_seq`) and numbering continues past it,
