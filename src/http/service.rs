@@ -10,8 +10,9 @@ use serde::Serialize;
 use std::sync::atomic::Ordering;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// Bumped when the on-disk layout changes incompatibly.
-pub const DATA_FORMAT: u32 = 1;
+/// Bumped when the on-disk layout changes incompatibly. 2: journal batch frames (a
+/// format-1 binary reads them as a torn tail; README, "Backup, restore, upgrade").
+pub const DATA_FORMAT: u32 = 2;
 
 pub fn open_router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))
