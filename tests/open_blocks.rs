@@ -120,6 +120,67 @@ async fn rows_wait_in_the_tail_until_their_block_seals_and_a_restart_continues_t
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_rows_are_written_against_their_first_row_and_read_from_any_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = start_ms();
+    run_writer(tmp.path(), now, t0, 0..300).await;
+    // What an older binary left: every open row whole. Rewrite the tail that way.
+    let day_file = only_day_file(tmp.path());
+    let keys: Vec<(u32, i64, u32)> = {
+        let db = redb::Database::open(&day_file).unwrap();
+        let txn = db.begin_read().unwrap();
+        txn.open_table(TAIL).unwrap().iter().unwrap().map(|e| e.unwrap().0.value()).collect()
+    };
+    let rows = DayFiles::open(tmp.path()).unwrap().trail(keys[0].0, 0, i64::MAX).unwrap();
+    assert_eq!(rows.len(), 300);
+    let whole: Vec<((u32, i64, u32), Vec<u8>)> =
+        keys.into_iter().zip(&rows).map(|(k, r)| (k, block::encode_row(r))).collect();
+    let tail_bytes = |path: &Path| -> (usize, usize) {
+        let db = redb::Database::open(path).unwrap();
+        let txn = db.begin_read().unwrap();
+        let t = txn.open_table(TAIL).unwrap();
+        let sizes: Vec<usize> = t.iter().unwrap().map(|e| e.unwrap().1.value().len()).collect();
+        (sizes.len(), sizes.iter().sum())
+    };
+    let (rows, anchored_bytes) = tail_bytes(&day_file);
+    let whole_bytes: usize = whole.iter().map(|(_, v)| v.len()).sum();
+    assert_eq!(rows, 300);
+    assert!(anchored_bytes * 10 < whole_bytes * 7, "open rows {anchored_bytes} bytes, whole {whole_bytes}");
+    {
+        let db = redb::Database::open(&day_file).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut t = txn.open_table(TAIL).unwrap();
+            for (k, v) in &whole {
+                t.insert(*k, v.as_slice()).unwrap();
+            }
+        }
+        txn.commit().unwrap();
+    }
+    // The next binary continues that block (against its whole first row) and seals it.
+    run_writer(tmp.path(), now, t0, 300..1100).await;
+    assert_eq!(layout(tmp.path()), (vec![1024], 76));
+    run_writer(tmp.path(), now, t0, 1100..1200).await;
+    assert_eq!(stored_kills(tmp.path()), (0..1200).collect::<Vec<_>>());
+    // Reads that start inside the open block find its first row themselves.
+    let days = DayFiles::open(tmp.path()).unwrap();
+    let id = Characters::open(Arc::new(redb::Database::open(tmp.path().join("state.redb")).unwrap()))
+        .unwrap()
+        .id_of(NAME)
+        .unwrap();
+    let at = |k: i64| t0 + k * STEP_MS;
+    let mid: Vec<u32> = days.trail(id, at(1150), at(1160)).unwrap().iter().map(|r| r.tel.kills.unwrap()).collect();
+    assert_eq!(mid, (1150..=1160).collect::<Vec<_>>());
+    let last = days.trail_last(id, at(1100), at(1170), |r| r.tel.kills.is_some_and(|k| k % 7 == 0)).unwrap();
+    assert_eq!(last.and_then(|r| r.tel.kills), Some(1169));
+    let row = days.trail(id, at(1123), at(1123)).unwrap();
+    assert_eq!(row.len(), 1);
+    assert!((row[0].tel.ew - (10.0 + 1123.0 * 0.001)).abs() < 1e-9);
+    assert_eq!(row[0].tel.vt_state.as_deref(), Some("Combat"));
+    assert_eq!(row[0].client_time_ms, Some(at(1123) - 250));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_block_seals_once_its_first_row_is_five_minutes_old() {
     let tmp = tempfile::tempdir().unwrap();
     let t0 = start_ms();

@@ -21,7 +21,7 @@ use crate::telemetry::block::{self, MAX_BLOCK_ROWS, Row};
 use crate::telemetry::kinds;
 use crate::telemetry::rollups::{self as archive, DAILY, DAYS, HOURLY, LIFETIME};
 use crate::telemetry::store::{
-    self, BLOCKS, DAY_MS, DayMeta, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL,
+    self, BLOCKS, DAY_MS, DayMeta, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL, TailRows,
 };
 use crate::telemetry::writer::{RollupCursor, add_rollup, rollup_step};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
@@ -421,10 +421,11 @@ fn read_live(db: &impl ReadableDatabase, ids: &[u32], bucket: u32) -> Result<Vec
     }
     // Rows of blocks the server had not sealed yet (a day left open by a stop).
     if let Ok(tail) = txn.open_table(TAIL) {
+        let mut decoder = TailRows::new(&tail);
         for id in &members {
             for entry in tail.range((*id, i64::MIN, 0u32)..=(*id, i64::MAX, u32::MAX))? {
-                let (_, v) = entry?;
-                let r = block::decode_row(v.value()).map_err(|e| store::TelemetryError::Corrupt(e.to_string()))?;
+                let (k, v) = entry?;
+                let r = decoder.decode(k.value(), v.value())?;
                 out.push(Item {
                     id: *id,
                     t: r.t,

@@ -7,14 +7,16 @@
 //! checkpoint does).
 
 use super::{JournalEntry, OpenBlock, Persisted, RollupCursor, Writer, add_rollup, rollup_step};
-use crate::telemetry::block::{self, MAX_BLOCK_ROWS, Row};
+use crate::telemetry::block::{self, Anchor, MAX_BLOCK_ROWS, Row};
 use crate::telemetry::kinds;
 use crate::telemetry::portals;
 use crate::telemetry::store::{
-    self, BLOCKS, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL, TelemetryError,
+    self, BLOCKS, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL, TailRows,
+    TelemetryError,
 };
 use redb::{Durability, ReadableTable};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// A block seals once its first row is this old (or at `MAX_BLOCK_ROWS`, whichever comes
@@ -98,11 +100,15 @@ impl Writer {
                                 std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                                 std::collections::hash_map::Entry::Vacant(v) => {
                                     let known = match self.open_blocks.get(&bkey) {
-                                        Some(b) => Some(*b),
+                                        Some(b) => Some(b.clone()),
                                         // After a restart: the tail table says where it stood.
                                         None => open_block_in(&tail_t, id)?,
                                     };
-                                    v.insert(known.unwrap_or(OpenBlock { key: (id, e.recv_ms, *seq as u32), rows: 0 }))
+                                    v.insert(known.unwrap_or(OpenBlock {
+                                        key: (id, e.recv_ms, *seq as u32),
+                                        rows: 0,
+                                        anchor: None,
+                                    }))
                                 }
                             };
                             if blk.rows > 0
@@ -114,16 +120,32 @@ impl Writer {
                                 self.seal_tail(*day, id, &mut blocks_t, &mut tail_t)?;
                                 blk.rows = 0;
                             }
-                            if blk.rows == 0 {
-                                blk.key = (id, e.recv_ms, *seq as u32);
-                            }
                             let row = Row {
                                 t: e.recv_ms,
                                 client_time_ms: e.client_time_ms,
                                 plugin_version: e.plugin_version.clone(),
                                 tel: t.clone(),
                             };
-                            tail_t.insert((id, e.recv_ms, *seq as u32), block::encode_row(&row).as_slice())?;
+                            let bytes = match (&blk.anchor, blk.rows) {
+                                (Some(anchor), 1..) => block::encode_row_against(&row, anchor),
+                                (_, 0) => {
+                                    // The block's first row: whole, and what the rest are written against.
+                                    let bytes = block::encode_row(&row);
+                                    blk.key = (id, e.recv_ms, *seq as u32);
+                                    blk.anchor = Some(Arc::new(Anchor::from_whole_row(&bytes).map_err(|e| {
+                                        TelemetryError::Encode(format!("open row of character {id}: {e}"))
+                                    })?));
+                                    bytes
+                                }
+                                // `open_block_in` and the arm above give every block with rows
+                                // its anchor; this is a bug, refused rather than written.
+                                (None, _) => {
+                                    return Err(TelemetryError::Encode(format!(
+                                        "open block of character {id} without its first row"
+                                    )));
+                                }
+                            };
+                            tail_t.insert((id, e.recv_ms, *seq as u32), bytes.as_slice())?;
                             blk.rows += 1;
                             let cursor = new_cursors
                                 .entry(id)
@@ -225,14 +247,15 @@ impl Writer {
         let range = (id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX);
         let mut keys = Vec::new();
         let mut rows = Vec::new();
+        let mut decoder = TailRows::new(&*tail_t);
         for entry in tail_t.range(range.clone())? {
             let (k, v) = entry?;
             keys.push(k.value());
-            rows.push(block::decode_row(v.value()).map_err(|e| {
-                TelemetryError::Corrupt(format!(
-                    "{}: open row of character {id}: {e}",
-                    self.days.path_of(day).display()
-                ))
+            rows.push(decoder.decode(k.value(), v.value()).map_err(|e| match e {
+                TelemetryError::Corrupt(m) => {
+                    TelemetryError::Corrupt(format!("{}: {m}", self.days.path_of(day).display()))
+                }
+                other => other,
             })?);
         }
         for (chunk_keys, chunk) in keys.chunks(MAX_BLOCK_ROWS).zip(rows.chunks(MAX_BLOCK_ROWS)) {
@@ -291,12 +314,20 @@ impl Writer {
     }
 }
 
-/// The open block a day file's tail table holds for a character, if any.
+/// The open block a day file's tail table holds for a character, if any, with its first
+/// row's anchor.
 fn open_block_in(tail_t: &redb::Table<EventKey, &[u8]>, id: u32) -> Result<Option<OpenBlock>, TelemetryError> {
     let mut found: Option<OpenBlock> = None;
     for entry in tail_t.range((id, i64::MIN, 0u32)..=(id, i64::MAX, u32::MAX))? {
-        let key = entry?.0.value();
-        found.get_or_insert(OpenBlock { key, rows: 0 }).rows += 1;
+        let (key, value) = entry?;
+        match &mut found {
+            Some(b) => b.rows += 1,
+            None => {
+                let anchor = Anchor::from_whole_row(value.value())
+                    .map_err(|e| TelemetryError::Corrupt(format!("first open row of character {id}: {e}")))?;
+                found = Some(OpenBlock { key: key.value(), rows: 1, anchor: Some(Arc::new(anchor)) });
+            }
+        }
     }
     Ok(found)
 }

@@ -26,6 +26,7 @@ pub(crate) use rollup_step::{RollupCursor, add_rollup, rollup_step};
 
 use crate::journal::{self, Journal};
 use crate::protocol::{Portal, Rare, Spawn, Telemetry};
+use crate::telemetry::block::Anchor;
 use crate::telemetry::characters::Characters;
 use crate::telemetry::portals;
 use crate::telemetry::store::{self, DayFiles, EventKey, META, ROLLUP_STATE, TelemetryError};
@@ -395,12 +396,16 @@ pub(crate) fn applied_positions(
 }
 
 /// Where a character's open block stands. Its rows are in the day file's tail table,
-/// not in memory: memory per character is this, whatever the block holds.
-#[derive(Debug, Clone, Copy)]
+/// not in memory: memory per character is this (a few hundred bytes), whatever the block
+/// holds.
+#[derive(Debug, Clone)]
 struct OpenBlock {
     /// The key the block will be sealed under (its first row's).
     key: EventKey,
     rows: usize,
+    /// The first row's stored columns, which every later row is written against (`None`
+    /// until the block has its first row).
+    anchor: Option<Arc<Anchor>>,
 }
 
 struct Writer {
