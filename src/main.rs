@@ -85,6 +85,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rewrite a stopped server's data directory so a data-format-2 binary reads it (the
+    /// open day's telemetry rows, which format 3 writes against their block's first row).
+    Downgrade {
+        /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
     /// Rebuild the item search index from state.redb (stop the server first).
     Reindex {
         /// Data directory (default ./overlord-data; env OVERLORD_DATA_DIR).
@@ -184,6 +191,7 @@ fn main() -> ExitCode {
         Command::Import { data_dir, dry_run, quiet, source } => import_command(data_dir, dry_run, quiet, source),
         Command::Backup { dest, url } => run_async(backup(dest, url)),
         Command::Reindex { data_dir } => reindex(data_dir),
+        Command::Downgrade { data_dir } => downgrade(data_dir),
         Command::RestoreCheck { dir, json } => restore_check(&dir, json),
         Command::SimulateItems { count, seed } => simulate_items(count, seed),
         Command::Simulate { url, secret, characters, rate, duration, ramp_up, seed } => {
@@ -425,6 +433,38 @@ async fn backup(dest: PathBuf, url: String) -> Result<(), String> {
         Some(v) => Err(v["error"].as_str().unwrap_or("backup failed").to_string()),
         None => Err(format!("the server answered HTTP {status} without a verdict")),
     }
+}
+
+fn downgrade(data_dir: Option<PathBuf>) -> ExitCode {
+    // Opening state.redb takes its lock: a running server makes this fail before any write.
+    let (settings, _state) = match open_offline(data_dir) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let telemetry = settings.data_dir.join("telemetry");
+    let mut files: Vec<PathBuf> = [telemetry.clone(), telemetry.join(overlord::telemetry::store::SNAPSHOT_DIR)]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flat_map(|entries| entries.flatten().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "redb"))
+        .collect();
+    files.sort();
+    for file in &files {
+        match overlord::telemetry::store::write_open_rows_whole(file) {
+            Ok(0) => {}
+            Ok(n) => println!("{}: {n} open rows rewritten whole", file.display()),
+            Err(e) => {
+                eprintln!("overlord: downgrade failed on {}: {e}", file.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    println!(
+        "{}: readable by a data-format-2 binary (checked {} telemetry files)",
+        settings.data_dir.display(),
+        files.len()
+    );
+    ExitCode::SUCCESS
 }
 
 fn reindex(data_dir: Option<PathBuf>) -> ExitCode {

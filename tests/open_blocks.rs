@@ -178,6 +178,18 @@ async fn open_rows_are_written_against_their_first_row_and_read_from_any_point()
     assert!((row[0].tel.ew - (10.0 + 1123.0 * 0.001)).abs() < 1e-9);
     assert_eq!(row[0].tel.vt_state.as_deref(), Some("Combat"));
     assert_eq!(row[0].client_time_ms, Some(at(1123) - 250));
+    drop(days);
+    // `overlord downgrade`: every open row whole again, reading the same.
+    let day_file = only_day_file(tmp.path());
+    assert_eq!(overlord::telemetry::store::write_open_rows_whole(&day_file).unwrap(), 175);
+    assert_eq!(overlord::telemetry::store::write_open_rows_whole(&day_file).unwrap(), 0);
+    {
+        let db = redb::Database::open(&day_file).unwrap();
+        let txn = db.begin_read().unwrap();
+        let t = txn.open_table(TAIL).unwrap();
+        assert!(t.iter().unwrap().all(|e| !block::is_anchored(e.unwrap().1.value())));
+    }
+    assert_eq!(stored_kills(tmp.path()), (0..1200).collect::<Vec<_>>());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

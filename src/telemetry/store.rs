@@ -863,6 +863,40 @@ impl ChunkedWrite<'_> {
 }
 
 /// A table of a read transaction, or `None` when the file never created it.
+/// Rewrites a day file's (or day snapshot's) open rows whole, as data format 2 wrote
+/// them, so a format-2 binary reads the file (`overlord downgrade`); returns the rows
+/// rewritten. The file must not be open elsewhere (the server stopped). One transaction:
+/// the file holds either every row as it was or every row rewritten.
+pub fn write_open_rows_whole(path: &Path) -> Result<usize, TelemetryError> {
+    let db = Database::open(path).map_err(|e| TelemetryError::Open(format!("opening {}: {e}", path.display())))?;
+    let rewritten: Vec<(EventKey, Vec<u8>)> = {
+        let txn = db.begin_read()?;
+        let Some(tail) = optional_table(&txn, TAIL)? else { return Ok(0) };
+        let mut rows = TailRows::new(&tail);
+        let mut out = Vec::new();
+        for entry in tail.iter()? {
+            let (key, value) = entry?;
+            if block::is_anchored(value.value()) {
+                let row = rows.decode(key.value(), value.value())?;
+                out.push((key.value(), block::encode_row(&row)));
+            }
+        }
+        out
+    };
+    if rewritten.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.begin_write()?;
+    {
+        let mut tail = txn.open_table(TAIL)?;
+        for (key, bytes) in &rewritten {
+            tail.insert(*key, bytes.as_slice())?;
+        }
+    }
+    txn.commit()?;
+    Ok(rewritten.len())
+}
+
 pub(crate) fn optional_table<K: redb::Key + 'static, V: redb::Value + 'static>(
     txn: &redb::ReadTransaction,
     def: TableDefinition<K, V>,
