@@ -11,8 +11,10 @@ use std::sync::atomic::Ordering;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Bumped when the on-disk layout changes incompatibly. 2: journal batch frames (a
-/// format-1 binary reads them as a torn tail; README, "Backup, restore, upgrade").
-pub const DATA_FORMAT: u32 = 2;
+/// format-1 binary reads them as a torn tail; README, "Backup, restore, upgrade"). 3: open
+/// telemetry rows written against their block's first row (`overlord downgrade` rewrites
+/// them whole for a format-2 binary).
+pub const DATA_FORMAT: u32 = 3;
 
 pub fn open_router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))
