@@ -38,7 +38,8 @@ redb_err!(
     redb::TableError,
     redb::StorageError,
     redb::CommitError,
-    redb::SetDurabilityError
+    redb::SetDurabilityError,
+    redb::CompactionError
 );
 
 impl From<crate::snapshot::SnapshotError> for TelemetryError {

@@ -757,11 +757,14 @@ impl PendingDaySnapshot {
         let _ = std::fs::remove_file(&self.tmp);
         let written = (|| -> Result<u64, TelemetryError> {
             let checkpoint = day_meta_in(&self.read)?.checkpoint_seq;
-            let db = redb::Builder::new()
+            let mut db = redb::Builder::new()
                 .set_cache_size(SNAPSHOT_CACHE_BYTES)
                 .create(&self.tmp)
                 .map_err(|e| TelemetryError::Open(format!("creating {}: {e}", self.tmp.display())))?;
             copy_day_tables(&self.read, &db)?;
+            // The chunked commits grow the file in redb's doubling steps; compaction gives
+            // back the never-used end (up to half the file) before anyone can copy it.
+            db.compact()?;
             drop(db);
             std::fs::File::open(&self.tmp)?.sync_all()?;
             Ok(checkpoint)
