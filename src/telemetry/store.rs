@@ -34,6 +34,9 @@ pub(crate) const BLOCKS: TableDefinition<EventKey, &[u8]> = TableDefinition::new
 /// are written once as a compressed block in `BLOCKS` and removed here, so a day file never
 /// rewrites a block. The tail holds one open block per character at most.
 pub(crate) const TAIL: TableDefinition<EventKey, &[u8]> = TableDefinition::new("telemetry_tail");
+pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+pub(crate) const ROLLUPS: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_hourly");
+pub(crate) const ROLLUP_STATE: TableDefinition<u32, &[u8]> = TableDefinition::new("rollup_state");
 
 /// Decodes rows of a tail table: a row written against its block's first row gets that
 /// row's anchor from the table (read once per character in a row, the tail holding one
@@ -73,9 +76,6 @@ impl<'t, T: ReadableTable<EventKey, &'static [u8]>> TailRows<'t, T> {
         Ok(row)
     }
 }
-pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-pub(crate) const ROLLUPS: TableDefinition<(u32, i64), &[u8]> = TableDefinition::new("rollups_hourly");
-pub(crate) const ROLLUP_STATE: TableDefinition<u32, &[u8]> = TableDefinition::new("rollup_state");
 
 /// The persisted kinds other than telemetry, one table each (JSON values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -865,7 +865,6 @@ impl ChunkedWrite<'_> {
     }
 }
 
-/// A table of a read transaction, or `None` when the file never created it.
 /// Rewrites a day file's (or day snapshot's) open rows whole, as data format 2 wrote
 /// them, so a format-2 binary reads the file (`overlord downgrade`); returns the rows
 /// rewritten. The file must not be open elsewhere (the server stopped). One transaction:
@@ -900,6 +899,7 @@ pub fn write_open_rows_whole(path: &Path) -> Result<usize, TelemetryError> {
     Ok(rewritten.len())
 }
 
+/// A table of a read transaction, or `None` when the file never created it.
 pub(crate) fn optional_table<K: redb::Key + 'static, V: redb::Value + 'static>(
     txn: &redb::ReadTransaction,
     def: TableDefinition<K, V>,
