@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 /// A block seals once its first row is this old (or at `MAX_BLOCK_ROWS`, whichever comes
-/// first). Open rows wait uncompressed in the tail table, about 100 bytes each with half-full
-/// B-tree pages; at one frame a second, 1,024 rows would keep 17 minutes per character
+/// first). Open rows wait uncompressed in the tail table, about 65 bytes each with their key
+/// (written against the block's first row) in half-full B-tree pages; at one frame a second, 1,024 rows would keep 17 minutes per character
 /// there. Five minutes keeps the tail at 300 rows a character while a block still
 /// compresses to a few bytes a row. Must stay below `MAX_BLOCK_SPAN_MS` (readers' scan).
 pub const OPEN_BLOCK_MAX_AGE_MS: i64 = 5 * 60 * 1000;
