@@ -2,13 +2,12 @@
 //! redb day-bucket files; the single batching writer; range queries and hourly rollups.
 //!
 //! Owns: the journal-first write path (`writer`), the day files and their key layout
-//! (`store`; the open-block tail's row forms in `tail`), the sealed-block codecs (`block`
-//! for telemetry, `kind_block` for the other kinds) and the other kinds' block layout
-//! (`kinds`), the character-id registry and the portal registry, the read side (`query`:
-//! trails, series, event pages, heatmap, leaderboards, and clamping requested ranges to
-//! stored data), and the read-side definitions the dashboard shows (`gains`, `activity`
-//! hours with data, `milestones`). Never does HTTP, and never writes a redb file anywhere
-//! but the writer thread (save offline commands on a stopped server's directory).
+//! (`store`), the sealed-block codecs (`block` for telemetry, `kind_block` for the other
+//! kinds) and the other kinds' block layout (`kinds`), the character-id registry and the
+//! portal registry, the read side (`query`: trails, series, event pages, heatmap, leaderboards,
+//! and clamping requested ranges to stored data), and the read-side definitions the
+//! dashboard shows (`gains`, `activity` hours with data, `milestones`). Never does HTTP,
+//! and never writes a redb file anywhere but the writer thread.
 
 pub mod activity;
 pub mod block;
@@ -23,7 +22,6 @@ pub mod portals;
 pub mod query;
 pub(crate) mod rollups;
 pub mod store;
-mod tail;
 pub mod writer;
 
 pub use characters::{CharacterInfo, Characters};
