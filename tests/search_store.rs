@@ -368,7 +368,36 @@ fn reindex_gives_the_same_results_as_incremental_updates() {
     let incremental = fingerprint(&index);
     let n = index.rebuild(|_, _| {}).expect("rebuild");
     assert_eq!(n, env.all_items().len() as u64);
+    assert_eq!(index.num_docs(), n, "the rebuilt index holds every item");
     assert_eq!(fingerprint(&index), incremental);
+}
+
+/// A reindex on a writer that has committed updates and merges since it opened once lost
+/// items now and then (seen only under CPU load, 2 runs in 100 of this file; not reproduced
+/// on demand). Rounds of updates, a commit each, each round followed by a reindex, must keep
+/// every item every time.
+#[test]
+fn reindex_after_committed_updates_keeps_every_item() {
+    let env = Env::new();
+    let (index, _) = env.open_index();
+    let mut generator = ItemGen::new(11);
+    let dumps: Vec<Vec<Value>> = (0..8).map(|_| generator.character_dump(CharacterKind::Hunter)).collect();
+    for round in 0..12i64 {
+        for (i, dump) in dumps.iter().enumerate() {
+            // Alternate between a shrunk and a whole dump: removals, re-adds and updates, a
+            // commit each, so background merges are running when the reindex starts.
+            let keep = if (round + i as i64) % 2 == 0 { dump.len() / 2 } else { dump.len() };
+            let r = env.full(&ItemGen::character_name(i), &dump[..keep], round * 10 + 1);
+            index.apply(&r).expect("apply");
+            index.flush().expect("flush");
+        }
+        let stored = env.all_items().len() as u64;
+        assert_eq!(index.num_docs(), stored, "round {round}: before the reindex");
+        let n = index.rebuild(|_, _| {}).expect("rebuild");
+        assert_eq!(n, stored);
+        assert_eq!(index.num_docs(), stored, "round {round}: the reindex kept every item");
+        assert_eq!(index.search(&query(&[])).expect("search").total, stored, "round {round}");
+    }
 }
 
 #[test]

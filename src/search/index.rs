@@ -400,15 +400,26 @@ impl Worker {
         }
         let marker = serde_json::to_string(&Payload { schema_version: SCHEMA_VERSION, seq: 0 })?;
         std::fs::write(self.dir.join(MARKER_FILE), marker).map_err(io)?;
-        // The failed commit took the writer's indexing threads with it, so the writer is
-        // replaced. Its directory lock goes first (the directory may still be there): it is
-        // swapped for a writer on a throwaway in-memory index, then dropped.
-        let index = self.writer.index().clone();
-        let placeholder = Index::create_in_ram(self.fields.schema.clone()).writer_with_num_threads(1, 15_000_000)?;
-        drop(std::mem::replace(&mut self.writer, placeholder));
-        self.writer = new_writer(&index)?;
+        // The failed commit took the writer's indexing threads with it; the rebuild replaces
+        // the writer before it writes anything.
         let (_, seq) = self.rebuild(&mut |_, _| {})?;
         Ok(seq)
+    }
+
+    /// Swaps the writer for a fresh one on the same index, after the old one's merges end.
+    /// The old writer's directory lock goes first (a second writer cannot open beside it):
+    /// it is swapped for a writer on a throwaway in-memory index, then closed. A writer
+    /// whose commit failed reports its dead threads here; that failure is the reason for the
+    /// rebuild, so it is logged and the fresh writer goes on.
+    fn replace_writer(&mut self) -> Result<(), SearchError> {
+        let index = self.writer.index().clone();
+        let placeholder = Index::create_in_ram(self.fields.schema.clone()).writer_with_num_threads(1, 15_000_000)?;
+        let old = std::mem::replace(&mut self.writer, placeholder);
+        if let Err(e) = old.wait_merging_threads() {
+            tracing::warn!(error = %e, "the replaced item index writer ended with an error");
+        }
+        self.writer = new_writer(&index)?;
+        Ok(())
     }
 
     /// Re-reads `keys` from the store and replaces their documents, then commits with
@@ -436,6 +447,13 @@ impl Worker {
     /// merge ("segments that were merged could not be found"): every `overlord reindex` of
     /// 750k items failed so, after committing.
     fn rebuild(&mut self, progress: Progress<'_>) -> Result<(u64, u64), SearchError> {
+        // A fresh writer, never the running one. tantivy 0.27's `delete_all_documents`
+        // rewinds the operation stamp to where its writer was opened (that mark never moves
+        // at a commit), and merges the running writer started may still be in flight; on a
+        // long-lived writer a reindex lost items now and then (under CPU load a test saw
+        // 1,264 items indexed as 675). A fresh writer's mark is the last commit, its delete
+        // queue is empty, and the old writer's merges have ended before it opens.
+        self.replace_writer()?;
         self.writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let result = self.rebuild_unmerged(progress);
         self.writer.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
