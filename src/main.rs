@@ -450,7 +450,7 @@ fn downgrade(data_dir: Option<PathBuf>) -> ExitCode {
         .collect();
     files.sort();
     for file in &files {
-        match overlord::telemetry::store::write_open_rows_whole(file) {
+        match overlord::telemetry::tail::write_open_rows_whole(file) {
             Ok(0) => {}
             Ok(n) => println!("{}: {n} open rows rewritten whole", file.display()),
             Err(e) => {

@@ -181,8 +181,8 @@ async fn open_rows_are_written_against_their_first_row_and_read_from_any_point()
     drop(days);
     // `overlord downgrade`: every open row whole again, reading the same.
     let day_file = only_day_file(tmp.path());
-    assert_eq!(overlord::telemetry::store::write_open_rows_whole(&day_file).unwrap(), 175);
-    assert_eq!(overlord::telemetry::store::write_open_rows_whole(&day_file).unwrap(), 0);
+    assert_eq!(overlord::telemetry::tail::write_open_rows_whole(&day_file).unwrap(), 175);
+    assert_eq!(overlord::telemetry::tail::write_open_rows_whole(&day_file).unwrap(), 0);
     {
         let db = redb::Database::open(&day_file).unwrap();
         let txn = db.begin_read().unwrap();

@@ -21,8 +21,9 @@ use crate::telemetry::block::{self, MAX_BLOCK_ROWS, Row};
 use crate::telemetry::kinds;
 use crate::telemetry::rollups::{self as archive, DAILY, DAYS, HOURLY, LIFETIME};
 use crate::telemetry::store::{
-    self, BLOCKS, DAY_MS, DayMeta, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL, TailRows,
+    self, BLOCKS, DAY_MS, DayMeta, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup,
 };
+use crate::telemetry::tail::{TAIL, TailRows};
 use crate::telemetry::writer::{RollupCursor, add_rollup, rollup_step};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use std::collections::{BTreeMap, HashMap};

@@ -623,7 +623,7 @@ fn collect_present(
             }
         }
     }
-    if let Ok(tail) = txn.open_table(crate::telemetry::store::TAIL) {
+    if let Ok(tail) = txn.open_table(crate::telemetry::tail::TAIL) {
         for entry in tail.iter()? {
             let (k, _) = entry?;
             let (id, t, _) = k.value();

@@ -11,9 +11,9 @@ use crate::telemetry::block::{self, Anchor, MAX_BLOCK_ROWS, Row};
 use crate::telemetry::kinds;
 use crate::telemetry::portals;
 use crate::telemetry::store::{
-    self, BLOCKS, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TAIL, TailRows,
-    TelemetryError,
+    self, BLOCKS, EventKey, EventKind, MAX_BLOCK_SPAN_MS, META, ROLLUP_STATE, ROLLUPS, Rollup, TelemetryError,
 };
+use crate::telemetry::tail::{TAIL, TailRows};
 use redb::{Durability, ReadableTable};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
