@@ -27,10 +27,17 @@ fn two_days_ahead() -> i64 {
     now() + 2 * DAY_MS
 }
 
-/// The first fix's time: early enough today that 2,500 fixes `STEP_MS` apart stay today.
+/// A clock six minutes ahead: every open block written at `now` is past its age limit.
+fn six_minutes_ahead() -> i64 {
+    now() + 360_000
+}
+
+/// The first fix's time: two minutes ago (so an open block is not sealed as its
+/// character's silence by the writer's first pass), and early enough today that 2,500
+/// fixes `STEP_MS` apart (250 s) stay today.
 fn start_ms() -> i64 {
     let today = now().div_euclid(DAY_MS) * DAY_MS;
-    (now() - 300_000).max(today)
+    (now() - 120_000).max(today).min(today + DAY_MS - 260_000)
 }
 
 fn fix(t: i64, kills: u32) -> JournalEntry {
@@ -217,6 +224,53 @@ async fn a_block_seals_once_its_first_row_is_five_minutes_old() {
     join.join().unwrap();
     assert_eq!(layout(tmp.path()), (vec![100], 1));
     assert_eq!(stored_kills(tmp.path()), (0..101).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_whose_character_stopped_sending_seals_at_the_next_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t0 = start_ms();
+    // A restart finds the block in the tail only; six minutes on, the first pass seals it.
+    run_writer(tmp.path(), now, t0, 0..40).await;
+    assert_eq!(layout(tmp.path()), (vec![], 40));
+    run_writer(tmp.path(), six_minutes_ahead, t0, 0..0).await;
+    assert_eq!(layout(tmp.path()), (vec![40], 0));
+
+    // A block the running writer holds open: sealed by the pass, and the character's next
+    // fix (still within five minutes of the sealed block's first row) starts a new block
+    // rather than continuing the sealed one.
+    let state = Arc::new(redb::Database::create(tmp.path().join("state.redb")).unwrap());
+    let characters = Characters::open(state.clone()).unwrap();
+    let days = DayFiles::open(tmp.path()).unwrap();
+    // The shortest window: a pass every 6 s (the first one ran at start, before these rows).
+    let retention = Retention::forever().with_journal_window(std::time::Duration::ZERO);
+    let retention = Retention { clock: six_minutes_ahead, ..retention };
+    let (w, join, _) = writer::start(
+        &tmp.path().join("journal"),
+        days,
+        state,
+        characters,
+        Arc::new(AtomicU64::new(u64::MAX)),
+        retention,
+    )
+    .unwrap();
+    let t1 = t0 + 10_000;
+    for k in 40..100 {
+        w.submit(fix(t1 + i64::from(k) * STEP_MS, k)).await.unwrap();
+    }
+    w.flush().await.unwrap();
+    let waited = std::time::Instant::now();
+    while w.stats.stale_blocks_sealed.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(30), "no pass sealed the silent block");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for k in 100..130 {
+        w.submit(fix(t1 + i64::from(k) * STEP_MS, k)).await.unwrap();
+    }
+    w.shutdown().await.unwrap();
+    join.join().unwrap();
+    assert_eq!(layout(tmp.path()), (vec![40, 60], 30));
+    assert_eq!(stored_kills(tmp.path()), (0..130).collect::<Vec<_>>());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

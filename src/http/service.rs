@@ -193,6 +193,11 @@ fn storage_metric_rows(app: &crate::http::App) -> Vec<(&'static str, &'static st
             w.kind_rows_sealed.load(Ordering::Relaxed) as f64,
         ),
         (
+            "overlord_stale_blocks_sealed_total",
+            "Open telemetry blocks sealed since start because their character stopped sending for five minutes.",
+            w.stale_blocks_sealed.load(Ordering::Relaxed) as f64,
+        ),
+        (
             "overlord_day_files_compacted_total",
             "Closed day files rewritten compacted since start.",
             w.days_compacted.load(Ordering::Relaxed) as f64,

@@ -403,7 +403,7 @@ fn read_live(db: &impl ReadableDatabase, ids: &[u32], bucket: u32) -> Result<Vec
     let txn = db.begin_read()?;
     let mut out = Vec::new();
     let members: Vec<u32> = ids.iter().copied().filter(|id| id % BUCKETS == bucket).collect();
-    if let Ok(blocks) = txn.open_table(BLOCKS) {
+    if let Some(blocks) = store::optional_table(&txn, BLOCKS)? {
         for id in &members {
             for entry in blocks.range((*id, i64::MIN, 0u32)..=(*id, i64::MAX, u32::MAX))? {
                 let (_, v) = entry?;
@@ -421,7 +421,7 @@ fn read_live(db: &impl ReadableDatabase, ids: &[u32], bucket: u32) -> Result<Vec
         }
     }
     // Rows of blocks the server had not sealed yet (a day left open by a stop).
-    if let Ok(tail) = txn.open_table(TAIL) {
+    if let Some(tail) = store::optional_table(&txn, TAIL)? {
         let mut decoder = TailRows::new(&tail);
         for id in &members {
             for entry in tail.range((*id, i64::MIN, 0u32)..=(*id, i64::MAX, u32::MAX))? {

@@ -612,7 +612,7 @@ fn collect_present(
 ) -> Result<(), crate::telemetry::TelemetryError> {
     use redb::ReadableTable;
     let txn = db.begin_read()?;
-    if let Ok(blocks) = txn.open_table(crate::telemetry::store::BLOCKS) {
+    if let Some(blocks) = crate::telemetry::store::optional_table(&txn, crate::telemetry::store::BLOCKS)? {
         for entry in blocks.iter()? {
             let (k, v) = entry?;
             let id = k.value().0;
@@ -623,7 +623,7 @@ fn collect_present(
             }
         }
     }
-    if let Ok(tail) = txn.open_table(crate::telemetry::tail::TAIL) {
+    if let Some(tail) = crate::telemetry::store::optional_table(&txn, crate::telemetry::tail::TAIL)? {
         for entry in tail.iter()? {
             let (k, _) = entry?;
             let (id, t, _) = k.value();

@@ -1,6 +1,9 @@
 //! UTC days: the unit of the telemetry files. Pure arithmetic on unix milliseconds, the
-//! day files' names (`YYYY-MM-DD.redb`) and the key every event row and block of a day
-//! file has; never touches a file.
+//! day files' names (`YYYY-MM-DD.redb`), the key every event row and block of a day
+//! file has, and how a reader opens a table such a file may lack. Never opens a file or a
+//! transaction: callers hand it theirs.
+
+use super::error::TelemetryError;
 
 /// The key of every event row and block in a day file: character id, receive time (unix
 /// ms; a block's first row's), sequence number.
@@ -30,6 +33,19 @@ pub fn parse_day_name(name: &str) -> Option<i64> {
     let stem = name.strip_suffix(".redb")?;
     let date = chrono::NaiveDate::parse_from_str(stem, "%Y-%m-%d").ok()?;
     Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp_millis() / DAY_MS)
+}
+
+/// A table of a read transaction, or `None` when the file never created it (a file older
+/// than the table, or a snapshot of one).
+pub(crate) fn optional_table<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    def: redb::TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, TelemetryError> {
+    match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

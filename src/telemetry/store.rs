@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-pub(crate) use super::day::EventKey;
+pub(crate) use super::day::{EventKey, optional_table};
 use super::tail::{TAIL, TailRows};
 pub(crate) const BLOCKS: TableDefinition<EventKey, &[u8]> = TableDefinition::new("telemetry_blocks");
 pub(crate) const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -444,11 +444,7 @@ impl DayFiles {
         for day in self.days_in(from - MAX_BLOCK_SPAN_MS, to) {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
-            let table = match txn.open_table(BLOCKS) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
+            let Some(table) = optional_table(&txn, BLOCKS)? else { continue };
             let start = (character_id, from - MAX_BLOCK_SPAN_MS, 0u32);
             let end = (character_id, to, u32::MAX);
             for entry in table.range(start..=end)? {
@@ -462,11 +458,7 @@ impl DayFiles {
             }
             // The open block's rows follow the day's sealed blocks (a file written before
             // the tail table existed has none).
-            let tail = match txn.open_table(TAIL) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
+            let Some(tail) = optional_table(&txn, TAIL)? else { continue };
             let mut rows = TailRows::new(&tail);
             for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))? {
                 let (key, value) = entry?;
@@ -493,25 +485,17 @@ impl DayFiles {
         for day in self.days_in(from - MAX_BLOCK_SPAN_MS, to).into_iter().rev() {
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
-            match txn.open_table(TAIL) {
-                Ok(tail) => {
-                    let mut rows = TailRows::new(&tail);
-                    for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))?.rev() {
-                        let (key, value) = entry?;
-                        let row = rows.decode(key.value(), value.value())?;
-                        if in_range(&row) {
-                            return Ok(Some(row));
-                        }
+            if let Some(tail) = optional_table(&txn, TAIL)? {
+                let mut rows = TailRows::new(&tail);
+                for entry in tail.range((character_id, from, 0u32)..=(character_id, to, u32::MAX))?.rev() {
+                    let (key, value) = entry?;
+                    let row = rows.decode(key.value(), value.value())?;
+                    if in_range(&row) {
+                        return Ok(Some(row));
                     }
                 }
-                Err(redb::TableError::TableDoesNotExist(_)) => {}
-                Err(e) => return Err(e.into()),
             }
-            let table = match txn.open_table(BLOCKS) {
-                Ok(t) => t,
-                Err(redb::TableError::TableDoesNotExist(_)) => continue,
-                Err(e) => return Err(e.into()),
-            };
+            let Some(table) = optional_table(&txn, BLOCKS)? else { continue };
             let range = (character_id, from - MAX_BLOCK_SPAN_MS, 0u32)..=(character_id, to, u32::MAX);
             for entry in table.range(range)?.rev() {
                 let (_, value) = entry?;
@@ -626,14 +610,14 @@ impl DayFiles {
             bytes += std::fs::metadata(self.dir.join(format!("{}.redb", day_name(day))))?.len();
             let Some(db) = self.get(day, false)? else { continue };
             let txn = db.begin_read()?;
-            if let Ok(table) = txn.open_table(BLOCKS) {
+            if let Some(table) = optional_table(&txn, BLOCKS)? {
                 for entry in table.iter()? {
                     let (_, v) = entry?;
                     blocks += 1;
                     rows += block::decode(v.value()).map_err(|e| TelemetryError::Corrupt(e.to_string()))?.len() as u64;
                 }
             }
-            if let Ok(table) = txn.open_table(TAIL) {
+            if let Some(table) = optional_table(&txn, TAIL)? {
                 rows += redb::ReadableTableMetadata::len(&table)?;
             }
         }
@@ -818,18 +802,6 @@ impl ChunkedWrite<'_> {
             txn.set_durability(redb::Durability::None)?;
             txn.commit()?;
         }
-    }
-}
-
-/// A table of a read transaction, or `None` when the file never created it.
-pub(crate) fn optional_table<K: redb::Key + 'static, V: redb::Value + 'static>(
-    txn: &redb::ReadTransaction,
-    def: TableDefinition<K, V>,
-) -> Result<Option<redb::ReadOnlyTable<K, V>>, TelemetryError> {
-    match txn.open_table(def) {
-        Ok(t) => Ok(Some(t)),
-        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use super::block::{self, Row};
-use super::day::EventKey;
+use super::day::{EventKey, optional_table};
 use super::error::TelemetryError;
 
 /// The rows of each character's open block, one entry a row, keyed like the events: the
@@ -69,11 +69,7 @@ pub fn write_open_rows_whole(path: &Path) -> Result<usize, TelemetryError> {
     let db = Database::open(path).map_err(|e| TelemetryError::Open(format!("opening {}: {e}", path.display())))?;
     let rewritten: Vec<(EventKey, Vec<u8>)> = {
         let txn = db.begin_read()?;
-        let tail = match txn.open_table(TAIL) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(0),
-            Err(e) => return Err(e.into()),
-        };
+        let Some(tail) = optional_table(&txn, TAIL)? else { return Ok(0) };
         let mut rows = TailRows::new(&tail);
         let mut out = Vec::new();
         for entry in tail.iter()? {

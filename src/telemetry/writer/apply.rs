@@ -273,21 +273,37 @@ impl Writer {
     pub(super) fn seal_day(&mut self, txn: &redb::WriteTransaction, day: i64) -> Result<usize, TelemetryError> {
         let mut blocks_t = txn.open_table(BLOCKS)?;
         let mut tail_t = txn.open_table(TAIL)?;
-        let mut ids = Vec::new();
-        let mut next = Some((0u32, i64::MIN, 0u32));
-        // One lookup per character: jump past each one's rows.
-        while let Some(from) = next.take() {
-            if let Some(entry) = tail_t.range(from..)?.next() {
-                let id = entry?.0.value().0;
-                ids.push(id);
-                next = id.checked_add(1).map(|n| (n, i64::MIN, 0u32));
-            }
-        }
-        for id in &ids {
+        let open = open_block_starts(&tail_t)?;
+        for (id, _) in &open {
             self.seal_tail(day, *id, &mut blocks_t, &mut tail_t)?;
         }
         self.seal_kinds(txn, day)?;
-        Ok(ids.len())
+        Ok(open.len())
+    }
+
+    /// Seals the open blocks of a day whose first row is more than `OPEN_BLOCK_MAX_AGE_MS`
+    /// older than `now_ms`, in the caller's transaction; returns the characters sealed.
+    /// Why: a block seals on its character's next row, so a character that stopped sending
+    /// (logged off, crashed) would keep its rows uncompressed in the tail until the day
+    /// closes — about five times the bytes, in every day snapshot until midnight. The
+    /// caller forgets these characters' open blocks once the transaction commits.
+    pub(super) fn seal_stale_blocks(
+        &self,
+        txn: &redb::WriteTransaction,
+        day: i64,
+        now_ms: i64,
+    ) -> Result<Vec<u32>, TelemetryError> {
+        let mut blocks_t = txn.open_table(BLOCKS)?;
+        let mut tail_t = txn.open_table(TAIL)?;
+        let stale: Vec<u32> = open_block_starts(&tail_t)?
+            .into_iter()
+            .filter(|(_, first_ms)| now_ms.saturating_sub(*first_ms) > OPEN_BLOCK_MAX_AGE_MS)
+            .map(|(id, _)| id)
+            .collect();
+        for id in &stale {
+            self.seal_tail(day, *id, &mut blocks_t, &mut tail_t)?;
+        }
+        Ok(stale)
     }
 
     /// Moves every tail row of the other kinds into their blocks (`kinds::seal`), in the
@@ -312,6 +328,21 @@ impl Writer {
         }
         Ok(moved)
     }
+}
+
+/// Every character with an open block in a day file's tail table, with the block's first
+/// row's time: one lookup per character (each jumps past the character's rows).
+fn open_block_starts(tail_t: &redb::Table<EventKey, &[u8]>) -> Result<Vec<(u32, i64)>, TelemetryError> {
+    let mut out = Vec::new();
+    let mut next = Some((0u32, i64::MIN, 0u32));
+    while let Some(from) = next.take() {
+        if let Some(entry) = tail_t.range(from..)?.next() {
+            let (id, first_ms, _) = entry?.0.value();
+            out.push((id, first_ms));
+            next = id.checked_add(1).map(|n| (n, i64::MIN, 0u32));
+        }
+    }
+    Ok(out)
 }
 
 /// The open block a day file's tail table holds for a character, if any, with its first

@@ -142,7 +142,7 @@ impl Writer {
             return Ok(());
         }
         self.day_snapshots.last_pass = Some(Instant::now());
-        self.seal_open_days_kinds()?;
+        self.seal_open_days()?;
         let now = (self.retention.clock)();
         let due: Vec<(i64, u64)> = self
             .day_info
@@ -167,22 +167,30 @@ impl Writer {
         Ok(())
     }
 
-    /// Moves the other kinds' tail rows of every day still written into their blocks, one
-    /// durable commit per day that had any. Runs at the snapshot cadence, right after a
-    /// durable checkpoint, so the commit holds nothing the checkpoint does not cover and the
-    /// snapshot taken next carries the compressed rows.
-    fn seal_open_days_kinds(&mut self) -> Result<(), TelemetryError> {
+    /// In every day still written, moves the other kinds' tail rows into their blocks and
+    /// seals the telemetry blocks of characters that stopped sending five minutes ago
+    /// (`seal_stale_blocks`), one durable commit per day that had any. Runs at the snapshot
+    /// cadence, right after a durable checkpoint, so the commit holds nothing the checkpoint
+    /// does not cover and the snapshot taken next carries the compressed rows.
+    fn seal_open_days(&mut self) -> Result<(), TelemetryError> {
         let open: Vec<i64> = self.day_info.iter().filter(|(_, m)| !m.closed).map(|(d, _)| *d).collect();
+        let now = (self.retention.clock)();
         for day in open {
             let Some(db) = self.days.get(day, false)? else { continue };
             let mut txn = db.begin_write()?;
             txn.set_durability(Durability::Immediate)?;
             let moved = self.seal_kinds(&txn, day)?;
-            if moved > 0 {
-                txn.commit()?;
-                self.stats.kind_rows_sealed.fetch_add(moved as u64, Ordering::Relaxed);
-            } else {
+            let stale = self.seal_stale_blocks(&txn, day, now)?;
+            if moved == 0 && stale.is_empty() {
                 txn.abort()?;
+                continue;
+            }
+            txn.commit()?;
+            self.stats.kind_rows_sealed.fetch_add(moved as u64, Ordering::Relaxed);
+            self.stats.stale_blocks_sealed.fetch_add(stale.len() as u64, Ordering::Relaxed);
+            // Their next row starts a new block (the sealed one's key and anchor are spent).
+            for id in stale {
+                self.open_blocks.remove(&(day, id));
             }
         }
         Ok(())

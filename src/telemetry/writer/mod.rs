@@ -213,6 +213,9 @@ pub struct WriterStats {
     pub block_encode_failures: AtomicU64,
     /// Rows of the other kinds moved from their tail tables into compressed blocks.
     pub kind_rows_sealed: AtomicU64,
+    /// Open telemetry blocks sealed because their character stopped sending
+    /// (`Writer::seal_stale_blocks`).
+    pub stale_blocks_sealed: AtomicU64,
     /// Stored rollup rows that did not decode (the batch is retried, never reset to zero).
     pub rollup_decode_failures: AtomicU64,
     /// Day snapshots written since start.
