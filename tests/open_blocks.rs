@@ -65,15 +65,20 @@ async fn run_writer(dir: &Path, clock: fn() -> i64, t0: i64, kills: std::ops::Ra
     run_writer_with(dir, clock, kills.map(|k| fix(t0 + i64::from(k) * STEP_MS, k)).collect()).await;
 }
 
-/// Runs the real writer over `dir` with `clock`, submits `entries` and stops it cleanly.
-async fn run_writer_with(dir: &Path, clock: fn() -> i64, entries: Vec<JournalEntry>) {
+/// Starts the real writer over `dir` with `retention`.
+fn start_writer(dir: &Path, retention: Retention) -> (writer::WriterHandle, std::thread::JoinHandle<()>) {
     let state = Arc::new(redb::Database::create(dir.join("state.redb")).unwrap());
     let characters = Characters::open(state.clone()).unwrap();
     let days = DayFiles::open(dir).unwrap();
-    let retention = Retention { days: None, clock, journal_window: writer::DEFAULT_JOURNAL_WINDOW };
     let (w, join, _) =
         writer::start(&dir.join("journal"), days, state, characters, Arc::new(AtomicU64::new(u64::MAX)), retention)
             .unwrap();
+    (w, join)
+}
+
+/// Runs the real writer over `dir` with `clock`, submits `entries` and stops it cleanly.
+async fn run_writer_with(dir: &Path, clock: fn() -> i64, entries: Vec<JournalEntry>) {
+    let (w, join) = start_writer(dir, Retention { days: None, clock, journal_window: writer::DEFAULT_JOURNAL_WINDOW });
     for e in entries {
         w.submit(e).await.unwrap();
     }
@@ -206,19 +211,8 @@ async fn a_block_seals_once_its_first_row_is_five_minutes_old() {
     // 100 fixes in the first minute, then one six minutes after the first: the block seals
     // at 100 rows and the late fix opens the next.
     run_writer(tmp.path(), now, t0, 0..100).await;
-    let state = Arc::new(redb::Database::create(tmp.path().join("state.redb")).unwrap());
-    let characters = Characters::open(state.clone()).unwrap();
-    let days = DayFiles::open(tmp.path()).unwrap();
-    let retention = Retention { days: None, clock: now, journal_window: writer::DEFAULT_JOURNAL_WINDOW };
-    let (w, join, _) = writer::start(
-        &tmp.path().join("journal"),
-        days,
-        state,
-        characters,
-        Arc::new(AtomicU64::new(u64::MAX)),
-        retention,
-    )
-    .unwrap();
+    let (w, join) =
+        start_writer(tmp.path(), Retention { days: None, clock: now, journal_window: writer::DEFAULT_JOURNAL_WINDOW });
     w.submit(fix(t0 + 360_000, 100)).await.unwrap();
     w.shutdown().await.unwrap();
     join.join().unwrap();
@@ -239,21 +233,9 @@ async fn a_block_whose_character_stopped_sending_seals_at_the_next_pass() {
     // A block the running writer holds open: sealed by the pass, and the character's next
     // fix (still within five minutes of the sealed block's first row) starts a new block
     // rather than continuing the sealed one.
-    let state = Arc::new(redb::Database::create(tmp.path().join("state.redb")).unwrap());
-    let characters = Characters::open(state.clone()).unwrap();
-    let days = DayFiles::open(tmp.path()).unwrap();
     // The shortest window: a pass every 6 s (the first one ran at start, before these rows).
     let retention = Retention::forever().with_journal_window(std::time::Duration::ZERO);
-    let retention = Retention { clock: six_minutes_ahead, ..retention };
-    let (w, join, _) = writer::start(
-        &tmp.path().join("journal"),
-        days,
-        state,
-        characters,
-        Arc::new(AtomicU64::new(u64::MAX)),
-        retention,
-    )
-    .unwrap();
+    let (w, join) = start_writer(tmp.path(), Retention { clock: six_minutes_ahead, ..retention });
     let t1 = t0 + 10_000;
     for k in 40..100 {
         w.submit(fix(t1 + i64::from(k) * STEP_MS, k)).await.unwrap();
